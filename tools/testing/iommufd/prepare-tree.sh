@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Produce the kernel source tree we build: Debian's linux-source-6.12 with
+# its iommufd implementation and iommu selftests removed, our files laid
+# over it and our patch series applied.
+#
+#   build/base/   pristine base tree, extracted once (never modified)
+#   build/stage/  scratch: hard-linked copy of base + overlay + patches
+#   build/src/    the tree kbuild sees; synced from stage by content, so
+#                 files whose content did not change keep their timestamps
+#                 and an edit to one of our files rebuilds only its users.
+
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+out=${IOMMUFD_BUILD:-$top/build}
+tarball=/usr/src/linux-source-6.12.tar.xz
+# Our files that are laid over the base tree.
+overlay_dirs=(Documentation drivers include tools)
+
+mkdir -p "$out"
+if [ ! -f "$out/base/.extracted" ]; then
+	echo "  EXTRACT $tarball"
+	rm -rf "$out/base"
+	mkdir -p "$out/base"
+	tar -C "$out/base" --strip-components=1 -xJf "$tarball" \
+		--exclude='linux-source-6.12/drivers/iommu/iommufd' \
+		--exclude='linux-source-6.12/tools/testing/selftests/iommu'
+	touch "$out/base/.extracted"
+fi
+
+rm -rf "$out/stage"
+cp -al "$out/base" "$out/stage"
+rm -f "$out/stage/.extracted"
+
+for d in "${overlay_dirs[@]}"; do
+	[ -d "$top/$d" ] || continue
+	# --remove-destination breaks the hard link instead of writing
+	# through it into the pristine base.
+	(cd "$top" && git ls-files -co --exclude-standard -- "$d" 2>/dev/null ||
+		find "$d" -type f) | while read -r f; do
+		[ -f "$top/$f" ] || continue
+		mkdir -p "$out/stage/$(dirname "$f")"
+		cp --remove-destination "$top/$f" "$out/stage/$f"
+	done
+done
+
+# GNU patch writes each result to a new file, so hard links to base break.
+for p in "$top"/patches/*.patch; do
+	[ -e "$p" ] || continue
+	echo "  PATCH   $(basename "$p")"
+	patch -d "$out/stage" -p1 -s --no-backup-if-mismatch <"$p"
+done
+
+mkdir -p "$out/src"
+# Content-based sync: only files whose bytes differ are rewritten.
+rsync -rlc --delete "$out/stage/" "$out/src/"
+rm -rf "$out/stage"
