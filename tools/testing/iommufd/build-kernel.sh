@@ -42,6 +42,9 @@ frags+=(${IOMMUFD_EXTRA_CONFIG:-})
 src=$out/src
 obj=$out/obj-$target
 mkdir -p "$obj"
+# One build per object directory at a time.
+exec 9>"$obj/.build-lock"
+flock 9
 # Paths below the build directory are hashed relative to it, so separate
 # build directories share one compiler cache.
 export CCACHE_BASEDIR=$out
@@ -50,8 +53,10 @@ kmake=(make -s -C "$src" O="$obj" ARCH="$arch" CROSS_COMPILE="$cross"
 
 # tinyconfig = allnoconfig + the generic and per-arch tiny fragments; ours
 # come last so they win.
-cat "$src/kernel/configs/tiny.config" \
-    "$src/arch/$srcarch/configs/tiny.config" "${frags[@]}" >"$obj/allconfig.new"
+tiny=("$src/kernel/configs/tiny.config")
+[ -f "$src/arch/$srcarch/configs/tiny.config" ] &&
+	tiny+=("$src/arch/$srcarch/configs/tiny.config")
+cat "${tiny[@]}" "${frags[@]}" >"$obj/allconfig.new"
 if ! cmp -s "$obj/allconfig.new" "$obj/allconfig" || [ ! -f "$obj/.config" ]; then
 	echo "  CONFIG  $target"
 	mv "$obj/allconfig.new" "$obj/allconfig"

@@ -1,0 +1,197 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vm-run.sh - boot a test machine under QEMU (TCG) and run test programs in it
+#
+# usage: vm-run.sh [options] MACHINE [TEST...]
+#
+# MACHINE is one of
+#   x86-noiommu   q35, no IOMMU (mock-only tests)
+#   x86-vtd       q35 + emulated Intel VT-d (interrupt remapping, scalable mode)
+#   x86-amd       q35 + emulated AMD-Vi (interrupt remapping)
+#   arm64-smmuv3  aarch64 virt + SMMUv3, GICv3 with ITS
+#   x86-debug     x86-noiommu with the debug kernel (KASAN, lockdep, kmemleak)
+# Every machine has QEMU's edu PCI device.
+#
+# Each TEST is a statically linked executable for the machine's architecture,
+# or a directory whose executables all run (in name order).  Further tests
+# can be named in $IOMMUFD_TESTS (space separated files or directories), so
+# any kselftest binary can be run on any machine.
+#
+# Options:
+#   --kernel PATH   kernel image (default: the harness build for MACHINE)
+#   --timeout SEC   whole-run limit, default 900; a timeout is a failure
+#   --demo PROG     run PROG as the demo: its output is the transcript
+#   --append ARGS   extra kernel command line
+#   --logdir DIR    where the console log and results go
+#                   (default build/logs/MACHINE)
+#   --quiet         do not stream the console, print only the summary
+#
+# The run fails (exit 1) on any failed TAP result, any test exiting non-zero
+# or not finishing, and any WARNING/BUG/Oops/KASAN/lockdep/kmemleak report in
+# the kernel log.  results.tsv in the log directory holds one line per test
+# program: machine, test, passed, failed, skipped.
+
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../../.." && pwd)
+out=${IOMMUFD_BUILD:-$top/build}
+
+kernel= timeout=900 demo= append= logdir= quiet=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) kernel=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--demo) demo=$2; shift 2 ;;
+	--append) append=$2; shift 2 ;;
+	--logdir) logdir=$2; shift 2 ;;
+	--quiet) quiet=1; shift ;;
+	-h|--help) sed -n '3,/^$/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-*) echo "vm-run: unknown option $1" >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+machine=${1:?usage: vm-run.sh [options] MACHINE [TEST...]}
+shift
+
+mem=3072
+x86_common=(qemu-system-x86_64 -M q35 -accel tcg -cpu max)
+case "$machine" in
+x86-noiommu)
+	target=x86_64 qemu=("${x86_common[@]}") console=ttyS0 ;;
+x86-debug)
+	target=x86_64-debug qemu=("${x86_common[@]}") console=ttyS0 ;;
+x86-vtd)
+	# The IOMMU must be created before the devices it translates.
+	target=x86_64 console=ttyS0
+	qemu=("${x86_common[@]}" -device intel-iommu,intremap=on,x-scalable-mode=on)
+	append="intel_iommu=on,sm_on $append" ;;
+x86-amd)
+	target=x86_64 console=ttyS0
+	qemu=("${x86_common[@]}" -device amd-iommu,intremap=on)
+	append="amd_iommu=on $append" ;;
+arm64-smmuv3)
+	target=arm64 console=ttyAMA0
+	qemu=(qemu-system-aarch64 -M virt,iommu=smmuv3,gic-version=3 -accel tcg -cpu max) ;;
+*)
+	echo "vm-run: unknown machine $machine" >&2; exit 2 ;;
+esac
+case "$target" in
+arm64) arch=aarch64 image=arch/arm64/boot/Image
+       busybox=$out/busybox-arm64/bin/busybox ;;
+*)     arch=x86_64 image=arch/x86/boot/bzImage busybox=/bin/busybox ;;
+esac
+kernel=${kernel:-$out/obj-$target/$image}
+logdir=${logdir:-$out/logs/$machine}
+[ -f "$kernel" ] || { echo "vm-run: no kernel at $kernel (build it first)" >&2; exit 2; }
+[ -x "$busybox" ] || { echo "vm-run: no busybox at $busybox (run setup.sh)" >&2; exit 2; }
+
+# Collect the test programs.
+tests=()
+add_test() {
+	local p=$1 f
+	if [ -d "$p" ]; then
+		for f in "$p"/*; do
+			[ -f "$f" ] && [ -x "$f" ] && tests+=("$f")
+		done
+	elif [ -f "$p" ]; then
+		tests+=("$p")
+	else
+		echo "vm-run: no such test $p" >&2; exit 2
+	fi
+}
+for t in "$@" ${IOMMUFD_TESTS:-}; do
+	add_test "$t"
+done
+[ -n "$demo" ] || [ ${#tests[@]} -gt 0 ] || { echo "vm-run: nothing to run" >&2; exit 2; }
+
+# Build the initramfs: busybox, /init, the tests.
+mkdir -p "$logdir"
+root=$(mktemp -d "$out/initramfs.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,tests,etc}
+cp "$busybox" "$root/bin/busybox"
+for a in $(/bin/busybox --list); do
+	[ "$a" = busybox ] || ln -s busybox "$root/bin/$a"
+done
+install -m 755 "$here/vm-init.sh" "$root/init"
+: >"$root/tests/list"
+for t in "${tests[@]}"; do
+	name=$(basename "$t")
+	cp "$t" "$root/tests/$name"
+	echo "$name" >>"$root/tests/list"
+done
+[ -z "$demo" ] || cp "$demo" "$root/tests/demo"
+initrd=$logdir/initramfs.cpio.gz
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1 >"$initrd")
+
+cmdline="console=$console harness.machine=$machine panic=-1 oops=panic hugepages=128 harness.mode=${demo:+demo}${demo:-tests} $append"
+log=$logdir/console.log
+echo "  VM      $machine ($(basename "$kernel"), ${#tests[@]} test programs)" >&2
+set +e
+if [ $quiet = 1 ]; then
+	sink=(cat)
+else
+	sink=(tee /dev/stderr)
+fi
+timeout --foreground "$timeout" "${qemu[@]}" -smp 2 -m $mem -device edu \
+	-display none -monitor none -serial stdio -no-reboot \
+	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
+	</dev/null 2>"$logdir/qemu.stderr" | tr -d '\r' | "${sink[@]}" >"$log"
+qrc=${PIPESTATUS[0]}
+set -e
+
+if [ -n "$demo" ]; then
+	[ $quiet = 0 ] || cat "$log"
+	rc=$(sed -n 's/^### DEMO END rc=//p' "$log")
+	[ "$rc" = 0 ] && exit 0
+	echo "vm-run: demo failed (rc=${rc:-none}, qemu rc=$qrc)" >&2
+	exit 1
+fi
+
+# Score the run.  One line per test program, plus one result for the kernel
+# log (and kmemleak), plus one for the run finishing at all.
+awk -v machine="$machine" -v qrc="$qrc" '
+function flush_test(rc_known, rc) {
+	fail_extra = 0
+	if (!rc_known) {
+		fail_extra++; note = note " did-not-finish"
+	} else if (rc != 0 && failed == 0) {
+		fail_extra++; note = note " exit=" rc
+	}
+	if (plan > 0 && passed + failed + skipped < plan) {
+		fail_extra += plan - (passed + failed + skipped)
+		note = note " missing=" plan - (passed + failed + skipped)
+	}
+	printf "%s\t%s\t%d\t%d\t%d\t%s\n", machine, name, passed, failed + fail_extra, skipped, note
+	intest = 0
+}
+/^### TEST BEGIN / { name = $4; intest = 1; passed = failed = skipped = plan = 0; note = ""; next }
+/^### TEST END / { split($5, kv, "="); flush_test(1, kv[2]); next }
+/^### ALL DONE/ { done = 1 }
+/^### KMEMLEAK BEGIN/ { inleak = 1; sawleak = 1; next }
+/^### KMEMLEAK END/ { inleak = 0; next }
+inleak && /unreferenced object/ { leaks++ }
+intest && /^1\.\.[0-9]+/ { plan = substr($1, 4) + 0 }
+intest && /^ok [0-9]+/ { if ($0 ~ /# *[Ss][Kk][Ii][Pp]/) skipped++; else passed++ }
+intest && /^not ok [0-9]+/ { if ($0 ~ /# *[Ss][Kk][Ii][Pp]/) skipped++; else failed++ }
+/^\[ *[0-9]+\.[0-9]+\]/ && /WARNING:|BUG:|Oops|Kernel panic|KASAN|UBSAN|circular locking|recursive locking|inconsistent lock state|blocked for more than|general protection|Call Trace|stall|refcount_t:|list_add corruption|list_del corruption|kmemleak: [0-9]+ new suspected/ {
+	kbad++
+	if (kbad <= 20) print "kernel: " $0 > "/dev/stderr"
+}
+END {
+	if (intest) flush_test(0, 0)
+	printf "%s\t%s\t%d\t%d\t0\t%s\n", machine, "run-completed", done ? 1 : 0, done ? 0 : 1, done ? "" : "no ALL DONE (crash or timeout, qemu rc=" qrc ")"
+	printf "%s\t%s\t%d\t%d\t0\t%s\n", machine, "kernel-log-clean", kbad ? 0 : 1, kbad ? 1 : 0, kbad ? kbad " bad lines" : ""
+	if (sawleak)
+		printf "%s\t%s\t%d\t%d\t0\t%s\n", machine, "kmemleak-clean", leaks ? 0 : 1, leaks ? 1 : 0, leaks ? leaks " leaks" : ""
+}' "$log" >"$logdir/results.tsv"
+
+fails=0
+while IFS=$'\t' read -r m t p f s note; do
+	printf '%-14s %-28s %4d passed, %d failed, %d skipped%s\n' \
+		"$m" "$t" "$p" "$f" "$s" "${note:+  ($note)}" >&2
+	fails=$((fails + f))
+done <"$logdir/results.tsv"
+[ $fails = 0 ]
