@@ -10,6 +10,10 @@
 #   build/src/    the tree kbuild sees; synced from stage by content, so
 #                 files whose content did not change keep their timestamps
 #                 and an edit to one of our files rebuilds only its users.
+#
+# IOMMUFD_OVERLAY_REF=<git ref> takes our files (and patches) from that
+# commit instead of the working tree, e.g. to build HEAD while the working
+# tree holds unfinished edits.
 
 set -euo pipefail
 
@@ -34,20 +38,29 @@ rm -rf "$out/stage"
 cp -al "$out/base" "$out/stage"
 rm -f "$out/stage/.extracted"
 
+from=$top
+if [ -n "${IOMMUFD_OVERLAY_REF:-}" ]; then
+	from=$out/overlay-ref
+	rm -rf "$from"
+	mkdir -p "$from"
+	git -C "$top" archive "$IOMMUFD_OVERLAY_REF" | tar -x -C "$from"
+fi
+
 for d in "${overlay_dirs[@]}"; do
-	[ -d "$top/$d" ] || continue
+	[ -d "$from/$d" ] || continue
 	# --remove-destination breaks the hard link instead of writing
 	# through it into the pristine base.
-	(cd "$top" && git ls-files -co --exclude-standard -- "$d" 2>/dev/null ||
-		find "$d" -type f) | while read -r f; do
-		[ -f "$top/$f" ] || continue
+	(cd "$from" && { [ "$from" = "$top" ] &&
+		git ls-files -co --exclude-standard -- "$d" 2>/dev/null ||
+		find "$d" -type f; }) | while read -r f; do
+		[ -f "$from/$f" ] || continue
 		mkdir -p "$out/stage/$(dirname "$f")"
-		cp --remove-destination "$top/$f" "$out/stage/$f"
+		cp --remove-destination "$from/$f" "$out/stage/$f"
 	done
 done
 
 # GNU patch writes each result to a new file, so hard links to base break.
-for p in "$top"/patches/*.patch; do
+for p in "$from"/patches/*.patch; do
 	[ -e "$p" ] || continue
 	echo "  PATCH   $(basename "$p")"
 	patch -d "$out/stage" -p1 -s --no-backup-if-mismatch <"$p"

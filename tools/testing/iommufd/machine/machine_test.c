@@ -199,7 +199,7 @@ TEST(iommu_as_expected)
 	unsigned int i;
 	DIR *d;
 
-	for (i = 0; i < sizeof(expect) / sizeof(expect[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(expect); i++)
 		if (!strcmp(machine, expect[i].machine))
 			prefix = expect[i].class_prefix;
 

@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# /dev/iommu (iommufd) for Linux 6.12 LTS: build, demo and tests.
+#
+#   make run                     boot x86-vtd and run the demo
+#   make check                   every suite on every machine
+#   make check MACHINES=x86-vtd  one machine (space separated list)
+#   make check SUITES=static     one suite: static, machine, iommufd
+#   make kernel [TARGET=arm64]   just build a kernel (x86_64, x86_64-debug, arm64)
+#   make vm MACHINE=x86-amd TESTS="prog dir ..."   run any test programs
+#   make clean                   drop build/ except the extracted base tree
+
+H := tools/testing/iommufd
+TARGET ?= x86_64
+MACHINE ?= x86-vtd
+
+export MACHINES SUITES IOMMUFD_TESTS
+
+.PHONY: all run check kernel vm clean setup
+
+all: check
+
+setup:
+	@$(H)/setup.sh
+
+check:
+	@$(H)/check.sh
+
+run: setup
+	@$(H)/prepare-tree.sh
+	@$(H)/build-kernel.sh x86_64 >/dev/null
+	@$(H)/demo.sh
+
+kernel: setup
+	@$(H)/prepare-tree.sh
+	@$(H)/build-kernel.sh $(TARGET)
+
+vm:
+	@$(H)/vm-run.sh $(MACHINE) $(TESTS)
+
+clean:
+	rm -rf build/src build/obj-* build/tests-* build/logs build/results build/*.log

@@ -1,0 +1,149 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh - what `make check` runs: set-up, tree, kernels, static checks,
+# test programs, every selected suite on every selected machine, and a
+# summary ending in the line "N passed, N failed".
+#
+# Environment (all optional; the Makefile passes its variables through):
+#   MACHINES  machines to boot (default: all five)
+#   SUITES    suites to run (default: all):
+#               static    checkpatch, kernel-doc, sparse, W=1, uAPI ABI
+#               machine   tools/testing/iommufd/machine: the machines themselves
+#               iommufd   tools/testing/selftests/iommu: our uAPI selftests
+#   IOMMUFD_TESTS  extra test executables/directories for every machine
+
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../../.." && pwd)
+out=${IOMMUFD_BUILD:-$top/build}
+all_machines="x86-noiommu x86-vtd x86-amd arm64-smmuv3 x86-debug"
+machines=${MACHINES:-$all_machines}
+suites=${SUITES:-static machine iommufd}
+res=$out/results
+start=$(date +%s)
+
+rm -rf "$res"
+mkdir -p "$res"
+has_suite() { [[ " $suites " == *" $1 "* ]]; }
+record() { # suite machine name passed failed note
+	printf '%s\t%s\t%s\t%d\t%d\t0\t%s\n' "$1" "$2" "$3" "$4" "$5" "${6:-}" \
+		>>"$res/all.tsv"
+}
+step() { echo "== $* ($(( $(date +%s) - start ))s)"; }
+
+step setup
+"$here/setup.sh" || exit 1
+step tree
+"$here/prepare-tree.sh" || exit 1
+
+kernel_of() {
+	case "$1" in
+	arm64-*) echo arm64 ;;
+	x86-debug) echo x86_64-debug ;;
+	*) echo x86_64 ;;
+	esac
+}
+arch_of() { [ "$1" = arm64 ] && echo arm64 || echo x86_64; }
+
+# Kernels: x86_64 is always built (the static checks use its config).
+targets=x86_64
+for m in $machines; do
+	t=$(kernel_of "$m")
+	[[ " $targets " == *" $t "* ]] || targets="$targets $t"
+done
+declare -A built
+for t in $targets; do
+	step "kernel $t"
+	if "$here/build-kernel.sh" "$t" >"$out/build-$t.log" 2>&1; then
+		built[$t]=1
+		record build - "kernel-$t" 1 0
+	else
+		tail -n 30 "$out/build-$t.log"
+		record build - "kernel-$t" 0 1 "see build/build-$t.log"
+	fi
+done
+
+if has_suite static; then
+	step "static checks"
+	"$here/static-checks.sh" | while IFS=$'\t' read -r _ name p f _ note; do
+		record static host "$name" "$p" "$f" "$note"
+	done
+fi
+
+# Test programs, per architecture: build/tests-ARCH/SUITE/PROGRAM.
+build_suite() { # suite arch srcdir
+	local suite=$1 arch=$2 dir=$3 cc=gcc f prog ok=1
+	[ "$arch" = arm64 ] && cc=aarch64-linux-gnu-gcc
+	local obj=$out/obj-$( [ "$arch" = arm64 ] && echo arm64 || echo x86_64)
+	local dest=$out/tests-$arch/$suite
+	mkdir -p "$dest"
+	for f in "$dir"/*.c; do
+		[ -f "$f" ] || continue
+		prog=$dest/$(basename "${f%.c}")
+		if ! $cc -static -O2 -Wall -pthread -I"$obj/usr/include" \
+			-I"$out/src/tools/testing/selftests" -I"$out/src/tools/include/uapi" \
+			-o "$prog" "$f" >"$prog.log" 2>&1; then
+			cat "$prog.log"
+			record "$suite" "$arch" "compile:$(basename "$f")" 0 1
+			ok=0
+		fi
+	done
+	return $((1 - ok))
+}
+suite_dir() {
+	case "$1" in
+	machine) echo "$out/src/tools/testing/iommufd/machine" ;;
+	iommufd) echo "$out/src/tools/testing/selftests/iommu" ;;
+	esac
+}
+
+declare -A compiled
+for m in $machines; do
+	t=$(kernel_of "$m")
+	a=$(arch_of "$t")
+	if [ -z "${built[$t]:-}" ]; then
+		record machine "$m" boot 0 1 "kernel $t did not build"
+		continue
+	fi
+	progs=()
+	for s in $suites; do
+		[ "$s" = static ] && continue
+		d=$(suite_dir "$s")
+		[ -n "$d" ] && [ -d "$d" ] || continue
+		if [ -z "${compiled[$a/$s]:-}" ]; then
+			rm -rf "$out/tests-$a/$s"
+			build_suite "$s" "$a" "$d"
+			compiled[$a/$s]=1
+		fi
+		for p in "$out/tests-$a/$s"/*; do
+			[ -x "$p" ] && [ -f "$p" ] || continue
+			progs+=("$p")
+			echo "$(basename "$p")	$s" >>"$res/suite-of"
+		done
+	done
+	step "machine $m (${#progs[@]} programs)"
+	"$here/vm-run.sh" --quiet --logdir "$out/logs/$m" "$m" "${progs[@]}" \
+		${IOMMUFD_TESTS:-} 2>&1 | grep -v '^  VM' | sed 's/^/   /'
+	while IFS=$'\t' read -r mm name p f s note; do
+		suite=$(awk -F'\t' -v n="$name" '$1 == n { print $2; exit }' \
+			"$res/suite-of" 2>/dev/null)
+		printf '%s\t%s\t%s\t%d\t%d\t%d\t%s\n' "${suite:-kernel}" "$mm" \
+			"$name" "$p" "$f" "$s" "$note" >>"$res/all.tsv"
+	done <"$out/logs/$m/results.tsv"
+done
+
+step summary
+awk -F'\t' '
+{ key = $1 " " $2; P[key] += $4; F[key] += $5; S[key] += $6
+  if (!(key in seen)) { seen[key] = 1; order[n++] = key }
+  if ($5 > 0) fails[nf++] = "  FAILED " $1 " " $2 " " $3 (length($7) ? " (" $7 ")" : "")
+  tp += $4; tf += $5; ts += $6 }
+END {
+  for (i = 0; i < n; i++)
+    printf "%-22s %5d passed, %d failed, %d skipped\n", order[i], P[order[i]], F[order[i]], S[order[i]]
+  for (i = 0; i < nf; i++) print fails[i]
+  printf "%d passed, %d failed\n", tp, tf
+  exit tf > 0
+}' "$res/all.tsv"
