@@ -126,7 +126,9 @@ done
 initrd=$logdir/initramfs.cpio.gz
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1 >"$initrd")
 
-cmdline="console=$console harness.machine=$machine panic=-1 oops=panic hugepages=128 harness.mode=${demo:+demo}${demo:-tests} $append"
+mode=tests
+[ -z "$demo" ] || mode=demo
+cmdline="console=$console harness.machine=$machine panic=-1 oops=panic hugepages=128 harness.mode=$mode $append"
 log=$logdir/console.log
 echo "  VM      $machine ($(basename "$kernel"), ${#tests[@]} test programs)" >&2
 set +e
