@@ -124,12 +124,17 @@ for m in $machines; do
 		done
 	done
 	step "machine $m (${#progs[@]} programs)"
+	# vm-run.sh adds $IOMMUFD_TESTS itself.
 	"$here/vm-run.sh" --quiet --logdir "$out/logs/$m" "$m" "${progs[@]}" \
-		${IOMMUFD_TESTS:-} 2>&1 | grep -v '^  VM' | sed 's/^/   /'
+		2>&1 | grep -v '^  VM' | sed 's/^/   /'
 	while IFS=$'\t' read -r mm name p f s note; do
 		suite=$(awk -F'\t' -v n="$name" '$1 == n { print $2; exit }' \
 			"$res/suite-of" 2>/dev/null)
-		printf '%s\t%s\t%s\t%d\t%d\t%d\t%s\n' "${suite:-kernel}" "$mm" \
+		case "$name" in
+		run-completed|kernel-log-clean|kmemleak-clean) suite=kernel ;;
+		*) suite=${suite:-extra} ;;
+		esac
+		printf '%s\t%s\t%s\t%d\t%d\t%d\t%s\n' "$suite" "$mm" \
 			"$name" "$p" "$f" "$s" "$note" >>"$res/all.tsv"
 	done <"$out/logs/$m/results.tsv"
 done
