@@ -212,6 +212,13 @@ TEST(iommu_as_expected)
 	}
 	ASSERT_EQ(machine_has_iommu(), found);
 
+	/*
+	 * With device-tree firmware the IOMMU is configured for a device when
+	 * a driver probes it, so an unbound edu has no group yet on arm64;
+	 * edu_binds_to_vfio_pci checks the group there.
+	 */
+	if (!strncmp(machine, "arm64", 5))
+		return;
 	ASSERT_NE(0, edu_bdf[0]);
 	snprintf(group, sizeof(group), "/sys/bus/pci/devices/%s/iommu_group",
 		 edu_bdf);
@@ -256,6 +263,9 @@ TEST(edu_binds_to_vfio_pci)
 	ASSERT_LT(0, n);
 	link[n] = 0;
 	EXPECT_NE(NULL, strstr(link, "vfio-pci"));
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group",
+		 edu_bdf);
+	EXPECT_TRUE(exists(path));
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind",
 		 edu_bdf);
