@@ -46,18 +46,21 @@ if [ -n "${IOMMUFD_OVERLAY_REF:-}" ]; then
 	git -C "$top" archive "$IOMMUFD_OVERLAY_REF" | tar -x -C "$from"
 fi
 
+# The list of our files is kept for the static checks.
 for d in "${overlay_dirs[@]}"; do
 	[ -d "$from/$d" ] || continue
-	# --remove-destination breaks the hard link instead of writing
-	# through it into the pristine base.
 	(cd "$from" && { [ "$from" = "$top" ] &&
 		git ls-files -co --exclude-standard -- "$d" 2>/dev/null ||
-		find "$d" -type f; }) | while read -r f; do
-		[ -f "$from/$f" ] || continue
-		mkdir -p "$out/stage/$(dirname "$f")"
-		cp --remove-destination "$from/$f" "$out/stage/$f"
-	done
-done
+		find "$d" -type f; })
+done | sort -u >"$out/our-files.new"
+while read -r f; do
+	[ -f "$from/$f" ] || continue
+	mkdir -p "$out/stage/$(dirname "$f")"
+	# --remove-destination breaks the hard link instead of writing
+	# through it into the pristine base.
+	cp --remove-destination "$from/$f" "$out/stage/$f"
+done <"$out/our-files.new"
+mv "$out/our-files.new" "$out/our-files"
 
 # GNU patch writes each result to a new file, so hard links to base break.
 for p in "$from"/patches/*.patch; do
