@@ -23,6 +23,9 @@
 #   --timeout SEC   whole-run limit, default 900; a timeout is a failure
 #   --demo PROG     run PROG as the demo: its output is the transcript
 #   --append ARGS   extra kernel command line
+#   --mem MB        guest memory (default 3072)
+#   --icount        deterministic guest clock (-icount shift=0,sleep=off):
+#                   one nanosecond per executed instruction, for benchmarks
 #   --logdir DIR    where the console log and results go
 #                   (default build/logs/MACHINE)
 #   --quiet         do not stream the console, print only the summary
@@ -38,13 +41,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
 out=${IOMMUFD_BUILD:-$top/build}
 
-kernel= timeout=900 demo= append= logdir= quiet=0
+kernel= timeout=900 demo= append= logdir= quiet=0 mem=3072 icount=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--demo) demo=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--icount) icount=(-icount shift=0,sleep=off); shift ;;
 	--logdir) logdir=$2; shift 2 ;;
 	--quiet) quiet=1; shift ;;
 	-h|--help) sed -n '3,/^$/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -55,7 +60,6 @@ done
 machine=${1:?usage: vm-run.sh [options] MACHINE [TEST...]}
 shift
 
-mem=3072
 x86_common=(qemu-system-x86_64 -M q35 -accel tcg -cpu max)
 case "$machine" in
 x86-noiommu)
@@ -137,7 +141,7 @@ if [ $quiet = 1 ]; then
 else
 	sink=(tee /dev/stderr)
 fi
-timeout --foreground "$timeout" "${qemu[@]}" -smp 2 -m $mem -device edu \
+timeout --foreground "$timeout" "${qemu[@]}" -smp 2 -m "$mem" "${icount[@]}" -device edu \
 	-display none -monitor none -serial stdio -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 	</dev/null 2>"$logdir/qemu.stderr" | tr -d '\r' | "${sink[@]}" >"$log"
