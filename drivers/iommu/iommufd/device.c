@@ -1,0 +1,750 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Binding devices to an iommufd context and attaching them to IOASes and
+ * HWPTs.
+ *
+ * Binding claims the DMA ownership of the device through the IOMMU core,
+ * which makes the whole IOMMU group refuse kernel drivers and puts it in a
+ * blocking domain. DMA translation is a property of the group, so the
+ * attachment is tracked per group (struct iommufd_group): every attached
+ * device of a group uses the same HWPT, and the group goes back to blocking
+ * when its last device detaches. Reserved regions, on the other hand, are
+ * per device and are enforced in the IOAS the device translates through.
+ */
+#include <linux/iommu.h>
+#include <linux/iommufd.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include "../iommu-priv.h"
+#include "device.h"
+#include "fault.h"
+#include "hw_pagetable.h"
+#include "ioas.h"
+
+/* iommu_attach_group_handle() and friends */
+MODULE_IMPORT_NS(IOMMUFD_INTERNAL);
+
+static bool allow_unsafe_interrupts;
+module_param(allow_unsafe_interrupts, bool, 0644);
+MODULE_PARM_DESC(allow_unsafe_interrupts,
+		 "Allow binding devices whose MSI writes the platform cannot isolate (no interrupt remapping or isolating MSI controller). A device could then forge interrupts: a security weakness.");
+
+/**
+ * struct iommufd_group - an IOMMU group whose DMA a context owns
+ * @kref: one reference per bound device of the group
+ * @lock: serialises attach, replace and detach of the group's devices and
+ *	protects @hwpt and @devices. Taken before any IOAS mutex.
+ * @ictx: the context that owns the group's DMA
+ * @group: the IOMMU group, one reference held
+ * @hwpt: the HWPT the group is attached to, NULL while it is blocked
+ * @handle: the attach handle of that attachment, NULL while blocked
+ * @devices: the attached devices (struct iommufd_device.group_item)
+ */
+struct iommufd_group {
+	struct kref kref;
+	struct mutex lock; /* see above */
+	struct iommufd_ctx *ictx;
+	struct iommu_group *group;
+	struct iommufd_hw_pagetable *hwpt;
+	struct iommufd_attach_handle *handle;
+	struct list_head devices;
+};
+
+/*
+ * iommu_group_id -> struct iommufd_group. A group's DMA is owned by one
+ * context at a time, and a group entry is removed before that ownership is
+ * released, so a lookup never finds another context's group.
+ */
+static DEFINE_XARRAY(iommufd_groups);
+static DEFINE_MUTEX(iommufd_groups_lock);
+
+static struct iommufd_group *iommufd_group_get(struct iommufd_ctx *ictx,
+					       struct device *dev)
+{
+	struct iommufd_group *igroup;
+	struct iommu_group *group;
+	int rc;
+
+	group = iommu_group_get(dev);
+	if (!group)
+		return ERR_PTR(-ENODEV);
+
+	mutex_lock(&iommufd_groups_lock);
+	igroup = xa_load(&iommufd_groups, iommu_group_id(group));
+	if (igroup) {
+		if (WARN_ON(igroup->ictx != ictx))
+			igroup = ERR_PTR(-EBUSY);
+		else
+			kref_get(&igroup->kref);
+		goto out_put_group;
+	}
+
+	igroup = kzalloc(sizeof(*igroup), GFP_KERNEL);
+	if (!igroup) {
+		igroup = ERR_PTR(-ENOMEM);
+		goto out_put_group;
+	}
+	kref_init(&igroup->kref);
+	mutex_init(&igroup->lock);
+	INIT_LIST_HEAD(&igroup->devices);
+	igroup->ictx = ictx;
+	igroup->group = group;
+	rc = xa_err(xa_store(&iommufd_groups, iommu_group_id(group), igroup,
+			     GFP_KERNEL));
+	if (rc) {
+		mutex_destroy(&igroup->lock);
+		kfree(igroup);
+		igroup = ERR_PTR(rc);
+		goto out_put_group;
+	}
+	mutex_unlock(&iommufd_groups_lock);
+	return igroup;
+
+out_put_group:
+	mutex_unlock(&iommufd_groups_lock);
+	iommu_group_put(group);
+	return igroup;
+}
+
+static void iommufd_group_release(struct kref *kref)
+{
+	struct iommufd_group *igroup =
+		container_of(kref, struct iommufd_group, kref);
+
+	WARN_ON(igroup->hwpt || !list_empty(&igroup->devices));
+	xa_erase(&iommufd_groups, iommu_group_id(igroup->group));
+	iommu_group_put(igroup->group);
+	mutex_destroy(&igroup->lock);
+	kfree(igroup);
+}
+
+static void iommufd_group_put(struct iommufd_group *igroup)
+{
+	mutex_lock(&iommufd_groups_lock);
+	kref_put(&igroup->kref, iommufd_group_release);
+	mutex_unlock(&iommufd_groups_lock);
+}
+
+/**
+ * iommufd_ctx_has_group - Is a device of this IOMMU group bound to a context?
+ * @ictx: the context
+ * @group: the IOMMU group
+ *
+ * Return: true if at least one device of @group is bound to @ictx.
+ */
+bool iommufd_ctx_has_group(struct iommufd_ctx *ictx, struct iommu_group *group)
+{
+	struct iommufd_group *igroup;
+	bool ret;
+
+	if (!ictx || !group)
+		return false;
+
+	mutex_lock(&iommufd_groups_lock);
+	igroup = xa_load(&iommufd_groups, iommu_group_id(group));
+	ret = igroup && igroup->ictx == ictx;
+	mutex_unlock(&iommufd_groups_lock);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_ctx_has_group, IOMMUFD);
+
+/*
+ * Without isolation a device can write any MSI message, i.e. raise any
+ * interrupt of the system, by DMA.
+ */
+static int iommufd_check_msi_isolation(struct device *dev,
+				       struct iommu_group *group)
+{
+	if (iommu_group_has_isolated_msi(group))
+		return 0;
+	if (!allow_unsafe_interrupts) {
+		dev_warn_once(dev,
+			      "refusing to bind: the platform cannot isolate the device's MSI writes (no interrupt remapping or isolating MSI controller); iommufd.allow_unsafe_interrupts=1 overrides this\n");
+		return -EPERM;
+	}
+	dev_warn_once(dev,
+		      "binding although the device's MSI writes are not isolated (allow_unsafe_interrupts)\n");
+	return 0;
+}
+
+static void iommufd_device_destroy(struct iommufd_object *obj)
+{
+	struct iommufd_device *idev =
+		container_of(obj, struct iommufd_device, obj);
+
+	WARN_ON(!list_empty(&idev->group_item));
+	/* The group entry goes first: see iommufd_groups */
+	iommufd_group_put(idev->igroup);
+	iommu_device_release_dma_owner(idev->dev);
+	if (!idev->is_mock)
+		iommufd_ctx_put(idev->ictx);
+}
+
+static const struct iommufd_object_ops iommufd_device_ops = {
+	.destroy = iommufd_device_destroy,
+};
+
+/**
+ * iommufd_device_bind - Bind a device to an iommufd context
+ * @ictx: the context
+ * @dev: the device, which must be behind an IOMMU
+ * @id: output: the object ID of the new device object
+ *
+ * Claims DMA ownership of @dev for @ictx: from now on the device's IOMMU
+ * group cannot be used by kernel drivers, and its devices can only do DMA
+ * through HWPTs of @ictx. The device starts out blocked. A group may have
+ * several bound devices, all in the same context.
+ *
+ * The device must do cache-coherent DMA, and its MSI writes must be isolated
+ * unless the allow_unsafe_interrupts module parameter says otherwise.
+ *
+ * Return: the device object, or an ERR_PTR: -ENODEV if @dev has no IOMMU
+ * group, -EBUSY/-EPERM if the group is used by a driver or another owner,
+ * -EINVAL if DMA is not coherent, -EPERM if MSI is not isolated.
+ */
+struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
+					   struct device *dev, u32 *id)
+{
+	bool is_mock = iommufd_selftest_is_mock_dev(dev);
+	struct iommufd_group *igroup;
+	struct iommufd_device *idev;
+	int rc;
+
+	if (!device_iommu_capable(dev, IOMMU_CAP_CACHE_COHERENCY))
+		return ERR_PTR(-EINVAL);
+
+	rc = iommu_device_claim_dma_owner(dev, ictx);
+	if (rc)
+		return ERR_PTR(rc);
+
+	igroup = iommufd_group_get(ictx, dev);
+	if (IS_ERR(igroup)) {
+		rc = PTR_ERR(igroup);
+		goto err_release_owner;
+	}
+
+	/* The mock devices have no MSI at all */
+	if (!is_mock) {
+		rc = iommufd_check_msi_isolation(dev, igroup->group);
+		if (rc)
+			goto err_put_group;
+	}
+
+	idev = iommufd_object_alloc(ictx, idev, IOMMUFD_OBJ_DEVICE,
+				    &iommufd_device_ops);
+	if (IS_ERR(idev)) {
+		rc = PTR_ERR(idev);
+		goto err_put_group;
+	}
+	idev->ictx = ictx;
+	idev->dev = dev;
+	idev->igroup = igroup;
+	idev->is_mock = is_mock;
+	idev->enforce_cache_coherency =
+		device_iommu_capable(dev, IOMMU_CAP_ENFORCE_CACHE_COHERENCY);
+	INIT_LIST_HEAD(&idev->group_item);
+	/*
+	 * A mock device belongs to an object of the context itself; a
+	 * context reference would keep the context alive forever.
+	 */
+	if (!is_mock)
+		iommufd_ctx_get(ictx);
+	/* The binder's reference, dropped by iommufd_device_unbind() */
+	iommufd_object_get(&idev->obj);
+	iommufd_object_finalize(ictx, &idev->obj);
+	*id = idev->obj.id;
+	return idev;
+
+err_put_group:
+	iommufd_group_put(igroup);
+err_release_owner:
+	iommu_device_release_dma_owner(dev);
+	return ERR_PTR(rc);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_device_bind, IOMMUFD);
+
+/**
+ * iommufd_device_unbind - Undo iommufd_device_bind()
+ * @idev: the device object; it must be detached
+ *
+ * Destroys the device object. When the last bound device of the IOMMU group
+ * goes, the group's DMA ownership is released and kernel drivers may use it
+ * again.
+ */
+void iommufd_device_unbind(struct iommufd_device *idev)
+{
+	iommufd_object_destroy_held(idev->ictx, &idev->obj);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_device_unbind, IOMMUFD);
+
+/**
+ * iommufd_device_to_ictx - The context a device is bound to
+ * @idev: the device object
+ *
+ * Return: the context.
+ */
+struct iommufd_ctx *iommufd_device_to_ictx(struct iommufd_device *idev)
+{
+	return idev->ictx;
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_device_to_ictx, IOMMUFD);
+
+/**
+ * iommufd_device_to_id - The object ID of a device object
+ * @idev: the device object
+ *
+ * Return: the ID.
+ */
+u32 iommufd_device_to_id(struct iommufd_device *idev)
+{
+	return idev->obj.id;
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_device_to_id, IOMMUFD);
+
+/*
+ * Reserve the device's reserved regions (MSI windows, RMRRs...) in @ioas and
+ * make the software MSI window usable in the domain if there is one.
+ */
+static int iommufd_device_enforce_resv(struct iommufd_device *idev,
+				       struct iommufd_hw_pagetable *hwpt)
+{
+	struct iommufd_ioas *ioas = iommufd_hwpt_ioas(hwpt);
+	phys_addr_t sw_msi_start = PHYS_ADDR_MAX;
+	struct iommufd_hwpt_paging *paging;
+	int rc;
+
+	lockdep_assert_held(&ioas->mutex);
+	rc = iopt_table_enforce_dev_resv_regions(&ioas->iopt, idev->dev,
+						 &sw_msi_start);
+	if (rc)
+		return rc;
+
+	if (sw_msi_start == PHYS_ADDR_MAX || !hwpt_is_paging(hwpt))
+		return 0;
+	paging = to_hwpt_paging(hwpt);
+	if (paging->msi_cookie)
+		return 0;
+	rc = iommu_get_msi_cookie(hwpt->domain, sw_msi_start);
+	if (rc) {
+		iopt_remove_reserved_iova(&ioas->iopt, idev->dev);
+		return rc;
+	}
+	paging->msi_cookie = true;
+	return 0;
+}
+
+/* Enforce the reserved regions of every device in @list in @hwpt's IOAS */
+static int iommufd_group_enforce_resv(struct list_head *list,
+				      struct iommufd_hw_pagetable *hwpt)
+{
+	struct iommufd_ioas *ioas = iommufd_hwpt_ioas(hwpt);
+	struct iommufd_device *cur, *undo;
+	int rc;
+
+	list_for_each_entry(cur, list, group_item) {
+		rc = iommufd_device_enforce_resv(cur, hwpt);
+		if (rc)
+			goto err_undo;
+	}
+	return 0;
+
+err_undo:
+	list_for_each_entry(undo, list, group_item) {
+		if (undo == cur)
+			break;
+		iopt_remove_reserved_iova(&ioas->iopt, undo->dev);
+	}
+	return rc;
+}
+
+/*
+ * The group left @old, for @new or (@new NULL) for blocking: answer the
+ * faults of the old attachment that nobody will answer any more, and stop
+ * page requests when no fault queue takes them.
+ */
+static void iommufd_group_handle_done(struct iommufd_group *igroup,
+				      struct iommufd_hw_pagetable *old,
+				      struct iommufd_hw_pagetable *new)
+{
+	struct iommufd_attach_handle *handle = igroup->handle;
+
+	if (old->fault) {
+		iommufd_fault_auto_response(old->fault, &handle->handle);
+		if (!new || !new->fault)
+			iommu_dev_disable_feature(handle->idev->dev,
+						  IOMMU_DEV_FEAT_IOPF);
+	}
+	kfree(handle);
+	igroup->handle = NULL;
+}
+
+/*
+ * Switch the group's domain from @old (NULL: blocking) to @hwpt's, with a
+ * new attach handle naming @idev, without passing through any other domain.
+ */
+static int iommufd_group_set_domain(struct iommufd_group *igroup,
+				    struct iommufd_device *idev,
+				    struct iommufd_hw_pagetable *old,
+				    struct iommufd_hw_pagetable *hwpt)
+{
+	bool enable_iopf = hwpt->fault && !(old && old->fault);
+	struct iommufd_attach_handle *handle;
+	int rc;
+
+	handle = kzalloc(sizeof(*handle), GFP_KERNEL);
+	if (!handle)
+		return -ENOMEM;
+	handle->idev = idev;
+
+	if (enable_iopf) {
+		rc = iommu_dev_enable_feature(idev->dev, IOMMU_DEV_FEAT_IOPF);
+		if (rc)
+			goto err_free;
+	}
+	if (old)
+		rc = iommu_replace_group_handle(igroup->group, hwpt->domain,
+						&handle->handle);
+	else
+		rc = iommu_attach_group_handle(hwpt->domain, igroup->group,
+					       &handle->handle);
+	if (rc)
+		goto err_iopf;
+
+	if (old)
+		iommufd_group_handle_done(igroup, old, hwpt);
+	igroup->handle = handle;
+	return 0;
+
+err_iopf:
+	if (enable_iopf)
+		iommu_dev_disable_feature(idev->dev, IOMMU_DEV_FEAT_IOPF);
+err_free:
+	kfree(handle);
+	return rc;
+}
+
+/* Can @hwpt take @idev at all? -EINVAL means "try another HWPT" */
+static int iommufd_hwpt_compatible(struct iommufd_device *idev,
+				   struct iommufd_hw_pagetable *hwpt)
+{
+	struct iommufd_hwpt_paging *paging;
+
+	if (!hwpt_is_paging(hwpt) || !idev->enforce_cache_coherency)
+		return 0;
+	paging = to_hwpt_paging(hwpt);
+	if (paging->enforce_cache_coherency)
+		return 0;
+	return iommufd_hwpt_paging_enforce_cc(paging);
+}
+
+/*
+ * Make @hwpt the translation of @idev's group, with the new IOAS's mutex
+ * held. On success the devices moved onto @hwpt have taken references on
+ * it, and the previous HWPT (with the number of devices that left it) is
+ * returned through @old/@nr_old for iommufd_device_release_hwpt(), which
+ * must be called after the mutex is dropped.
+ */
+static int iommufd_device_set_hwpt_locked(struct iommufd_device *idev,
+					  struct iommufd_hw_pagetable *hwpt,
+					  bool replace,
+					  struct iommufd_hw_pagetable **old,
+					  unsigned int *nr_old)
+{
+	struct iommufd_group *igroup = idev->igroup;
+	struct iommufd_hw_pagetable *cur = igroup->hwpt;
+	bool attached = !list_empty(&idev->group_item);
+	LIST_HEAD(single);
+	struct list_head *moving;
+	unsigned int n, i;
+	int rc;
+
+	lockdep_assert_held(&igroup->lock);
+	*old = NULL;
+	*nr_old = 0;
+
+	if (replace != attached)
+		return attached ? -EBUSY : -EINVAL;
+	if (replace && cur == hwpt)
+		return 0;
+	/* All attached devices of a group share one translation */
+	if (!replace && cur && cur != hwpt)
+		return -EINVAL;
+
+	rc = iommufd_hwpt_compatible(idev, hwpt);
+	if (rc)
+		return rc;
+	/* Faults are traced to one device: one device per fault-capable group */
+	if (hwpt->fault && !list_empty(&igroup->devices) &&
+	    !list_is_singular(&igroup->devices))
+		return -EINVAL;
+	if (hwpt->fault && !replace && cur)
+		return -EINVAL;
+
+	if (replace) {
+		moving = &igroup->devices;
+		n = list_count_nodes(moving);
+	} else {
+		list_add(&idev->group_item, &single);
+		moving = &single;
+		n = 1;
+	}
+	/* Devices staying in the same IOAS keep their reservations there */
+	if (!replace || iommufd_hwpt_ioas(cur) != iommufd_hwpt_ioas(hwpt)) {
+		rc = iommufd_group_enforce_resv(moving, hwpt);
+		if (rc)
+			goto out_unlist;
+	}
+
+	if (replace || !cur) {
+		rc = iommufd_group_set_domain(igroup, idev, cur, hwpt);
+		if (rc)
+			goto err_unresv;
+	}
+
+	for (i = 0; i != n; i++)
+		iommufd_object_get(&hwpt->obj);
+	hwpt->ndevices += n;
+	*old = replace ? cur : NULL;
+	*nr_old = replace ? n : 0;
+	igroup->hwpt = hwpt;
+	if (!replace) {
+		list_del(&idev->group_item);
+		list_add_tail(&idev->group_item, &igroup->devices);
+	}
+	return 0;
+
+err_unresv:
+	if (!replace || iommufd_hwpt_ioas(cur) != iommufd_hwpt_ioas(hwpt)) {
+		struct iommufd_device *d;
+
+		list_for_each_entry(d, moving, group_item)
+			iopt_remove_reserved_iova(&iommufd_hwpt_ioas(hwpt)->iopt,
+						  d->dev);
+	}
+out_unlist:
+	if (!replace)
+		list_del_init(&idev->group_item);
+	return rc;
+}
+
+/*
+ * @nr devices of @devs (or just @idev when @devs is NULL) left @hwpt: drop
+ * their reservations in its IOAS unless they stay in @keep_ioas, and their
+ * references. An automatic HWPT goes away with its last device.
+ */
+static void iommufd_device_release_hwpt(struct iommufd_ctx *ictx,
+					struct iommufd_hw_pagetable *hwpt,
+					struct list_head *devs,
+					struct iommufd_device *idev,
+					unsigned int nr,
+					struct iommufd_ioas *keep_ioas)
+{
+	struct iommufd_ioas *ioas = iommufd_hwpt_ioas(hwpt);
+	struct iommufd_hwpt_paging *paging = NULL;
+	struct iommufd_device *d;
+	unsigned int i;
+
+	mutex_lock(&ioas->mutex);
+	if (ioas != keep_ioas) {
+		if (devs) {
+			list_for_each_entry(d, devs, group_item)
+				iopt_remove_reserved_iova(&ioas->iopt, d->dev);
+		} else {
+			iopt_remove_reserved_iova(&ioas->iopt, idev->dev);
+		}
+	}
+	hwpt->ndevices -= nr;
+	if (hwpt_is_paging(hwpt) && to_hwpt_paging(hwpt)->auto_domain &&
+	    !hwpt->ndevices) {
+		paging = to_hwpt_paging(hwpt);
+		list_del_init(&paging->hwpt_item);
+	}
+	mutex_unlock(&ioas->mutex);
+
+	for (i = 0; i != nr; i++) {
+		if (paging && i == nr - 1)
+			iommufd_object_destroy_held(ictx, &hwpt->obj);
+		else
+			iommufd_put_object(ictx, &hwpt->obj);
+	}
+}
+
+/*
+ * Attach to, or replace onto, an IOAS: reuse the first automatic HWPT of the
+ * IOAS that takes the device, or make a new one.
+ */
+static struct iommufd_hw_pagetable *
+iommufd_device_set_ioas(struct iommufd_device *idev, struct iommufd_ioas *ioas,
+			bool replace, struct iommufd_hw_pagetable **old,
+			unsigned int *nr_old)
+{
+	struct iommufd_hwpt_paging *paging;
+	int rc;
+
+	mutex_lock(&ioas->mutex);
+	list_for_each_entry(paging, &ioas->hwpt_list, hwpt_item) {
+		rc = iommufd_device_set_hwpt_locked(idev, &paging->common,
+						    replace, old, nr_old);
+		if (rc != -EINVAL)
+			goto out_unlock;
+	}
+
+	paging = iommufd_hwpt_paging_alloc(idev->ictx, ioas, idev, 0, true);
+	if (IS_ERR(paging)) {
+		rc = PTR_ERR(paging);
+		goto out_unlock;
+	}
+	rc = iommufd_device_set_hwpt_locked(idev, &paging->common, replace,
+					    old, nr_old);
+	if (rc) {
+		iommufd_object_abort_and_destroy(idev->ictx,
+						 &paging->common.obj);
+		goto out_unlock;
+	}
+	list_add_tail(&paging->hwpt_item, &ioas->hwpt_list);
+	iommufd_object_finalize(idev->ictx, &paging->common.obj);
+
+out_unlock:
+	mutex_unlock(&ioas->mutex);
+	return rc ? ERR_PTR(rc) : &paging->common;
+}
+
+static struct iommufd_hw_pagetable *
+iommufd_device_set_hwpt(struct iommufd_device *idev,
+			struct iommufd_hw_pagetable *hwpt, bool replace,
+			struct iommufd_hw_pagetable **old, unsigned int *nr_old)
+{
+	struct iommufd_ioas *ioas = iommufd_hwpt_ioas(hwpt);
+	int rc;
+
+	mutex_lock(&ioas->mutex);
+	/* An automatic HWPT off its IOAS's list is being destroyed */
+	if (hwpt_is_paging(hwpt) && to_hwpt_paging(hwpt)->auto_domain &&
+	    list_empty(&to_hwpt_paging(hwpt)->hwpt_item))
+		rc = -ENOENT;
+	else
+		rc = iommufd_device_set_hwpt_locked(idev, hwpt, replace, old,
+						    nr_old);
+	mutex_unlock(&ioas->mutex);
+	return rc ? ERR_PTR(rc) : hwpt;
+}
+
+static int iommufd_device_change_pt(struct iommufd_device *idev, u32 *pt_id,
+				    bool replace)
+{
+	struct iommufd_group *igroup = idev->igroup;
+	struct iommufd_hw_pagetable *hwpt, *old;
+	struct iommufd_object *pt_obj;
+	unsigned int nr_old;
+
+	pt_obj = iommufd_get_object(idev->ictx, *pt_id, IOMMUFD_OBJ_ANY);
+	if (IS_ERR(pt_obj))
+		return PTR_ERR(pt_obj);
+
+	mutex_lock(&igroup->lock);
+	switch (pt_obj->type) {
+	case IOMMUFD_OBJ_HWPT_PAGING:
+	case IOMMUFD_OBJ_HWPT_NESTED:
+		hwpt = container_of(pt_obj, struct iommufd_hw_pagetable, obj);
+		hwpt = iommufd_device_set_hwpt(idev, hwpt, replace, &old,
+					       &nr_old);
+		break;
+	case IOMMUFD_OBJ_IOAS:
+		hwpt = iommufd_device_set_ioas(idev,
+					       container_of(pt_obj,
+							    struct iommufd_ioas,
+							    obj),
+					       replace, &old, &nr_old);
+		break;
+	default:
+		hwpt = ERR_PTR(-EINVAL);
+		break;
+	}
+	if (!IS_ERR(hwpt) && old)
+		iommufd_device_release_hwpt(idev->ictx, old, &igroup->devices,
+					    NULL, nr_old,
+					    iommufd_hwpt_ioas(hwpt));
+	mutex_unlock(&igroup->lock);
+	iommufd_put_object(idev->ictx, pt_obj);
+
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
+	*pt_id = hwpt->obj.id;
+	return 0;
+}
+
+/**
+ * iommufd_device_attach - Attach a device to an IOAS or HWPT
+ * @idev: a bound, detached device
+ * @pt_id: input: ID of an IOAS or HWPT; output: ID of the HWPT attached
+ *
+ * Attaching to a HWPT uses its domain. Attaching to an IOAS reuses an
+ * automatically created paging HWPT of that IOAS if its domain accepts the
+ * device, or creates one; an automatic HWPT is destroyed when its last device
+ * detaches. The device's reserved regions are reserved in the IOAS; the
+ * attach fails, changing nothing, if they or the domain's aperture conflict
+ * with existing mappings. Other bound devices of the IOMMU group that are
+ * attached must be attached to the same HWPT.
+ *
+ * Return: 0, or -ENOENT (no such object), -EINVAL (wrong object type or
+ * incompatible HWPT), -EBUSY (already attached), other errors of the IOMMU
+ * driver and of filling a new domain.
+ */
+int iommufd_device_attach(struct iommufd_device *idev, u32 *pt_id)
+{
+	return iommufd_device_change_pt(idev, pt_id, false);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_device_attach, IOMMUFD);
+
+/**
+ * iommufd_device_replace - Move an attached device to another IOAS or HWPT
+ * @idev: an attached device
+ * @pt_id: input: ID of an IOAS or HWPT; output: ID of the HWPT attached
+ *
+ * Like iommufd_device_attach(), but the IOMMU group switches from its current
+ * domain straight to the new one, never passing through a blocking, default
+ * or identity domain; all attached devices of the group move. Replacing with
+ * the HWPT already attached does nothing. On failure the old attachment
+ * stays.
+ *
+ * Return: 0 or an error as for iommufd_device_attach(); -EINVAL if @idev is
+ * not attached.
+ */
+int iommufd_device_replace(struct iommufd_device *idev, u32 *pt_id)
+{
+	return iommufd_device_change_pt(idev, pt_id, true);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_device_replace, IOMMUFD);
+
+/**
+ * iommufd_device_detach - Detach a device
+ * @idev: an attached device
+ *
+ * The device leaves its HWPT and its reserved regions leave the IOAS. When it
+ * was the last attached device of its IOMMU group, the group is blocked: it
+ * never returns to the kernel's default domain while bound.
+ */
+void iommufd_device_detach(struct iommufd_device *idev)
+{
+	struct iommufd_group *igroup = idev->igroup;
+	struct iommufd_hw_pagetable *hwpt;
+
+	mutex_lock(&igroup->lock);
+	hwpt = igroup->hwpt;
+	if (WARN_ON(!hwpt || list_empty(&idev->group_item))) {
+		mutex_unlock(&igroup->lock);
+		return;
+	}
+	list_del_init(&idev->group_item);
+	if (list_empty(&igroup->devices)) {
+		iommu_detach_group_handle(hwpt->domain, igroup->group);
+		iommufd_group_handle_done(igroup, hwpt, NULL);
+		igroup->hwpt = NULL;
+	}
+	iommufd_device_release_hwpt(idev->ictx, hwpt, NULL, idev, 1, NULL);
+	mutex_unlock(&igroup->lock);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_device_detach, IOMMUFD);

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * iommufd device objects: a device bound to a context, and its attachment to
+ * an IOAS or HWPT.
+ *
+ * Layer: objects. Included by device.c, hw_pagetable.c and selftest.c.
+ */
+#ifndef __IOMMUFD_DEVICE_H
+#define __IOMMUFD_DEVICE_H
+
+#include <linux/list.h>
+#include <linux/types.h>
+
+#include "object.h"
+
+struct device;
+struct iommufd_group;
+
+/**
+ * struct iommufd_device - a device bound to a context
+ * @obj: object header, type IOMMUFD_OBJ_DEVICE. The binder (vfio, or the
+ *	selftest object) holds a reference between bind and unbind, so
+ *	IOMMU_DESTROY of a bound device fails with -EBUSY.
+ * @ictx: the context. A reference is held (iommufd_ctx_get()) except for
+ *	mock devices, whose owner lives inside the context itself.
+ * @dev: the device
+ * @igroup: the shared state of the device's IOMMU group in this context
+ * @group_item: entry in @igroup->devices while attached; protected by
+ *	@igroup->lock
+ * @enforce_cache_coherency: the IOMMU can block non-coherent DMA of @dev
+ * @is_mock: @dev is a selftest mock device
+ */
+struct iommufd_device {
+	struct iommufd_object obj;
+	struct iommufd_ctx *ictx;
+	struct device *dev;
+	struct iommufd_group *igroup;
+	struct list_head group_item;
+	bool enforce_cache_coherency;
+	bool is_mock;
+};
+
+/**
+ * iommufd_get_device - look up a device by ID
+ * @ictx: context
+ * @id: object ID
+ *
+ * Return: the device with a reference held (drop it with
+ * iommufd_put_object()), or ERR_PTR(-ENOENT).
+ */
+static inline struct iommufd_device *iommufd_get_device(struct iommufd_ctx *ictx,
+							u32 id)
+{
+	return container_of(iommufd_get_object(ictx, id, IOMMUFD_OBJ_DEVICE),
+			    struct iommufd_device, obj);
+}
+
+#ifdef CONFIG_IOMMUFD_TEST
+bool iommufd_selftest_is_mock_dev(struct device *dev);
+#else
+static inline bool iommufd_selftest_is_mock_dev(struct device *dev)
+{
+	return false;
+}
+#endif
+
+#endif

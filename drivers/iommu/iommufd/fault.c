@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Fault queues: IOMMU_FAULT_QUEUE_ALLOC creates one together with a file
+ * descriptor. HWPTs allocated with its ID route the I/O page faults of their
+ * devices into it; read() returns them as struct iommu_hwpt_pgfault records,
+ * one record per fault, the faults of a group sharing a cookie; write() of
+ * struct iommu_hwpt_page_response answers a group by its cookie.
+ *
+ * A group is first on the deliver list, then (read, waiting for the answer)
+ * in the response xarray. When a device leaves a fault-capable HWPT, every
+ * group of that attachment still queued is answered INVALID, as is
+ * everything when the file is closed.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/iommufd.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <uapi/linux/iommufd.h>
+
+#include "device.h"
+#include "fault.h"
+#include "hw_pagetable.h"
+
+/**
+ * struct iommufd_fault - a fault queue
+ * @obj: object header, type IOMMUFD_OBJ_FAULT. The file holds a reference
+ *	until it is closed; every HWPT using the queue holds one.
+ * @ictx: the context
+ * @mutex: protects @deliver and @response
+ * @deliver: groups not read yet (struct iopf_group.node)
+ * @response: cookie -> group read but not answered
+ * @wait_queue: readers waiting for @deliver
+ */
+struct iommufd_fault {
+	struct iommufd_object obj;
+	struct iommufd_ctx *ictx;
+	struct mutex mutex; /* see above */
+	struct list_head deliver;
+	struct xarray response;
+	wait_queue_head_t wait_queue;
+};
+
+/**
+ * iommufd_fault_obj - The object header of a fault queue
+ * @fault: the queue
+ *
+ * Return: its object.
+ */
+struct iommufd_object *iommufd_fault_obj(struct iommufd_fault *fault)
+{
+	return &fault->obj;
+}
+
+static void iommufd_fault_answer(struct iopf_group *group,
+				 enum iommu_page_response_code code)
+{
+	iopf_group_response(group, code);
+	iopf_free_group(group);
+}
+
+/**
+ * iommufd_fault_iopf_handler - The iopf_handler of fault-capable domains
+ * @group: the faults, from the IOMMU core
+ *
+ * Queues @group for userspace. Called from the fault reporting context,
+ * which may sleep.
+ *
+ * Return: 0.
+ */
+int iommufd_fault_iopf_handler(struct iopf_group *group)
+{
+	struct iommufd_hw_pagetable *hwpt = group->attach_handle->domain->fault_data;
+	struct iommufd_fault *fault = hwpt->fault;
+
+	mutex_lock(&fault->mutex);
+	list_add_tail(&group->node, &fault->deliver);
+	mutex_unlock(&fault->mutex);
+	wake_up_interruptible(&fault->wait_queue);
+	return 0;
+}
+
+/**
+ * iommufd_fault_auto_response - Answer the faults of a finished attachment
+ * @fault: the queue of the HWPT that was attached
+ * @handle: the attachment, no longer reachable by new faults
+ *
+ * Every group of @handle still queued or waiting for an answer is answered
+ * INVALID and freed.
+ */
+void iommufd_fault_auto_response(struct iommufd_fault *fault,
+				 struct iommu_attach_handle *handle)
+{
+	struct iopf_group *group, *next;
+	unsigned long index;
+
+	mutex_lock(&fault->mutex);
+	list_for_each_entry_safe(group, next, &fault->deliver, node) {
+		if (group->attach_handle != handle)
+			continue;
+		list_del(&group->node);
+		iommufd_fault_answer(group, IOMMU_PAGE_RESP_INVALID);
+	}
+	xa_for_each(&fault->response, index, group) {
+		if (group->attach_handle != handle)
+			continue;
+		xa_erase(&fault->response, index);
+		iommufd_fault_answer(group, IOMMU_PAGE_RESP_INVALID);
+	}
+	mutex_unlock(&fault->mutex);
+}
+
+static void iommufd_fault_fill(struct iommu_hwpt_pgfault *data,
+			       struct iopf_group *group,
+			       struct iommu_fault_page_request *prm)
+{
+	struct iommufd_attach_handle *handle =
+		container_of(group->attach_handle, struct iommufd_attach_handle,
+			     handle);
+
+	*data = (struct iommu_hwpt_pgfault) {
+		.flags = prm->flags,
+		.dev_id = handle->idev->obj.id,
+		.pasid = prm->pasid,
+		.grpid = prm->grpid,
+		.perm = prm->perm,
+		.addr = prm->addr,
+		.cookie = group->cookie,
+	};
+}
+
+/* Copy out one whole group; it then waits in @response for its answer */
+static ssize_t iommufd_fault_read_group(struct iommufd_fault *fault,
+					struct iopf_group *group,
+					char __user *buf, size_t space)
+{
+	const size_t rec = sizeof(struct iommu_hwpt_pgfault);
+	struct iommu_hwpt_pgfault data;
+	struct iopf_fault *iopf;
+	size_t done = 0;
+	int rc;
+
+	if (space < group->fault_count * rec)
+		return 0;
+	rc = xa_alloc(&fault->response, &group->cookie, group, xa_limit_32b,
+		      GFP_KERNEL);
+	if (rc)
+		return rc;
+
+	list_for_each_entry(iopf, &group->faults, list) {
+		iommufd_fault_fill(&data, group, &iopf->fault.prm);
+		if (copy_to_user(buf + done, &data, rec)) {
+			xa_erase(&fault->response, group->cookie);
+			return -EFAULT;
+		}
+		done += rec;
+	}
+	list_del(&group->node);
+	return done;
+}
+
+static ssize_t iommufd_fault_fops_read(struct file *filep, char __user *buf,
+				       size_t count, loff_t *ppos)
+{
+	struct iommufd_fault *fault = filep->private_data;
+	struct iopf_group *group, *next;
+	ssize_t done = 0, rc = 0;
+
+	if (*ppos)
+		return -ESPIPE;
+	if (count % sizeof(struct iommu_hwpt_pgfault))
+		return -EINVAL;
+
+	mutex_lock(&fault->mutex);
+	list_for_each_entry_safe(group, next, &fault->deliver, node) {
+		rc = iommufd_fault_read_group(fault, group, buf + done,
+					      count - done);
+		if (rc <= 0)
+			break;
+		done += rc;
+	}
+	mutex_unlock(&fault->mutex);
+	return done ?: rc;
+}
+
+static ssize_t iommufd_fault_fops_write(struct file *filep,
+					const char __user *buf, size_t count,
+					loff_t *ppos)
+{
+	const size_t rec = sizeof(struct iommu_hwpt_page_response);
+	struct iommufd_fault *fault = filep->private_data;
+	struct iommu_hwpt_page_response response;
+	struct iopf_group *group;
+	size_t done = 0;
+	int rc = 0;
+
+	if (*ppos)
+		return -ESPIPE;
+	if (count % rec)
+		return -EINVAL;
+
+	mutex_lock(&fault->mutex);
+	while (count > done) {
+		if (copy_from_user(&response, buf + done, rec)) {
+			rc = -EFAULT;
+			break;
+		}
+		if (response.code != IOMMUFD_PAGE_RESP_SUCCESS &&
+		    response.code != IOMMUFD_PAGE_RESP_INVALID) {
+			rc = -EINVAL;
+			break;
+		}
+		group = xa_erase(&fault->response, response.cookie);
+		if (!group) {
+			rc = -EINVAL;
+			break;
+		}
+		iommufd_fault_answer(group,
+				     response.code == IOMMUFD_PAGE_RESP_SUCCESS ?
+				     IOMMU_PAGE_RESP_SUCCESS :
+				     IOMMU_PAGE_RESP_INVALID);
+		done += rec;
+	}
+	mutex_unlock(&fault->mutex);
+	return done ?: rc;
+}
+
+static __poll_t iommufd_fault_fops_poll(struct file *filep,
+					struct poll_table_struct *wait)
+{
+	struct iommufd_fault *fault = filep->private_data;
+	__poll_t mask = EPOLLOUT;
+
+	poll_wait(filep, &fault->wait_queue, wait);
+	mutex_lock(&fault->mutex);
+	if (!list_empty(&fault->deliver))
+		mask |= EPOLLIN;
+	mutex_unlock(&fault->mutex);
+	return mask;
+}
+
+/* Nobody can answer any more: answer everything INVALID */
+static int iommufd_fault_fops_release(struct inode *inode, struct file *filep)
+{
+	struct iommufd_fault *fault = filep->private_data;
+	struct iopf_group *group, *next;
+	unsigned long index;
+
+	mutex_lock(&fault->mutex);
+	list_for_each_entry_safe(group, next, &fault->deliver, node) {
+		list_del(&group->node);
+		iommufd_fault_answer(group, IOMMU_PAGE_RESP_INVALID);
+	}
+	xa_for_each(&fault->response, index, group) {
+		xa_erase(&fault->response, index);
+		iommufd_fault_answer(group, IOMMU_PAGE_RESP_INVALID);
+	}
+	mutex_unlock(&fault->mutex);
+	iommufd_put_object(fault->ictx, &fault->obj);
+	iommufd_ctx_put(fault->ictx);
+	return 0;
+}
+
+static const struct file_operations iommufd_fault_fops = {
+	.owner = THIS_MODULE,
+	.read = iommufd_fault_fops_read,
+	.write = iommufd_fault_fops_write,
+	.poll = iommufd_fault_fops_poll,
+	.release = iommufd_fault_fops_release,
+};
+
+static void iommufd_fault_destroy(struct iommufd_object *obj)
+{
+	struct iommufd_fault *fault = container_of(obj, struct iommufd_fault,
+						   obj);
+
+	/* The file is closed and no HWPT routes faults here any more */
+	WARN_ON(!list_empty(&fault->deliver) || !xa_empty(&fault->response));
+	xa_destroy(&fault->response);
+	mutex_destroy(&fault->mutex);
+}
+
+static const struct iommufd_object_ops iommufd_fault_ops = {
+	.destroy = iommufd_fault_destroy,
+};
+
+/**
+ * iommufd_fault_alloc - Handle IOMMU_FAULT_QUEUE_ALLOC
+ * @ucmd: the command, struct iommu_fault_alloc
+ *
+ * Return: 0 or an error code for userspace.
+ */
+int iommufd_fault_alloc(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_fault_alloc *cmd = ucmd->cmd;
+	struct iommufd_fault *fault;
+	struct file *filep;
+	int fdno, rc;
+
+	static_assert(offsetof(struct iommufd_fault, obj) == 0);
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+
+	fault = iommufd_object_alloc(ucmd->ictx, fault, IOMMUFD_OBJ_FAULT,
+				     &iommufd_fault_ops);
+	if (IS_ERR(fault))
+		return PTR_ERR(fault);
+	fault->ictx = ucmd->ictx;
+	mutex_init(&fault->mutex);
+	INIT_LIST_HEAD(&fault->deliver);
+	xa_init_flags(&fault->response, XA_FLAGS_ALLOC1);
+	init_waitqueue_head(&fault->wait_queue);
+
+	fdno = get_unused_fd_flags(O_CLOEXEC);
+	if (fdno < 0) {
+		rc = fdno;
+		goto err_abort;
+	}
+	cmd->out_fault_id = fault->obj.id;
+	cmd->out_fault_fd = fdno;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		goto err_put_fd;
+
+	filep = anon_inode_getfile("[iommufd-pgfault]", &iommufd_fault_fops,
+				   fault, O_RDWR);
+	if (IS_ERR(filep)) {
+		rc = PTR_ERR(filep);
+		goto err_put_fd;
+	}
+	/* Both dropped by the file's release */
+	iommufd_object_get(&fault->obj);
+	iommufd_ctx_get(ucmd->ictx);
+	iommufd_object_finalize(ucmd->ictx, &fault->obj);
+	fd_install(fdno, filep);
+	return 0;
+
+err_put_fd:
+	put_unused_fd(fdno);
+err_abort:
+	iommufd_object_abort_and_destroy(ucmd->ictx, &fault->obj);
+	return rc;
+}

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * /dev/iommu: the character device, the ioctl dispatcher, IOMMU_DESTROY,
+ * IOMMU_OPTION and the context kAPI used by VFIO.
+ *
+ * Every iommufd ioctl takes a pointer to a struct that starts with a u32
+ * size.  The dispatcher copies it in following the extensible-struct rules
+ * (copy_struct_from_user()) after checking that it covers at least the
+ * command's mandatory fields.
+ */
+#define pr_fmt(fmt) "iommufd: " fmt
+
+#include <linux/capability.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/iommufd.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <uapi/linux/iommufd.h>
+
+#include "ioas.h"
+#include "object.h"
+#ifdef CONFIG_IOMMUFD_TEST
+#include "iommufd_test.h"
+#endif
+
+static const struct file_operations iommufd_fops;
+
+static int iommufd_fops_open(struct inode *inode, struct file *filp)
+{
+	struct iommufd_ctx *ictx;
+
+	ictx = kzalloc(sizeof(*ictx), GFP_KERNEL_ACCOUNT);
+	if (!ictx)
+		return -ENOMEM;
+
+	xa_init_flags(&ictx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	init_waitqueue_head(&ictx->destroy_wait);
+	mutex_init(&ictx->lock);
+	ictx->account_mode = IOMMUFD_ACCOUNT_USER;
+	ictx->file = filp;
+	filp->private_data = ictx;
+	return 0;
+}
+
+static int iommufd_fops_release(struct inode *inode, struct file *filp)
+{
+	struct iommufd_ctx *ictx = filp->private_data;
+
+	iommufd_objects_destroy_all(ictx);
+	xa_destroy(&ictx->objects);
+	mutex_destroy(&ictx->lock);
+	kfree(ictx);
+	return 0;
+}
+
+/**
+ * iommufd_destroy - IOMMU_DESTROY
+ * @ucmd: the ioctl call
+ *
+ * Return: 0, -ENOENT for an unknown ID, -EBUSY for an object in use.
+ */
+int iommufd_destroy(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_destroy *cmd = ucmd->cmd;
+
+	return iommufd_object_destroy_user(ucmd->ictx, cmd->id);
+}
+
+/*
+ * The accounting mode is global to the context.  Pages objects capture the
+ * mode they were created under, and the mode may only change while the
+ * context has no objects at all, so no charge outlives the mode it was made
+ * under.
+ */
+static int iommufd_option_rlimit_mode(struct iommu_option *cmd,
+				      struct iommufd_ctx *ictx)
+{
+	int rc = 0;
+
+	if (cmd->object_id)
+		return -EOPNOTSUPP;
+
+	if (cmd->op == IOMMU_OPTION_OP_GET) {
+		cmd->val64 = ictx->account_mode == IOMMUFD_ACCOUNT_MM;
+		return 0;
+	}
+
+	if (!capable(CAP_SYS_RESOURCE))
+		return -EPERM;
+	if (cmd->val64 > 1)
+		return -EINVAL;
+
+	mutex_lock(&ictx->lock);
+	xa_lock(&ictx->objects);
+	if (!xa_empty(&ictx->objects))
+		rc = -EBUSY;
+	else
+		ictx->account_mode = cmd->val64 ? IOMMUFD_ACCOUNT_MM :
+						  IOMMUFD_ACCOUNT_USER;
+	xa_unlock(&ictx->objects);
+	mutex_unlock(&ictx->lock);
+	return rc;
+}
+
+/**
+ * iommufd_option - IOMMU_OPTION
+ * @ucmd: the ioctl call
+ *
+ * Return: 0 or a negative errno; the value read is copied back on success.
+ */
+int iommufd_option(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_option *cmd = ucmd->cmd;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (cmd->op != IOMMU_OPTION_OP_SET && cmd->op != IOMMU_OPTION_OP_GET)
+		return -EOPNOTSUPP;
+
+	switch (cmd->option_id) {
+	case IOMMU_OPTION_RLIMIT_MODE:
+		rc = iommufd_option_rlimit_mode(cmd, ucmd->ictx);
+		break;
+	case IOMMU_OPTION_HUGE_PAGES:
+		rc = iommufd_ioas_option(ucmd);
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	if (rc)
+		return rc;
+	if (cmd->op == IOMMU_OPTION_OP_GET)
+		return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	return 0;
+}
+
+/* Large enough for every command struct */
+union ucmd_buffer {
+	struct iommu_destroy destroy;
+	struct iommu_fault_alloc fault;
+	struct iommu_hw_info info;
+	struct iommu_hwpt_alloc hwpt;
+	struct iommu_hwpt_get_dirty_bitmap get_dirty_bitmap;
+	struct iommu_hwpt_invalidate cache;
+	struct iommu_hwpt_set_dirty_tracking set_dirty_tracking;
+	struct iommu_ioas_alloc alloc;
+	struct iommu_ioas_allow_iovas allow_iovas;
+	struct iommu_ioas_copy ioas_copy;
+	struct iommu_ioas_iova_ranges iova_ranges;
+	struct iommu_ioas_map map;
+	struct iommu_ioas_unmap unmap;
+	struct iommu_option option;
+	struct iommu_vfio_ioas vfio_ioas;
+#ifdef CONFIG_IOMMUFD_TEST
+	struct iommu_test_cmd test;
+#endif
+};
+
+/**
+ * struct iommufd_ioctl_op - one entry of the dispatch table
+ * @size: size of the kernel's command struct
+ * @min_size: smallest size userspace may pass (end of the last mandatory
+ *	field)
+ * @execute: handler
+ *
+ * Every request is _IO(IOMMUFD_TYPE, nr) with nr the entry's index plus
+ * IOMMUFD_CMD_BASE; anything else with that nr is refused.
+ */
+struct iommufd_ioctl_op {
+	unsigned int size;
+	unsigned int min_size;
+	int (*execute)(struct iommufd_ucmd *ucmd);
+};
+
+#define IOCTL_OP(_nr, _fn, _struct, _last)                                    \
+	[(_nr) - IOMMUFD_CMD_BASE] = {                                        \
+		.size = sizeof(_struct) +                                     \
+			BUILD_BUG_ON_ZERO(sizeof(union ucmd_buffer) <         \
+					  sizeof(_struct)),                   \
+		.min_size = offsetofend(_struct, _last),                      \
+		.execute = _fn,                                               \
+	}
+
+/*
+ * Numbers 0x8f..0x94 belong to later additions (IOAS_MAP_FILE, VIOMMU,
+ * VDEVICE, IOAS_CHANGE_PROCESS, VEVENTQ, HW_QUEUE); their slots stay empty
+ * so they fail with -ENOTTY until implemented.
+ */
+static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
+	IOCTL_OP(IOMMUFD_CMD_DESTROY, iommufd_destroy,
+		 struct iommu_destroy, id),
+	IOCTL_OP(IOMMUFD_CMD_FAULT_QUEUE_ALLOC, iommufd_fault_alloc,
+		 struct iommu_fault_alloc, out_fault_fd),
+	IOCTL_OP(IOMMUFD_CMD_GET_HW_INFO, iommufd_get_hw_info,
+		 struct iommu_hw_info, __reserved),
+	IOCTL_OP(IOMMUFD_CMD_HWPT_ALLOC, iommufd_hwpt_alloc,
+		 struct iommu_hwpt_alloc, __reserved),
+	IOCTL_OP(IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP,
+		 iommufd_hwpt_get_dirty_bitmap,
+		 struct iommu_hwpt_get_dirty_bitmap, data),
+	IOCTL_OP(IOMMUFD_CMD_HWPT_INVALIDATE, iommufd_hwpt_invalidate,
+		 struct iommu_hwpt_invalidate, __reserved),
+	IOCTL_OP(IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING,
+		 iommufd_hwpt_set_dirty_tracking,
+		 struct iommu_hwpt_set_dirty_tracking, __reserved),
+	IOCTL_OP(IOMMUFD_CMD_IOAS_ALLOC, iommufd_ioas_alloc_ioctl,
+		 struct iommu_ioas_alloc, out_ioas_id),
+	IOCTL_OP(IOMMUFD_CMD_IOAS_ALLOW_IOVAS, iommufd_ioas_allow_iovas,
+		 struct iommu_ioas_allow_iovas, allowed_iovas),
+	IOCTL_OP(IOMMUFD_CMD_IOAS_COPY, iommufd_ioas_copy,
+		 struct iommu_ioas_copy, src_iova),
+	IOCTL_OP(IOMMUFD_CMD_IOAS_IOVA_RANGES, iommufd_ioas_iova_ranges,
+		 struct iommu_ioas_iova_ranges, out_iova_alignment),
+	IOCTL_OP(IOMMUFD_CMD_IOAS_MAP, iommufd_ioas_map,
+		 struct iommu_ioas_map, iova),
+	IOCTL_OP(IOMMUFD_CMD_IOAS_UNMAP, iommufd_ioas_unmap,
+		 struct iommu_ioas_unmap, length),
+	IOCTL_OP(IOMMUFD_CMD_OPTION, iommufd_option,
+		 struct iommu_option, val64),
+	IOCTL_OP(IOMMUFD_CMD_VFIO_IOAS, iommufd_vfio_ioas,
+		 struct iommu_vfio_ioas, __reserved),
+#ifdef CONFIG_IOMMUFD_TEST
+	IOCTL_OP(_IOC_NR(IOMMU_TEST_CMD), iommufd_test,
+		 struct iommu_test_cmd, last),
+#endif
+};
+
+static long iommufd_fops_ioctl(struct file *filp, unsigned int cmd,
+			       unsigned long arg)
+{
+	struct iommufd_ctx *ictx = filp->private_data;
+	const struct iommufd_ioctl_op *op;
+	union ucmd_buffer buf;
+	struct iommufd_ucmd ucmd = {
+		.ictx = ictx,
+		.ubuffer = (void __user *)arg,
+		.cmd = &buf,
+	};
+	unsigned int nr = _IOC_NR(cmd);
+	int rc;
+
+	if (nr < IOMMUFD_CMD_BASE ||
+	    nr >= IOMMUFD_CMD_BASE + ARRAY_SIZE(iommufd_ioctl_ops))
+		return iommufd_vfio_ioctl(ictx, cmd, arg);
+
+	op = &iommufd_ioctl_ops[nr - IOMMUFD_CMD_BASE];
+	if (!op->execute || cmd != _IO(IOMMUFD_TYPE, nr))
+		return -ENOTTY;
+
+	if (get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer))
+		return -EFAULT;
+	if (ucmd.user_size < op->min_size)
+		return -EINVAL;
+	rc = copy_struct_from_user(ucmd.cmd, op->size, ucmd.ubuffer,
+				   ucmd.user_size);
+	if (rc)
+		return rc;
+	return op->execute(&ucmd);
+}
+
+static const struct file_operations iommufd_fops = {
+	.owner = THIS_MODULE,
+	.open = iommufd_fops_open,
+	.release = iommufd_fops_release,
+	.unlocked_ioctl = iommufd_fops_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+/**
+ * iommufd_ctx_get - take a reference on a context
+ * @ictx: context
+ *
+ * The context lives as long as its file: this is a file reference.
+ */
+void iommufd_ctx_get(struct iommufd_ctx *ictx)
+{
+	get_file(ictx->file);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_ctx_get, IOMMUFD);
+
+/**
+ * iommufd_ctx_from_file - get the context of an open /dev/iommu file
+ * @file: file
+ *
+ * Return: the context with a reference held (drop it with
+ * iommufd_ctx_put()), or ERR_PTR(-EBADFD) if @file is not /dev/iommu.
+ */
+struct iommufd_ctx *iommufd_ctx_from_file(struct file *file)
+{
+	struct iommufd_ctx *ictx;
+
+	if (file->f_op != &iommufd_fops)
+		return ERR_PTR(-EBADFD);
+	ictx = file->private_data;
+	iommufd_ctx_get(ictx);
+	return ictx;
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_ctx_from_file, IOMMUFD);
+
+/**
+ * iommufd_ctx_from_fd - get the context of a /dev/iommu file descriptor
+ * @fd: file descriptor of the calling process
+ *
+ * Return: the context with a reference held, ERR_PTR(-EBADF) for a bad fd
+ * or ERR_PTR(-EBADFD) if it is not /dev/iommu.
+ */
+struct iommufd_ctx *iommufd_ctx_from_fd(int fd)
+{
+	struct file *file;
+
+	file = fget(fd);
+	if (!file)
+		return ERR_PTR(-EBADF);
+	if (file->f_op != &iommufd_fops) {
+		fput(file);
+		return ERR_PTR(-EBADFD);
+	}
+	/* The reference taken by fget() becomes the context's reference. */
+	return file->private_data;
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_ctx_from_fd, IOMMUFD);
+
+/**
+ * iommufd_ctx_put - drop a context reference
+ * @ictx: context from iommufd_ctx_get() or iommufd_ctx_from_*()
+ */
+void iommufd_ctx_put(struct iommufd_ctx *ictx)
+{
+	fput(ictx->file);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_ctx_put, IOMMUFD);
+
+static struct miscdevice iommu_misc_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "iommu",
+	.fops = &iommufd_fops,
+	.nodename = "iommu",
+	.mode = 0660,
+};
+
+static int __init iommufd_init(void)
+{
+	int rc;
+
+	rc = misc_register(&iommu_misc_dev);
+	if (rc)
+		return rc;
+
+#ifdef CONFIG_IOMMUFD_TEST
+	iommufd_fail_init();
+	rc = iommufd_test_init();
+	if (rc) {
+		misc_deregister(&iommu_misc_dev);
+		return rc;
+	}
+#endif
+	return 0;
+}
+
+static void __exit iommufd_exit(void)
+{
+#ifdef CONFIG_IOMMUFD_TEST
+	iommufd_test_exit();
+#endif
+	misc_deregister(&iommu_misc_dev);
+}
+
+module_init(iommufd_init);
+module_exit(iommufd_exit);
+
+MODULE_DESCRIPTION("I/O address space management for passthrough devices");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Object table of an iommufd context.
+ *
+ * Every object has a non-zero 32-bit ID in ictx->objects and a users count.
+ * The table owns one reference.  Lookups and long-term users add one each.
+ * Destroying is only possible when the table's reference is the last one,
+ * which is checked and acted on under the xarray lock that lookups also
+ * take, so a destroyed object can never be found again and an object in
+ * use can never be destroyed.
+ */
+#include <linux/err.h>
+#include <linux/fault-inject.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "object.h"
+
+#ifdef CONFIG_IOMMUFD_TEST
+static DECLARE_FAULT_ATTR(fail_iommufd);
+
+bool iommufd_should_fail(void)
+{
+	return should_fail(&fail_iommufd, 1);
+}
+
+/**
+ * iommufd_fail_init - create /sys/kernel/debug/fail_iommufd
+ *
+ * A debugfs failure only loses the knob; it is not an error.
+ */
+void iommufd_fail_init(void)
+{
+	fault_create_debugfs_attr("fail_iommufd", NULL, &fail_iommufd);
+}
+#endif
+
+/**
+ * _iommufd_object_alloc - allocate an object with a reserved ID
+ * @ictx: context that will own the object
+ * @size: size of the containing struct, which starts with the header
+ * @type: object type
+ * @ops: type callbacks; @ops->destroy is mandatory
+ *
+ * Use the iommufd_object_alloc() wrapper.
+ *
+ * Return: the zeroed object, not yet visible to lookups, or an ERR_PTR.
+ */
+struct iommufd_object *_iommufd_object_alloc(struct iommufd_ctx *ictx,
+					     size_t size,
+					     enum iommufd_object_type type,
+					     const struct iommufd_object_ops *ops)
+{
+	struct iommufd_object *obj;
+	int rc;
+
+	obj = kzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!obj)
+		return ERR_PTR(-ENOMEM);
+	obj->type = type;
+	obj->ops = ops;
+	refcount_set(&obj->users, 1);
+
+	/* A zero entry keeps the ID reserved while lookups still miss it. */
+	rc = xa_alloc(&ictx->objects, &obj->id, XA_ZERO_ENTRY, xa_limit_32b,
+		      GFP_KERNEL_ACCOUNT);
+	if (rc) {
+		kfree(obj);
+		return ERR_PTR(rc);
+	}
+	return obj;
+}
+
+/**
+ * iommufd_object_finalize - make a fully constructed object visible
+ * @ictx: owning context
+ * @obj: object from iommufd_object_alloc()
+ *
+ * After this, userspace may look up or destroy the object at any time, so
+ * the caller must not touch it again unless it holds a reference.
+ */
+void iommufd_object_finalize(struct iommufd_ctx *ictx,
+			     struct iommufd_object *obj)
+{
+	void *old;
+
+	old = xa_cmpxchg(&ictx->objects, obj->id, XA_ZERO_ENTRY, obj,
+			 GFP_KERNEL);
+	/* Replacing a reserved entry never allocates, so it cannot fail. */
+	WARN_ON(old);
+}
+
+/**
+ * iommufd_object_abort - release a never finalized object
+ * @ictx: owning context
+ * @obj: object from iommufd_object_alloc() that owns nothing yet
+ *
+ * Frees the ID and the memory without calling any type callback.
+ */
+void iommufd_object_abort(struct iommufd_ctx *ictx, struct iommufd_object *obj)
+{
+	void *old;
+
+	old = xa_erase(&ictx->objects, obj->id);
+	WARN_ON(old);
+	kfree(obj);
+}
+
+/**
+ * iommufd_object_abort_and_destroy - undo a partially constructed object
+ * @ictx: owning context
+ * @obj: object from iommufd_object_alloc(), not finalized
+ *
+ * Runs the type's abort callback (or destroy if it has none) to release
+ * what the object already owns, then frees it like iommufd_object_abort().
+ */
+void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
+				      struct iommufd_object *obj)
+{
+	if (obj->ops->abort)
+		obj->ops->abort(obj);
+	else
+		obj->ops->destroy(obj);
+	iommufd_object_abort(ictx, obj);
+}
+
+/**
+ * iommufd_get_object - look up an object by ID and take a reference
+ * @ictx: context
+ * @id: object ID
+ * @type: required type, or IOMMUFD_OBJ_ANY
+ *
+ * This is a fault-injection point (test builds).
+ *
+ * Return: the object or ERR_PTR(-ENOENT) if there is no such finalized
+ * object of that type.
+ */
+struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
+					  enum iommufd_object_type type)
+{
+	struct iommufd_object *obj;
+
+	if (iommufd_should_fail())
+		return ERR_PTR(-ENOENT);
+
+	xa_lock(&ictx->objects);
+	obj = xa_load(&ictx->objects, id);
+	if (!obj || (type != IOMMUFD_OBJ_ANY && obj->type != type) ||
+	    !refcount_inc_not_zero(&obj->users))
+		obj = ERR_PTR(-ENOENT);
+	xa_unlock(&ictx->objects);
+	return obj;
+}
+
+/**
+ * iommufd_put_object - drop a reference
+ * @ictx: owning context
+ * @obj: object from iommufd_get_object() or iommufd_object_get()
+ *
+ * Never frees: the last reference is the table's, dropped by destroy.
+ */
+void iommufd_put_object(struct iommufd_ctx *ictx, struct iommufd_object *obj)
+{
+	refcount_dec(&obj->users);
+	/* Pairs with the condition check in iommufd_object_destroy_held() */
+	if (wq_has_sleeper(&ictx->destroy_wait))
+		wake_up(&ictx->destroy_wait);
+}
+
+static void iommufd_object_free(struct iommufd_object *obj)
+{
+	obj->ops->destroy(obj);
+	kfree(obj);
+}
+
+/*
+ * Remove @obj from the table if the table's reference is the only one.
+ * Called with the xarray lock held.
+ */
+static bool iommufd_object_try_remove(struct iommufd_ctx *ictx,
+				      struct iommufd_object *obj)
+{
+	lockdep_assert_held(&ictx->objects.xa_lock);
+
+	if (!refcount_dec_if_one(&obj->users))
+		return false;
+	__xa_erase(&ictx->objects, obj->id);
+	return true;
+}
+
+/**
+ * iommufd_object_destroy_user - IOMMU_DESTROY of one object
+ * @ictx: context
+ * @id: object ID
+ *
+ * Return: 0 on success, -ENOENT if there is no such object, -EBUSY if
+ * anything else still holds a reference on it.
+ */
+int iommufd_object_destroy_user(struct iommufd_ctx *ictx, u32 id)
+{
+	struct iommufd_object *obj;
+	int rc = 0;
+
+	xa_lock(&ictx->objects);
+	obj = xa_load(&ictx->objects, id);
+	if (!obj)
+		rc = -ENOENT;
+	else if (!iommufd_object_try_remove(ictx, obj))
+		rc = -EBUSY;
+	xa_unlock(&ictx->objects);
+	if (rc)
+		return rc;
+
+	iommufd_object_free(obj);
+	return 0;
+}
+
+/**
+ * iommufd_object_destroy_held - destroy an object the caller references
+ * @ictx: owning context
+ * @obj: finalized object; the caller's reference is consumed
+ *
+ * For kernel-internal owners, e.g. an automatically created HWPT whose
+ * last device leaves.  The ID disappears at once; the call then waits for
+ * transient lookups to drop their references and destroys the object.
+ * The caller must not hold locks that such lookups may need, and there must
+ * be no other long-term references left.
+ */
+void iommufd_object_destroy_held(struct iommufd_ctx *ictx,
+				 struct iommufd_object *obj)
+{
+	void *old;
+
+	/* Take over the table's reference; the ID stops resolving now. */
+	old = xa_cmpxchg(&ictx->objects, obj->id, obj, NULL, GFP_KERNEL);
+	if (WARN_ON(old != obj)) {
+		iommufd_put_object(ictx, obj);
+		return;
+	}
+	refcount_dec(&obj->users);
+	wait_event(ictx->destroy_wait, refcount_read(&obj->users) == 1);
+	iommufd_object_free(obj);
+}
+
+/**
+ * iommufd_objects_destroy_all - tear down every object of a closing context
+ * @ictx: context whose file is being released
+ *
+ * Objects that others depend on hold references from their users, so
+ * repeatedly destroying whatever is unreferenced destroys users before what
+ * they use (devices, then HWPTs, then IOASes).  Anything left when a round
+ * makes no progress is a reference leak: warn and leave it.
+ */
+void iommufd_objects_destroy_all(struct iommufd_ctx *ictx)
+{
+	struct iommufd_object *obj;
+	unsigned long index;
+	bool progress;
+
+	do {
+		progress = false;
+		xa_for_each(&ictx->objects, index, obj) {
+			xa_lock(&ictx->objects);
+			if (xa_load(&ictx->objects, index) != obj ||
+			    !iommufd_object_try_remove(ictx, obj)) {
+				xa_unlock(&ictx->objects);
+				continue;
+			}
+			xa_unlock(&ictx->objects);
+			iommufd_object_free(obj);
+			progress = true;
+		}
+	} while (progress && !xa_empty(&ictx->objects));
+
+	WARN_ON(!xa_empty(&ictx->objects));
+}
+
+/**
+ * iommufd_ucmd_respond - copy the command struct back to userspace
+ * @ucmd: the ioctl call
+ * @cmd_len: size of the kernel's command struct
+ *
+ * Copies as many bytes as both sides know about.
+ *
+ * Return: 0 or -EFAULT.
+ */
+int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len)
+{
+	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
+			 min_t(size_t, ucmd->user_size, cmd_len)))
+		return -EFAULT;
+	return 0;
+}

@@ -1,0 +1,746 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Pinned user pages.
+ *
+ * A struct iopt_pages describes a page aligned range of one process's
+ * memory.  Nothing is pinned when it is created.  Users that need the memory
+ * resident register a "holder" (an interval of page indexes): an area that
+ * is mapped into domains, or an in-kernel access pin.  A page is pinned,
+ * accounted and its PFN recorded exactly while at least one holder covers
+ * it, so however many areas (IOAS_COPY), domains and accesses share a
+ * pages object each CPU page is pinned and charged once.
+ *
+ * Pinning is done in batches whose temporary page-pointer array is bounded
+ * by iommufd_temp_memory_limit.  Unpinning walks the recorded PFNs and
+ * releases physically contiguous runs with one call, so huge folios are
+ * released per folio.  Mapping into a domain also goes by contiguous runs
+ * and lets the iommu core pick the largest IOPTE sizes; unmapping a range
+ * is a single iommu_unmap_fast() call.
+ *
+ * Charges go to the creator's user (locked_vm) or mm (pinned_vm) as chosen
+ * when the object is created, and are released to the same counter.
+ */
+#include <linux/capability.h>
+#include <linux/highmem.h>
+#include <linux/iommu.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/user.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "io_pagetable.h"
+#include "pages.h"
+
+unsigned int iommufd_temp_memory_limit = 65536;
+
+/* An in-kernel access pin: a holder plus a lookup node and a use count */
+struct iopt_pages_access {
+	struct interval_tree_node holder;
+	struct interval_tree_node node;
+	unsigned int users;
+};
+
+/**
+ * iopt_alloc_pages - describe a range of the current process's memory
+ * @uptr: user address of the first byte
+ * @length: number of bytes, not zero
+ * @writable: the memory will be pinned for write
+ * @mode: how pins will be charged
+ *
+ * Return: a pages object with one reference, or an ERR_PTR.
+ */
+struct iopt_pages *iopt_alloc_pages(void __user *uptr, unsigned long length,
+				    bool writable,
+				    enum iommufd_account_mode mode)
+{
+	unsigned long start = (unsigned long)uptr;
+	struct iopt_pages *pages;
+	unsigned long last;
+
+	if (!length)
+		return ERR_PTR(-EINVAL);
+	if (check_add_overflow(start, length - 1, &last))
+		return ERR_PTR(-EOVERFLOW);
+
+	pages = kzalloc(sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!pages)
+		return ERR_PTR(-ENOMEM);
+
+	kref_init(&pages->kref);
+	mutex_init(&pages->mutex);
+	xa_init_flags(&pages->pfns, XA_FLAGS_ACCOUNT);
+	pages->holders = RB_ROOT_CACHED;
+	pages->access_itree = RB_ROOT_CACHED;
+	pages->uptr = (void __user *)ALIGN_DOWN(start, PAGE_SIZE);
+	pages->npages = (last >> PAGE_SHIFT) - (start >> PAGE_SHIFT) + 1;
+	pages->writable = writable;
+	pages->account_mode = mode;
+	pages->no_limit = capable(CAP_IPC_LOCK);
+	pages->source_task = get_task_struct(current->group_leader);
+	mmgrab(current->mm);
+	pages->source_mm = current->mm;
+	pages->source_user = get_uid(current_user());
+	return pages;
+}
+
+static void iopt_release_pages(struct kref *kref)
+{
+	struct iopt_pages *pages = container_of(kref, struct iopt_pages, kref);
+
+	WARN_ON(pages->npinned);
+	WARN_ON(!RB_EMPTY_ROOT(&pages->holders.rb_root));
+	WARN_ON(!xa_empty(&pages->pfns));
+	put_task_struct(pages->source_task);
+	mmdrop(pages->source_mm);
+	free_uid(pages->source_user);
+	mutex_destroy(&pages->mutex);
+	kfree(pages);
+}
+
+/**
+ * iopt_put_pages - drop a reference on a pages object
+ * @pages: pages object; freed with the last reference
+ *
+ * Every holder must have been released before the last reference goes.
+ */
+void iopt_put_pages(struct iopt_pages *pages)
+{
+	kref_put(&pages->kref, iopt_release_pages);
+}
+
+/* Accounting */
+
+/* Add @npages to a counter unless that takes it beyond @limit */
+static bool iopt_charge_user(atomic_long_t *counter, unsigned long npages,
+			     unsigned long limit)
+{
+	long cur = atomic_long_read(counter);
+
+	do {
+		if (cur + npages > limit)
+			return false;
+	} while (!atomic_long_try_cmpxchg(counter, &cur, cur + npages));
+	return true;
+}
+
+static bool iopt_charge_mm(atomic64_t *counter, unsigned long npages,
+			   unsigned long limit)
+{
+	s64 cur = atomic64_read(counter);
+
+	do {
+		if (cur + npages > limit)
+			return false;
+	} while (!atomic64_try_cmpxchg(counter, &cur, cur + npages));
+	return true;
+}
+
+static int iopt_pages_account(struct iopt_pages *pages, unsigned long npages)
+{
+	unsigned long limit = ULONG_MAX;
+	bool ok = true;
+
+	if (iommufd_should_fail())
+		return -ENOMEM;
+	if (!pages->no_limit)
+		limit = task_rlimit(pages->source_task, RLIMIT_MEMLOCK) >>
+			PAGE_SHIFT;
+
+	if (pages->account_mode == IOMMUFD_ACCOUNT_USER)
+		ok = iopt_charge_user(&pages->source_user->locked_vm, npages,
+				      limit);
+	else if (pages->account_mode == IOMMUFD_ACCOUNT_MM)
+		ok = iopt_charge_mm(&pages->source_mm->pinned_vm, npages,
+				    limit);
+	return ok ? 0 : -ENOMEM;
+}
+
+static void iopt_pages_unaccount(struct iopt_pages *pages,
+				 unsigned long npages)
+{
+	switch (pages->account_mode) {
+	case IOMMUFD_ACCOUNT_USER:
+		atomic_long_sub(npages, &pages->source_user->locked_vm);
+		break;
+	case IOMMUFD_ACCOUNT_MM:
+		atomic64_sub(npages, &pages->source_mm->pinned_vm);
+		break;
+	default:
+		break;
+	}
+}
+
+/* PFN store; all callers hold pages->mutex */
+
+static void iopt_pages_erase_pfns(struct iopt_pages *pages,
+				  unsigned long first, unsigned long last)
+{
+	XA_STATE(xas, &pages->pfns, first);
+	void *entry;
+
+	xas_lock(&xas);
+	xas_for_each(&xas, entry, last)
+		xas_store(&xas, NULL);
+	xas_unlock(&xas);
+}
+
+static int iopt_pages_store_pfns(struct iopt_pages *pages, unsigned long index,
+				 struct page **page_list, unsigned long npages)
+{
+	XA_STATE(xas, &pages->pfns, index);
+	unsigned long stop = npages;
+	unsigned long i = 0;
+
+	/* Test builds can fail halfway through to exercise the unwind. */
+	if (iommufd_should_fail())
+		stop = npages / 2;
+
+	do {
+		xas_lock(&xas);
+		for (; i < stop; i++) {
+			xas_store(&xas, xa_mk_value(page_to_pfn(page_list[i])));
+			if (xas_error(&xas))
+				break;
+			xas_next(&xas);
+		}
+		xas_unlock(&xas);
+	} while (xas_nomem(&xas, GFP_KERNEL_ACCOUNT));
+
+	if (!xas_error(&xas) && i == npages)
+		return 0;
+	if (i)
+		iopt_pages_erase_pfns(pages, index, index + i - 1);
+	return xas_error(&xas) ?: -EINVAL;
+}
+
+static void iopt_unpin_run(struct iopt_pages *pages, unsigned long pfn,
+			   unsigned long npages)
+{
+	unpin_user_page_range_dirty_lock(pfn_to_page(pfn), npages,
+					 pages->writable);
+	iopt_pages_unaccount(pages, npages);
+	pages->npinned -= npages;
+}
+
+/* Unpin and forget every page in [first, last]; they must all be pinned */
+static void iopt_pages_unpin_span(struct iopt_pages *pages,
+				  unsigned long first, unsigned long last)
+{
+	unsigned long run_pfn = 0, run_len = 0;
+	unsigned long index;
+	void *entry;
+
+	lockdep_assert_held(&pages->mutex);
+
+	xa_for_each_range(&pages->pfns, index, entry, first, last) {
+		unsigned long pfn = xa_to_value(entry);
+
+		if (run_len && pfn == run_pfn + run_len) {
+			run_len++;
+			continue;
+		}
+		if (run_len)
+			iopt_unpin_run(pages, run_pfn, run_len);
+		run_pfn = pfn;
+		run_len = 1;
+	}
+	if (run_len)
+		iopt_unpin_run(pages, run_pfn, run_len);
+	iopt_pages_erase_pfns(pages, first, last);
+}
+
+/*
+ * The source mm for pinning from another context: a user reference for the
+ * duration of the pin, or -EFAULT once the process has exited.
+ */
+static int iopt_pages_get_mm(struct iopt_pages *pages, bool *remote)
+{
+	*remote = current->mm != pages->source_mm;
+	if (*remote && !mmget_not_zero(pages->source_mm))
+		return -EFAULT;
+	return 0;
+}
+
+static void iopt_pages_put_mm(struct iopt_pages *pages, bool remote)
+{
+	if (remote)
+		mmput(pages->source_mm);
+}
+
+static long iopt_pin_batch(struct iopt_pages *pages, bool remote,
+			   unsigned long index, unsigned long npages,
+			   unsigned int gup_flags, struct page **page_list)
+{
+	unsigned long addr = (unsigned long)pages->uptr + index * PAGE_SIZE;
+	long rc;
+
+	if (iommufd_should_fail())
+		return -EFAULT;
+	if (!remote)
+		return pin_user_pages_fast(addr, npages, gup_flags, page_list);
+
+	mmap_read_lock(pages->source_mm);
+	rc = pin_user_pages_remote(pages->source_mm, addr, npages, gup_flags,
+				   page_list, NULL);
+	mmap_read_unlock(pages->source_mm);
+	return rc;
+}
+
+/*
+ * Pin, account and record [first, last], none of which is pinned yet.  On
+ * failure nothing of the span stays pinned.
+ */
+static int iopt_pages_pin_span(struct iopt_pages *pages, unsigned long first,
+			       unsigned long last)
+{
+	unsigned int gup_flags = FOLL_LONGTERM | (pages->writable ? FOLL_WRITE : 0);
+	unsigned long npages = last - first + 1;
+	unsigned long batch, done = 0;
+	struct page **page_list;
+	bool remote;
+	int rc;
+
+	batch = min(npages, max_t(unsigned long, 1, iommufd_temp_memory_limit /
+						 sizeof(*page_list)));
+	if (iommufd_should_fail())
+		return -ENOMEM;
+	page_list = kmalloc_array(batch, sizeof(*page_list),
+				  GFP_KERNEL | __GFP_NOWARN);
+	if (!page_list)
+		return -ENOMEM;
+
+	rc = iopt_pages_get_mm(pages, &remote);
+	if (rc)
+		goto out_free;
+
+	while (done < npages) {
+		unsigned long want = min(batch, npages - done);
+		long got;
+
+		rc = iopt_pages_account(pages, want);
+		if (rc)
+			break;
+		got = iopt_pin_batch(pages, remote, first + done, want,
+				     gup_flags, page_list);
+		if (got <= 0) {
+			iopt_pages_unaccount(pages, want);
+			rc = got ? got : -EFAULT;
+			break;
+		}
+		iopt_pages_unaccount(pages, want - got);
+
+		rc = iopt_pages_store_pfns(pages, first + done, page_list, got);
+		if (rc) {
+			unpin_user_pages(page_list, got);
+			iopt_pages_unaccount(pages, got);
+			break;
+		}
+		pages->npinned += got;
+		done += got;
+	}
+	iopt_pages_put_mm(pages, remote);
+
+	if (rc && done)
+		iopt_pages_unpin_span(pages, first, first + done - 1);
+out_free:
+	kfree(page_list);
+	return rc;
+}
+
+static void iopt_pages_unpin_holes(struct iopt_pages *pages,
+				   unsigned long first, unsigned long last)
+{
+	struct interval_tree_span_iter span;
+
+	interval_tree_for_each_span(&span, &pages->holders, first, last)
+		if (span.is_hole)
+			iopt_pages_unpin_span(pages, span.start_hole,
+					      span.last_hole);
+}
+
+static int __iopt_pages_hold(struct iopt_pages *pages,
+			     struct interval_tree_node *node)
+{
+	struct interval_tree_span_iter span;
+	int rc;
+
+	lockdep_assert_held(&pages->mutex);
+	if (WARN_ON(node->start > node->last || node->last >= pages->npages))
+		return -EINVAL;
+
+	interval_tree_for_each_span(&span, &pages->holders, node->start,
+				    node->last) {
+		if (!span.is_hole)
+			continue;
+		rc = iopt_pages_pin_span(pages, span.start_hole,
+					 span.last_hole);
+		if (rc) {
+			if (span.start_hole > node->start)
+				iopt_pages_unpin_holes(pages, node->start,
+						       span.start_hole - 1);
+			return rc;
+		}
+	}
+	interval_tree_insert(node, &pages->holders);
+	return 0;
+}
+
+static void __iopt_pages_release(struct iopt_pages *pages,
+				 struct interval_tree_node *node)
+{
+	lockdep_assert_held(&pages->mutex);
+	interval_tree_remove(node, &pages->holders);
+	iopt_pages_unpin_holes(pages, node->start, node->last);
+}
+
+/**
+ * iopt_pages_hold - keep a range of pages pinned
+ * @pages: pages object
+ * @node: caller-owned node; start/last are the page indexes to hold
+ *
+ * Pins (and charges) the pages of the range that no other holder covers.
+ *
+ * Return: 0 or a negative errno with nothing changed.
+ */
+int iopt_pages_hold(struct iopt_pages *pages, struct interval_tree_node *node)
+{
+	int rc;
+
+	mutex_lock(&pages->mutex);
+	rc = __iopt_pages_hold(pages, node);
+	mutex_unlock(&pages->mutex);
+	return rc;
+}
+
+/**
+ * iopt_pages_release - undo iopt_pages_hold()
+ * @pages: pages object
+ * @node: the node passed to iopt_pages_hold()
+ *
+ * Unpins and uncharges the pages no remaining holder covers.
+ */
+void iopt_pages_release(struct iopt_pages *pages,
+			struct interval_tree_node *node)
+{
+	mutex_lock(&pages->mutex);
+	__iopt_pages_release(pages, node);
+	mutex_unlock(&pages->mutex);
+}
+
+static struct iopt_pages_access *
+iopt_pages_find_access(struct iopt_pages *pages, unsigned long first,
+		       unsigned long last)
+{
+	struct interval_tree_node *node;
+
+	for (node = interval_tree_iter_first(&pages->access_itree, first, last);
+	     node; node = interval_tree_iter_next(node, first, last))
+		if (node->start == first && node->last == last)
+			return container_of(node, struct iopt_pages_access,
+					    node);
+	return NULL;
+}
+
+static void iopt_pages_fill_page_list(struct iopt_pages *pages,
+				      unsigned long first, unsigned long last,
+				      struct page **out_pages)
+{
+	unsigned long index;
+	void *entry;
+
+	xa_for_each_range(&pages->pfns, index, entry, first, last)
+		out_pages[index - first] = pfn_to_page(xa_to_value(entry));
+}
+
+/**
+ * iopt_pages_access_pin - pin pages for an in-kernel access
+ * @pages: pages object
+ * @first: first page index
+ * @last: last page index
+ * @out_pages: optional array receiving the last - first + 1 pages
+ *
+ * Each call must be balanced by iopt_pages_access_unpin() with the same
+ * range.
+ *
+ * Return: 0 or a negative errno.
+ */
+int iopt_pages_access_pin(struct iopt_pages *pages, unsigned long first,
+			  unsigned long last, struct page **out_pages)
+{
+	struct iopt_pages_access *access;
+	int rc = 0;
+
+	mutex_lock(&pages->mutex);
+	access = iopt_pages_find_access(pages, first, last);
+	if (access) {
+		access->users++;
+		goto out_fill;
+	}
+
+	access = kzalloc(sizeof(*access), GFP_KERNEL_ACCOUNT);
+	if (!access) {
+		rc = -ENOMEM;
+		goto out_unlock;
+	}
+	access->users = 1;
+	access->node.start = first;
+	access->node.last = last;
+	access->holder = access->node;
+	rc = __iopt_pages_hold(pages, &access->holder);
+	if (rc) {
+		kfree(access);
+		goto out_unlock;
+	}
+	interval_tree_insert(&access->node, &pages->access_itree);
+out_fill:
+	if (out_pages)
+		iopt_pages_fill_page_list(pages, first, last, out_pages);
+out_unlock:
+	mutex_unlock(&pages->mutex);
+	return rc;
+}
+
+/**
+ * iopt_pages_access_unpin - undo iopt_pages_access_pin()
+ * @pages: pages object
+ * @first: first page index, as passed to the pin
+ * @last: last page index, as passed to the pin
+ */
+void iopt_pages_access_unpin(struct iopt_pages *pages, unsigned long first,
+			     unsigned long last)
+{
+	struct iopt_pages_access *access;
+
+	mutex_lock(&pages->mutex);
+	access = iopt_pages_find_access(pages, first, last);
+	if (WARN_ON(!access))
+		goto out_unlock;
+	if (--access->users)
+		goto out_unlock;
+	interval_tree_remove(&access->node, &pages->access_itree);
+	__iopt_pages_release(pages, &access->holder);
+	kfree(access);
+out_unlock:
+	mutex_unlock(&pages->mutex);
+}
+
+static void iopt_copy_page(struct page *page, unsigned long offset,
+			   void *data, unsigned long length, bool write)
+{
+	if (write)
+		memcpy_to_page(page, offset, data, length);
+	else
+		memcpy_from_page(data, page, offset, length);
+}
+
+/* Copy within one page that is not pinned: pin it briefly in its mm */
+static int iopt_pages_rw_unpinned(struct iopt_pages *pages,
+				  unsigned long index, unsigned long offset,
+				  void *data, unsigned long length, bool write)
+{
+	unsigned long addr = (unsigned long)pages->uptr + index * PAGE_SIZE;
+	struct page *page;
+	long npinned;
+
+	if (iommufd_should_fail())
+		return -EINVAL;
+	if (!mmget_not_zero(pages->source_mm))
+		return -EFAULT;
+	mmap_read_lock(pages->source_mm);
+	npinned = pin_user_pages_remote(pages->source_mm, addr, 1,
+					write ? FOLL_WRITE : 0, &page, NULL);
+	mmap_read_unlock(pages->source_mm);
+	mmput(pages->source_mm);
+	if (npinned != 1)
+		return npinned < 0 ? npinned : -EFAULT;
+
+	iopt_copy_page(page, offset, data, length, write);
+	unpin_user_pages_dirty_lock(&page, 1, write);
+	return 0;
+}
+
+/*
+ * Page by page through the pinned PFNs when there are some, otherwise by
+ * pinning each page in the owner's mm.  Works for any caller, also after the
+ * owner has exited as long as the pages are pinned.
+ */
+static int iopt_pages_rw_slow(struct iopt_pages *pages, unsigned long offset,
+			      void *data, unsigned long length, bool write)
+{
+	while (length) {
+		unsigned long index = offset >> PAGE_SHIFT;
+		unsigned long in_page = offset & ~PAGE_MASK;
+		unsigned long n = min(length, PAGE_SIZE - in_page);
+		void *entry;
+		int rc = 0;
+
+		mutex_lock(&pages->mutex);
+		entry = xa_load(&pages->pfns, index);
+		if (entry)
+			iopt_copy_page(pfn_to_page(xa_to_value(entry)), in_page,
+				       data, n, write);
+		mutex_unlock(&pages->mutex);
+		if (!entry)
+			rc = iopt_pages_rw_unpinned(pages, index, in_page, data,
+						    n, write);
+		if (rc)
+			return rc;
+		offset += n;
+		data += n;
+		length -= n;
+	}
+	return 0;
+}
+
+/**
+ * iopt_pages_rw - read or write the memory of a pages object
+ * @pages: pages object
+ * @offset: byte offset from the start of @pages
+ * @data: kernel buffer
+ * @length: bytes to copy; the range must lie inside @pages
+ * @flags: IOPT_ACCESS_WRITE to write, IOPT_ACCESS_SLOW_PATH to avoid the
+ *	user-copy fast path, IOPT_ACCESS_KTHREAD from a kernel thread
+ *
+ * Return: 0 or a negative errno.
+ */
+int iopt_pages_rw(struct iopt_pages *pages, unsigned long offset, void *data,
+		  unsigned long length, unsigned int flags)
+{
+	bool write = flags & IOPT_ACCESS_WRITE;
+	void __user *uptr = pages->uptr + offset;
+	unsigned long left;
+
+	if (write && !pages->writable)
+		return -EPERM;
+
+	if ((flags & (IOPT_ACCESS_SLOW_PATH | IOPT_ACCESS_KTHREAD)) ||
+	    current->mm != pages->source_mm)
+		return iopt_pages_rw_slow(pages, offset, data, length, write);
+
+	if (write)
+		left = copy_to_user(uptr, data, length);
+	else
+		left = copy_from_user(data, uptr, length);
+	return left ? -EFAULT : 0;
+}
+
+/**
+ * iopt_domain_unmap - remove a range of IOVA from a domain
+ * @domain: the domain
+ * @iova: first IOVA, the start of a range mapped by iopt_pages_map()
+ * @length: bytes, ending where such a range ends
+ *
+ * One call to the driver for the whole range, one IOTLB flush.
+ */
+void iopt_domain_unmap(struct iommu_domain *domain, unsigned long iova,
+		       unsigned long length)
+{
+	struct iommu_iotlb_gather gather;
+	size_t unmapped;
+
+	if (!length)
+		return;
+	iommu_iotlb_gather_init(&gather);
+	unmapped = iommu_unmap_fast(domain, iova, length, &gather);
+	iommu_iotlb_sync(domain, &gather);
+	WARN_ON(unmapped != length);
+}
+
+static int iopt_map_run(struct iommu_domain *domain, unsigned long iova,
+			phys_addr_t paddr, unsigned long length, int prot,
+			bool large_pages)
+{
+	unsigned long done = 0;
+	int rc;
+
+	if (large_pages)
+		return iommu_map(domain, iova, paddr, length, prot,
+				 GFP_KERNEL_ACCOUNT);
+
+	while (done < length) {
+		unsigned long n = min(length - done,
+				      PAGE_SIZE - ((paddr + done) & ~PAGE_MASK));
+
+		rc = iommu_map(domain, iova + done, paddr + done, n, prot,
+			       GFP_KERNEL_ACCOUNT);
+		if (rc) {
+			iopt_domain_unmap(domain, iova, done);
+			return rc;
+		}
+		done += n;
+	}
+	return 0;
+}
+
+/**
+ * iopt_pages_map - map held pages into a domain
+ * @pages: pages object; the range must be held (iopt_pages_hold())
+ * @domain: target domain
+ * @iova: IOVA of the first byte
+ * @offset: byte offset in @pages of the first byte
+ * @length: bytes to map
+ * @prot: IOMMU_READ / IOMMU_WRITE / IOMMU_CACHE
+ * @large_pages: false to map at most one CPU page per IOPTE
+ *
+ * Physically contiguous runs are mapped with one iommu_map() call each so
+ * the driver can use its largest page sizes.
+ *
+ * Return: 0, or a negative errno with nothing left mapped.
+ */
+int iopt_pages_map(struct iopt_pages *pages, struct iommu_domain *domain,
+		   unsigned long iova, unsigned long offset,
+		   unsigned long length, int prot, bool large_pages)
+{
+	unsigned long first = offset >> PAGE_SHIFT;
+	unsigned long last = (offset + length - 1) >> PAGE_SHIFT;
+	unsigned long next_index = first, mapped = 0;
+	phys_addr_t run_start = 0, run_end = 0;
+	unsigned long index;
+	void *entry;
+	int rc;
+
+	xa_for_each_range(&pages->pfns, index, entry, first, last) {
+		phys_addr_t start = PFN_PHYS(xa_to_value(entry));
+		phys_addr_t end = start + PAGE_SIZE;
+
+		if (WARN_ON(index != next_index)) {
+			rc = -EINVAL;
+			goto err_unmap;
+		}
+		next_index++;
+		if (index == first)
+			start += offset & ~PAGE_MASK;
+		if (index == last)
+			end -= PAGE_SIZE - ((offset + length - 1) & ~PAGE_MASK) - 1;
+
+		if (run_end == start && run_end) {
+			run_end = end;
+			continue;
+		}
+		if (run_end) {
+			rc = iopt_map_run(domain, iova + mapped, run_start,
+					  run_end - run_start, prot,
+					  large_pages);
+			if (rc)
+				goto err_unmap;
+			mapped += run_end - run_start;
+		}
+		run_start = start;
+		run_end = end;
+	}
+	if (WARN_ON(next_index != last + 1)) {
+		rc = -EINVAL;
+		goto err_unmap;
+	}
+	rc = iopt_map_run(domain, iova + mapped, run_start, run_end - run_start,
+			  prot, large_pages);
+	if (rc)
+		goto err_unmap;
+	return 0;
+
+err_unmap:
+	iopt_domain_unmap(domain, iova, mapped);
+	return rc;
+}

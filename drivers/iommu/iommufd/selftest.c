@@ -1,0 +1,1435 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The iommufd test mock (CONFIG_IOMMUFD_TEST): a software IOMMU with devices
+ * on a private bus, and IOMMU_TEST_CMD, which creates mock devices, checks
+ * what the core put into mock domains and drives access objects.
+ *
+ * Dangerous: it lets userspace read physical addresses and inject faults.
+ * Never enable it on a production kernel.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/iommu.h>
+#include <linux/iommufd.h>
+#include <linux/mm.h>
+#include <linux/platform_device.h>
+#include <linux/property.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+#include <uapi/linux/iommufd.h>
+
+#include "../iommu-priv.h"
+#include "access.h"
+#include "device.h"
+#include "hw_pagetable.h"
+#include "ioas.h"
+#include "iommufd_test.h"
+
+/*
+ * The mock IOMMU
+ * ==============
+ *
+ * One IOMMU instance, registered for the private "iommufd_mock" bus only, so
+ * it never meets a real device and real IOMMU drivers never see its devices.
+ * Mock devices each get their own group. The IO page size is half a CPU page
+ * so that the core's sub-page paths get exercised.
+ */
+#define MOCK_IO_PAGE_SIZE	(PAGE_SIZE / 2)
+#define MOCK_HUGE_PAGE_SIZE	(512 * MOCK_IO_PAGE_SIZE)
+#define MOCK_DEV_FLAGS_ALL						\
+	(MOCK_FLAGS_DEVICE_NO_DIRTY | MOCK_FLAGS_DEVICE_HUGE_IOVA |	\
+	 MOCK_FLAGS_DEVICE_PASID)
+
+/*
+ * A populated slot of a paging domain is an xarray value entry: the physical
+ * address in MIO units shifted above three flag bits.
+ */
+#define MOCK_SLOT_BOUNDARY	BIT(0)	/* first or last slot of a map call */
+#define MOCK_SLOT_DIRTY		BIT(1)
+#define MOCK_SLOT_HUGE		BIT(2)	/* mapped with a page size above MIO */
+#define MOCK_SLOT_FLAGS		(MOCK_SLOT_BOUNDARY | MOCK_SLOT_DIRTY | \
+				 MOCK_SLOT_HUGE)
+#define MOCK_SLOT_PFN_SHIFT	3
+
+/**
+ * struct mock_iommu_domain - A mock paging domain
+ * @domain: The generic domain
+ * @slots: Sparse slot table, indexed by IOVA / MOCK_IO_PAGE_SIZE. The
+ *         xarray's own lock serialises updates; the core never maps or
+ *         unmaps overlapping ranges concurrently.
+ * @dirty_tracking: Tracking is enabled. Written only by set_dirty_tracking,
+ *                  which the core serialises per domain.
+ */
+struct mock_iommu_domain {
+	struct iommu_domain domain;
+	struct xarray slots;
+	bool dirty_tracking;
+};
+
+/**
+ * struct mock_iommu_domain_nested - A mock nested (stage-1) domain
+ * @domain: The generic domain
+ * @parent: The paging domain it nests on
+ * @iotlb: The "IOTLB", set at allocation and cleared by invalidation.
+ *         Serialised by the core's per-HWPT invalidation path.
+ */
+struct mock_iommu_domain_nested {
+	struct iommu_domain domain;
+	struct mock_iommu_domain *parent;
+	u32 iotlb[MOCK_NESTED_DOMAIN_IOTLB_NUM];
+};
+
+/**
+ * struct mock_dev - A device behind the mock IOMMU
+ * @dev: The device, on iommufd_mock_bus
+ * @flags: enum iommu_test_dev_flags, fixed at creation
+ * @id: Instance number, for the name
+ * @lock: Write-held while the device is registered and around changes of
+ *        its attachment; read-held while a fault is reported for it, so that
+ *        faults never race with an attachment change
+ */
+struct mock_dev {
+	struct device dev;
+	u32 flags;
+	int id;
+	struct rw_semaphore lock;
+};
+
+static const struct bus_type iommufd_mock_bus = {
+	.name = "iommufd_mock",
+};
+
+static struct notifier_block mock_bus_nb;
+
+static struct {
+	struct iommu_device iommu_dev;
+	struct platform_device *pdev;
+	struct iopf_queue *iopf_queue;
+} mock_iommu;
+
+static DEFINE_IDA(mock_dev_ida);
+
+static const struct iommu_ops mock_ops;
+static const struct iommu_domain_ops mock_paging_ops;
+static const struct iommu_domain_ops mock_nested_ops;
+static const struct iommu_dirty_ops mock_dirty_ops;
+
+static struct mock_dev *to_mock_dev(struct device *dev)
+{
+	return container_of(dev, struct mock_dev, dev);
+}
+
+static struct mock_iommu_domain *to_mock_domain(struct iommu_domain *domain)
+{
+	return container_of(domain, struct mock_iommu_domain, domain);
+}
+
+static struct mock_iommu_domain_nested *
+to_mock_nested(struct iommu_domain *domain)
+{
+	return container_of(domain, struct mock_iommu_domain_nested, domain);
+}
+
+static bool mock_dev_is(struct device *dev)
+{
+	return dev->bus == &iommufd_mock_bus;
+}
+
+/* Attaching never fails except for a dirty-capable domain on a NO_DIRTY device */
+static int mock_domain_attach_dev(struct iommu_domain *domain,
+				  struct device *dev)
+{
+	if (domain->dirty_ops &&
+	    (to_mock_dev(dev)->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
+		return -EINVAL;
+	return 0;
+}
+
+static const struct iommu_domain_ops mock_blocking_ops = {
+	.attach_dev = mock_domain_attach_dev,
+};
+
+static struct iommu_domain mock_blocking_domain = {
+	.type = IOMMU_DOMAIN_BLOCKED,
+	.ops = &mock_blocking_ops,
+};
+
+static unsigned long mock_slot(unsigned long iova)
+{
+	return iova / MOCK_IO_PAGE_SIZE;
+}
+
+static void *mock_slot_entry(phys_addr_t paddr, unsigned long flags)
+{
+	return xa_mk_value((paddr / MOCK_IO_PAGE_SIZE) << MOCK_SLOT_PFN_SHIFT |
+			   flags);
+}
+
+static phys_addr_t mock_slot_paddr(void *entry)
+{
+	return (phys_addr_t)(xa_to_value(entry) >> MOCK_SLOT_PFN_SHIFT) *
+	       MOCK_IO_PAGE_SIZE;
+}
+
+static bool mock_slot_test(void *entry, unsigned long flag)
+{
+	return xa_to_value(entry) & flag;
+}
+
+static int mock_domain_map_pages(struct iommu_domain *domain,
+				 unsigned long iova, phys_addr_t paddr,
+				 size_t pgsize, size_t pgcount, int prot,
+				 gfp_t gfp, size_t *mapped)
+{
+	struct mock_iommu_domain *mock = to_mock_domain(domain);
+	unsigned long first = mock_slot(iova);
+	unsigned long nr = pgsize / MOCK_IO_PAGE_SIZE * pgcount;
+	unsigned long huge = pgsize != MOCK_IO_PAGE_SIZE ? MOCK_SLOT_HUGE : 0;
+	unsigned long i;
+	void *old;
+
+	if (iommufd_should_fail())
+		return -ENOENT;
+	WARN_ON(iova % MOCK_IO_PAGE_SIZE || pgsize % MOCK_IO_PAGE_SIZE);
+
+	for (i = 0; i != nr; i++) {
+		unsigned long flags = huge;
+
+		if (i == 0 || i == nr - 1)
+			flags |= MOCK_SLOT_BOUNDARY;
+		old = xa_store(&mock->slots, first + i,
+			       mock_slot_entry(paddr, flags), gfp);
+		if (xa_is_err(old))
+			goto err_unwind;
+		WARN_ON(old);
+		paddr += MOCK_IO_PAGE_SIZE;
+	}
+	*mapped = pgsize * pgcount;
+	return 0;
+
+err_unwind:
+	while (i--)
+		xa_erase(&mock->slots, first + i);
+	return xa_err(old);
+}
+
+static size_t mock_domain_unmap_pages(struct iommu_domain *domain,
+				      unsigned long iova, size_t pgsize,
+				      size_t pgcount,
+				      struct iommu_iotlb_gather *gather)
+{
+	struct mock_iommu_domain *mock = to_mock_domain(domain);
+	unsigned long first = mock_slot(iova);
+	unsigned long nr = pgsize / MOCK_IO_PAGE_SIZE * pgcount;
+	/* The core may split a huge mapping differently than it made it */
+	bool check = !(domain->pgsize_bitmap & MOCK_HUGE_PAGE_SIZE);
+	unsigned long i;
+	void *entry;
+
+	for (i = 0; i != nr; i++) {
+		entry = xa_erase(&mock->slots, first + i);
+		if (!check || !entry || (i != 0 && i != nr - 1))
+			continue;
+		/* The core must only unmap whole runs it mapped */
+		WARN_ON(!mock_slot_test(entry, MOCK_SLOT_BOUNDARY));
+	}
+	return pgsize * pgcount;
+}
+
+static phys_addr_t mock_domain_iova_to_phys(struct iommu_domain *domain,
+					    dma_addr_t iova)
+{
+	struct mock_iommu_domain *mock = to_mock_domain(domain);
+	void *entry;
+
+	WARN_ON(iova % MOCK_IO_PAGE_SIZE);
+	entry = xa_load(&mock->slots, mock_slot(iova));
+	if (WARN_ON(!entry))
+		return 0;
+	return mock_slot_paddr(entry);
+}
+
+static void mock_domain_free(struct iommu_domain *domain)
+{
+	struct mock_iommu_domain *mock = to_mock_domain(domain);
+
+	WARN_ON(!xa_empty(&mock->slots));
+	xa_destroy(&mock->slots);
+	kfree(mock);
+}
+
+static int mock_domain_set_dirty_tracking(struct iommu_domain *domain,
+					  bool enable)
+{
+	to_mock_domain(domain)->dirty_tracking = enable;
+	return 0;
+}
+
+/*
+ * Report and (unless told not to) clear the dirty bits of one IO page: a
+ * single slot, or the whole MHUGE block a huge slot belongs to.
+ */
+static unsigned long mock_domain_read_dirty_page(struct mock_iommu_domain *mock,
+						 unsigned long iova, void *entry,
+						 unsigned long flags,
+						 struct iommu_dirty_bitmap *dirty)
+{
+	unsigned long pgsize = MOCK_IO_PAGE_SIZE;
+	unsigned long first, i;
+	bool found = false;
+
+	if (mock_slot_test(entry, MOCK_SLOT_HUGE)) {
+		pgsize = MOCK_HUGE_PAGE_SIZE;
+		iova = ALIGN_DOWN(iova, MOCK_HUGE_PAGE_SIZE);
+	}
+	first = mock_slot(iova);
+	for (i = first; i != first + pgsize / MOCK_IO_PAGE_SIZE; i++) {
+		entry = xa_load(&mock->slots, i);
+		if (!entry || !mock_slot_test(entry, MOCK_SLOT_DIRTY))
+			continue;
+		found = true;
+		if (flags & IOMMU_DIRTY_NO_CLEAR)
+			continue;
+		/* Never resurrect a slot unmapped meanwhile */
+		xa_cmpxchg(&mock->slots, i, entry,
+			   xa_mk_value(xa_to_value(entry) & ~MOCK_SLOT_DIRTY),
+			   GFP_KERNEL);
+	}
+	if (found)
+		iommu_dirty_bitmap_record(dirty, iova, pgsize);
+	return iova + pgsize;
+}
+
+static int mock_domain_read_and_clear_dirty(struct iommu_domain *domain,
+					    unsigned long iova, size_t size,
+					    unsigned long flags,
+					    struct iommu_dirty_bitmap *dirty)
+{
+	struct mock_iommu_domain *mock = to_mock_domain(domain);
+	unsigned long end = iova + size;
+	void *entry;
+
+	/* The core clears stale bits before enabling: no bitmap then */
+	if (!mock->dirty_tracking && dirty->bitmap)
+		return -EINVAL;
+
+	do {
+		entry = xa_load(&mock->slots, mock_slot(iova));
+		if (!entry) {
+			iova += MOCK_IO_PAGE_SIZE;
+			continue;
+		}
+		iova = mock_domain_read_dirty_page(mock, iova, entry, flags,
+						   dirty);
+	} while (iova < end);
+	return 0;
+}
+
+static const struct iommu_dirty_ops mock_dirty_ops = {
+	.set_dirty_tracking = mock_domain_set_dirty_tracking,
+	.read_and_clear_dirty = mock_domain_read_and_clear_dirty,
+};
+
+static struct iommu_domain *mock_domain_alloc_flags(struct device *dev,
+						    u32 flags)
+{
+	struct mock_iommu_domain *mock;
+
+	mock = kzalloc(sizeof(*mock), GFP_KERNEL);
+	if (!mock)
+		return ERR_PTR(-ENOMEM);
+	xa_init(&mock->slots);
+	mock->domain.type = IOMMU_DOMAIN_UNMANAGED;
+	mock->domain.ops = &mock_paging_ops;
+	mock->domain.geometry.aperture_start = MOCK_APERTURE_START;
+	mock->domain.geometry.aperture_end = MOCK_APERTURE_LAST;
+	mock->domain.geometry.force_aperture = true;
+	mock->domain.pgsize_bitmap = MOCK_IO_PAGE_SIZE;
+	if (to_mock_dev(dev)->flags & MOCK_FLAGS_DEVICE_HUGE_IOVA)
+		mock->domain.pgsize_bitmap |= MOCK_HUGE_PAGE_SIZE;
+	if (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING)
+		mock->domain.dirty_ops = &mock_dirty_ops;
+	return &mock->domain;
+}
+
+static struct iommu_domain *mock_domain_alloc_paging(struct device *dev)
+{
+	return mock_domain_alloc_flags(dev, 0);
+}
+
+static struct iommu_domain *
+mock_domain_alloc_nested(struct iommu_domain *parent, u32 flags,
+			 const struct iommu_user_data *user_data)
+{
+	struct mock_iommu_domain_nested *nested;
+	struct iommu_hwpt_selftest data;
+	int rc, i;
+
+	if (flags & ~IOMMU_HWPT_FAULT_ID_VALID)
+		return ERR_PTR(-EOPNOTSUPP);
+	if (!user_data || user_data->type != IOMMU_HWPT_DATA_SELFTEST)
+		return ERR_PTR(-EOPNOTSUPP);
+	if (parent->ops != &mock_paging_ops)
+		return ERR_PTR(-EINVAL);
+	rc = iommu_copy_struct_from_user(&data, user_data,
+					 IOMMU_HWPT_DATA_SELFTEST, iotlb);
+	if (rc)
+		return ERR_PTR(rc);
+
+	nested = kzalloc(sizeof(*nested), GFP_KERNEL_ACCOUNT);
+	if (!nested)
+		return ERR_PTR(-ENOMEM);
+	nested->parent = to_mock_domain(parent);
+	nested->domain.type = IOMMU_DOMAIN_NESTED;
+	nested->domain.ops = &mock_nested_ops;
+	for (i = 0; i != MOCK_NESTED_DOMAIN_IOTLB_NUM; i++)
+		nested->iotlb[i] = data.iotlb;
+	return &nested->domain;
+}
+
+static struct iommu_domain *
+mock_domain_alloc_user(struct device *dev, u32 flags,
+		       struct iommu_domain *parent,
+		       const struct iommu_user_data *user_data)
+{
+	const u32 paging_flags = IOMMU_HWPT_ALLOC_NEST_PARENT |
+				 IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+
+	if (parent)
+		return mock_domain_alloc_nested(parent, flags, user_data);
+	if (user_data || (flags & ~paging_flags))
+		return ERR_PTR(-EOPNOTSUPP);
+	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
+	    (to_mock_dev(dev)->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
+		return ERR_PTR(-EOPNOTSUPP);
+	return mock_domain_alloc_flags(dev, flags);
+}
+
+static void mock_nested_free(struct iommu_domain *domain)
+{
+	kfree(to_mock_nested(domain));
+}
+
+/* Entries before a failing one take effect and are counted */
+static int mock_nested_cache_invalidate_user(struct iommu_domain *domain,
+					     struct iommu_user_data_array *array)
+{
+	struct mock_iommu_domain_nested *nested = to_mock_nested(domain);
+	struct iommu_hwpt_invalidate_selftest inv;
+	u32 processed = 0;
+	int rc = 0;
+	u32 i, j;
+
+	if (array->type != IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) {
+		rc = -EINVAL;
+		goto out;
+	}
+	for (i = 0; i != array->entry_num; i++) {
+		rc = iommu_copy_struct_from_user_array(&inv, array,
+						       IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+						       i, iotlb_id);
+		if (rc)
+			break;
+		if (inv.flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL) {
+			rc = -EOPNOTSUPP;
+			break;
+		}
+		if (inv.iotlb_id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) {
+			rc = -EINVAL;
+			break;
+		}
+		if (inv.flags & IOMMU_TEST_INVALIDATE_FLAG_ALL) {
+			for (j = 0; j != MOCK_NESTED_DOMAIN_IOTLB_NUM; j++)
+				nested->iotlb[j] = 0;
+		} else {
+			nested->iotlb[inv.iotlb_id] = 0;
+		}
+		processed++;
+	}
+out:
+	array->entry_num = processed;
+	return rc;
+}
+
+static const struct iommu_domain_ops mock_paging_ops = {
+	.free = mock_domain_free,
+	.attach_dev = mock_domain_attach_dev,
+	.map_pages = mock_domain_map_pages,
+	.unmap_pages = mock_domain_unmap_pages,
+	.iova_to_phys = mock_domain_iova_to_phys,
+};
+
+static const struct iommu_domain_ops mock_nested_ops = {
+	.free = mock_nested_free,
+	.attach_dev = mock_domain_attach_dev,
+	.cache_invalidate_user = mock_nested_cache_invalidate_user,
+};
+
+static bool mock_capable(struct device *dev, enum iommu_cap cap)
+{
+	switch (cap) {
+	case IOMMU_CAP_CACHE_COHERENCY:
+		return true;
+	case IOMMU_CAP_DIRTY_TRACKING:
+		return !(to_mock_dev(dev)->flags & MOCK_FLAGS_DEVICE_NO_DIRTY);
+	default:
+		return false;
+	}
+}
+
+static void *mock_hw_info(struct device *dev, u32 *length, u32 *type)
+{
+	struct iommu_test_hw_info *info;
+
+	info = kzalloc(sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return ERR_PTR(-ENOMEM);
+	info->test_reg = IOMMU_HW_INFO_SELFTEST_REGVAL;
+	*length = sizeof(*info);
+	*type = IOMMU_HW_INFO_TYPE_SELFTEST;
+	return info;
+}
+
+static struct iommu_device *mock_probe_device(struct device *dev)
+{
+	if (!mock_dev_is(dev))
+		return ERR_PTR(-ENODEV);
+	return &mock_iommu.iommu_dev;
+}
+
+static int mock_dev_enable_feat(struct device *dev, enum iommu_dev_features feat)
+{
+	if (feat != IOMMU_DEV_FEAT_IOPF || !mock_iommu.iopf_queue)
+		return -ENODEV;
+	return iopf_queue_add_device(mock_iommu.iopf_queue, dev);
+}
+
+static int mock_dev_disable_feat(struct device *dev,
+				 enum iommu_dev_features feat)
+{
+	if (feat != IOMMU_DEV_FEAT_IOPF || !mock_iommu.iopf_queue)
+		return -ENODEV;
+	iopf_queue_remove_device(mock_iommu.iopf_queue, dev);
+	return 0;
+}
+
+/* Nothing to tell the (imaginary) hardware */
+static void mock_page_response(struct device *dev, struct iopf_fault *evt,
+			       struct iommu_page_response *msg)
+{
+}
+
+static const struct iommu_ops mock_ops = {
+	.owner = THIS_MODULE,
+	/* The device may use the PASID table it is given as it likes */
+	.user_pasid_table = true,
+	.default_domain = &mock_blocking_domain,
+	.blocked_domain = &mock_blocking_domain,
+	.pgsize_bitmap = MOCK_IO_PAGE_SIZE,
+	.capable = mock_capable,
+	.hw_info = mock_hw_info,
+	.domain_alloc_paging = mock_domain_alloc_paging,
+	.domain_alloc_user = mock_domain_alloc_user,
+	.probe_device = mock_probe_device,
+	.device_group = generic_device_group,
+	.dev_enable_feat = mock_dev_enable_feat,
+	.dev_disable_feat = mock_dev_disable_feat,
+	.page_response = mock_page_response,
+	.default_domain_ops = &mock_paging_ops,
+};
+
+static void mock_dev_release(struct device *dev)
+{
+	struct mock_dev *mdev = to_mock_dev(dev);
+
+	ida_free(&mock_dev_ida, mdev->id);
+	kfree(mdev);
+}
+
+static const struct property_entry mock_pasid_props[] = {
+	PROPERTY_ENTRY_U32("pasid-num-bits", MOCK_PASID_WIDTH),
+	{ }
+};
+
+/* Creates and registers a mock device; the IOMMU layer probes it. */
+static struct mock_dev *mock_dev_create(u32 dev_flags)
+{
+	struct mock_dev *mdev;
+	int rc;
+
+	if (dev_flags & ~MOCK_DEV_FLAGS_ALL)
+		return ERR_PTR(-EINVAL);
+
+	mdev = kzalloc(sizeof(*mdev), GFP_KERNEL);
+	if (!mdev)
+		return ERR_PTR(-ENOMEM);
+	rc = ida_alloc(&mock_dev_ida, GFP_KERNEL);
+	if (rc < 0) {
+		kfree(mdev);
+		return ERR_PTR(rc);
+	}
+	mdev->id = rc;
+	mdev->flags = dev_flags;
+	init_rwsem(&mdev->lock);
+	device_initialize(&mdev->dev);
+	/* From here on put_device() frees mdev and its id */
+	mdev->dev.release = mock_dev_release;
+	mdev->dev.bus = &iommufd_mock_bus;
+
+	rc = dev_set_name(&mdev->dev, "iommufd_mock%u", mdev->id);
+	if (rc)
+		goto err_put;
+	if (dev_flags & MOCK_FLAGS_DEVICE_PASID) {
+		rc = device_create_managed_software_node(&mdev->dev,
+							 mock_pasid_props,
+							 NULL);
+		if (rc)
+			goto err_put;
+	}
+
+	down_write(&mdev->lock);
+	rc = device_add(&mdev->dev);
+	up_write(&mdev->lock);
+	if (rc)
+		goto err_put;
+	return mdev;
+
+err_put:
+	put_device(&mdev->dev);
+	return ERR_PTR(rc);
+}
+
+static void mock_dev_destroy(struct mock_dev *mdev)
+{
+	down_write(&mdev->lock);
+	device_del(&mdev->dev);
+	up_write(&mdev->lock);
+	put_device(&mdev->dev);
+}
+
+/**
+ * iommufd_selftest_is_mock_dev - Is this a device of the test mock?
+ * @dev: any device
+ *
+ * Return: true for mock devices, which the core exempts from the MSI
+ * isolation check and from holding a context reference.
+ */
+bool iommufd_selftest_is_mock_dev(struct device *dev)
+{
+	return mock_dev_is(dev);
+}
+
+/*
+ * The selftest object: owns one mock device, its binding and its attachment.
+ * Destroying it undoes all three.
+ */
+struct selftest_obj {
+	struct iommufd_object obj;
+	struct mock_dev *mdev;
+	struct iommufd_device *idev;
+	bool attached;
+};
+
+/* Works on a partly built object too, so it also serves as the abort */
+static void selftest_obj_destroy(struct iommufd_object *obj)
+{
+	struct selftest_obj *sobj = container_of(obj, struct selftest_obj, obj);
+
+	if (sobj->attached) {
+		down_write(&sobj->mdev->lock);
+		iommufd_device_detach(sobj->idev);
+		up_write(&sobj->mdev->lock);
+	}
+	if (sobj->idev)
+		iommufd_device_unbind(sobj->idev);
+	if (sobj->mdev)
+		mock_dev_destroy(sobj->mdev);
+}
+
+static const struct iommufd_object_ops selftest_obj_ops = {
+	.destroy = selftest_obj_destroy,
+};
+
+/* IOMMU_TEST_OP_MOCK_DOMAIN and IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS */
+static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd,
+				    struct iommu_test_cmd *cmd)
+{
+	u32 dev_flags = cmd->op == IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS ?
+			cmd->mock_domain_flags.dev_flags : 0;
+	struct selftest_obj *sobj;
+	u32 pt_id = cmd->id;
+	u32 idev_id;
+	int rc;
+
+	sobj = iommufd_object_alloc(ucmd->ictx, sobj, IOMMUFD_OBJ_SELFTEST,
+				    &selftest_obj_ops);
+	if (IS_ERR(sobj))
+		return PTR_ERR(sobj);
+
+	sobj->mdev = mock_dev_create(dev_flags);
+	if (IS_ERR(sobj->mdev)) {
+		rc = PTR_ERR(sobj->mdev);
+		sobj->mdev = NULL;
+		goto err_abort;
+	}
+
+	sobj->idev = iommufd_device_bind(ucmd->ictx, &sobj->mdev->dev,
+					 &idev_id);
+	if (IS_ERR(sobj->idev)) {
+		rc = PTR_ERR(sobj->idev);
+		sobj->idev = NULL;
+		goto err_abort;
+	}
+
+	down_write(&sobj->mdev->lock);
+	rc = iommufd_device_attach(sobj->idev, &pt_id);
+	up_write(&sobj->mdev->lock);
+	if (rc)
+		goto err_abort;
+	sobj->attached = true;
+
+	cmd->mock_domain.out_stdev_id = sobj->obj.id;
+	cmd->mock_domain.out_hwpt_id = pt_id;
+	cmd->mock_domain.out_idev_id = idev_id;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		goto err_abort;
+	iommufd_object_finalize(ucmd->ictx, &sobj->obj);
+	return 0;
+
+err_abort:
+	iommufd_object_abort_and_destroy(ucmd->ictx, &sobj->obj);
+	return rc;
+}
+
+/* IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE: the replacement stands even if the copy-out fails */
+static int iommufd_test_mock_domain_replace(struct iommufd_ucmd *ucmd,
+					    struct iommu_test_cmd *cmd)
+{
+	u32 pt_id = cmd->mock_domain_replace.pt_id;
+	struct iommufd_object *obj;
+	struct selftest_obj *sobj;
+	int rc;
+
+	obj = iommufd_get_object(ucmd->ictx, cmd->id, IOMMUFD_OBJ_SELFTEST);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	sobj = container_of(obj, struct selftest_obj, obj);
+
+	down_write(&sobj->mdev->lock);
+	rc = iommufd_device_replace(sobj->idev, &pt_id);
+	up_write(&sobj->mdev->lock);
+	if (!rc) {
+		cmd->mock_domain_replace.pt_id = pt_id;
+		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	}
+	iommufd_put_object(ucmd->ictx, obj);
+	return rc;
+}
+
+/* IOMMU_TEST_OP_ADD_RESERVED */
+static int iommufd_test_add_reserved(struct iommufd_ucmd *ucmd,
+				     struct iommu_test_cmd *cmd)
+{
+	u64 start = cmd->add_reserved.start;
+	struct iommufd_ioas *ioas;
+	u64 last;
+	int rc;
+
+	if (!cmd->add_reserved.length)
+		return -EINVAL;
+	if (check_add_overflow(start, cmd->add_reserved.length - 1, &last) ||
+	    last > ULONG_MAX)
+		return -EOVERFLOW;
+
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	rc = iopt_reserve_iova(&ioas->iopt, start, last, NULL);
+	iommufd_put_object(ucmd->ictx, &ioas->obj);
+	return rc;
+}
+
+/* The CPU page behind a user address, faulted in for reading */
+static int iommufd_test_get_page(unsigned long uptr, struct page **page)
+{
+	int rc;
+
+	rc = get_user_pages_fast(ALIGN_DOWN(uptr, PAGE_SIZE), 1, 0, page);
+	if (rc < 0)
+		return rc;
+	return rc == 1 ? 0 : -EFAULT;
+}
+
+static struct mock_iommu_domain *
+iommufd_test_get_mock_paging(struct iommufd_ucmd *ucmd, u32 id,
+			     struct iommufd_hwpt_paging **paging)
+{
+	*paging = iommufd_get_hwpt_paging(ucmd->ictx, id);
+	if (IS_ERR(*paging))
+		return ERR_CAST(*paging);
+	if ((*paging)->common.domain->ops != &mock_paging_ops) {
+		iommufd_put_object(ucmd->ictx, &(*paging)->common.obj);
+		return ERR_PTR(-EINVAL);
+	}
+	return to_mock_domain((*paging)->common.domain);
+}
+
+/* IOMMU_TEST_OP_MD_CHECK_MAP: the domain maps the IOVA onto the user memory */
+static int iommufd_test_md_check_map(struct iommufd_ucmd *ucmd,
+				     struct iommu_test_cmd *cmd)
+{
+	unsigned long iova = cmd->check_map.iova;
+	unsigned long uptr = cmd->check_map.uptr;
+	u64 length = cmd->check_map.length;
+	struct iommufd_hwpt_paging *paging;
+	struct mock_iommu_domain *mock;
+	unsigned long end;
+	int rc = 0;
+
+	if (iova % MOCK_IO_PAGE_SIZE || length % MOCK_IO_PAGE_SIZE ||
+	    uptr % MOCK_IO_PAGE_SIZE ||
+	    check_add_overflow(uptr, (unsigned long)length, &end) ||
+	    length > ULONG_MAX)
+		return -EINVAL;
+
+	mock = iommufd_test_get_mock_paging(ucmd, cmd->id, &paging);
+	if (IS_ERR(mock))
+		return PTR_ERR(mock);
+
+	for (; length; length -= MOCK_IO_PAGE_SIZE) {
+		struct page *page;
+		phys_addr_t expected;
+		void *entry;
+
+		rc = iommufd_test_get_page(uptr, &page);
+		if (rc)
+			break;
+		expected = page_to_phys(page) + offset_in_page(uptr);
+		put_page(page);
+
+		entry = xa_load(&mock->slots, mock_slot(iova));
+		if (!entry || mock_slot_paddr(entry) != expected) {
+			rc = -EINVAL;
+			break;
+		}
+		iova += MOCK_IO_PAGE_SIZE;
+		uptr += MOCK_IO_PAGE_SIZE;
+	}
+	iommufd_put_object(ucmd->ictx, &paging->common.obj);
+	return rc;
+}
+
+/* IOMMU_TEST_OP_MD_CHECK_REFS: DMA pins of every small page */
+static int iommufd_test_md_check_refs(struct iommufd_ucmd *ucmd,
+				      struct iommu_test_cmd *cmd)
+{
+	unsigned long uptr = cmd->check_refs.uptr;
+	u64 length = cmd->check_refs.length;
+	unsigned long end;
+	int rc = 0;
+
+	if (length % PAGE_SIZE || uptr % PAGE_SIZE || length > ULONG_MAX ||
+	    check_add_overflow(uptr, (unsigned long)length, &end))
+		return -EINVAL;
+
+	for (; length; length -= PAGE_SIZE, uptr += PAGE_SIZE) {
+		struct page *page;
+
+		rc = iommufd_test_get_page(uptr, &page);
+		if (rc)
+			return rc;
+		/* Pins of huge pages are per folio; they are not checked */
+		if (!folio_test_large(page_folio(page)) &&
+		    page_ref_count(page) / GUP_PIN_COUNTING_BIAS !=
+		    cmd->check_refs.refs)
+			rc = -EIO;
+		put_page(page);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/**
+ * struct selftest_access - the private state of an access fd
+ * @access: the access object
+ * @needs_pin_pages: created with MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES
+ * @lock: protects @items and @next_id; held across pinning
+ * @items: pinned ranges (struct selftest_access_item)
+ * @next_id: ID of the next item; IDs are never reused
+ */
+struct selftest_access {
+	struct iommufd_access *access;
+	bool needs_pin_pages;
+	struct mutex lock; /* protects items, next_id */
+	struct list_head items;
+	unsigned int next_id;
+};
+
+struct selftest_access_item {
+	struct list_head node;
+	unsigned long iova;
+	size_t length;
+	unsigned int id;
+};
+
+static void selftest_access_drop_item(struct selftest_access *staccess,
+				      struct selftest_access_item *item)
+{
+	iommufd_access_unpin_pages(staccess->access, item->iova, item->length);
+	list_del(&item->node);
+	kfree(item);
+}
+
+/* The unmap callback: drop every item intersecting the range */
+static void selftest_access_unmap(void *data, unsigned long iova,
+				  unsigned long length)
+{
+	unsigned long last = iova + length - 1;
+	struct selftest_access *staccess = data;
+	struct selftest_access_item *item, *tmp;
+
+	mutex_lock(&staccess->lock);
+	list_for_each_entry_safe(item, tmp, &staccess->items, node) {
+		if (item->iova > last || item->iova + item->length - 1 < iova)
+			continue;
+		selftest_access_drop_item(staccess, item);
+	}
+	mutex_unlock(&staccess->lock);
+}
+
+static const struct iommufd_access_ops selftest_access_ops_pin = {
+	.needs_pin_pages = 1,
+	.unmap = selftest_access_unmap,
+};
+
+static const struct iommufd_access_ops selftest_access_ops = {
+	.unmap = selftest_access_unmap,
+};
+
+static int selftest_access_release(struct inode *inode, struct file *filep)
+{
+	struct selftest_access *staccess = filep->private_data;
+
+	selftest_access_unmap(staccess, 0, ULONG_MAX);
+	iommufd_access_destroy(staccess->access);
+	mutex_destroy(&staccess->lock);
+	kfree(staccess);
+	return 0;
+}
+
+static const struct file_operations selftest_access_fops = {
+	.owner = THIS_MODULE,
+	.release = selftest_access_release,
+};
+
+/* Returns the access behind fd with a file reference, or -EBADFD */
+static struct selftest_access *selftest_access_get(int fd, struct file **file)
+{
+	*file = fget(fd);
+	if (!*file)
+		return ERR_PTR(-EBADFD);
+	if ((*file)->f_op != &selftest_access_fops) {
+		fput(*file);
+		return ERR_PTR(-EBADFD);
+	}
+	return (*file)->private_data;
+}
+
+/* IOMMU_TEST_OP_CREATE_ACCESS */
+static int iommufd_test_create_access(struct iommufd_ucmd *ucmd,
+				      struct iommu_test_cmd *cmd)
+{
+	bool pin = cmd->create_access.flags &
+		   MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES;
+	struct selftest_access *staccess;
+	struct file *file;
+	int fdno, rc;
+	u32 id;
+
+	if (cmd->create_access.flags & ~MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES)
+		return -EOPNOTSUPP;
+
+	staccess = kzalloc(sizeof(*staccess), GFP_KERNEL_ACCOUNT);
+	if (!staccess)
+		return -ENOMEM;
+	mutex_init(&staccess->lock);
+	INIT_LIST_HEAD(&staccess->items);
+	staccess->needs_pin_pages = pin;
+
+	fdno = get_unused_fd_flags(O_CLOEXEC);
+	if (fdno < 0) {
+		rc = -ENOMEM;
+		goto err_free;
+	}
+
+	staccess->access = iommufd_access_create(ucmd->ictx,
+						 pin ? &selftest_access_ops_pin :
+						       &selftest_access_ops,
+						 staccess, &id);
+	if (IS_ERR(staccess->access)) {
+		rc = PTR_ERR(staccess->access);
+		goto err_put_fd;
+	}
+	rc = iommufd_access_attach(staccess->access, cmd->id);
+	if (rc)
+		goto err_destroy;
+
+	file = anon_inode_getfile("[iommufd_test_access]",
+				  &selftest_access_fops, staccess, O_RDWR);
+	if (IS_ERR(file)) {
+		rc = PTR_ERR(file);
+		goto err_destroy;
+	}
+
+	cmd->create_access.out_access_fd = fdno;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc) {
+		/* The release undoes everything from here on */
+		fput(file);
+		put_unused_fd(fdno);
+		return rc;
+	}
+	fd_install(fdno, file);
+	return 0;
+
+err_destroy:
+	iommufd_access_destroy(staccess->access);
+err_put_fd:
+	put_unused_fd(fdno);
+err_free:
+	mutex_destroy(&staccess->lock);
+	kfree(staccess);
+	return rc;
+}
+
+/* IOMMU_TEST_OP_DESTROY_ACCESS_PAGES */
+static int iommufd_test_destroy_access_pages(struct iommufd_ucmd *ucmd,
+					     struct iommu_test_cmd *cmd)
+{
+	unsigned int id = cmd->destroy_access_pages.access_pages_id;
+	struct selftest_access *staccess;
+	struct selftest_access_item *item;
+	struct file *file;
+	int rc = -ENOENT;
+
+	staccess = selftest_access_get(cmd->id, &file);
+	if (IS_ERR(staccess))
+		return PTR_ERR(staccess);
+
+	mutex_lock(&staccess->lock);
+	list_for_each_entry(item, &staccess->items, node) {
+		if (item->id == id) {
+			selftest_access_drop_item(staccess, item);
+			rc = 0;
+			break;
+		}
+	}
+	mutex_unlock(&staccess->lock);
+	fput(file);
+	return rc;
+}
+
+/* Are the pinned pages those behind uptr? iova sets the offset in the page */
+static int selftest_access_check_pages(struct page **pages, size_t npages,
+				       unsigned long uptr, unsigned long iova)
+{
+	unsigned long cur = uptr - offset_in_page(iova);
+	struct page *page;
+	size_t i;
+	int rc;
+
+	for (i = 0; i != npages; i++, cur += PAGE_SIZE) {
+		rc = iommufd_test_get_page(cur, &page);
+		if (rc)
+			return rc;
+		put_page(page);
+		if (page != pages[i])
+			return -EBADE;
+	}
+	return 0;
+}
+
+/* IOMMU_TEST_OP_ACCESS_PAGES */
+static int iommufd_test_access_pages(struct iommufd_ucmd *ucmd,
+				     struct iommu_test_cmd *cmd)
+{
+	unsigned int flags = cmd->access_pages.flags;
+	unsigned long iova = cmd->access_pages.iova;
+	size_t length = cmd->access_pages.length;
+	struct selftest_access_item *item;
+	struct selftest_access *staccess;
+	struct page **pages = NULL;
+	struct file *file;
+	size_t npages;
+	int rc;
+
+	if (cmd->access_pages.length > SZ_16M)
+		return -ENOMEM;
+	if (flags & ~(MOCK_FLAGS_ACCESS_WRITE | MOCK_FLAGS_ACCESS_SYZ))
+		return -EOPNOTSUPP;
+
+	staccess = selftest_access_get(cmd->id, &file);
+	if (IS_ERR(staccess))
+		return PTR_ERR(staccess);
+	if (!staccess->needs_pin_pages) {
+		rc = -EOPNOTSUPP;
+		goto out_put;
+	}
+	if (flags & MOCK_FLAGS_ACCESS_SYZ)
+		iova = iommufd_access_syz_iova(staccess->access,
+					       cmd->access_pages.iova);
+
+	npages = DIV_ROUND_UP(length + offset_in_page(iova), PAGE_SIZE);
+	pages = kvcalloc(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	item = kzalloc(sizeof(*item), GFP_KERNEL_ACCOUNT);
+	if (!pages || !item) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+
+	mutex_lock(&staccess->lock);
+	rc = iommufd_access_pin_pages(staccess->access, iova, length, pages,
+				      flags & MOCK_FLAGS_ACCESS_WRITE ?
+				      IOMMUFD_ACCESS_RW_WRITE : 0);
+	if (rc)
+		goto out_unlock;
+	if (cmd->access_pages.uptr) {
+		rc = selftest_access_check_pages(pages, npages,
+						 cmd->access_pages.uptr, iova);
+		if (rc)
+			goto err_unpin;
+	}
+
+	item->iova = iova;
+	item->length = length;
+	item->id = staccess->next_id++;
+	list_add_tail(&item->node, &staccess->items);
+	cmd->access_pages.out_access_pages_id = item->id;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc) {
+		list_del(&item->node);
+		goto err_unpin;
+	}
+	item = NULL;
+	goto out_unlock;
+
+err_unpin:
+	iommufd_access_unpin_pages(staccess->access, iova, length);
+out_unlock:
+	mutex_unlock(&staccess->lock);
+out_free:
+	kfree(item);
+	kvfree(pages);
+out_put:
+	fput(file);
+	return rc;
+}
+
+/* IOMMU_TEST_OP_ACCESS_RW */
+static int iommufd_test_access_rw(struct iommufd_ucmd *ucmd,
+				  struct iommu_test_cmd *cmd)
+{
+	const unsigned int valid = MOCK_ACCESS_RW_WRITE |
+				   MOCK_ACCESS_RW_SLOW_PATH |
+				   MOCK_FLAGS_ACCESS_SYZ;
+	void __user *uptr = u64_to_user_ptr(cmd->access_rw.uptr);
+	unsigned int flags = cmd->access_rw.flags;
+	unsigned long iova = cmd->access_rw.iova;
+	size_t length = cmd->access_rw.length;
+	struct selftest_access *staccess;
+	struct file *file;
+	void *buf;
+	int rc;
+
+	if (cmd->access_rw.length > SZ_16M)
+		return -ENOMEM;
+	if (flags & ~valid)
+		return -EOPNOTSUPP;
+
+	staccess = selftest_access_get(cmd->id, &file);
+	if (IS_ERR(staccess))
+		return PTR_ERR(staccess);
+
+	buf = kvzalloc(length, GFP_KERNEL_ACCOUNT);
+	if (!buf) {
+		rc = -ENOMEM;
+		goto out_put;
+	}
+	if ((flags & MOCK_ACCESS_RW_WRITE) && copy_from_user(buf, uptr, length)) {
+		rc = -EFAULT;
+		goto out_free;
+	}
+	if (flags & MOCK_FLAGS_ACCESS_SYZ)
+		iova = iommufd_access_syz_iova(staccess->access,
+					       cmd->access_rw.iova);
+
+	rc = iommufd_access_rw(staccess->access, iova, buf, length,
+			       flags & ~MOCK_FLAGS_ACCESS_SYZ);
+	if (!rc && !(flags & MOCK_ACCESS_RW_WRITE) &&
+	    copy_to_user(uptr, buf, length))
+		rc = -EFAULT;
+
+out_free:
+	kvfree(buf);
+out_put:
+	fput(file);
+	return rc;
+}
+
+/* IOMMU_TEST_OP_ACCESS_REPLACE_IOAS */
+static int iommufd_test_access_replace_ioas(struct iommufd_ucmd *ucmd,
+					    struct iommu_test_cmd *cmd)
+{
+	struct selftest_access *staccess;
+	struct file *file;
+	int rc;
+
+	staccess = selftest_access_get(cmd->id, &file);
+	if (IS_ERR(staccess))
+		return PTR_ERR(staccess);
+	rc = iommufd_access_replace(staccess->access,
+				    cmd->access_replace_ioas.ioas_id);
+	fput(file);
+	return rc;
+}
+
+/* IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT */
+static int iommufd_test_set_temp_memory_limit(struct iommu_test_cmd *cmd)
+{
+	/* At least one PFN batch element: a PFN and a count */
+	if (cmd->memory_limit.limit < sizeof(unsigned long) + sizeof(u32))
+		return -EINVAL;
+	WRITE_ONCE(iommufd_temp_memory_limit, cmd->memory_limit.limit);
+	return 0;
+}
+
+/* IOMMU_TEST_OP_DIRTY: mark the populated slots of the set bits dirty */
+static int iommufd_test_dirty(struct iommufd_ucmd *ucmd,
+			      struct iommu_test_cmd *cmd)
+{
+	u64 page_size = cmd->dirty.page_size;
+	u64 length = cmd->dirty.length;
+	u64 iova = cmd->dirty.iova;
+	struct iommufd_hwpt_paging *paging;
+	struct mock_iommu_domain *mock;
+	unsigned long *bitmap = NULL;
+	unsigned long nbits, i, count = 0;
+	int rc;
+
+	if (!page_size || !length || iova % page_size || length % page_size ||
+	    !cmd->dirty.uptr)
+		return -EINVAL;
+	if (length / page_size > SZ_16M * BITS_PER_BYTE)
+		return -EOVERFLOW;
+	nbits = length / page_size;
+
+	mock = iommufd_test_get_mock_paging(ucmd, cmd->id, &paging);
+	if (IS_ERR(mock))
+		return PTR_ERR(mock);
+	if (!mock->dirty_tracking) {
+		rc = -EINVAL;
+		goto out_put;
+	}
+
+	bitmap = kvzalloc(BITS_TO_LONGS(nbits) * sizeof(long),
+			  GFP_KERNEL_ACCOUNT);
+	if (!bitmap) {
+		rc = -ENOMEM;
+		goto out_put;
+	}
+	if (copy_from_user(bitmap, u64_to_user_ptr(cmd->dirty.uptr),
+			   DIV_ROUND_UP(nbits, BITS_PER_BYTE))) {
+		rc = -EFAULT;
+		goto out_free;
+	}
+
+	for_each_set_bit(i, bitmap, nbits) {
+		unsigned long index = (iova + i * page_size) / page_size;
+		void *entry = xa_load(&mock->slots, index);
+
+		if (!entry)
+			continue;
+		xa_cmpxchg(&mock->slots, index, entry,
+			   xa_mk_value(xa_to_value(entry) | MOCK_SLOT_DIRTY),
+			   GFP_KERNEL);
+		count++;
+	}
+	cmd->dirty.out_nr_dirty = count;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+
+out_free:
+	kvfree(bitmap);
+out_put:
+	iommufd_put_object(ucmd->ictx, &paging->common.obj);
+	return rc;
+}
+
+/* IOMMU_TEST_OP_MD_CHECK_IOTLB */
+static int iommufd_test_md_check_iotlb(struct iommufd_ucmd *ucmd,
+				       struct iommu_test_cmd *cmd)
+{
+	struct iommufd_hwpt_nested *nested;
+	int rc = 0;
+
+	nested = iommufd_get_hwpt_nested(ucmd->ictx, cmd->id);
+	if (IS_ERR(nested))
+		return PTR_ERR(nested);
+	if (nested->common.domain->ops != &mock_nested_ops ||
+	    cmd->check_iotlb.id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX ||
+	    to_mock_nested(nested->common.domain)->iotlb[cmd->check_iotlb.id] !=
+	    cmd->check_iotlb.iotlb)
+		rc = -EINVAL;
+	iommufd_put_object(ucmd->ictx, &nested->common.obj);
+	return rc;
+}
+
+/* IOMMU_TEST_OP_TRIGGER_IOPF: report one page request synchronously */
+static int iommufd_test_trigger_iopf(struct iommufd_ucmd *ucmd,
+				     struct iommu_test_cmd *cmd)
+{
+	struct iopf_fault event = {
+		.fault = {
+			.type = IOMMU_FAULT_PAGE_REQ,
+			.prm = {
+				.flags = IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE,
+				.addr = cmd->trigger_iopf.addr,
+				.pasid = cmd->trigger_iopf.pasid,
+				.grpid = cmd->trigger_iopf.grpid,
+				.perm = cmd->trigger_iopf.perm,
+			},
+		},
+	};
+	struct iommufd_device *idev;
+	struct mock_dev *mdev;
+
+	if (cmd->trigger_iopf.pasid)
+		event.fault.prm.flags |= IOMMU_FAULT_PAGE_REQUEST_PASID_VALID;
+
+	idev = iommufd_get_device(ucmd->ictx, cmd->trigger_iopf.dev_id);
+	if (IS_ERR(idev))
+		return PTR_ERR(idev);
+	if (!mock_dev_is(idev->dev)) {
+		iommufd_put_object(ucmd->ictx, &idev->obj);
+		return -EINVAL;
+	}
+	mdev = to_mock_dev(idev->dev);
+
+	down_read(&mdev->lock);
+	/* What becomes of the fault is the fault layer's business */
+	iommu_report_device_fault(idev->dev, &event);
+	up_read(&mdev->lock);
+	iommufd_put_object(ucmd->ictx, &idev->obj);
+	return 0;
+}
+
+/**
+ * iommufd_test - Handle IOMMU_TEST_CMD
+ * @ucmd: the command, struct iommu_test_cmd
+ *
+ * Return: 0 or an error code for userspace.
+ */
+int iommufd_test(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_test_cmd *cmd = ucmd->cmd;
+
+	switch (cmd->op) {
+	case IOMMU_TEST_OP_ADD_RESERVED:
+		return iommufd_test_add_reserved(ucmd, cmd);
+	case IOMMU_TEST_OP_MOCK_DOMAIN:
+	case IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS:
+		return iommufd_test_mock_domain(ucmd, cmd);
+	case IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE:
+		return iommufd_test_mock_domain_replace(ucmd, cmd);
+	case IOMMU_TEST_OP_MD_CHECK_MAP:
+		return iommufd_test_md_check_map(ucmd, cmd);
+	case IOMMU_TEST_OP_MD_CHECK_REFS:
+		return iommufd_test_md_check_refs(ucmd, cmd);
+	case IOMMU_TEST_OP_CREATE_ACCESS:
+		return iommufd_test_create_access(ucmd, cmd);
+	case IOMMU_TEST_OP_DESTROY_ACCESS_PAGES:
+		return iommufd_test_destroy_access_pages(ucmd, cmd);
+	case IOMMU_TEST_OP_ACCESS_PAGES:
+		return iommufd_test_access_pages(ucmd, cmd);
+	case IOMMU_TEST_OP_ACCESS_RW:
+		return iommufd_test_access_rw(ucmd, cmd);
+	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
+		return iommufd_test_set_temp_memory_limit(cmd);
+	case IOMMU_TEST_OP_ACCESS_REPLACE_IOAS:
+		return iommufd_test_access_replace_ioas(ucmd, cmd);
+	case IOMMU_TEST_OP_DIRTY:
+		return iommufd_test_dirty(ucmd, cmd);
+	case IOMMU_TEST_OP_MD_CHECK_IOTLB:
+		return iommufd_test_md_check_iotlb(ucmd, cmd);
+	case IOMMU_TEST_OP_TRIGGER_IOPF:
+		return iommufd_test_trigger_iopf(ucmd, cmd);
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+/**
+ * iommufd_test_init - Set up the mock IOMMU
+ *
+ * Called from iommufd's module init after /dev/iommu exists.
+ *
+ * Return: 0 or an error code; an error fails the module load.
+ */
+int iommufd_test_init(void)
+{
+	int rc;
+
+	/* Only the sysfs parent of the IOMMU instance */
+	mock_iommu.pdev = platform_device_register_simple("iommufd_selftest_iommu",
+							  PLATFORM_DEVID_NONE,
+							  NULL, 0);
+	if (IS_ERR(mock_iommu.pdev))
+		return PTR_ERR(mock_iommu.pdev);
+
+	rc = bus_register(&iommufd_mock_bus);
+	if (rc)
+		goto err_pdev;
+
+	rc = iommu_device_sysfs_add(&mock_iommu.iommu_dev,
+				    &mock_iommu.pdev->dev, NULL, "%s",
+				    dev_name(&mock_iommu.pdev->dev));
+	if (rc)
+		goto err_bus;
+
+	mock_iommu.iommu_dev.max_pasids = 1U << MOCK_PASID_WIDTH;
+	rc = iommu_device_register_bus(&mock_iommu.iommu_dev, &mock_ops,
+				       &iommufd_mock_bus, &mock_bus_nb);
+	if (rc)
+		goto err_sysfs;
+
+	/* Without it the mock devices cannot enable IOPF; nothing else fails */
+	mock_iommu.iopf_queue = iopf_queue_alloc("mock-iopfq");
+	return 0;
+
+err_sysfs:
+	iommu_device_sysfs_remove(&mock_iommu.iommu_dev);
+err_bus:
+	bus_unregister(&iommufd_mock_bus);
+err_pdev:
+	platform_device_unregister(mock_iommu.pdev);
+	return rc;
+}
+
+/**
+ * iommufd_test_exit - Tear down the mock IOMMU
+ *
+ * Called from iommufd's module exit; no mock device exists any more.
+ */
+void iommufd_test_exit(void)
+{
+	if (mock_iommu.iopf_queue)
+		iopf_queue_free(mock_iommu.iopf_queue);
+	iommu_device_unregister_bus(&mock_iommu.iommu_dev, &iommufd_mock_bus,
+				    &mock_bus_nb);
+	iommu_device_sysfs_remove(&mock_iommu.iommu_dev);
+	bus_unregister(&iommufd_mock_bus);
+	platform_device_unregister(mock_iommu.pdev);
+}
