@@ -1,0 +1,554 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Systematic fault injection into sequences of iommufd ioctls.
+ *
+ * For n = 1, 2, ... the n-th fault-injectable evaluation made by this thread
+ * (slab and page allocations, and iommufd's own fail_iommufd points) is made
+ * to fail through /proc/self/task/<tid>/fail-nth, and a fixed sequence of
+ * ioctls is run. The sweep ends with the first n the sequence no longer
+ * reaches, at which point the sequence must succeed. After every iteration:
+ *
+ *  - the same file still works (new IOAS, map, unmap),
+ *  - closing it and opening a new one leaves no page pinned,
+ *  - the kernel has not hit a WARN (TAINT_WARN did not appear).
+ *
+ * fail-nth works independently of the probability/interval/times settings of
+ * the individual fault attributes: while the per-task countdown is armed,
+ * every evaluation that reaches should_fail() decrements it and the one that
+ * brings it to zero fails. What the attributes do control is which
+ * allocations reach should_fail() at all: failslab and fail_page_alloc skip
+ * sleeping (GFP_KERNEL) allocations unless ignore-gfp-wait is N. We keep
+ * ignore-gfp-highmem at Y so that user page allocations (page faults) are
+ * never failed, and set task-filter to Y with no task marked make-it-fail,
+ * so the random, probability driven mode never fires anywhere else in the
+ * system. The previous settings are restored afterwards.
+ */
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "iommu_test_utils.h"
+
+#define DEBUGFS "/sys/kernel/debug"
+#define MAX_NTH 5000
+#define NR_PAGES 16
+
+struct fi_setting {
+	const char *attr;
+	const char *file;
+	const char *value;
+};
+
+static const struct fi_setting fi_settings[] = {
+	{ "failslab", "task-filter", "Y" },
+	{ "failslab", "probability", "0" },
+	{ "failslab", "interval", "1" },
+	{ "failslab", "times", "-1" },
+	{ "failslab", "space", "0" },
+	{ "failslab", "verbose", "0" },
+	{ "failslab", "ignore-gfp-wait", "N" },
+	{ "fail_page_alloc", "task-filter", "Y" },
+	{ "fail_page_alloc", "probability", "0" },
+	{ "fail_page_alloc", "interval", "1" },
+	{ "fail_page_alloc", "times", "-1" },
+	{ "fail_page_alloc", "space", "0" },
+	{ "fail_page_alloc", "verbose", "0" },
+	{ "fail_page_alloc", "ignore-gfp-wait", "N" },
+	{ "fail_page_alloc", "ignore-gfp-highmem", "Y" },
+	{ "fail_page_alloc", "min-order", "0" },
+	{ "fail_iommufd", "task-filter", "Y" },
+	{ "fail_iommufd", "probability", "0" },
+	{ "fail_iommufd", "interval", "1" },
+	{ "fail_iommufd", "times", "-1" },
+	{ "fail_iommufd", "space", "0" },
+	{ "fail_iommufd", "verbose", "0" },
+};
+
+static int read_file(const char *path, char *buf, size_t size)
+{
+	ssize_t len;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	len = read(fd, buf, size - 1);
+	close(fd);
+	if (len < 0)
+		return -1;
+	buf[len] = 0;
+	return 0;
+}
+
+static int write_file(const char *path, const char *val)
+{
+	ssize_t len;
+	int fd;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	len = write(fd, val, strlen(val));
+	close(fd);
+	return len == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+/* Arm the per-task countdown: the @n-th evaluation from now fails */
+static int nth_arm(int nth_fd, unsigned int n)
+{
+	char val[16];
+	int len;
+
+	len = snprintf(val, sizeof(val), "%u", n);
+	return pwrite(nth_fd, val, len, 0) == len ? 0 : -1;
+}
+
+/* Disarm; returns true when the armed fault was injected */
+static bool nth_disarm(int nth_fd)
+{
+	char val[16] = "";
+	ssize_t len;
+
+	len = pread(nth_fd, val, sizeof(val) - 1, 0);
+	pwrite(nth_fd, "0", 1, 0);
+	/* 0 left on the countdown means it fired */
+	return len <= 0 || strtoul(val, NULL, 10) == 0;
+}
+
+FIXTURE(fail_nth) {
+	char saved[ARRAY_SIZE(fi_settings)][32];
+	bool configured;
+	int nth_fd;
+	void *buf;
+	void *buf2;
+	size_t len;
+	unsigned long taint;
+};
+
+FIXTURE_VARIANT(fail_nth) {
+	__u32 temp_limit;
+};
+
+FIXTURE_VARIANT_ADD(fail_nth, default_limit) {
+	.temp_limit = 0,
+};
+
+FIXTURE_VARIANT_ADD(fail_nth, limit16) {
+	.temp_limit = 16,
+};
+
+FIXTURE_VARIANT_ADD(fail_nth, limit32) {
+	.temp_limit = 32,
+};
+
+FIXTURE_SETUP(fail_nth)
+{
+	char path[128];
+	unsigned int i;
+	int fd;
+
+	self->nth_fd = -1;
+	fd = ifd_open();
+	if (fd < 0)
+		SKIP(return, "/dev/iommu: %s", strerror(errno));
+	if (!mock_available(fd)) {
+		close(fd);
+		SKIP(return, "kernel without CONFIG_IOMMUFD_TEST");
+	}
+	close(fd);
+
+	if (access(DEBUGFS "/fail_iommufd", F_OK))
+		mount("debugfs", DEBUGFS, "debugfs", 0, NULL);
+	if (access(DEBUGFS "/fail_iommufd", F_OK))
+		SKIP(return, "no " DEBUGFS "/fail_iommufd");
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/fail-nth",
+		 (long)syscall(SYS_gettid));
+	self->nth_fd = open(path, O_RDWR);
+	if (self->nth_fd < 0)
+		SKIP(return, "no %s", path);
+
+	for (i = 0; i != ARRAY_SIZE(fi_settings); i++) {
+		const struct fi_setting *s = &fi_settings[i];
+
+		snprintf(path, sizeof(path), DEBUGFS "/%s/%s", s->attr,
+			 s->file);
+		if (read_file(path, self->saved[i], sizeof(self->saved[i]))) {
+			/* Not every kernel has every attribute */
+			self->saved[i][0] = 0;
+			continue;
+		}
+		ASSERT_OK(write_file(path, s->value));
+	}
+	self->configured = true;
+
+	self->len = NR_PAGES * page_sz;
+	self->buf = buf_alloc(self->len, BUF_SMALL);
+	self->buf2 = buf_alloc(self->len, BUF_SMALL);
+	ASSERT_NE(NULL, self->buf);
+	ASSERT_NE(NULL, self->buf2);
+	self->taint = kernel_taint();
+}
+
+FIXTURE_TEARDOWN(fail_nth)
+{
+	char path[128];
+	unsigned int i;
+	int fd;
+
+	if (self->nth_fd >= 0) {
+		pwrite(self->nth_fd, "0", 1, 0);
+		close(self->nth_fd);
+	}
+	for (i = 0; self->configured && i != ARRAY_SIZE(fi_settings); i++) {
+		if (!self->saved[i][0])
+			continue;
+		snprintf(path, sizeof(path), DEBUGFS "/%s/%s",
+			 fi_settings[i].attr, fi_settings[i].file);
+		write_file(path, self->saved[i]);
+	}
+	if (variant->temp_limit) {
+		fd = ifd_open();
+		mock_set_temp_memory_limit(fd, MOCK_TEMP_MEMORY_LIMIT_DEFAULT);
+		close(fd);
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* The sequences                                                           */
+/* ---------------------------------------------------------------------- */
+
+struct seq {
+	int fd;
+	char *buf;
+	char *buf2;
+	size_t len;
+	char *huge;		/* optional huge page backed buffer */
+	size_t huge_len;
+	int access_fd[2];
+};
+
+#define BASE ((__u64)MOCK_APERTURE_START)
+
+/* IOAS only: map, automatic map, copy within and across IOASes, unmap */
+static int seq_ioas(struct seq *s)
+{
+	struct iommu_iova_range r[4];
+	__u32 a, b, num = 4;
+	__u64 iova, iova2;
+
+	if (ifd_ioas_alloc(s->fd, &a))
+		return -1;
+	if (ifd_ioas_alloc(s->fd, &b))
+		return -1;
+	if (ifd_map_fixed(s->fd, a, s->buf, s->len, BASE))
+		return -1;
+	if (ifd_map(s->fd, a, s->buf2, s->len / 2, &iova))
+		return -1;
+	if (ifd_copy(s->fd, b, &iova2, a, BASE, s->len, MAP_RW))
+		return -1;
+	iova2 = BASE + 4 * s->len;
+	if (ifd_copy(s->fd, a, &iova2, a, BASE + page_sz, 2 * page_sz,
+		     MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA))
+		return -1;
+	/* The top page: automatic IOVA may have used the bottom one */
+	if (mock_add_reserved(s->fd, b, -(__u64)page_sz, page_sz))
+		return -1;
+	if (ifd_iova_ranges(s->fd, b, r, &num, NULL))
+		return -1;
+	if (ifd_allow_iovas(s->fd, b, &r[0], 1))
+		return -1;
+	if (ifd_option_set(s->fd, IOMMU_OPTION_HUGE_PAGES, b, 0))
+		return -1;
+	if (ifd_unmap(s->fd, a, BASE, s->len, NULL))
+		return -1;
+	if (ifd_unmap(s->fd, b, 0, UINT64_MAX, NULL))
+		return -1;
+	return ifd_destroy(s->fd, a);
+}
+
+/* Mock domains: fill on attach, map through domains, replace, detach */
+static int seq_domain(struct seq *s)
+{
+	__u32 a, b, stdev1, stdev2, pt;
+	__u64 iova;
+
+	if (ifd_ioas_alloc(s->fd, &a))
+		return -1;
+	if (ifd_ioas_alloc(s->fd, &b))
+		return -1;
+	if (ifd_map_fixed(s->fd, a, s->buf, s->len, BASE))
+		return -1;
+	if (mock_domain(s->fd, a, &stdev1, NULL, NULL))
+		return -1;
+	if (ifd_map_fixed(s->fd, a, s->buf2, s->len, BASE + s->len))
+		return -1;
+	if (ifd_map(s->fd, a, s->buf2 + page_sz / 2, page_sz, &iova))
+		return -1;
+	if (mock_domain_flags(s->fd, a, MOCK_FLAGS_DEVICE_HUGE_IOVA, &stdev2,
+			      NULL, NULL))
+		return -1;
+	if (ifd_copy(s->fd, a, &iova, a, BASE + page_sz, 2 * s->len -
+		     2 * page_sz, MAP_RW))
+		return -1;
+	if (ifd_unmap(s->fd, a, BASE, s->len, NULL))
+		return -1;
+	pt = b;
+	if (mock_domain_replace(s->fd, stdev2, &pt))
+		return -1;
+	if (ifd_map_fixed(s->fd, b, s->buf, s->len, BASE))
+		return -1;
+	if (ifd_destroy(s->fd, stdev1))
+		return -1;
+	if (ifd_unmap(s->fd, a, 0, UINT64_MAX, NULL))
+		return -1;
+	if (ifd_destroy(s->fd, a))
+		return -1;
+	return ifd_destroy(s->fd, stdev2);
+}
+
+/* Explicit HWPTs: allocation, fill, attach to them, destroy */
+static int seq_hwpt(struct seq *s)
+{
+	__u32 a, stdev, idev, hwpt, stdev2;
+
+	if (ifd_ioas_alloc(s->fd, &a))
+		return -1;
+	if (ifd_map_fixed(s->fd, a, s->buf, s->len, BASE))
+		return -1;
+	if (mock_domain(s->fd, a, &stdev, NULL, &idev))
+		return -1;
+	if (ifd_hwpt_alloc(s->fd, idev, a, 0, &hwpt))
+		return -1;
+	if (mock_domain(s->fd, hwpt, &stdev2, NULL, NULL))
+		return -1;
+	if (ifd_map_fixed(s->fd, a, s->buf2, s->len, BASE + s->len))
+		return -1;
+	if (ifd_destroy(s->fd, stdev2))
+		return -1;
+	if (ifd_destroy(s->fd, hwpt))
+		return -1;
+	return ifd_unmap(s->fd, a, 0, UINT64_MAX, NULL);
+}
+
+/* Access objects: pin, read/write both paths, unmap notify, replace */
+static int seq_access(struct seq *s)
+{
+	unsigned char tmp[300];
+	__u32 a, b, id;
+
+	if (ifd_ioas_alloc(s->fd, &a))
+		return -1;
+	if (ifd_ioas_alloc(s->fd, &b))
+		return -1;
+	if (ifd_map_fixed(s->fd, a, s->buf, s->len, BASE))
+		return -1;
+	if (ifd_map_fixed(s->fd, b, s->buf2, s->len, BASE))
+		return -1;
+	if (mock_access_create(s->fd, a,
+			       MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+			       &s->access_fd[0]))
+		return -1;
+	if (mock_access_pages(s->fd, s->access_fd[0], MOCK_FLAGS_ACCESS_WRITE,
+			      BASE + page_sz, 3 * page_sz, s->buf + page_sz,
+			      &id))
+		return -1;
+	if (mock_domain(s->fd, a, NULL, NULL, NULL))
+		return -1;
+	if (mock_access_rw(s->fd, s->access_fd[0], BASE + page_sz - 100, tmp,
+			   sizeof(tmp), 0))
+		return -1;
+	if (mock_access_rw(s->fd, s->access_fd[0], BASE + 2 * page_sz - 7,
+			   tmp, sizeof(tmp), MOCK_ACCESS_RW_SLOW_PATH))
+		return -1;
+	if (mock_access_rw(s->fd, s->access_fd[0], BASE + 5, tmp,
+			   sizeof(tmp), MOCK_ACCESS_RW_WRITE |
+			   MOCK_ACCESS_RW_SLOW_PATH))
+		return -1;
+	if (mock_access_unpin(s->fd, s->access_fd[0], id))
+		return -1;
+	if (mock_access_pages(s->fd, s->access_fd[0], 0, BASE, s->len, NULL,
+			      &id))
+		return -1;
+	/* The unmap has to make the access drop its pins */
+	if (ifd_unmap(s->fd, a, 0, UINT64_MAX, NULL))
+		return -1;
+	if (ifd_map_fixed(s->fd, a, s->buf, s->len, BASE))
+		return -1;
+	if (mock_access_pages(s->fd, s->access_fd[0], 0, BASE, page_sz,
+			      s->buf, &id))
+		return -1;
+	if (mock_access_replace_ioas(s->fd, s->access_fd[0], b))
+		return -1;
+	if (mock_access_pages(s->fd, s->access_fd[0], 0, BASE, 2 * page_sz,
+			      s->buf2, &id))
+		return -1;
+	if (mock_access_create(s->fd, b, 0, &s->access_fd[1]))
+		return -1;
+	return mock_access_rw(s->fd, s->access_fd[1], BASE + 3, tmp,
+			      sizeof(tmp), MOCK_ACCESS_RW_WRITE);
+}
+
+/* Huge page backed memory into a domain with huge IO pages */
+static int seq_huge(struct seq *s)
+{
+	size_t h = s->huge_len / 2;
+	__u32 a, stdev, id;
+	__u64 iova;
+	int afd;
+
+	if (ifd_ioas_alloc(s->fd, &a))
+		return -1;
+	if (mock_domain_flags(s->fd, a, MOCK_FLAGS_DEVICE_HUGE_IOVA, &stdev,
+			      NULL, NULL))
+		return -1;
+	if (ifd_map_fixed(s->fd, a, s->huge, s->huge_len, BASE))
+		return -1;
+	if (ifd_map(s->fd, a, s->huge + h / 2 + page_sz, h, &iova))
+		return -1;
+	if (ifd_copy(s->fd, a, &iova, a, BASE + h - page_sz, 2 * page_sz,
+		     MAP_RW))
+		return -1;
+	if (mock_access_create(s->fd, a,
+			       MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+				&afd))
+		return -1;
+	s->access_fd[0] = afd;
+	if (mock_access_pages(s->fd, afd, 0, BASE + h - 2 * page_sz,
+			      4 * page_sz, NULL, &id))
+		return -1;
+	if (mock_domain(s->fd, a, NULL, NULL, NULL))
+		return -1;
+	if (ifd_destroy(s->fd, stdev))
+		return -1;
+	return ifd_unmap(s->fd, a, BASE, s->huge_len, NULL);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The sweep                                                               */
+/* ---------------------------------------------------------------------- */
+
+/* The file still works after whatever happened to it */
+static int still_usable(int fd, void *buf)
+{
+	__u32 ioas;
+	__u64 iova;
+
+	if (ifd_ioas_alloc(fd, &ioas))
+		return -1;
+	if (ifd_map(fd, ioas, buf, page_sz, &iova))
+		return -1;
+	if (ifd_unmap(fd, ioas, iova, page_sz, NULL))
+		return -1;
+	return ifd_destroy(fd, ioas);
+}
+
+static void seq_close(struct seq *s)
+{
+	unsigned int i;
+
+	for (i = 0; i != ARRAY_SIZE(s->access_fd); i++)
+		if (s->access_fd[i] >= 0)
+			close(s->access_fd[i]);
+	close(s->fd);
+}
+
+static void sweep(struct __test_metadata *_metadata,
+		  struct _test_data_fail_nth *self,
+		  const struct _fixture_variant_fail_nth *variant,
+		  int (*fn)(struct seq *s), char *huge, size_t huge_len)
+{
+	unsigned int n, failed = 0;
+	__u32 limit = variant->temp_limit;
+	bool injected;
+	int rc, err, fd;
+
+	for (n = 1; n != MAX_NTH; n++) {
+		struct seq s = {
+			.buf = self->buf,
+			.buf2 = self->buf2,
+			.len = self->len,
+			.huge = huge,
+			.huge_len = huge_len,
+			.access_fd = { -1, -1 },
+		};
+
+		s.fd = ifd_open();
+		ASSERT_LE(0, s.fd);
+		if (limit)
+			ASSERT_OK(mock_set_temp_memory_limit(s.fd, limit));
+
+		ASSERT_OK(nth_arm(self->nth_fd, n));
+		rc = fn(&s);
+		err = errno;
+		injected = nth_disarm(self->nth_fd);
+
+		if (rc)
+			failed++;
+		if (!injected && rc)
+			TH_LOG("n=%u: sequence failed without injection: %s",
+			       n, strerror(err));
+		ASSERT_OK(still_usable(s.fd, self->buf2));
+		seq_close(&s);
+
+		/* No pin survives the file */
+		fd = ifd_open();
+		ASSERT_LE(0, fd);
+		ASSERT_OK(mock_check_refs(fd, self->buf, self->len, 0));
+		ASSERT_OK(mock_check_refs(fd, self->buf2, self->len, 0));
+		close(fd);
+		if ((kernel_taint() & TAINT_WARN_BIT) &&
+		    !(self->taint & TAINT_WARN_BIT)) {
+			TH_LOG("kernel WARN with fault %u", n);
+			ASSERT_FALSE(true);
+		}
+
+		if (!injected) {
+			ASSERT_EQ(0, rc);
+			break;
+		}
+	}
+	ASSERT_NE(MAX_NTH, n);
+	/* The sequence must contain injectable points, and fail from them */
+	ASSERT_LT(1, n);
+	ASSERT_LT(0, failed);
+	TH_LOG("%u fault points, %u made the sequence fail", n - 1, failed);
+	if (self->taint & TAINT_WARN_BIT)
+		TH_LOG("kernel was already tainted by a WARN; not checked");
+}
+
+TEST_F_TIMEOUT(fail_nth, ioas_map_unmap_copy, 600)
+{
+	sweep(_metadata, self, variant, seq_ioas, NULL, 0);
+}
+
+TEST_F_TIMEOUT(fail_nth, mock_domains, 600)
+{
+	sweep(_metadata, self, variant, seq_domain, NULL, 0);
+}
+
+TEST_F_TIMEOUT(fail_nth, explicit_hwpt, 600)
+{
+	sweep(_metadata, self, variant, seq_hwpt, NULL, 0);
+}
+
+TEST_F_TIMEOUT(fail_nth, access, 600)
+{
+	sweep(_metadata, self, variant, seq_access, NULL, 0);
+}
+
+TEST_F_TIMEOUT(fail_nth, huge_pages, 600)
+{
+	size_t hsize = hugetlb_page_size();
+	char *huge = NULL;
+
+	if (hsize)
+		huge = buf_alloc(2 * hsize, BUF_HUGETLB);
+	if (!huge) {
+		hsize = THP_SIZE;
+		huge = buf_alloc(2 * hsize, BUF_THP);
+	}
+	ASSERT_NE(NULL, huge);
+	sweep(_metadata, self, variant, seq_huge, huge, 2 * hsize);
+	munmap(huge, 2 * hsize);
+}
+
+TEST_HARNESS_MAIN
