@@ -124,9 +124,17 @@ for m in $machines; do
 		done
 	done
 	step "machine $m (${#progs[@]} programs)"
-	# vm-run.sh adds $IOMMUFD_TESTS itself.
-	"$here/vm-run.sh" --quiet --logdir "$out/logs/$m" "$m" "${progs[@]}" \
-		2>&1 | grep -v '^  VM' | sed 's/^/   /'
+	# vm-run.sh adds $IOMMUFD_TESTS itself.  The debug kernel (KASAN,
+	# lockdep) runs the same suites several times slower.
+	limit=900
+	[ "$m" = x86-debug ] && limit=2400
+	rm -f "$out/logs/$m/results.tsv"
+	"$here/vm-run.sh" --quiet --timeout $limit --logdir "$out/logs/$m" \
+		"$m" "${progs[@]}" 2>&1 | grep -v '^  VM' | sed 's/^/   /'
+	if [ ! -s "$out/logs/$m/results.tsv" ]; then
+		record kernel "$m" vm-run 0 1 "vm-run.sh produced no results"
+		continue
+	fi
 	while IFS=$'\t' read -r mm name p f s note; do
 		suite=$(awk -F'\t' -v n="$name" '$1 == n { print $2; exit }' \
 			"$res/suite-of" 2>/dev/null)
