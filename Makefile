@@ -8,6 +8,7 @@
 #   make check SUITES=static     one suite: static, machine, iommufd
 #   make kernel [TARGET=arm64]   just build a kernel (x86_64, x86_64-debug, arm64)
 #   make vm MACHINE=x86-amd TESTS="prog dir ..."   run any test programs
+#   make bench [BENCH_ARGS="--sizes 64M"]  map/unmap benchmark (instruction-time)
 #   make clean                   drop build/ except the extracted base tree
 
 H := tools/testing/iommufd
@@ -16,7 +17,7 @@ MACHINE ?= x86-vtd
 
 export MACHINES SUITES IOMMUFD_TESTS
 
-.PHONY: all run check kernel vm clean setup
+.PHONY: all run check kernel vm bench clean setup
 
 all: check
 
@@ -34,6 +35,11 @@ run: setup
 kernel: setup
 	@$(H)/prepare-tree.sh
 	@$(H)/build-kernel.sh $(TARGET)
+
+bench: setup
+	@$(H)/prepare-tree.sh
+	@$(H)/build-kernel.sh x86_64 >/dev/null
+	@$(H)/bench/run-bench.sh $(BENCH_ARGS)
 
 vm:
 	@$(H)/vm-run.sh $(MACHINE) $(TESTS)
