@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * edu_dma_test - real device DMA through /dev/iommu
+ *
+ * QEMU's edu device is bound to vfio-pci, opened through its vfio cdev,
+ * bound to /dev/iommu and attached to an IOAS; then its DMA engine copies
+ * between our buffers and its own memory.  The positive tests prove that
+ * mappings reach the IOMMU with the right addresses and offsets; the
+ * negative tests prove that what is not mapped (any more, or not for
+ * writing, or not in the attached IOAS) is really out of the device's reach:
+ * the memory behind it stays exactly as it was.
+ *
+ * The edu device never reports a failed DMA itself (QEMU drops the access),
+ * so every negative test fills the target with a known pattern and checks
+ * it afterwards; the IOMMU's own fault record is checked by
+ * fault_is_recorded.
+ *
+ * Machines without an IOMMU (harness.machine=x86-noiommu or x86-debug)
+ * cannot hand a device to vfio-pci: every test skips there.
+ */
+#define _GNU_SOURCE
+#include "kselftest_harness.h"
+#include "edu_driver.h"
+
+/* Multiples of the largest base page size we run on (64 KiB). */
+#define BUF_SIZE	(64 * 1024)
+#define IOVA_A		0x00100000ULL
+#define IOVA_B		0x00200000ULL
+#define IOVA_C		0x00300000ULL
+#define IOVA_D		0x00400000ULL
+#define IOVA_NEVER	0x00800000ULL
+#define IOVA_TOP	(EDU_DMA_LIMIT - BUF_SIZE)
+#define LEN		2048
+#define RW		(IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
+
+static char machine[64];
+
+static void __attribute__((constructor)) read_machine(void)
+{
+	char cmdline[4096], *p;
+
+	if (edu_read_sysfs("/proc/cmdline", cmdline, sizeof(cmdline)))
+		return;
+	p = strstr(cmdline, "harness.machine=");
+	if (p)
+		sscanf(p + strlen("harness.machine="), "%63s", machine);
+}
+
+/* Outside the harness's VMs, go by whether the kernel found an IOMMU. */
+static bool machine_has_iommu(void)
+{
+	if (machine[0])
+		return strcmp(machine, "x86-noiommu") && strcmp(machine, "x86-debug");
+	return edu_iommu();
+}
+
+/* A byte pattern that differs for every @seed and every offset. */
+static void fill(void *buf, size_t len, unsigned int seed)
+{
+	unsigned char *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (unsigned char)(seed * 31 + i * 7 + (i >> 8));
+}
+
+static bool all_bytes(const void *buf, size_t len, unsigned char val)
+{
+	const unsigned char *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != val)
+			return false;
+	return true;
+}
+
+FIXTURE(edu) {
+	struct edu_dev edu;
+	char *a, *b, *c, *d;
+};
+
+FIXTURE_SETUP(edu)
+{
+	if (!machine_has_iommu())
+		SKIP(return, "%s has no IOMMU, so vfio-pci cannot take the device",
+		     machine[0] ? machine : "this machine");
+	edu_init(&self->edu);
+	ASSERT_EQ(0, edu_open(&self->edu));
+	self->a = edu_alloc_buf(BUF_SIZE);
+	self->b = edu_alloc_buf(BUF_SIZE);
+	self->c = edu_alloc_buf(BUF_SIZE);
+	self->d = edu_alloc_buf(BUF_SIZE);
+	ASSERT_NE(NULL, self->a);
+	ASSERT_NE(NULL, self->b);
+	ASSERT_NE(NULL, self->c);
+	ASSERT_NE(NULL, self->d);
+}
+
+FIXTURE_TEARDOWN(edu)
+{
+	edu_close(&self->edu);
+	edu_free_buf(self->a, BUF_SIZE);
+	edu_free_buf(self->b, BUF_SIZE);
+	edu_free_buf(self->c, BUF_SIZE);
+	edu_free_buf(self->d, BUF_SIZE);
+}
+
+/* Maps @buf read-write at @iova in the fixture's IOAS. */
+#define map_rw(buf, iova) \
+	ASSERT_EQ(0, edu_ioas_map(self->edu.iommufd, self->edu.ioas_id, \
+				  buf, BUF_SIZE, iova, RW))
+
+/* Loads the device buffer with @len bytes of pattern @seed, through @a. */
+static int load_device(struct edu_dev *edu, char *a, unsigned int seed,
+		       __u32 len)
+{
+	fill(a, len, seed);
+	return edu_dma_to_device(edu, IOVA_A, 0, len);
+}
+
+/* Waits up to a second for more than @before lines with @pattern. */
+static int wait_for_fault(const char *pattern, int before)
+{
+	int i, now = 0;
+
+	/* The fault interrupt may come a moment after the DMA finished. */
+	for (i = 0; i < 20; i++) {
+		now = edu_klog_lines(pattern, NULL);
+		if (now != before)
+			break;
+		usleep(50000);
+	}
+	return now;
+}
+
+/*
+ * The IOMMU driver reports the blocked DMA in the kernel log.  Drivers
+ * rate-limit these messages (VT-d: 10 lines per 5 seconds, two per fault),
+ * so when other tests used up the budget, the fault is provoked once more
+ * after the limit's interval has passed.
+ */
+TEST_F(edu, fault_is_recorded)
+{
+	const struct edu_iommu *iommu = edu_iommu();
+	int before, now;
+
+	if (!iommu)
+		SKIP(return, "no known IOMMU driver in /sys/class/iommu");
+	map_rw(self->a, IOVA_A);
+	ASSERT_EQ(0, load_device(&self->edu, self->a, 15, LEN));
+
+	before = edu_klog_lines(iommu->fault_pattern, NULL);
+	ASSERT_LE(0, before);
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_NEVER, LEN));
+	now = wait_for_fault(iommu->fault_pattern, before);
+	if (now == before) {
+		TH_LOG("no fault line yet, retrying after the rate limit interval");
+		sleep(6);
+		ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_NEVER, LEN));
+		now = wait_for_fault(iommu->fault_pattern, before);
+	}
+	if (now == before && iommu->no_fault_log)
+		SKIP(return, "%s: %s", iommu->name, iommu->no_fault_log);
+	ASSERT_LT(before, now);
+}
+
+TEST_F(edu, round_trip)
+{
+	map_rw(self->a, IOVA_A);
+	map_rw(self->b, IOVA_B);
+
+	fill(self->a, LEN, 1);
+	ASSERT_EQ(0, edu_dma_to_device(&self->edu, IOVA_A, 0, LEN));
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B, LEN));
+	ASSERT_EQ(0, memcmp(self->a, self->b, LEN));
+	/* Exactly LEN bytes were written. */
+	ASSERT_TRUE(all_bytes(self->b + LEN, BUF_SIZE - LEN, 0));
+
+	/* The largest transfer the device allows, both ways. */
+	fill(self->a, EDU_DMA_MAX, 2);
+	ASSERT_EQ(0, edu_dma_to_device(&self->edu, IOVA_A, 0, EDU_DMA_MAX));
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B, EDU_DMA_MAX));
+	ASSERT_EQ(0, memcmp(self->a, self->b, EDU_DMA_MAX));
+}
+
+/*
+ * Unaligned offsets on both sides, transfers crossing pages, and the last
+ * byte the device's 28-bit DMA mask can reach.
+ */
+TEST_F(edu, iovas_and_offsets)
+{
+	static const struct {
+		__u32 src, dev, dst, len;
+	} cases[] = {
+		{ 0x0, 0x0, 0x0, 1 },
+		{ 0xfff, 0x100, 0x1fff, 2 },
+		{ 0x1800, 0x0, 0x2801, EDU_DMA_MAX },
+		{ 0x4321, 0x123, 0xabcd, 1000 },
+		{ BUF_SIZE - LEN, 0x7ff, 0x8800, LEN },
+		{ 0x8000, EDU_DMA_MAX - 1, BUF_SIZE - 1, 1 },
+	};
+	unsigned int i;
+
+	/* A sits at the very top of the reachable IOVA space. */
+	map_rw(self->a, IOVA_TOP);
+	map_rw(self->b, IOVA_B);
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		__u32 src = cases[i].src, dst = cases[i].dst, len = cases[i].len;
+
+		TH_LOG("case %u: IOVA 0x%llx -> edu +0x%x -> IOVA 0x%llx, %u bytes",
+		       i, IOVA_TOP + src, cases[i].dev, IOVA_B + dst, len);
+		memset(self->b, 0, BUF_SIZE);
+		fill(self->a + src, len, 10 + i);
+		ASSERT_EQ(0, edu_dma_to_device(&self->edu, IOVA_TOP + src,
+					       cases[i].dev, len));
+		ASSERT_EQ(0, edu_dma_to_ram(&self->edu, cases[i].dev,
+					    IOVA_B + dst, len));
+		ASSERT_EQ(0, memcmp(self->a + src, self->b + dst, len));
+		ASSERT_TRUE(all_bytes(self->b, dst, 0));
+		ASSERT_TRUE(all_bytes(self->b + dst + len,
+				      BUF_SIZE - dst - len, 0));
+	}
+}
+
+/* Nothing is mapped at IOVA_NEVER: a write there changes none of our memory. */
+TEST_F(edu, unmapped_iova_blocked)
+{
+	map_rw(self->a, IOVA_A);
+	map_rw(self->b, IOVA_B);
+
+	/* Writes to the unmapped IOVA go nowhere. */
+	ASSERT_EQ(0, load_device(&self->edu, self->a, 3, LEN));
+	memset(self->b, 0x5a, BUF_SIZE);
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_NEVER, LEN));
+	ASSERT_TRUE(all_bytes(self->b, BUF_SIZE, 0x5a));
+
+	ASSERT_TRUE(all_bytes(self->c, BUF_SIZE, 0));
+
+	/* The device still works, and still holds pattern 3. */
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B, LEN));
+	ASSERT_EQ(0, memcmp(self->a, self->b, LEN));
+}
+
+/* IOAS_UNMAP takes the pages away from the device in both directions. */
+TEST_F(edu, unmap_blocks_dma)
+{
+	map_rw(self->a, IOVA_A);
+	map_rw(self->b, IOVA_B);
+	map_rw(self->c, IOVA_C);
+
+	/* Mapped: B receives pattern 5. */
+	ASSERT_EQ(0, load_device(&self->edu, self->a, 5, LEN));
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B, LEN));
+	ASSERT_EQ(0, memcmp(self->a, self->b, LEN));
+	memcpy(self->d, self->b, BUF_SIZE);
+
+	/* Unmapped: pattern 6 does not reach B. */
+	ASSERT_EQ(0, edu_ioas_unmap(self->edu.iommufd, self->edu.ioas_id,
+				    IOVA_B, BUF_SIZE));
+	ASSERT_EQ(0, load_device(&self->edu, self->a, 6, LEN));
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B, LEN));
+	ASSERT_EQ(0, memcmp(self->d, self->b, BUF_SIZE));
+
+	/* Unmapped A: the device cannot read pattern 7 from it. */
+	ASSERT_EQ(0, edu_ioas_unmap(self->edu.iommufd, self->edu.ioas_id,
+				    IOVA_A, BUF_SIZE));
+	fill(self->a, LEN, 7);
+	ASSERT_EQ(0, edu_dma_to_device(&self->edu, IOVA_A, 0, LEN));
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_C, LEN));
+	ASSERT_NE(0, memcmp(self->a, self->c, LEN));
+
+	/* Mapping B again makes it reachable again. */
+	map_rw(self->b, IOVA_B);
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B, LEN));
+	ASSERT_EQ(0, memcmp(self->c, self->b, LEN));
+}
+
+/* A mapping without IOMMU_IOAS_MAP_WRITEABLE: the device reads, never writes. */
+TEST_F(edu, readonly_blocks_device_writes)
+{
+	map_rw(self->a, IOVA_A);
+	map_rw(self->b, IOVA_B);
+	fill(self->c, BUF_SIZE, 8);
+	memcpy(self->d, self->c, BUF_SIZE);
+	ASSERT_EQ(0, edu_ioas_map(self->edu.iommufd, self->edu.ioas_id,
+				  self->c, BUF_SIZE, IOVA_C,
+				  IOMMU_IOAS_MAP_READABLE));
+
+	/* Reading through the read-only mapping works. */
+	ASSERT_EQ(0, edu_dma_to_device(&self->edu, IOVA_C, 0, LEN));
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B, LEN));
+	ASSERT_EQ(0, memcmp(self->c, self->b, LEN));
+
+	/* Writing through it does not. */
+	ASSERT_EQ(0, load_device(&self->edu, self->a, 9, LEN));
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_C, LEN));
+	ASSERT_EQ(0, memcmp(self->d, self->c, BUF_SIZE));
+}
+
+/*
+ * Attaching to a second IOAS replaces the first: its IOVAs are dead for the
+ * device at once, the new IOAS's work, and switching back works too.
+ */
+TEST_F(edu, replace_ioas)
+{
+	__u32 ioas1 = self->edu.ioas_id, hwpt1 = self->edu.hwpt_id, ioas2 = 0;
+
+	map_rw(self->a, IOVA_A);
+	map_rw(self->b, IOVA_B);
+	ASSERT_EQ(0, edu_ioas_alloc(self->edu.iommufd, &ioas2));
+	ASSERT_EQ(0, edu_ioas_map(self->edu.iommufd, ioas2, self->c,
+				  BUF_SIZE, IOVA_C, RW));
+	ASSERT_EQ(0, edu_ioas_map(self->edu.iommufd, ioas2, self->d,
+				  BUF_SIZE, IOVA_D, RW));
+
+	ASSERT_EQ(0, edu_attach(&self->edu, ioas2));
+	ASSERT_NE(hwpt1, self->edu.hwpt_id);
+
+	/* IOAS 2's IOVAs work: C -> device -> D. */
+	fill(self->c, LEN, 11);
+	ASSERT_EQ(0, edu_dma_to_device(&self->edu, IOVA_C, 0, LEN));
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_D, LEN));
+	ASSERT_EQ(0, memcmp(self->c, self->d, LEN));
+
+	/* IOAS 1's are dead: B stays as it is, A is not read. */
+	memset(self->b, 0x77, BUF_SIZE);
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B, LEN));
+	ASSERT_TRUE(all_bytes(self->b, BUF_SIZE, 0x77));
+	fill(self->a, LEN, 12);
+	ASSERT_EQ(0, edu_dma_to_device(&self->edu, IOVA_A, 0, LEN));
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_D, LEN));
+	ASSERT_NE(0, memcmp(self->a, self->d, LEN));
+
+	/* An IOAS in use cannot be destroyed. */
+	EXPECT_EQ(-1, ioctl(self->edu.iommufd, IOMMU_DESTROY,
+			    &(struct iommu_destroy){
+				.size = sizeof(struct iommu_destroy),
+				.id = ioas2 }));
+	EXPECT_EQ(EBUSY, errno);
+
+	/* Back to IOAS 1: A and B work again, C and D are dead. */
+	ASSERT_EQ(0, edu_attach(&self->edu, ioas1));
+	ASSERT_EQ(0, load_device(&self->edu, self->a, 13, LEN));
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B, LEN));
+	ASSERT_EQ(0, memcmp(self->a, self->b, LEN));
+	memset(self->d, 0x66, BUF_SIZE);
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_D, LEN));
+	ASSERT_TRUE(all_bytes(self->d, BUF_SIZE, 0x66));
+	ASSERT_EQ(0, edu_destroy(self->edu.iommufd, ioas2));
+}
+
+/* A detached device cannot reach the IOAS any more; attaching again can. */
+TEST_F(edu, detach_blocks_dma)
+{
+	map_rw(self->a, IOVA_A);
+	map_rw(self->b, IOVA_B);
+	ASSERT_EQ(0, load_device(&self->edu, self->a, 14, LEN));
+
+	ASSERT_EQ(0, edu_detach(&self->edu));
+	memset(self->b, 0x33, BUF_SIZE);
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B, LEN));
+	ASSERT_TRUE(all_bytes(self->b, BUF_SIZE, 0x33));
+
+	ASSERT_EQ(0, edu_attach(&self->edu, self->edu.ioas_id));
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B, LEN));
+	ASSERT_EQ(0, memcmp(self->a, self->b, LEN));
+}
+
+/* Finds edu, hands it to vfio-pci and opens its cdev, without binding. */
+static int open_unbound(struct edu_dev *edu)
+{
+	edu_init(edu);
+	if (edu_find(edu) || edu_bind_vfio_pci(edu))
+		return -1;
+	return edu_open_cdev(edu);
+}
+
+/* The device file gives no access to the device until it is bound. */
+TEST(no_access_before_bind)
+{
+	struct vfio_device_attach_iommufd_pt attach = {
+		.argsz = sizeof(attach),
+	};
+	struct vfio_region_info info = {
+		.argsz = sizeof(info),
+		.index = VFIO_PCI_BAR0_REGION_INDEX,
+	};
+	struct edu_dev edu;
+	__u16 cmd;
+	void *p;
+
+	if (!machine_has_iommu())
+		SKIP(return, "no IOMMU on %s", machine);
+	ASSERT_LE(0, open_unbound(&edu));
+
+	EXPECT_EQ(-1, ioctl(edu.devfd, VFIO_DEVICE_GET_REGION_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(edu.devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, pread(edu.devfd, &cmd, sizeof(cmd), PCI_COMMAND));
+	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, edu.devfd, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+
+	/* After binding, the same request works. */
+	ASSERT_EQ(0, edu_bind_iommufd(&edu, edu_open_iommufd()));
+	EXPECT_EQ(0, ioctl(edu.devfd, VFIO_DEVICE_GET_REGION_INFO, &info));
+	EXPECT_NE(0, info.size);
+	edu_close(&edu);
+}
+
+/*
+ * One binding at a time; closing the device file unbinds, after which the
+ * device (and its group, also for the legacy group interface) is free again.
+ */
+TEST(close_unbinds)
+{
+	char path[PATH_MAX], link[PATH_MAX], group[PATH_MAX] = "";
+	struct edu_dev first, second;
+	int fd2, gfd;
+	ssize_t n;
+
+	if (!machine_has_iommu())
+		SKIP(return, "no IOMMU on %s", machine);
+	ASSERT_LE(0, open_unbound(&first));
+	ASSERT_EQ(0, edu_bind_iommufd(&first, edu_open_iommufd()));
+	ASSERT_LE(0, open_unbound(&second));
+
+	/* Bound elsewhere: a second bind, even to another iommufd, fails. */
+	fd2 = edu_open_iommufd();
+	ASSERT_LE(0, fd2);
+	EXPECT_EQ(-1, ioctl(second.devfd, VFIO_DEVICE_BIND_IOMMUFD,
+			    &(struct vfio_device_bind_iommufd){
+				.argsz = sizeof(struct vfio_device_bind_iommufd),
+				.iommufd = fd2 }));
+	EXPECT_EQ(EINVAL, errno);
+
+	snprintf(path, sizeof(path), EDU_SYSFS_PCI "/devices/%s/iommu_group",
+		 first.bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	ASSERT_LT(0, n);
+	link[n] = 0;
+	snprintf(group, sizeof(group), "/dev/vfio/%s", strrchr(link, '/') + 1);
+	gfd = open(group, O_RDWR);
+	if (gfd >= 0 || errno != ENOENT) {
+		/* The legacy group is busy while a cdev is bound. */
+		EXPECT_EQ(-1, gfd);
+		EXPECT_EQ(EBUSY, errno);
+	} else {
+		TH_LOG("no %s: legacy group interface not built", group);
+		group[0] = 0;
+	}
+
+	/* Close unbinds: now the other file can bind, to the other iommufd. */
+	edu_close(&first);
+	ASSERT_EQ(0, edu_bind_iommufd(&second, fd2));
+	edu_close(&second);
+
+	/* And with nobody bound, the legacy group opens again. */
+	if (group[0]) {
+		gfd = open(group, O_RDWR);
+		EXPECT_LE(0, gfd);
+		close(gfd);
+	}
+
+	/* The device does DMA for the next user as before. */
+	ASSERT_EQ(0, edu_open(&second));
+	ASSERT_EQ(0, edu_check_alive(&second));
+	edu_close(&second);
+}
+
+TEST_HARNESS_MAIN
