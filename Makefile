@@ -5,7 +5,7 @@
 #   make run                     boot x86-vtd and run the demo
 #   make check                   every suite on every machine
 #   make check MACHINES=x86-vtd  one machine (space separated list)
-#   make check SUITES=static     one suite: static, machine, iommufd
+#   make check SUITES=static     one suite: static, machine, iommufd, edu
 #   make kernel [TARGET=arm64]   just build a kernel (x86_64, x86_64-debug, arm64)
 #   make vm MACHINE=x86-amd TESTS="prog dir ..."   run any test programs
 #   make bench [BENCH_ARGS="--sizes 64M"]  map/unmap benchmark (instruction-time)

@@ -11,6 +11,8 @@
 #               static    checkpatch, kernel-doc, sparse, W=1, uAPI ABI
 #               machine   tools/testing/iommufd/machine: the machines themselves
 #               iommufd   tools/testing/selftests/iommu: our uAPI selftests
+#               edu       tools/testing/iommufd/edu: real DMA by QEMU's edu
+#                         device through vfio-pci and /dev/iommu
 #   IOMMUFD_TESTS  extra test executables/directories for every machine
 
 set -uo pipefail
@@ -20,7 +22,7 @@ top=$(cd "$here/../../.." && pwd)
 out=${IOMMUFD_BUILD:-$top/build}
 all_machines="x86-noiommu x86-vtd x86-amd arm64-smmuv3 x86-debug"
 machines=${MACHINES:-$all_machines}
-suites=${SUITES:-static machine iommufd}
+suites=${SUITES:-static machine iommufd edu}
 res=$out/results
 start=$(date +%s)
 
@@ -96,6 +98,7 @@ suite_dir() {
 	case "$1" in
 	machine) echo "$out/src/tools/testing/iommufd/machine" ;;
 	iommufd) echo "$out/src/tools/testing/selftests/iommu" ;;
+	edu) echo "$out/src/tools/testing/iommufd/edu" ;;
 	esac
 }
 
