@@ -39,7 +39,8 @@ if [ ! -x "$out/busybox-arm64/bin/busybox" ]; then
 		apt-get update -qq
 	fi
 	tmp=$(mktemp -d)
-	chmod 755 "$tmp"
+	# apt downloads as the _apt user; let it write here.
+	chown _apt "$tmp" 2>/dev/null || chmod 777 "$tmp"
 	(cd "$tmp" && apt-get download -qq busybox-static:arm64 >/dev/null)
 	mkdir -p "$out/busybox-arm64"
 	dpkg -x "$tmp"/busybox-static_*_arm64.deb "$out/busybox-arm64"
