@@ -26,9 +26,9 @@
 #include "iommufd_test.h"
 #endif
 
-static const struct file_operations iommufd_fops;
+static const struct file_operations iommufd_file_ops;
 
-static int iommufd_fops_open(struct inode *inode, struct file *filp)
+static int iommufd_open(struct inode *inode, struct file *filp)
 {
 	struct iommufd_ctx *ictx;
 
@@ -45,7 +45,7 @@ static int iommufd_fops_open(struct inode *inode, struct file *filp)
 	return 0;
 }
 
-static int iommufd_fops_release(struct inode *inode, struct file *filp)
+static int iommufd_release(struct inode *inode, struct file *filp)
 {
 	struct iommufd_ctx *ictx = filp->private_data;
 
@@ -139,29 +139,29 @@ int iommufd_option(struct iommufd_ucmd *ucmd)
 }
 
 /* Large enough for every command struct */
-union ucmd_buffer {
-	struct iommu_destroy destroy;
-	struct iommu_fault_alloc fault;
-	struct iommu_hw_info info;
-	struct iommu_hwpt_alloc hwpt;
-	struct iommu_hwpt_get_dirty_bitmap get_dirty_bitmap;
-	struct iommu_hwpt_invalidate cache;
-	struct iommu_hwpt_set_dirty_tracking set_dirty_tracking;
-	struct iommu_ioas_alloc alloc;
-	struct iommu_ioas_allow_iovas allow_iovas;
-	struct iommu_ioas_copy ioas_copy;
-	struct iommu_ioas_iova_ranges iova_ranges;
-	struct iommu_ioas_map map;
-	struct iommu_ioas_unmap unmap;
-	struct iommu_option option;
-	struct iommu_vfio_ioas vfio_ioas;
+union iommufd_cmd_space {
+	struct iommu_destroy destroy_cmd;
+	struct iommu_fault_alloc fault_cmd;
+	struct iommu_hw_info info_cmd;
+	struct iommu_hwpt_alloc hwpt_cmd;
+	struct iommu_hwpt_get_dirty_bitmap get_dirty_bitmap_cmd;
+	struct iommu_hwpt_invalidate cache_cmd;
+	struct iommu_hwpt_set_dirty_tracking set_dirty_tracking_cmd;
+	struct iommu_ioas_alloc alloc_cmd;
+	struct iommu_ioas_allow_iovas allow_iovas_cmd;
+	struct iommu_ioas_copy ioas_copy_cmd;
+	struct iommu_ioas_iova_ranges iova_ranges_cmd;
+	struct iommu_ioas_map map_cmd;
+	struct iommu_ioas_unmap unmap_cmd;
+	struct iommu_option option_cmd;
+	struct iommu_vfio_ioas vfio_ioas_cmd;
 #ifdef CONFIG_IOMMUFD_TEST
-	struct iommu_test_cmd test;
+	struct iommu_test_cmd test_cmd;
 #endif
 };
 
 /**
- * struct iommufd_ioctl_op - one entry of the dispatch table
+ * struct iommufd_cmd_desc - one entry of the dispatch table
  * @size: size of the kernel's command struct
  * @min_size: smallest size userspace may pass (end of the last mandatory
  *	field)
@@ -170,16 +170,16 @@ union ucmd_buffer {
  * Every request is _IO(IOMMUFD_TYPE, nr) with nr the entry's index plus
  * IOMMUFD_CMD_BASE; anything else with that nr is refused.
  */
-struct iommufd_ioctl_op {
+struct iommufd_cmd_desc {
 	unsigned int size;
 	unsigned int min_size;
 	int (*execute)(struct iommufd_ucmd *ucmd);
 };
 
-#define IOCTL_OP(_nr, _fn, _struct, _last)                                    \
+#define CMD_DESC(_nr, _fn, _struct, _last)                                    \
 	[(_nr) - IOMMUFD_CMD_BASE] = {                                        \
 		.size = sizeof(_struct) +                                     \
-			BUILD_BUG_ON_ZERO(sizeof(union ucmd_buffer) <         \
+			BUILD_BUG_ON_ZERO(sizeof(union iommufd_cmd_space) <         \
 					  sizeof(_struct)),                   \
 		.min_size = offsetofend(_struct, _last),                      \
 		.execute = _fn,                                               \
@@ -190,51 +190,51 @@ struct iommufd_ioctl_op {
  * VDEVICE, IOAS_CHANGE_PROCESS, VEVENTQ, HW_QUEUE); their slots stay empty
  * so they fail with -ENOTTY until implemented.
  */
-static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
-	IOCTL_OP(IOMMUFD_CMD_DESTROY, iommufd_destroy,
+static const struct iommufd_cmd_desc iommufd_cmd_table[] = {
+	CMD_DESC(IOMMUFD_CMD_DESTROY, iommufd_destroy,
 		 struct iommu_destroy, id),
-	IOCTL_OP(IOMMUFD_CMD_FAULT_QUEUE_ALLOC, iommufd_fault_alloc,
+	CMD_DESC(IOMMUFD_CMD_FAULT_QUEUE_ALLOC, iommufd_fault_alloc,
 		 struct iommu_fault_alloc, out_fault_fd),
-	IOCTL_OP(IOMMUFD_CMD_GET_HW_INFO, iommufd_get_hw_info,
+	CMD_DESC(IOMMUFD_CMD_GET_HW_INFO, iommufd_get_hw_info,
 		 struct iommu_hw_info, __reserved),
-	IOCTL_OP(IOMMUFD_CMD_HWPT_ALLOC, iommufd_hwpt_alloc,
+	CMD_DESC(IOMMUFD_CMD_HWPT_ALLOC, iommufd_hwpt_alloc,
 		 struct iommu_hwpt_alloc, __reserved),
-	IOCTL_OP(IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP,
+	CMD_DESC(IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP,
 		 iommufd_hwpt_get_dirty_bitmap,
 		 struct iommu_hwpt_get_dirty_bitmap, data),
-	IOCTL_OP(IOMMUFD_CMD_HWPT_INVALIDATE, iommufd_hwpt_invalidate,
+	CMD_DESC(IOMMUFD_CMD_HWPT_INVALIDATE, iommufd_hwpt_invalidate,
 		 struct iommu_hwpt_invalidate, __reserved),
-	IOCTL_OP(IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING,
+	CMD_DESC(IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING,
 		 iommufd_hwpt_set_dirty_tracking,
 		 struct iommu_hwpt_set_dirty_tracking, __reserved),
-	IOCTL_OP(IOMMUFD_CMD_IOAS_ALLOC, iommufd_ioas_alloc_ioctl,
+	CMD_DESC(IOMMUFD_CMD_IOAS_ALLOC, iommufd_ioas_alloc_ioctl,
 		 struct iommu_ioas_alloc, out_ioas_id),
-	IOCTL_OP(IOMMUFD_CMD_IOAS_ALLOW_IOVAS, iommufd_ioas_allow_iovas,
+	CMD_DESC(IOMMUFD_CMD_IOAS_ALLOW_IOVAS, iommufd_ioas_allow_iovas,
 		 struct iommu_ioas_allow_iovas, allowed_iovas),
-	IOCTL_OP(IOMMUFD_CMD_IOAS_COPY, iommufd_ioas_copy,
+	CMD_DESC(IOMMUFD_CMD_IOAS_COPY, iommufd_ioas_copy,
 		 struct iommu_ioas_copy, src_iova),
-	IOCTL_OP(IOMMUFD_CMD_IOAS_IOVA_RANGES, iommufd_ioas_iova_ranges,
+	CMD_DESC(IOMMUFD_CMD_IOAS_IOVA_RANGES, iommufd_ioas_iova_ranges,
 		 struct iommu_ioas_iova_ranges, out_iova_alignment),
-	IOCTL_OP(IOMMUFD_CMD_IOAS_MAP, iommufd_ioas_map,
+	CMD_DESC(IOMMUFD_CMD_IOAS_MAP, iommufd_ioas_map,
 		 struct iommu_ioas_map, iova),
-	IOCTL_OP(IOMMUFD_CMD_IOAS_UNMAP, iommufd_ioas_unmap,
+	CMD_DESC(IOMMUFD_CMD_IOAS_UNMAP, iommufd_ioas_unmap,
 		 struct iommu_ioas_unmap, length),
-	IOCTL_OP(IOMMUFD_CMD_OPTION, iommufd_option,
+	CMD_DESC(IOMMUFD_CMD_OPTION, iommufd_option,
 		 struct iommu_option, val64),
-	IOCTL_OP(IOMMUFD_CMD_VFIO_IOAS, iommufd_vfio_ioas,
+	CMD_DESC(IOMMUFD_CMD_VFIO_IOAS, iommufd_vfio_ioas,
 		 struct iommu_vfio_ioas, __reserved),
 #ifdef CONFIG_IOMMUFD_TEST
-	IOCTL_OP(_IOC_NR(IOMMU_TEST_CMD), iommufd_test,
+	CMD_DESC(_IOC_NR(IOMMU_TEST_CMD), iommufd_test,
 		 struct iommu_test_cmd, last),
 #endif
 };
 
-static long iommufd_fops_ioctl(struct file *filp, unsigned int cmd,
-			       unsigned long arg)
+static long iommufd_ioctl(struct file *filp, unsigned int cmd,
+			  unsigned long arg)
 {
 	struct iommufd_ctx *ictx = filp->private_data;
-	const struct iommufd_ioctl_op *op;
-	union ucmd_buffer buf;
+	const struct iommufd_cmd_desc *op;
+	union iommufd_cmd_space buf;
 	struct iommufd_ucmd ucmd = {
 		.ictx = ictx,
 		.ubuffer = (void __user *)arg,
@@ -244,10 +244,10 @@ static long iommufd_fops_ioctl(struct file *filp, unsigned int cmd,
 	int rc;
 
 	if (nr < IOMMUFD_CMD_BASE ||
-	    nr >= IOMMUFD_CMD_BASE + ARRAY_SIZE(iommufd_ioctl_ops))
+	    nr >= IOMMUFD_CMD_BASE + ARRAY_SIZE(iommufd_cmd_table))
 		return iommufd_vfio_ioctl(ictx, cmd, arg);
 
-	op = &iommufd_ioctl_ops[nr - IOMMUFD_CMD_BASE];
+	op = &iommufd_cmd_table[nr - IOMMUFD_CMD_BASE];
 	if (!op->execute || cmd != _IO(IOMMUFD_TYPE, nr))
 		return -ENOTTY;
 
@@ -262,11 +262,11 @@ static long iommufd_fops_ioctl(struct file *filp, unsigned int cmd,
 	return op->execute(&ucmd);
 }
 
-static const struct file_operations iommufd_fops = {
+static const struct file_operations iommufd_file_ops = {
 	.owner = THIS_MODULE,
-	.open = iommufd_fops_open,
-	.release = iommufd_fops_release,
-	.unlocked_ioctl = iommufd_fops_ioctl,
+	.open = iommufd_open,
+	.release = iommufd_release,
+	.unlocked_ioctl = iommufd_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
@@ -293,7 +293,7 @@ struct iommufd_ctx *iommufd_ctx_from_file(struct file *file)
 {
 	struct iommufd_ctx *ictx;
 
-	if (file->f_op != &iommufd_fops)
+	if (file->f_op != &iommufd_file_ops)
 		return ERR_PTR(-EBADFD);
 	ictx = file->private_data;
 	iommufd_ctx_get(ictx);
@@ -315,7 +315,7 @@ struct iommufd_ctx *iommufd_ctx_from_fd(int fd)
 	file = fget(fd);
 	if (!file)
 		return ERR_PTR(-EBADF);
-	if (file->f_op != &iommufd_fops) {
+	if (file->f_op != &iommufd_file_ops) {
 		fput(file);
 		return ERR_PTR(-EBADFD);
 	}
@@ -334,19 +334,19 @@ void iommufd_ctx_put(struct iommufd_ctx *ictx)
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_ctx_put, IOMMUFD);
 
-static struct miscdevice iommu_misc_dev = {
+static struct miscdevice iommufd_miscdev = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "iommu",
-	.fops = &iommufd_fops,
+	.fops = &iommufd_file_ops,
 	.nodename = "iommu",
 	.mode = 0660,
 };
 
-static int __init iommufd_init(void)
+static int __init iommufd_module_init(void)
 {
 	int rc;
 
-	rc = misc_register(&iommu_misc_dev);
+	rc = misc_register(&iommufd_miscdev);
 	if (rc)
 		return rc;
 
@@ -354,23 +354,23 @@ static int __init iommufd_init(void)
 	iommufd_fail_init();
 	rc = iommufd_test_init();
 	if (rc) {
-		misc_deregister(&iommu_misc_dev);
+		misc_deregister(&iommufd_miscdev);
 		return rc;
 	}
 #endif
 	return 0;
 }
 
-static void __exit iommufd_exit(void)
+static void __exit iommufd_module_exit(void)
 {
 #ifdef CONFIG_IOMMUFD_TEST
 	iommufd_test_exit();
 #endif
-	misc_deregister(&iommu_misc_dev);
+	misc_deregister(&iommufd_miscdev);
 }
 
-module_init(iommufd_init);
-module_exit(iommufd_exit);
+module_init(iommufd_module_init);
+module_exit(iommufd_module_exit);
 
 MODULE_DESCRIPTION("I/O address space management for passthrough devices");
 MODULE_LICENSE("GPL");

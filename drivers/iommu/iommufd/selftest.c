@@ -54,7 +54,7 @@
 #define MOCK_SLOT_PFN_SHIFT	3
 
 /**
- * struct mock_iommu_domain - A mock paging domain
+ * struct mock_pt - A mock paging domain
  * @domain: The generic domain
  * @slots: Sparse slot table, indexed by IOVA / MOCK_IO_PAGE_SIZE. The
  *         xarray's own lock serialises updates; the core never maps or
@@ -62,22 +62,22 @@
  * @dirty_tracking: Tracking is enabled. Written only by set_dirty_tracking,
  *                  which the core serialises per domain.
  */
-struct mock_iommu_domain {
+struct mock_pt {
 	struct iommu_domain domain;
 	struct xarray slots;
 	bool dirty_tracking;
 };
 
 /**
- * struct mock_iommu_domain_nested - A mock nested (stage-1) domain
+ * struct mock_nested - A mock nested (stage-1) domain
  * @domain: The generic domain
  * @parent: The paging domain it nests on
  * @iotlb: The "IOTLB", set at allocation and cleared by invalidation.
  *         Serialised by the core's per-HWPT invalidation path.
  */
-struct mock_iommu_domain_nested {
+struct mock_nested {
 	struct iommu_domain domain;
-	struct mock_iommu_domain *parent;
+	struct mock_pt *parent;
 	u32 iotlb[MOCK_NESTED_DOMAIN_IOTLB_NUM];
 };
 
@@ -109,9 +109,9 @@ static struct {
 	struct iopf_queue *iopf_queue;
 } mock_iommu;
 
-static DEFINE_IDA(mock_dev_ida);
+static DEFINE_IDA(mockdev_ida);
 
-static const struct iommu_ops mock_ops;
+static const struct iommu_ops mock_iommu_ops;
 static const struct iommu_domain_ops mock_paging_ops;
 static const struct iommu_domain_ops mock_nested_ops;
 static const struct iommu_dirty_ops mock_dirty_ops;
@@ -121,25 +121,25 @@ static struct mock_dev *to_mock_dev(struct device *dev)
 	return container_of(dev, struct mock_dev, dev);
 }
 
-static struct mock_iommu_domain *to_mock_domain(struct iommu_domain *domain)
+static struct mock_pt *to_mock_domain(struct iommu_domain *domain)
 {
-	return container_of(domain, struct mock_iommu_domain, domain);
+	return container_of(domain, struct mock_pt, domain);
 }
 
-static struct mock_iommu_domain_nested *
+static struct mock_nested *
 to_mock_nested(struct iommu_domain *domain)
 {
-	return container_of(domain, struct mock_iommu_domain_nested, domain);
+	return container_of(domain, struct mock_nested, domain);
 }
 
-static bool mock_dev_is(struct device *dev)
+static bool mockdev_is(struct device *dev)
 {
 	return dev->bus == &iommufd_mock_bus;
 }
 
 /* Attaching never fails except for a dirty-capable domain on a NO_DIRTY device */
-static int mock_domain_attach_dev(struct iommu_domain *domain,
-				  struct device *dev)
+static int mock_pt_attach_dev(struct iommu_domain *domain,
+			      struct device *dev)
 {
 	if (domain->dirty_ops &&
 	    (to_mock_dev(dev)->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
@@ -148,10 +148,10 @@ static int mock_domain_attach_dev(struct iommu_domain *domain,
 }
 
 static const struct iommu_domain_ops mock_blocking_ops = {
-	.attach_dev = mock_domain_attach_dev,
+	.attach_dev = mock_pt_attach_dev,
 };
 
-static struct iommu_domain mock_blocking_domain = {
+static struct iommu_domain mock_blocked = {
 	.type = IOMMU_DOMAIN_BLOCKED,
 	.ops = &mock_blocking_ops,
 };
@@ -178,12 +178,12 @@ static bool mock_slot_test(void *entry, unsigned long flag)
 	return xa_to_value(entry) & flag;
 }
 
-static int mock_domain_map_pages(struct iommu_domain *domain,
-				 unsigned long iova, phys_addr_t paddr,
-				 size_t pgsize, size_t pgcount, int prot,
-				 gfp_t gfp, size_t *mapped)
+static int mock_pt_map_pages(struct iommu_domain *domain,
+			     unsigned long iova, phys_addr_t paddr,
+			     size_t pgsize, size_t pgcount, int prot,
+			     gfp_t gfp, size_t *mapped)
 {
-	struct mock_iommu_domain *mock = to_mock_domain(domain);
+	struct mock_pt *mock = to_mock_domain(domain);
 	unsigned long first = mock_slot(iova);
 	unsigned long nr = pgsize / MOCK_IO_PAGE_SIZE * pgcount;
 	unsigned long huge = pgsize != MOCK_IO_PAGE_SIZE ? MOCK_SLOT_HUGE : 0;
@@ -215,12 +215,12 @@ err_unwind:
 	return xa_err(old);
 }
 
-static size_t mock_domain_unmap_pages(struct iommu_domain *domain,
-				      unsigned long iova, size_t pgsize,
-				      size_t pgcount,
-				      struct iommu_iotlb_gather *gather)
+static size_t mock_pt_unmap_pages(struct iommu_domain *domain,
+				  unsigned long iova, size_t pgsize,
+				  size_t pgcount,
+				  struct iommu_iotlb_gather *gather)
 {
-	struct mock_iommu_domain *mock = to_mock_domain(domain);
+	struct mock_pt *mock = to_mock_domain(domain);
 	unsigned long first = mock_slot(iova);
 	unsigned long nr = pgsize / MOCK_IO_PAGE_SIZE * pgcount;
 	/* The core may split a huge mapping differently than it made it */
@@ -238,10 +238,10 @@ static size_t mock_domain_unmap_pages(struct iommu_domain *domain,
 	return pgsize * pgcount;
 }
 
-static phys_addr_t mock_domain_iova_to_phys(struct iommu_domain *domain,
-					    dma_addr_t iova)
+static phys_addr_t mock_pt_iova_to_phys(struct iommu_domain *domain,
+					dma_addr_t iova)
 {
-	struct mock_iommu_domain *mock = to_mock_domain(domain);
+	struct mock_pt *mock = to_mock_domain(domain);
 	void *entry;
 
 	WARN_ON(iova % MOCK_IO_PAGE_SIZE);
@@ -251,17 +251,17 @@ static phys_addr_t mock_domain_iova_to_phys(struct iommu_domain *domain,
 	return mock_slot_paddr(entry);
 }
 
-static void mock_domain_free(struct iommu_domain *domain)
+static void mock_pt_free(struct iommu_domain *domain)
 {
-	struct mock_iommu_domain *mock = to_mock_domain(domain);
+	struct mock_pt *mock = to_mock_domain(domain);
 
 	WARN_ON(!xa_empty(&mock->slots));
 	xa_destroy(&mock->slots);
 	kfree(mock);
 }
 
-static int mock_domain_set_dirty_tracking(struct iommu_domain *domain,
-					  bool enable)
+static int mock_pt_set_dirty_tracking(struct iommu_domain *domain,
+				      bool enable)
 {
 	to_mock_domain(domain)->dirty_tracking = enable;
 	return 0;
@@ -271,10 +271,10 @@ static int mock_domain_set_dirty_tracking(struct iommu_domain *domain,
  * Report and (unless told not to) clear the dirty bits of one IO page: a
  * single slot, or the whole MHUGE block a huge slot belongs to.
  */
-static unsigned long mock_domain_read_dirty_page(struct mock_iommu_domain *mock,
-						 unsigned long iova, void *entry,
-						 unsigned long flags,
-						 struct iommu_dirty_bitmap *dirty)
+static unsigned long mock_pt_read_dirty_page(struct mock_pt *mock,
+					     unsigned long iova, void *entry,
+					     unsigned long flags,
+					     struct iommu_dirty_bitmap *dirty)
 {
 	unsigned long pgsize = MOCK_IO_PAGE_SIZE;
 	unsigned long first, i;
@@ -302,12 +302,12 @@ static unsigned long mock_domain_read_dirty_page(struct mock_iommu_domain *mock,
 	return iova + pgsize;
 }
 
-static int mock_domain_read_and_clear_dirty(struct iommu_domain *domain,
-					    unsigned long iova, size_t size,
-					    unsigned long flags,
-					    struct iommu_dirty_bitmap *dirty)
+static int mock_pt_read_and_clear_dirty(struct iommu_domain *domain,
+					unsigned long iova, size_t size,
+					unsigned long flags,
+					struct iommu_dirty_bitmap *dirty)
 {
-	struct mock_iommu_domain *mock = to_mock_domain(domain);
+	struct mock_pt *mock = to_mock_domain(domain);
 	unsigned long end = iova + size;
 	void *entry;
 
@@ -321,21 +321,21 @@ static int mock_domain_read_and_clear_dirty(struct iommu_domain *domain,
 			iova += MOCK_IO_PAGE_SIZE;
 			continue;
 		}
-		iova = mock_domain_read_dirty_page(mock, iova, entry, flags,
-						   dirty);
+		iova = mock_pt_read_dirty_page(mock, iova, entry, flags,
+					       dirty);
 	} while (iova < end);
 	return 0;
 }
 
 static const struct iommu_dirty_ops mock_dirty_ops = {
-	.set_dirty_tracking = mock_domain_set_dirty_tracking,
-	.read_and_clear_dirty = mock_domain_read_and_clear_dirty,
+	.set_dirty_tracking = mock_pt_set_dirty_tracking,
+	.read_and_clear_dirty = mock_pt_read_and_clear_dirty,
 };
 
-static struct iommu_domain *mock_domain_alloc_flags(struct device *dev,
-						    u32 flags)
+static struct iommu_domain *mock_pt_alloc_flags(struct device *dev,
+						u32 flags)
 {
-	struct mock_iommu_domain *mock;
+	struct mock_pt *mock;
 
 	mock = kzalloc(sizeof(*mock), GFP_KERNEL);
 	if (!mock)
@@ -354,16 +354,16 @@ static struct iommu_domain *mock_domain_alloc_flags(struct device *dev,
 	return &mock->domain;
 }
 
-static struct iommu_domain *mock_domain_alloc_paging(struct device *dev)
+static struct iommu_domain *mock_pt_alloc_paging(struct device *dev)
 {
-	return mock_domain_alloc_flags(dev, 0);
+	return mock_pt_alloc_flags(dev, 0);
 }
 
 static struct iommu_domain *
-mock_domain_alloc_nested(struct iommu_domain *parent, u32 flags,
-			 const struct iommu_user_data *user_data)
+mock_pt_alloc_nested(struct iommu_domain *parent, u32 flags,
+		     const struct iommu_user_data *user_data)
 {
-	struct mock_iommu_domain_nested *nested;
+	struct mock_nested *nested;
 	struct iommu_hwpt_selftest data;
 	int rc, i;
 
@@ -390,21 +390,21 @@ mock_domain_alloc_nested(struct iommu_domain *parent, u32 flags,
 }
 
 static struct iommu_domain *
-mock_domain_alloc_user(struct device *dev, u32 flags,
-		       struct iommu_domain *parent,
-		       const struct iommu_user_data *user_data)
+mock_pt_alloc_user(struct device *dev, u32 flags,
+		   struct iommu_domain *parent,
+		   const struct iommu_user_data *user_data)
 {
 	const u32 paging_flags = IOMMU_HWPT_ALLOC_NEST_PARENT |
 				 IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
 
 	if (parent)
-		return mock_domain_alloc_nested(parent, flags, user_data);
+		return mock_pt_alloc_nested(parent, flags, user_data);
 	if (user_data || (flags & ~paging_flags))
 		return ERR_PTR(-EOPNOTSUPP);
 	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
 	    (to_mock_dev(dev)->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
 		return ERR_PTR(-EOPNOTSUPP);
-	return mock_domain_alloc_flags(dev, flags);
+	return mock_pt_alloc_flags(dev, flags);
 }
 
 static void mock_nested_free(struct iommu_domain *domain)
@@ -416,7 +416,7 @@ static void mock_nested_free(struct iommu_domain *domain)
 static int mock_nested_cache_invalidate_user(struct iommu_domain *domain,
 					     struct iommu_user_data_array *array)
 {
-	struct mock_iommu_domain_nested *nested = to_mock_nested(domain);
+	struct mock_nested *nested = to_mock_nested(domain);
 	struct iommu_hwpt_invalidate_selftest inv;
 	u32 processed = 0;
 	int rc = 0;
@@ -454,20 +454,20 @@ out:
 }
 
 static const struct iommu_domain_ops mock_paging_ops = {
-	.free = mock_domain_free,
-	.attach_dev = mock_domain_attach_dev,
-	.map_pages = mock_domain_map_pages,
-	.unmap_pages = mock_domain_unmap_pages,
-	.iova_to_phys = mock_domain_iova_to_phys,
+	.free = mock_pt_free,
+	.attach_dev = mock_pt_attach_dev,
+	.map_pages = mock_pt_map_pages,
+	.unmap_pages = mock_pt_unmap_pages,
+	.iova_to_phys = mock_pt_iova_to_phys,
 };
 
 static const struct iommu_domain_ops mock_nested_ops = {
 	.free = mock_nested_free,
-	.attach_dev = mock_domain_attach_dev,
+	.attach_dev = mock_pt_attach_dev,
 	.cache_invalidate_user = mock_nested_cache_invalidate_user,
 };
 
-static bool mock_capable(struct device *dev, enum iommu_cap cap)
+static bool mock_has_cap(struct device *dev, enum iommu_cap cap)
 {
 	switch (cap) {
 	case IOMMU_CAP_CACHE_COHERENCY:
@@ -479,7 +479,7 @@ static bool mock_capable(struct device *dev, enum iommu_cap cap)
 	}
 }
 
-static void *mock_hw_info(struct device *dev, u32 *length, u32 *type)
+static void *mock_get_hw_info(struct device *dev, u32 *length, u32 *type)
 {
 	struct iommu_test_hw_info *info;
 
@@ -492,22 +492,22 @@ static void *mock_hw_info(struct device *dev, u32 *length, u32 *type)
 	return info;
 }
 
-static struct iommu_device *mock_probe_device(struct device *dev)
+static struct iommu_device *mock_probe(struct device *dev)
 {
-	if (!mock_dev_is(dev))
+	if (!mockdev_is(dev))
 		return ERR_PTR(-ENODEV);
 	return &mock_iommu.iommu_dev;
 }
 
-static int mock_dev_enable_feat(struct device *dev, enum iommu_dev_features feat)
+static int mockdev_enable_feat(struct device *dev, enum iommu_dev_features feat)
 {
 	if (feat != IOMMU_DEV_FEAT_IOPF || !mock_iommu.iopf_queue)
 		return -ENODEV;
 	return iopf_queue_add_device(mock_iommu.iopf_queue, dev);
 }
 
-static int mock_dev_disable_feat(struct device *dev,
-				 enum iommu_dev_features feat)
+static int mockdev_disable_feat(struct device *dev,
+				enum iommu_dev_features feat)
 {
 	if (feat != IOMMU_DEV_FEAT_IOPF || !mock_iommu.iopf_queue)
 		return -ENODEV;
@@ -516,35 +516,35 @@ static int mock_dev_disable_feat(struct device *dev,
 }
 
 /* Nothing to tell the (imaginary) hardware */
-static void mock_page_response(struct device *dev, struct iopf_fault *evt,
-			       struct iommu_page_response *msg)
+static void mock_iopf_respond(struct device *dev, struct iopf_fault *evt,
+			      struct iommu_page_response *msg)
 {
 }
 
-static const struct iommu_ops mock_ops = {
+static const struct iommu_ops mock_iommu_ops = {
 	.owner = THIS_MODULE,
 	/* The device may use the PASID table it is given as it likes */
 	.user_pasid_table = true,
-	.default_domain = &mock_blocking_domain,
-	.blocked_domain = &mock_blocking_domain,
+	.default_domain = &mock_blocked,
+	.blocked_domain = &mock_blocked,
 	.pgsize_bitmap = MOCK_IO_PAGE_SIZE,
-	.capable = mock_capable,
-	.hw_info = mock_hw_info,
-	.domain_alloc_paging = mock_domain_alloc_paging,
-	.domain_alloc_user = mock_domain_alloc_user,
-	.probe_device = mock_probe_device,
+	.capable = mock_has_cap,
+	.hw_info = mock_get_hw_info,
+	.domain_alloc_paging = mock_pt_alloc_paging,
+	.domain_alloc_user = mock_pt_alloc_user,
+	.probe_device = mock_probe,
 	.device_group = generic_device_group,
-	.dev_enable_feat = mock_dev_enable_feat,
-	.dev_disable_feat = mock_dev_disable_feat,
-	.page_response = mock_page_response,
+	.dev_enable_feat = mockdev_enable_feat,
+	.dev_disable_feat = mockdev_disable_feat,
+	.page_response = mock_iopf_respond,
 	.default_domain_ops = &mock_paging_ops,
 };
 
-static void mock_dev_release(struct device *dev)
+static void mockdev_release(struct device *dev)
 {
 	struct mock_dev *mdev = to_mock_dev(dev);
 
-	ida_free(&mock_dev_ida, mdev->id);
+	ida_free(&mockdev_ida, mdev->id);
 	kfree(mdev);
 }
 
@@ -554,7 +554,7 @@ static const struct property_entry mock_pasid_props[] = {
 };
 
 /* Creates and registers a mock device; the IOMMU layer probes it. */
-static struct mock_dev *mock_dev_create(u32 dev_flags)
+static struct mock_dev *mockdev_create(u32 dev_flags)
 {
 	struct mock_dev *mdev;
 	int rc;
@@ -565,7 +565,7 @@ static struct mock_dev *mock_dev_create(u32 dev_flags)
 	mdev = kzalloc(sizeof(*mdev), GFP_KERNEL);
 	if (!mdev)
 		return ERR_PTR(-ENOMEM);
-	rc = ida_alloc(&mock_dev_ida, GFP_KERNEL);
+	rc = ida_alloc(&mockdev_ida, GFP_KERNEL);
 	if (rc < 0) {
 		kfree(mdev);
 		return ERR_PTR(rc);
@@ -575,7 +575,7 @@ static struct mock_dev *mock_dev_create(u32 dev_flags)
 	init_rwsem(&mdev->lock);
 	device_initialize(&mdev->dev);
 	/* From here on put_device() frees mdev and its id */
-	mdev->dev.release = mock_dev_release;
+	mdev->dev.release = mockdev_release;
 	mdev->dev.bus = &iommufd_mock_bus;
 
 	rc = dev_set_name(&mdev->dev, "iommufd_mock%u", mdev->id);
@@ -601,7 +601,7 @@ err_put:
 	return ERR_PTR(rc);
 }
 
-static void mock_dev_destroy(struct mock_dev *mdev)
+static void mockdev_destroy(struct mock_dev *mdev)
 {
 	down_write(&mdev->lock);
 	device_del(&mdev->dev);
@@ -618,14 +618,14 @@ static void mock_dev_destroy(struct mock_dev *mdev)
  */
 bool iommufd_selftest_is_mock_dev(struct device *dev)
 {
-	return mock_dev_is(dev);
+	return mockdev_is(dev);
 }
 
 /*
  * The selftest object: owns one mock device, its binding and its attachment.
  * Destroying it undoes all three.
  */
-struct selftest_obj {
+struct mock_stdev {
 	struct iommufd_object obj;
 	struct mock_dev *mdev;
 	struct iommufd_device *idev;
@@ -635,7 +635,7 @@ struct selftest_obj {
 /* Works on a partly built object too, so it also serves as the abort */
 static void selftest_obj_destroy(struct iommufd_object *obj)
 {
-	struct selftest_obj *sobj = container_of(obj, struct selftest_obj, obj);
+	struct mock_stdev *sobj = container_of(obj, struct mock_stdev, obj);
 
 	if (sobj->attached) {
 		down_write(&sobj->mdev->lock);
@@ -645,7 +645,7 @@ static void selftest_obj_destroy(struct iommufd_object *obj)
 	if (sobj->idev)
 		iommufd_device_unbind(sobj->idev);
 	if (sobj->mdev)
-		mock_dev_destroy(sobj->mdev);
+		mockdev_destroy(sobj->mdev);
 }
 
 static const struct iommufd_object_ops selftest_obj_ops = {
@@ -653,12 +653,12 @@ static const struct iommufd_object_ops selftest_obj_ops = {
 };
 
 /* IOMMU_TEST_OP_MOCK_DOMAIN and IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS */
-static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd,
-				    struct iommu_test_cmd *cmd)
+static int mock_op_mock_domain(struct iommufd_ucmd *ucmd,
+			       struct iommu_test_cmd *cmd)
 {
 	u32 dev_flags = cmd->op == IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS ?
 			cmd->mock_domain_flags.dev_flags : 0;
-	struct selftest_obj *sobj;
+	struct mock_stdev *sobj;
 	u32 pt_id = cmd->id;
 	u32 idev_id;
 	int rc;
@@ -668,7 +668,7 @@ static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd,
 	if (IS_ERR(sobj))
 		return PTR_ERR(sobj);
 
-	sobj->mdev = mock_dev_create(dev_flags);
+	sobj->mdev = mockdev_create(dev_flags);
 	if (IS_ERR(sobj->mdev)) {
 		rc = PTR_ERR(sobj->mdev);
 		sobj->mdev = NULL;
@@ -705,18 +705,18 @@ err_abort:
 }
 
 /* IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE: the replacement stands even if the copy-out fails */
-static int iommufd_test_mock_domain_replace(struct iommufd_ucmd *ucmd,
-					    struct iommu_test_cmd *cmd)
+static int mock_op_mock_domain_replace(struct iommufd_ucmd *ucmd,
+				       struct iommu_test_cmd *cmd)
 {
 	u32 pt_id = cmd->mock_domain_replace.pt_id;
 	struct iommufd_object *obj;
-	struct selftest_obj *sobj;
+	struct mock_stdev *sobj;
 	int rc;
 
 	obj = iommufd_get_object(ucmd->ictx, cmd->id, IOMMUFD_OBJ_SELFTEST);
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
-	sobj = container_of(obj, struct selftest_obj, obj);
+	sobj = container_of(obj, struct mock_stdev, obj);
 
 	down_write(&sobj->mdev->lock);
 	rc = iommufd_device_replace(sobj->idev, &pt_id);
@@ -730,8 +730,8 @@ static int iommufd_test_mock_domain_replace(struct iommufd_ucmd *ucmd,
 }
 
 /* IOMMU_TEST_OP_ADD_RESERVED */
-static int iommufd_test_add_reserved(struct iommufd_ucmd *ucmd,
-				     struct iommu_test_cmd *cmd)
+static int mock_op_add_reserved(struct iommufd_ucmd *ucmd,
+				struct iommu_test_cmd *cmd)
 {
 	u64 start = cmd->add_reserved.start;
 	struct iommufd_ioas *ioas;
@@ -753,7 +753,7 @@ static int iommufd_test_add_reserved(struct iommufd_ucmd *ucmd,
 }
 
 /* The CPU page behind a user address, faulted in for reading */
-static int iommufd_test_get_page(unsigned long uptr, struct page **page)
+static int mock_op_get_page(unsigned long uptr, struct page **page)
 {
 	int rc;
 
@@ -763,9 +763,9 @@ static int iommufd_test_get_page(unsigned long uptr, struct page **page)
 	return rc == 1 ? 0 : -EFAULT;
 }
 
-static struct mock_iommu_domain *
-iommufd_test_get_mock_paging(struct iommufd_ucmd *ucmd, u32 id,
-			     struct iommufd_hwpt_paging **paging)
+static struct mock_pt *
+mock_op_get_paging(struct iommufd_ucmd *ucmd, u32 id,
+		   struct iommufd_hwpt_paging **paging)
 {
 	*paging = iommufd_get_hwpt_paging(ucmd->ictx, id);
 	if (IS_ERR(*paging))
@@ -778,14 +778,14 @@ iommufd_test_get_mock_paging(struct iommufd_ucmd *ucmd, u32 id,
 }
 
 /* IOMMU_TEST_OP_MD_CHECK_MAP: the domain maps the IOVA onto the user memory */
-static int iommufd_test_md_check_map(struct iommufd_ucmd *ucmd,
-				     struct iommu_test_cmd *cmd)
+static int mock_op_md_check_map(struct iommufd_ucmd *ucmd,
+				struct iommu_test_cmd *cmd)
 {
 	unsigned long iova = cmd->check_map.iova;
 	unsigned long uptr = cmd->check_map.uptr;
 	u64 length = cmd->check_map.length;
 	struct iommufd_hwpt_paging *paging;
-	struct mock_iommu_domain *mock;
+	struct mock_pt *mock;
 	unsigned long end;
 	int rc = 0;
 
@@ -795,7 +795,7 @@ static int iommufd_test_md_check_map(struct iommufd_ucmd *ucmd,
 	    length > ULONG_MAX)
 		return -EINVAL;
 
-	mock = iommufd_test_get_mock_paging(ucmd, cmd->id, &paging);
+	mock = mock_op_get_paging(ucmd, cmd->id, &paging);
 	if (IS_ERR(mock))
 		return PTR_ERR(mock);
 
@@ -804,7 +804,7 @@ static int iommufd_test_md_check_map(struct iommufd_ucmd *ucmd,
 		phys_addr_t expected;
 		void *entry;
 
-		rc = iommufd_test_get_page(uptr, &page);
+		rc = mock_op_get_page(uptr, &page);
 		if (rc)
 			break;
 		expected = page_to_phys(page) + offset_in_page(uptr);
@@ -823,8 +823,8 @@ static int iommufd_test_md_check_map(struct iommufd_ucmd *ucmd,
 }
 
 /* IOMMU_TEST_OP_MD_CHECK_REFS: DMA pins of every small page */
-static int iommufd_test_md_check_refs(struct iommufd_ucmd *ucmd,
-				      struct iommu_test_cmd *cmd)
+static int mock_op_md_check_refs(struct iommufd_ucmd *ucmd,
+				 struct iommu_test_cmd *cmd)
 {
 	unsigned long uptr = cmd->check_refs.uptr;
 	u64 length = cmd->check_refs.length;
@@ -838,7 +838,7 @@ static int iommufd_test_md_check_refs(struct iommufd_ucmd *ucmd,
 	for (; length; length -= PAGE_SIZE, uptr += PAGE_SIZE) {
 		struct page *page;
 
-		rc = iommufd_test_get_page(uptr, &page);
+		rc = mock_op_get_page(uptr, &page);
 		if (rc)
 			return rc;
 		/* Pins of huge pages are per folio; they are not checked */
@@ -854,14 +854,14 @@ static int iommufd_test_md_check_refs(struct iommufd_ucmd *ucmd,
 }
 
 /**
- * struct selftest_access - the private state of an access fd
+ * struct mock_access_file - the private state of an access fd
  * @access: the access object
  * @needs_pin_pages: created with MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES
  * @lock: protects @items and @next_id; held across pinning
- * @items: pinned ranges (struct selftest_access_item)
+ * @items: pinned ranges (struct mock_pin_item)
  * @next_id: ID of the next item; IDs are never reused
  */
-struct selftest_access {
+struct mock_access_file {
 	struct iommufd_access *access;
 	bool needs_pin_pages;
 	struct mutex lock; /* protects items, next_id */
@@ -869,17 +869,17 @@ struct selftest_access {
 	unsigned int next_id;
 };
 
-struct selftest_access_item {
+struct mock_pin_item {
 	struct list_head node;
 	unsigned long iova;
 	size_t length;
 	unsigned int id;
 };
 
-static void selftest_access_drop_item(struct selftest_access *staccess,
-				      struct selftest_access_item *item)
+static void selftest_access_drop_item(struct mock_access_file *afile,
+				      struct mock_pin_item *item)
 {
-	iommufd_access_unpin_pages(staccess->access, item->iova, item->length);
+	iommufd_access_unpin_pages(afile->access, item->iova, item->length);
 	list_del(&item->node);
 	kfree(item);
 }
@@ -889,35 +889,35 @@ static void selftest_access_unmap(void *data, unsigned long iova,
 				  unsigned long length)
 {
 	unsigned long last = iova + length - 1;
-	struct selftest_access *staccess = data;
-	struct selftest_access_item *item, *tmp;
+	struct mock_access_file *afile = data;
+	struct mock_pin_item *item, *tmp;
 
-	mutex_lock(&staccess->lock);
-	list_for_each_entry_safe(item, tmp, &staccess->items, node) {
+	mutex_lock(&afile->lock);
+	list_for_each_entry_safe(item, tmp, &afile->items, node) {
 		if (item->iova > last || item->iova + item->length - 1 < iova)
 			continue;
-		selftest_access_drop_item(staccess, item);
+		selftest_access_drop_item(afile, item);
 	}
-	mutex_unlock(&staccess->lock);
+	mutex_unlock(&afile->lock);
 }
 
-static const struct iommufd_access_ops selftest_access_ops_pin = {
+static const struct iommufd_access_ops mock_access_ops_pin = {
 	.needs_pin_pages = 1,
 	.unmap = selftest_access_unmap,
 };
 
-static const struct iommufd_access_ops selftest_access_ops = {
+static const struct iommufd_access_ops mock_access_ops = {
 	.unmap = selftest_access_unmap,
 };
 
 static int selftest_access_release(struct inode *inode, struct file *filep)
 {
-	struct selftest_access *staccess = filep->private_data;
+	struct mock_access_file *afile = filep->private_data;
 
-	selftest_access_unmap(staccess, 0, ULONG_MAX);
-	iommufd_access_destroy(staccess->access);
-	mutex_destroy(&staccess->lock);
-	kfree(staccess);
+	selftest_access_unmap(afile, 0, ULONG_MAX);
+	iommufd_access_destroy(afile->access);
+	mutex_destroy(&afile->lock);
+	kfree(afile);
 	return 0;
 }
 
@@ -927,7 +927,7 @@ static const struct file_operations selftest_access_fops = {
 };
 
 /* Returns the access behind fd with a file reference, or -EBADFD */
-static struct selftest_access *selftest_access_get(int fd, struct file **file)
+static struct mock_access_file *selftest_access_get(int fd, struct file **file)
 {
 	*file = fget(fd);
 	if (!*file)
@@ -940,12 +940,12 @@ static struct selftest_access *selftest_access_get(int fd, struct file **file)
 }
 
 /* IOMMU_TEST_OP_CREATE_ACCESS */
-static int iommufd_test_create_access(struct iommufd_ucmd *ucmd,
-				      struct iommu_test_cmd *cmd)
+static int mock_op_create_access(struct iommufd_ucmd *ucmd,
+				 struct iommu_test_cmd *cmd)
 {
 	bool pin = cmd->create_access.flags &
 		   MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES;
-	struct selftest_access *staccess;
+	struct mock_access_file *afile;
 	struct file *file;
 	int fdno, rc;
 	u32 id;
@@ -953,12 +953,12 @@ static int iommufd_test_create_access(struct iommufd_ucmd *ucmd,
 	if (cmd->create_access.flags & ~MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES)
 		return -EOPNOTSUPP;
 
-	staccess = kzalloc(sizeof(*staccess), GFP_KERNEL_ACCOUNT);
-	if (!staccess)
+	afile = kzalloc(sizeof(*afile), GFP_KERNEL_ACCOUNT);
+	if (!afile)
 		return -ENOMEM;
-	mutex_init(&staccess->lock);
-	INIT_LIST_HEAD(&staccess->items);
-	staccess->needs_pin_pages = pin;
+	mutex_init(&afile->lock);
+	INIT_LIST_HEAD(&afile->items);
+	afile->needs_pin_pages = pin;
 
 	fdno = get_unused_fd_flags(O_CLOEXEC);
 	if (fdno < 0) {
@@ -966,20 +966,20 @@ static int iommufd_test_create_access(struct iommufd_ucmd *ucmd,
 		goto err_free;
 	}
 
-	staccess->access = iommufd_access_create(ucmd->ictx,
-						 pin ? &selftest_access_ops_pin :
-						       &selftest_access_ops,
-						 staccess, &id);
-	if (IS_ERR(staccess->access)) {
-		rc = PTR_ERR(staccess->access);
+	afile->access = iommufd_access_create(ucmd->ictx,
+					      pin ? &mock_access_ops_pin :
+					      &mock_access_ops,
+					      afile, &id);
+	if (IS_ERR(afile->access)) {
+		rc = PTR_ERR(afile->access);
 		goto err_put_fd;
 	}
-	rc = iommufd_access_attach(staccess->access, cmd->id);
+	rc = iommufd_access_attach(afile->access, cmd->id);
 	if (rc)
 		goto err_destroy;
 
-	file = anon_inode_getfile("[iommufd_test_access]",
-				  &selftest_access_fops, staccess, O_RDWR);
+	file = anon_inode_getfile("[iommufd_mock_access]",
+				  &selftest_access_fops, afile, O_RDWR);
 	if (IS_ERR(file)) {
 		rc = PTR_ERR(file);
 		goto err_destroy;
@@ -997,38 +997,38 @@ static int iommufd_test_create_access(struct iommufd_ucmd *ucmd,
 	return 0;
 
 err_destroy:
-	iommufd_access_destroy(staccess->access);
+	iommufd_access_destroy(afile->access);
 err_put_fd:
 	put_unused_fd(fdno);
 err_free:
-	mutex_destroy(&staccess->lock);
-	kfree(staccess);
+	mutex_destroy(&afile->lock);
+	kfree(afile);
 	return rc;
 }
 
 /* IOMMU_TEST_OP_DESTROY_ACCESS_PAGES */
-static int iommufd_test_destroy_access_pages(struct iommufd_ucmd *ucmd,
-					     struct iommu_test_cmd *cmd)
+static int mock_op_destroy_access_pages(struct iommufd_ucmd *ucmd,
+					struct iommu_test_cmd *cmd)
 {
 	unsigned int id = cmd->destroy_access_pages.access_pages_id;
-	struct selftest_access *staccess;
-	struct selftest_access_item *item;
+	struct mock_access_file *afile;
+	struct mock_pin_item *item;
 	struct file *file;
 	int rc = -ENOENT;
 
-	staccess = selftest_access_get(cmd->id, &file);
-	if (IS_ERR(staccess))
-		return PTR_ERR(staccess);
+	afile = selftest_access_get(cmd->id, &file);
+	if (IS_ERR(afile))
+		return PTR_ERR(afile);
 
-	mutex_lock(&staccess->lock);
-	list_for_each_entry(item, &staccess->items, node) {
+	mutex_lock(&afile->lock);
+	list_for_each_entry(item, &afile->items, node) {
 		if (item->id == id) {
-			selftest_access_drop_item(staccess, item);
+			selftest_access_drop_item(afile, item);
 			rc = 0;
 			break;
 		}
 	}
-	mutex_unlock(&staccess->lock);
+	mutex_unlock(&afile->lock);
 	fput(file);
 	return rc;
 }
@@ -1043,7 +1043,7 @@ static int selftest_access_check_pages(struct page **pages, size_t npages,
 	int rc;
 
 	for (i = 0; i != npages; i++, cur += PAGE_SIZE) {
-		rc = iommufd_test_get_page(cur, &page);
+		rc = mock_op_get_page(cur, &page);
 		if (rc)
 			return rc;
 		put_page(page);
@@ -1054,14 +1054,14 @@ static int selftest_access_check_pages(struct page **pages, size_t npages,
 }
 
 /* IOMMU_TEST_OP_ACCESS_PAGES */
-static int iommufd_test_access_pages(struct iommufd_ucmd *ucmd,
-				     struct iommu_test_cmd *cmd)
+static int mock_op_access_pages(struct iommufd_ucmd *ucmd,
+				struct iommu_test_cmd *cmd)
 {
 	unsigned int flags = cmd->access_pages.flags;
 	unsigned long iova = cmd->access_pages.iova;
 	size_t length = cmd->access_pages.length;
-	struct selftest_access_item *item;
-	struct selftest_access *staccess;
+	struct mock_pin_item *item;
+	struct mock_access_file *afile;
 	struct page **pages = NULL;
 	struct file *file;
 	size_t npages;
@@ -1072,15 +1072,15 @@ static int iommufd_test_access_pages(struct iommufd_ucmd *ucmd,
 	if (flags & ~(MOCK_FLAGS_ACCESS_WRITE | MOCK_FLAGS_ACCESS_SYZ))
 		return -EOPNOTSUPP;
 
-	staccess = selftest_access_get(cmd->id, &file);
-	if (IS_ERR(staccess))
-		return PTR_ERR(staccess);
-	if (!staccess->needs_pin_pages) {
+	afile = selftest_access_get(cmd->id, &file);
+	if (IS_ERR(afile))
+		return PTR_ERR(afile);
+	if (!afile->needs_pin_pages) {
 		rc = -EOPNOTSUPP;
 		goto out_put;
 	}
 	if (flags & MOCK_FLAGS_ACCESS_SYZ)
-		iova = iommufd_access_syz_iova(staccess->access,
+		iova = iommufd_access_syz_iova(afile->access,
 					       cmd->access_pages.iova);
 
 	npages = DIV_ROUND_UP(length + offset_in_page(iova), PAGE_SIZE);
@@ -1091,8 +1091,8 @@ static int iommufd_test_access_pages(struct iommufd_ucmd *ucmd,
 		goto out_free;
 	}
 
-	mutex_lock(&staccess->lock);
-	rc = iommufd_access_pin_pages(staccess->access, iova, length, pages,
+	mutex_lock(&afile->lock);
+	rc = iommufd_access_pin_pages(afile->access, iova, length, pages,
 				      flags & MOCK_FLAGS_ACCESS_WRITE ?
 				      IOMMUFD_ACCESS_RW_WRITE : 0);
 	if (rc)
@@ -1106,8 +1106,8 @@ static int iommufd_test_access_pages(struct iommufd_ucmd *ucmd,
 
 	item->iova = iova;
 	item->length = length;
-	item->id = staccess->next_id++;
-	list_add_tail(&item->node, &staccess->items);
+	item->id = afile->next_id++;
+	list_add_tail(&item->node, &afile->items);
 	cmd->access_pages.out_access_pages_id = item->id;
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 	if (rc) {
@@ -1118,9 +1118,9 @@ static int iommufd_test_access_pages(struct iommufd_ucmd *ucmd,
 	goto out_unlock;
 
 err_unpin:
-	iommufd_access_unpin_pages(staccess->access, iova, length);
+	iommufd_access_unpin_pages(afile->access, iova, length);
 out_unlock:
-	mutex_unlock(&staccess->lock);
+	mutex_unlock(&afile->lock);
 out_free:
 	kfree(item);
 	kvfree(pages);
@@ -1130,8 +1130,8 @@ out_put:
 }
 
 /* IOMMU_TEST_OP_ACCESS_RW */
-static int iommufd_test_access_rw(struct iommufd_ucmd *ucmd,
-				  struct iommu_test_cmd *cmd)
+static int mock_op_access_rw(struct iommufd_ucmd *ucmd,
+			     struct iommu_test_cmd *cmd)
 {
 	const unsigned int valid = MOCK_ACCESS_RW_WRITE |
 				   MOCK_ACCESS_RW_SLOW_PATH |
@@ -1140,7 +1140,7 @@ static int iommufd_test_access_rw(struct iommufd_ucmd *ucmd,
 	unsigned int flags = cmd->access_rw.flags;
 	unsigned long iova = cmd->access_rw.iova;
 	size_t length = cmd->access_rw.length;
-	struct selftest_access *staccess;
+	struct mock_access_file *afile;
 	struct file *file;
 	void *buf;
 	int rc;
@@ -1150,9 +1150,9 @@ static int iommufd_test_access_rw(struct iommufd_ucmd *ucmd,
 	if (flags & ~valid)
 		return -EOPNOTSUPP;
 
-	staccess = selftest_access_get(cmd->id, &file);
-	if (IS_ERR(staccess))
-		return PTR_ERR(staccess);
+	afile = selftest_access_get(cmd->id, &file);
+	if (IS_ERR(afile))
+		return PTR_ERR(afile);
 
 	buf = kvzalloc(length, GFP_KERNEL_ACCOUNT);
 	if (!buf) {
@@ -1164,10 +1164,10 @@ static int iommufd_test_access_rw(struct iommufd_ucmd *ucmd,
 		goto out_free;
 	}
 	if (flags & MOCK_FLAGS_ACCESS_SYZ)
-		iova = iommufd_access_syz_iova(staccess->access,
+		iova = iommufd_access_syz_iova(afile->access,
 					       cmd->access_rw.iova);
 
-	rc = iommufd_access_rw(staccess->access, iova, buf, length,
+	rc = iommufd_access_rw(afile->access, iova, buf, length,
 			       flags & ~MOCK_FLAGS_ACCESS_SYZ);
 	if (!rc && !(flags & MOCK_ACCESS_RW_WRITE) &&
 	    copy_to_user(uptr, buf, length))
@@ -1181,24 +1181,24 @@ out_put:
 }
 
 /* IOMMU_TEST_OP_ACCESS_REPLACE_IOAS */
-static int iommufd_test_access_replace_ioas(struct iommufd_ucmd *ucmd,
-					    struct iommu_test_cmd *cmd)
+static int mock_op_access_replace_ioas(struct iommufd_ucmd *ucmd,
+				       struct iommu_test_cmd *cmd)
 {
-	struct selftest_access *staccess;
+	struct mock_access_file *afile;
 	struct file *file;
 	int rc;
 
-	staccess = selftest_access_get(cmd->id, &file);
-	if (IS_ERR(staccess))
-		return PTR_ERR(staccess);
-	rc = iommufd_access_replace(staccess->access,
+	afile = selftest_access_get(cmd->id, &file);
+	if (IS_ERR(afile))
+		return PTR_ERR(afile);
+	rc = iommufd_access_replace(afile->access,
 				    cmd->access_replace_ioas.ioas_id);
 	fput(file);
 	return rc;
 }
 
 /* IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT */
-static int iommufd_test_set_temp_memory_limit(struct iommu_test_cmd *cmd)
+static int mock_op_set_temp_memory_limit(struct iommu_test_cmd *cmd)
 {
 	/* At least one PFN batch element: a PFN and a count */
 	if (cmd->memory_limit.limit < sizeof(unsigned long) + sizeof(u32))
@@ -1208,14 +1208,14 @@ static int iommufd_test_set_temp_memory_limit(struct iommu_test_cmd *cmd)
 }
 
 /* IOMMU_TEST_OP_DIRTY: mark the populated slots of the set bits dirty */
-static int iommufd_test_dirty(struct iommufd_ucmd *ucmd,
-			      struct iommu_test_cmd *cmd)
+static int mock_op_dirty(struct iommufd_ucmd *ucmd,
+			 struct iommu_test_cmd *cmd)
 {
 	u64 page_size = cmd->dirty.page_size;
 	u64 length = cmd->dirty.length;
 	u64 iova = cmd->dirty.iova;
 	struct iommufd_hwpt_paging *paging;
-	struct mock_iommu_domain *mock;
+	struct mock_pt *mock;
 	unsigned long *bitmap = NULL;
 	unsigned long nbits, i, count = 0;
 	int rc;
@@ -1227,7 +1227,7 @@ static int iommufd_test_dirty(struct iommufd_ucmd *ucmd,
 		return -EOVERFLOW;
 	nbits = length / page_size;
 
-	mock = iommufd_test_get_mock_paging(ucmd, cmd->id, &paging);
+	mock = mock_op_get_paging(ucmd, cmd->id, &paging);
 	if (IS_ERR(mock))
 		return PTR_ERR(mock);
 	if (!mock->dirty_tracking) {
@@ -1269,8 +1269,8 @@ out_put:
 }
 
 /* IOMMU_TEST_OP_MD_CHECK_IOTLB */
-static int iommufd_test_md_check_iotlb(struct iommufd_ucmd *ucmd,
-				       struct iommu_test_cmd *cmd)
+static int mock_op_md_check_iotlb(struct iommufd_ucmd *ucmd,
+				  struct iommu_test_cmd *cmd)
 {
 	struct iommufd_hwpt_nested *nested;
 	int rc = 0;
@@ -1288,8 +1288,8 @@ static int iommufd_test_md_check_iotlb(struct iommufd_ucmd *ucmd,
 }
 
 /* IOMMU_TEST_OP_TRIGGER_IOPF: report one page request synchronously */
-static int iommufd_test_trigger_iopf(struct iommufd_ucmd *ucmd,
-				     struct iommu_test_cmd *cmd)
+static int mock_op_trigger_iopf(struct iommufd_ucmd *ucmd,
+				struct iommu_test_cmd *cmd)
 {
 	struct iopf_fault event = {
 		.fault = {
@@ -1312,7 +1312,7 @@ static int iommufd_test_trigger_iopf(struct iommufd_ucmd *ucmd,
 	idev = iommufd_get_device(ucmd->ictx, cmd->trigger_iopf.dev_id);
 	if (IS_ERR(idev))
 		return PTR_ERR(idev);
-	if (!mock_dev_is(idev->dev)) {
+	if (!mockdev_is(idev->dev)) {
 		iommufd_put_object(ucmd->ictx, &idev->obj);
 		return -EINVAL;
 	}
@@ -1338,34 +1338,34 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 
 	switch (cmd->op) {
 	case IOMMU_TEST_OP_ADD_RESERVED:
-		return iommufd_test_add_reserved(ucmd, cmd);
+		return mock_op_add_reserved(ucmd, cmd);
 	case IOMMU_TEST_OP_MOCK_DOMAIN:
 	case IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS:
-		return iommufd_test_mock_domain(ucmd, cmd);
+		return mock_op_mock_domain(ucmd, cmd);
 	case IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE:
-		return iommufd_test_mock_domain_replace(ucmd, cmd);
+		return mock_op_mock_domain_replace(ucmd, cmd);
 	case IOMMU_TEST_OP_MD_CHECK_MAP:
-		return iommufd_test_md_check_map(ucmd, cmd);
+		return mock_op_md_check_map(ucmd, cmd);
 	case IOMMU_TEST_OP_MD_CHECK_REFS:
-		return iommufd_test_md_check_refs(ucmd, cmd);
+		return mock_op_md_check_refs(ucmd, cmd);
 	case IOMMU_TEST_OP_CREATE_ACCESS:
-		return iommufd_test_create_access(ucmd, cmd);
+		return mock_op_create_access(ucmd, cmd);
 	case IOMMU_TEST_OP_DESTROY_ACCESS_PAGES:
-		return iommufd_test_destroy_access_pages(ucmd, cmd);
+		return mock_op_destroy_access_pages(ucmd, cmd);
 	case IOMMU_TEST_OP_ACCESS_PAGES:
-		return iommufd_test_access_pages(ucmd, cmd);
+		return mock_op_access_pages(ucmd, cmd);
 	case IOMMU_TEST_OP_ACCESS_RW:
-		return iommufd_test_access_rw(ucmd, cmd);
+		return mock_op_access_rw(ucmd, cmd);
 	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
-		return iommufd_test_set_temp_memory_limit(cmd);
+		return mock_op_set_temp_memory_limit(cmd);
 	case IOMMU_TEST_OP_ACCESS_REPLACE_IOAS:
-		return iommufd_test_access_replace_ioas(ucmd, cmd);
+		return mock_op_access_replace_ioas(ucmd, cmd);
 	case IOMMU_TEST_OP_DIRTY:
-		return iommufd_test_dirty(ucmd, cmd);
+		return mock_op_dirty(ucmd, cmd);
 	case IOMMU_TEST_OP_MD_CHECK_IOTLB:
-		return iommufd_test_md_check_iotlb(ucmd, cmd);
+		return mock_op_md_check_iotlb(ucmd, cmd);
 	case IOMMU_TEST_OP_TRIGGER_IOPF:
-		return iommufd_test_trigger_iopf(ucmd, cmd);
+		return mock_op_trigger_iopf(ucmd, cmd);
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -1400,7 +1400,7 @@ int iommufd_test_init(void)
 		goto err_bus;
 
 	mock_iommu.iommu_dev.max_pasids = 1U << MOCK_PASID_WIDTH;
-	rc = iommu_device_register_bus(&mock_iommu.iommu_dev, &mock_ops,
+	rc = iommu_device_register_bus(&mock_iommu.iommu_dev, &mock_iommu_ops,
 				       &iommufd_mock_bus, &mock_bus_nb);
 	if (rc)
 		goto err_sysfs;
