@@ -295,11 +295,11 @@ enum iommufd_ioas_map_flags {
  * Errors beyond the common ones: EINVAL when @length is 0, when @iova or
  * @length does not respect the IOAS alignment reported by
  * IOMMU_IOAS_IOVA_RANGES, or when a fixed range touches IOVA that is
- * reserved or outside the allowed list; EEXIST when a fixed range overlaps an
- * existing mapping; ENOSPC when no free IOVA of the requested size can be
- * found; EOVERFLOW when @iova or @length is too large for the kernel's
- * address width or the range wraps; EFAULT or ENOMEM when the user memory
- * cannot be pinned or accounted.
+ * reserved (the allowed list only steers automatic allocation); EEXIST when
+ * a fixed range overlaps an existing mapping; ENOSPC when no free IOVA of
+ * the requested size can be found; EOVERFLOW when @iova or @length is too
+ * large for the kernel's address width or the range wraps; EFAULT or ENOMEM
+ * when the user memory cannot be pinned or accounted.
  */
 struct iommu_ioas_map {
 	__u32 size;
@@ -365,8 +365,9 @@ struct iommu_ioas_copy {
  * contains no mapping at all also gives ENOENT. The special request @iova = 0,
  * @length = U64_MAX empties the IOAS.
  *
- * EBUSY is returned when an in-kernel user that pinned pages of the range
- * does not release them.
+ * EDEADLOCK is returned when an in-kernel user (an emulated device's access)
+ * keeps pages of the range pinned after being asked repeatedly to drop them;
+ * mappings of the range handled before that point may already be gone.
  */
 struct iommu_ioas_unmap {
 	__u32 size;
