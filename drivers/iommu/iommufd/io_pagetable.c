@@ -1297,6 +1297,32 @@ static void iopt_unpin_areas(struct io_pagetable *iopt, unsigned long iova,
 	}
 }
 
+/*
+ * Common start of the access paths: validate [iova, iova + length), take
+ * iova_rwsem for read and check the range is fully and contiguously mapped
+ * with the permission @flags asks for.  On success the caller owns the read
+ * lock and *last is the range's last IOVA.
+ */
+static int iopt_access_begin(struct io_pagetable *iopt, unsigned long iova,
+			     unsigned long length, unsigned int flags,
+			     unsigned long *last)
+{
+	int rc;
+
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, last))
+		return -EOVERFLOW;
+
+	down_read(&iopt->iova_rwsem);
+	rc = iopt_check_contig(iopt, iova, *last, true, flags);
+	if (rc < 0) {
+		up_read(&iopt->iova_rwsem);
+		return rc;
+	}
+	return 0;
+}
+
 /**
  * iopt_access_pin_pages - pin the memory behind a range of IOVA
  * @iopt: table
@@ -1319,16 +1345,9 @@ int iopt_access_pin_pages(struct io_pagetable *iopt, unsigned long iova,
 	unsigned long last;
 	int rc;
 
-	if (!length)
-		return -EINVAL;
-	if (check_add_overflow(iova, length - 1, &last))
-		return -EOVERFLOW;
-
-	down_read(&iopt->iova_rwsem);
-	rc = iopt_check_contig(iopt, iova, last, true, flags);
-	if (rc < 0)
-		goto out_unlock;
-	rc = 0;
+	rc = iopt_access_begin(iopt, iova, length, flags, &last);
+	if (rc)
+		return rc;
 	for (area = iopt_area_iter_first(iopt, iova, last); area;
 	     area = iopt_area_iter_next(area, last)) {
 		unsigned long start = max(iova, iopt_area_iova(area));
@@ -1353,7 +1372,6 @@ int iopt_access_pin_pages(struct io_pagetable *iopt, unsigned long iova,
 			out_pages += (end >> PAGE_SHIFT) -
 				     (start >> PAGE_SHIFT) + 1;
 	}
-out_unlock:
 	up_read(&iopt->iova_rwsem);
 	return rc;
 }
@@ -1394,16 +1412,9 @@ int iopt_access_rw(struct io_pagetable *iopt, unsigned long iova, void *data,
 	unsigned long last;
 	int rc;
 
-	if (!length)
-		return -EINVAL;
-	if (check_add_overflow(iova, length - 1, &last))
-		return -EOVERFLOW;
-
-	down_read(&iopt->iova_rwsem);
-	rc = iopt_check_contig(iopt, iova, last, true, flags);
-	if (rc < 0)
-		goto out_unlock;
-	rc = 0;
+	rc = iopt_access_begin(iopt, iova, length, flags, &last);
+	if (rc)
+		return rc;
 	for (area = iopt_area_iter_first(iopt, iova, last); area;
 	     area = iopt_area_iter_next(area, last)) {
 		unsigned long start = max(iova, iopt_area_iova(area));
@@ -1414,7 +1425,6 @@ int iopt_access_rw(struct io_pagetable *iopt, unsigned long iova, void *data,
 		if (rc)
 			break;
 	}
-out_unlock:
 	up_read(&iopt->iova_rwsem);
 	return rc;
 }
