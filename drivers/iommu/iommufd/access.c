@@ -18,14 +18,14 @@
 
 /**
  * struct iommufd_access_link - an access's registration in one IOAS
- * @link: what the io_pagetable sees
+ * @link: what the iova_space sees
  * @access: the owner of the registration
  *
  * An access has two so that replacing its IOAS can register in the new IOAS
  * before leaving the old one.
  */
 struct iommufd_access_link {
-	struct iopt_access_link link;
+	struct isp_access_link link;
 	struct iommufd_access *access;
 };
 
@@ -49,7 +49,7 @@ struct iommufd_access_link {
  * @cur: index in @links of the registration in @ioas
  */
 struct iommufd_access {
-	struct iommufd_object obj;
+	struct iommufd_obj obj;
 	struct iommufd_ctx *ictx;
 	const struct iommufd_access_ops *ops;
 	void *data;
@@ -61,7 +61,7 @@ struct iommufd_access {
 	unsigned int cur;
 };
 
-static void iommufd_access_unmap(struct iopt_access_link *link,
+static void iommufd_access_unmap(struct isp_access_link *link,
 				 unsigned long iova, unsigned long length)
 {
 	struct iommufd_access *access =
@@ -70,7 +70,7 @@ static void iommufd_access_unmap(struct iopt_access_link *link,
 	access->ops->unmap(access->data, iova, length);
 }
 
-static void iommufd_access_obj_destroy(struct iommufd_object *obj)
+static void iommufd_access_obj_destroy(struct iommufd_obj *obj)
 {
 	struct iommufd_access *access =
 		container_of(obj, struct iommufd_access, obj);
@@ -82,8 +82,8 @@ static void iommufd_access_obj_destroy(struct iommufd_object *obj)
 	iommufd_ctx_put(access->ictx);
 }
 
-static const struct iommufd_object_ops iommufd_access_obj_ops = {
-	.destroy = iommufd_access_obj_destroy,
+static const struct iommufd_obj_ops iommufd_access_obj_ops = {
+	.release = iommufd_access_obj_destroy,
 };
 
 /**
@@ -107,7 +107,7 @@ iommufd_access_create(struct iommufd_ctx *ictx,
 	struct iommufd_access *access;
 	int i;
 
-	access = iommufd_object_alloc(ictx, access, IOMMUFD_OBJ_ACCESS,
+	access = iommufd_obj_new(ictx, access, IOMMUFD_OBJ_ACCESS,
 				      &iommufd_access_obj_ops);
 	if (IS_ERR(access))
 		return access;
@@ -123,12 +123,12 @@ iommufd_access_create(struct iommufd_ctx *ictx,
 	}
 	iommufd_ctx_get(ictx);
 	/* The creator's reference, dropped by iommufd_access_destroy() */
-	iommufd_object_get(&access->obj);
-	iommufd_object_finalize(ictx, &access->obj);
+	iommufd_obj_hold(&access->obj);
+	iommufd_obj_publish(ictx, &access->obj);
 	*id = access->obj.id;
 	return access;
 }
-EXPORT_SYMBOL_NS_GPL(iommufd_access_create, IOMMUFD);
+EXPORT_SYMBOL_GPL(iommufd_access_create);
 
 /**
  * iommufd_access_destroy - Destroy an access object
@@ -138,9 +138,9 @@ EXPORT_SYMBOL_NS_GPL(iommufd_access_create, IOMMUFD);
  */
 void iommufd_access_destroy(struct iommufd_access *access)
 {
-	iommufd_object_destroy_held(access->ictx, &access->obj);
+	iommufd_obj_destroy_held(access->ictx, &access->obj);
 }
-EXPORT_SYMBOL_NS_GPL(iommufd_access_destroy, IOMMUFD);
+EXPORT_SYMBOL_GPL(iommufd_access_destroy);
 
 /**
  * iommufd_access_attach - Attach an access to an IOAS
@@ -162,14 +162,14 @@ int iommufd_access_attach(struct iommufd_access *access, u32 ioas_id)
 		rc = -EINVAL;
 		goto out_unlock;
 	}
-	ioas = iommufd_get_ioas(access->ictx, ioas_id);
+	ioas = iommufd_ioas_find(access->ictx, ioas_id);
 	if (IS_ERR(ioas)) {
 		rc = PTR_ERR(ioas);
 		goto out_unlock;
 	}
-	rc = iopt_add_access(&ioas->iopt, &access->links[access->cur].link);
+	rc = isp_add_access(&ioas->isp, &access->links[access->cur].link);
 	if (rc) {
-		iommufd_put_object(access->ictx, &ioas->obj);
+		iommufd_obj_put(access->ictx, &ioas->obj);
 		goto out_unlock;
 	}
 	/* The lookup reference becomes the attachment's */
@@ -182,7 +182,7 @@ out_unlock:
 	mutex_unlock(&access->attach_lock);
 	return rc;
 }
-EXPORT_SYMBOL_NS_GPL(iommufd_access_attach, IOMMUFD);
+EXPORT_SYMBOL_GPL(iommufd_access_attach);
 
 /**
  * iommufd_access_replace - Move an attached access to another IOAS
@@ -209,7 +209,7 @@ int iommufd_access_replace(struct iommufd_access *access, u32 ioas_id)
 		rc = -ENOENT;
 		goto err_unlock;
 	}
-	ioas = iommufd_get_ioas(access->ictx, ioas_id);
+	ioas = iommufd_ioas_find(access->ictx, ioas_id);
 	if (IS_ERR(ioas)) {
 		rc = PTR_ERR(ioas);
 		goto err_unlock;
@@ -219,7 +219,7 @@ int iommufd_access_replace(struct iommufd_access *access, u32 ioas_id)
 		goto err_put;
 	}
 	next = !access->cur;
-	rc = iopt_add_access(&ioas->iopt, &access->links[next].link);
+	rc = isp_add_access(&ioas->isp, &access->links[next].link);
 	if (rc)
 		goto err_put;
 	mutex_lock(&access->lock);
@@ -232,19 +232,19 @@ int iommufd_access_replace(struct iommufd_access *access, u32 ioas_id)
 	mutex_lock(&access->lock);
 	access->ioas_unpin = ioas;
 	mutex_unlock(&access->lock);
-	iopt_remove_access(&old->iopt, &access->links[access->cur].link);
+	isp_del_access(&old->isp, &access->links[access->cur].link);
 	access->cur = next;
 	mutex_unlock(&access->attach_lock);
-	iommufd_put_object(access->ictx, &old->obj);
+	iommufd_obj_put(access->ictx, &old->obj);
 	return 0;
 
 err_put:
-	iommufd_put_object(access->ictx, &ioas->obj);
+	iommufd_obj_put(access->ictx, &ioas->obj);
 err_unlock:
 	mutex_unlock(&access->attach_lock);
 	return rc;
 }
-EXPORT_SYMBOL_NS_GPL(iommufd_access_replace, IOMMUFD);
+EXPORT_SYMBOL_GPL(iommufd_access_replace);
 
 /**
  * iommufd_access_detach - Detach an access from its IOAS
@@ -264,11 +264,11 @@ void iommufd_access_detach(struct iommufd_access *access)
 	access->ioas = NULL;
 	access->ioas_unpin = NULL;
 	mutex_unlock(&access->lock);
-	iopt_remove_access(&ioas->iopt, &access->links[access->cur].link);
+	isp_del_access(&ioas->isp, &access->links[access->cur].link);
 	mutex_unlock(&access->attach_lock);
-	iommufd_put_object(access->ictx, &ioas->obj);
+	iommufd_obj_put(access->ictx, &ioas->obj);
 }
-EXPORT_SYMBOL_NS_GPL(iommufd_access_detach, IOMMUFD);
+EXPORT_SYMBOL_GPL(iommufd_access_detach);
 
 static int iommufd_access_check_range(unsigned long iova, unsigned long length)
 {
@@ -313,7 +313,7 @@ int iommufd_access_pin_pages(struct iommufd_access *access, unsigned long iova,
 
 	mutex_lock(&access->lock);
 	if (access->ioas)
-		rc = iopt_access_pin_pages(&access->ioas->iopt, iova, length,
+		rc = isp_access_pin_pages(&access->ioas->isp, iova, length,
 					   out_pages,
 					   flags & IOMMUFD_ACCESS_RW_WRITE);
 	else
@@ -321,7 +321,7 @@ int iommufd_access_pin_pages(struct iommufd_access *access, unsigned long iova,
 	mutex_unlock(&access->lock);
 	return rc;
 }
-EXPORT_SYMBOL_NS_GPL(iommufd_access_pin_pages, IOMMUFD);
+EXPORT_SYMBOL_GPL(iommufd_access_pin_pages);
 
 /**
  * iommufd_access_unpin_pages - Undo iommufd_access_pin_pages()
@@ -337,11 +337,11 @@ void iommufd_access_unpin_pages(struct iommufd_access *access,
 
 	mutex_lock(&access->lock);
 	if (!WARN_ON(!access->ioas_unpin))
-		iopt_access_unpin_pages(&access->ioas_unpin->iopt, iova,
+		isp_access_unpin_pages(&access->ioas_unpin->isp, iova,
 					length);
 	mutex_unlock(&access->lock);
 }
-EXPORT_SYMBOL_NS_GPL(iommufd_access_unpin_pages, IOMMUFD);
+EXPORT_SYMBOL_GPL(iommufd_access_unpin_pages);
 
 /**
  * iommufd_access_rw - Read or write IOVA through the CPU
@@ -369,21 +369,21 @@ int iommufd_access_rw(struct iommufd_access *access, unsigned long iova,
 
 	mutex_lock(&access->lock);
 	if (access->ioas)
-		rc = iopt_access_rw(&access->ioas->iopt, iova, data, len, flags);
+		rc = isp_access_rw(&access->ioas->isp, iova, data, len, flags);
 	else
 		rc = -ENOENT;
 	mutex_unlock(&access->lock);
 	return rc;
 }
-EXPORT_SYMBOL_NS_GPL(iommufd_access_rw, IOMMUFD);
+EXPORT_SYMBOL_GPL(iommufd_access_rw);
 
 #ifdef CONFIG_IOMMUFD_TEST
 /**
  * iommufd_access_syz_iova - Decode a syzkaller IOVA against the access's IOAS
  * @access: the access
- * @syz_iova: {u32 area index; u32 offset} in memory order
+ * @syz_iova: {u32 segment index; u32 offset} in memory order
  *
- * Return: the IOVA, or 0 if the access is detached or there is no such area.
+ * Return: the IOVA, or 0 if the access is detached or there is no such segment.
  */
 unsigned long iommufd_access_syz_iova(struct iommufd_access *access,
 				      u64 syz_iova)
@@ -392,7 +392,7 @@ unsigned long iommufd_access_syz_iova(struct iommufd_access *access,
 
 	mutex_lock(&access->lock);
 	if (access->ioas)
-		iova = iopt_syz_iova_to_iova(&access->ioas->iopt, syz_iova);
+		iova = isp_syz_iova_to_iova(&access->ioas->isp, syz_iova);
 	mutex_unlock(&access->lock);
 	return iova;
 }

@@ -6,7 +6,7 @@
  * Binding claims the DMA ownership of the device through the IOMMU core,
  * which makes the whole IOMMU group refuse kernel drivers and puts it in a
  * blocking domain. DMA translation is a property of the group, so the
- * attachment is tracked per group (struct iommufd_group): every attached
+ * attachment is tracked per group (struct iommufd_grp): every attached
  * device of a group uses the same HWPT, and the group goes back to blocking
  * when its last device detaches. Reserved regions, on the other hand, are
  * per device and are enforced in the IOAS the device translates through.
@@ -21,7 +21,7 @@
 #include "../iommu-priv.h"
 #include "device.h"
 #include "fault.h"
-#include "hw_pagetable.h"
+#include "hwpt.h"
 #include "ioas.h"
 
 /* iommu_attach_group_handle() and friends */
@@ -33,7 +33,7 @@ MODULE_PARM_DESC(allow_unsafe_interrupts,
 		 "Allow binding devices whose MSI writes the platform cannot isolate (no interrupt remapping or isolating MSI controller). A device could then forge interrupts: a security weakness.");
 
 /**
- * struct iommufd_group - an IOMMU group whose DMA a context owns
+ * struct iommufd_grp - an IOMMU group whose DMA a context owns
  * @kref: one reference per bound device of the group
  * @lock: serialises attach, replace and detach of the group's devices and
  *	protects @hwpt and @devices. Taken before any IOAS mutex.
@@ -43,28 +43,28 @@ MODULE_PARM_DESC(allow_unsafe_interrupts,
  * @handle: the attach handle of that attachment, NULL while blocked
  * @devices: the attached devices (struct iommufd_device.group_item)
  */
-struct iommufd_group {
+struct iommufd_grp {
 	struct kref kref;
 	struct mutex lock; /* see above */
 	struct iommufd_ctx *ictx;
 	struct iommu_group *group;
-	struct iommufd_hw_pagetable *hwpt;
-	struct iommufd_attach_handle *handle;
+	struct iommufd_hwpt *hwpt;
+	struct iommufd_dev_attach *handle;
 	struct list_head devices;
 };
 
 /*
- * iommu_group_id -> struct iommufd_group. A group's DMA is owned by one
+ * iommu_group_id -> struct iommufd_grp. A group's DMA is owned by one
  * context at a time, and a group entry is removed before that ownership is
  * released, so a lookup never finds another context's group.
  */
-static DEFINE_XARRAY(iommufd_groups);
-static DEFINE_MUTEX(iommufd_groups_lock);
+static DEFINE_XARRAY(iommufd_grps);
+static DEFINE_MUTEX(iommufd_grps_lock);
 
-static struct iommufd_group *iommufd_group_get(struct iommufd_ctx *ictx,
+static struct iommufd_grp *iommufd_grp_get(struct iommufd_ctx *ictx,
 					       struct device *dev)
 {
-	struct iommufd_group *igroup;
+	struct iommufd_grp *grp;
 	struct iommu_group *group;
 	int rc;
 
@@ -72,60 +72,60 @@ static struct iommufd_group *iommufd_group_get(struct iommufd_ctx *ictx,
 	if (!group)
 		return ERR_PTR(-ENODEV);
 
-	mutex_lock(&iommufd_groups_lock);
-	igroup = xa_load(&iommufd_groups, iommu_group_id(group));
-	if (igroup) {
-		if (WARN_ON(igroup->ictx != ictx))
-			igroup = ERR_PTR(-EBUSY);
+	mutex_lock(&iommufd_grps_lock);
+	grp = xa_load(&iommufd_grps, iommu_group_id(group));
+	if (grp) {
+		if (WARN_ON(grp->ictx != ictx))
+			grp = ERR_PTR(-EBUSY);
 		else
-			kref_get(&igroup->kref);
+			kref_get(&grp->kref);
 		goto out_put_group;
 	}
 
-	igroup = kzalloc(sizeof(*igroup), GFP_KERNEL);
-	if (!igroup) {
-		igroup = ERR_PTR(-ENOMEM);
+	grp = kzalloc(sizeof(*grp), GFP_KERNEL);
+	if (!grp) {
+		grp = ERR_PTR(-ENOMEM);
 		goto out_put_group;
 	}
-	kref_init(&igroup->kref);
-	mutex_init(&igroup->lock);
-	INIT_LIST_HEAD(&igroup->devices);
-	igroup->ictx = ictx;
-	igroup->group = group;
-	rc = xa_err(xa_store(&iommufd_groups, iommu_group_id(group), igroup,
+	kref_init(&grp->kref);
+	mutex_init(&grp->lock);
+	INIT_LIST_HEAD(&grp->devices);
+	grp->ictx = ictx;
+	grp->group = group;
+	rc = xa_err(xa_store(&iommufd_grps, iommu_group_id(group), grp,
 			     GFP_KERNEL));
 	if (rc) {
-		mutex_destroy(&igroup->lock);
-		kfree(igroup);
-		igroup = ERR_PTR(rc);
+		mutex_destroy(&grp->lock);
+		kfree(grp);
+		grp = ERR_PTR(rc);
 		goto out_put_group;
 	}
-	mutex_unlock(&iommufd_groups_lock);
-	return igroup;
+	mutex_unlock(&iommufd_grps_lock);
+	return grp;
 
 out_put_group:
-	mutex_unlock(&iommufd_groups_lock);
+	mutex_unlock(&iommufd_grps_lock);
 	iommu_group_put(group);
-	return igroup;
+	return grp;
 }
 
-static void iommufd_group_release(struct kref *kref)
+static void iommufd_grp_release(struct kref *kref)
 {
-	struct iommufd_group *igroup =
-		container_of(kref, struct iommufd_group, kref);
+	struct iommufd_grp *grp =
+		container_of(kref, struct iommufd_grp, kref);
 
-	WARN_ON(igroup->hwpt || !list_empty(&igroup->devices));
-	xa_erase(&iommufd_groups, iommu_group_id(igroup->group));
-	iommu_group_put(igroup->group);
-	mutex_destroy(&igroup->lock);
-	kfree(igroup);
+	WARN_ON(grp->hwpt || !list_empty(&grp->devices));
+	xa_erase(&iommufd_grps, iommu_group_id(grp->group));
+	iommu_group_put(grp->group);
+	mutex_destroy(&grp->lock);
+	kfree(grp);
 }
 
-static void iommufd_group_put(struct iommufd_group *igroup)
+static void iommufd_grp_put(struct iommufd_grp *grp)
 {
-	mutex_lock(&iommufd_groups_lock);
-	kref_put(&igroup->kref, iommufd_group_release);
-	mutex_unlock(&iommufd_groups_lock);
+	mutex_lock(&iommufd_grps_lock);
+	kref_put(&grp->kref, iommufd_grp_release);
+	mutex_unlock(&iommufd_grps_lock);
 }
 
 /**
@@ -137,19 +137,19 @@ static void iommufd_group_put(struct iommufd_group *igroup)
  */
 bool iommufd_ctx_has_group(struct iommufd_ctx *ictx, struct iommu_group *group)
 {
-	struct iommufd_group *igroup;
+	struct iommufd_grp *grp;
 	bool ret;
 
 	if (!ictx || !group)
 		return false;
 
-	mutex_lock(&iommufd_groups_lock);
-	igroup = xa_load(&iommufd_groups, iommu_group_id(group));
-	ret = igroup && igroup->ictx == ictx;
-	mutex_unlock(&iommufd_groups_lock);
+	mutex_lock(&iommufd_grps_lock);
+	grp = xa_load(&iommufd_grps, iommu_group_id(group));
+	ret = grp && grp->ictx == ictx;
+	mutex_unlock(&iommufd_grps_lock);
 	return ret;
 }
-EXPORT_SYMBOL_NS_GPL(iommufd_ctx_has_group, IOMMUFD);
+EXPORT_SYMBOL_GPL(iommufd_ctx_has_group);
 
 /*
  * Without isolation a device can write any MSI message, i.e. raise any
@@ -170,21 +170,21 @@ static int iommufd_check_msi_isolation(struct device *dev,
 	return 0;
 }
 
-static void iommufd_device_destroy(struct iommufd_object *obj)
+static void iommufd_device_destroy(struct iommufd_obj *obj)
 {
 	struct iommufd_device *idev =
 		container_of(obj, struct iommufd_device, obj);
 
 	WARN_ON(!list_empty(&idev->group_item));
-	/* The group entry goes first: see iommufd_groups */
-	iommufd_group_put(idev->igroup);
+	/* The group entry goes first: see iommufd_grps */
+	iommufd_grp_put(idev->grp);
 	iommu_device_release_dma_owner(idev->dev);
 	if (!idev->is_mock)
 		iommufd_ctx_put(idev->ictx);
 }
 
-static const struct iommufd_object_ops iommufd_device_ops = {
-	.destroy = iommufd_device_destroy,
+static const struct iommufd_obj_ops iommufd_device_ops = {
+	.release = iommufd_device_destroy,
 };
 
 /**
@@ -208,8 +208,8 @@ static const struct iommufd_object_ops iommufd_device_ops = {
 struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 					   struct device *dev, u32 *id)
 {
-	bool is_mock = iommufd_selftest_is_mock_dev(dev);
-	struct iommufd_group *igroup;
+	bool is_mock = iommufd_is_mock_device(dev);
+	struct iommufd_grp *grp;
 	struct iommufd_device *idev;
 	int rc;
 
@@ -220,20 +220,20 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 	if (rc)
 		return ERR_PTR(rc);
 
-	igroup = iommufd_group_get(ictx, dev);
-	if (IS_ERR(igroup)) {
-		rc = PTR_ERR(igroup);
+	grp = iommufd_grp_get(ictx, dev);
+	if (IS_ERR(grp)) {
+		rc = PTR_ERR(grp);
 		goto err_release_owner;
 	}
 
 	/* The mock devices have no MSI at all */
 	if (!is_mock) {
-		rc = iommufd_check_msi_isolation(dev, igroup->group);
+		rc = iommufd_check_msi_isolation(dev, grp->group);
 		if (rc)
 			goto err_put_group;
 	}
 
-	idev = iommufd_object_alloc(ictx, idev, IOMMUFD_OBJ_DEVICE,
+	idev = iommufd_obj_new(ictx, idev, IOMMUFD_OBJ_DEVICE,
 				    &iommufd_device_ops);
 	if (IS_ERR(idev)) {
 		rc = PTR_ERR(idev);
@@ -241,7 +241,7 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 	}
 	idev->ictx = ictx;
 	idev->dev = dev;
-	idev->igroup = igroup;
+	idev->grp = grp;
 	idev->is_mock = is_mock;
 	idev->enforce_cache_coherency =
 		device_iommu_capable(dev, IOMMU_CAP_ENFORCE_CACHE_COHERENCY);
@@ -253,18 +253,18 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 	if (!is_mock)
 		iommufd_ctx_get(ictx);
 	/* The binder's reference, dropped by iommufd_device_unbind() */
-	iommufd_object_get(&idev->obj);
-	iommufd_object_finalize(ictx, &idev->obj);
+	iommufd_obj_hold(&idev->obj);
+	iommufd_obj_publish(ictx, &idev->obj);
 	*id = idev->obj.id;
 	return idev;
 
 err_put_group:
-	iommufd_group_put(igroup);
+	iommufd_grp_put(grp);
 err_release_owner:
 	iommu_device_release_dma_owner(dev);
 	return ERR_PTR(rc);
 }
-EXPORT_SYMBOL_NS_GPL(iommufd_device_bind, IOMMUFD);
+EXPORT_SYMBOL_GPL(iommufd_device_bind);
 
 /**
  * iommufd_device_unbind - Undo iommufd_device_bind()
@@ -276,9 +276,9 @@ EXPORT_SYMBOL_NS_GPL(iommufd_device_bind, IOMMUFD);
  */
 void iommufd_device_unbind(struct iommufd_device *idev)
 {
-	iommufd_object_destroy_held(idev->ictx, &idev->obj);
+	iommufd_obj_destroy_held(idev->ictx, &idev->obj);
 }
-EXPORT_SYMBOL_NS_GPL(iommufd_device_unbind, IOMMUFD);
+EXPORT_SYMBOL_GPL(iommufd_device_unbind);
 
 /**
  * iommufd_device_to_ictx - The context a device is bound to
@@ -290,7 +290,7 @@ struct iommufd_ctx *iommufd_device_to_ictx(struct iommufd_device *idev)
 {
 	return idev->ictx;
 }
-EXPORT_SYMBOL_NS_GPL(iommufd_device_to_ictx, IOMMUFD);
+EXPORT_SYMBOL_GPL(iommufd_device_to_ictx);
 
 /**
  * iommufd_device_to_id - The object ID of a device object
@@ -302,34 +302,34 @@ u32 iommufd_device_to_id(struct iommufd_device *idev)
 {
 	return idev->obj.id;
 }
-EXPORT_SYMBOL_NS_GPL(iommufd_device_to_id, IOMMUFD);
+EXPORT_SYMBOL_GPL(iommufd_device_to_id);
 
 /*
  * Reserve the device's reserved regions (MSI windows, RMRRs...) in @ioas and
  * make the software MSI window usable in the domain if there is one.
  */
 static int iommufd_device_enforce_resv(struct iommufd_device *idev,
-				       struct iommufd_hw_pagetable *hwpt)
+				       struct iommufd_hwpt *hwpt)
 {
 	struct iommufd_ioas *ioas = iommufd_hwpt_ioas(hwpt);
 	phys_addr_t sw_msi_start = PHYS_ADDR_MAX;
-	struct iommufd_hwpt_paging *paging;
+	struct iommufd_paging_hwpt *paging;
 	int rc;
 
 	lockdep_assert_held(&ioas->mutex);
-	rc = iopt_table_enforce_dev_resv_regions(&ioas->iopt, idev->dev,
+	rc = isp_reserve_dev_regions(&ioas->isp, idev->dev,
 						 &sw_msi_start);
 	if (rc)
 		return rc;
 
-	if (sw_msi_start == PHYS_ADDR_MAX || !hwpt_is_paging(hwpt))
+	if (sw_msi_start == PHYS_ADDR_MAX || !iommufd_hwpt_is_paging(hwpt))
 		return 0;
-	paging = to_hwpt_paging(hwpt);
+	paging = as_paging_hwpt(hwpt);
 	if (paging->msi_cookie)
 		return 0;
 	rc = iommu_get_msi_cookie(hwpt->domain, sw_msi_start);
 	if (rc) {
-		iopt_remove_reserved_iova(&ioas->iopt, idev->dev);
+		isp_unreserve_owner(&ioas->isp, idev->dev);
 		return rc;
 	}
 	paging->msi_cookie = true;
@@ -337,8 +337,8 @@ static int iommufd_device_enforce_resv(struct iommufd_device *idev,
 }
 
 /* Enforce the reserved regions of every device in @list in @hwpt's IOAS */
-static int iommufd_group_enforce_resv(struct list_head *list,
-				      struct iommufd_hw_pagetable *hwpt)
+static int iommufd_grp_enforce_resv(struct list_head *list,
+				      struct iommufd_hwpt *hwpt)
 {
 	struct iommufd_ioas *ioas = iommufd_hwpt_ioas(hwpt);
 	struct iommufd_device *cur, *undo;
@@ -355,7 +355,7 @@ err_undo:
 	list_for_each_entry(undo, list, group_item) {
 		if (undo == cur)
 			break;
-		iopt_remove_reserved_iova(&ioas->iopt, undo->dev);
+		isp_unreserve_owner(&ioas->isp, undo->dev);
 	}
 	return rc;
 }
@@ -365,11 +365,11 @@ err_undo:
  * faults of the old attachment that nobody will answer any more, and stop
  * page requests when no fault queue takes them.
  */
-static void iommufd_group_handle_done(struct iommufd_group *igroup,
-				      struct iommufd_hw_pagetable *old,
-				      struct iommufd_hw_pagetable *new)
+static void iommufd_grp_handle_done(struct iommufd_grp *grp,
+				      struct iommufd_hwpt *old,
+				      struct iommufd_hwpt *new)
 {
-	struct iommufd_attach_handle *handle = igroup->handle;
+	struct iommufd_dev_attach *handle = grp->handle;
 
 	if (old->fault) {
 		iommufd_fault_auto_response(old->fault, &handle->handle);
@@ -378,20 +378,20 @@ static void iommufd_group_handle_done(struct iommufd_group *igroup,
 						  IOMMU_DEV_FEAT_IOPF);
 	}
 	kfree(handle);
-	igroup->handle = NULL;
+	grp->handle = NULL;
 }
 
 /*
  * Switch the group's domain from @old (NULL: blocking) to @hwpt's, with a
  * new attach handle naming @idev, without passing through any other domain.
  */
-static int iommufd_group_set_domain(struct iommufd_group *igroup,
+static int iommufd_grp_set_domain(struct iommufd_grp *grp,
 				    struct iommufd_device *idev,
-				    struct iommufd_hw_pagetable *old,
-				    struct iommufd_hw_pagetable *hwpt)
+				    struct iommufd_hwpt *old,
+				    struct iommufd_hwpt *hwpt)
 {
 	bool enable_iopf = hwpt->fault && !(old && old->fault);
-	struct iommufd_attach_handle *handle;
+	struct iommufd_dev_attach *handle;
 	int rc;
 
 	handle = kzalloc(sizeof(*handle), GFP_KERNEL);
@@ -405,17 +405,17 @@ static int iommufd_group_set_domain(struct iommufd_group *igroup,
 			goto err_free;
 	}
 	if (old)
-		rc = iommu_replace_group_handle(igroup->group, hwpt->domain,
+		rc = iommu_replace_group_handle(grp->group, hwpt->domain,
 						&handle->handle);
 	else
-		rc = iommu_attach_group_handle(hwpt->domain, igroup->group,
+		rc = iommu_attach_group_handle(hwpt->domain, grp->group,
 					       &handle->handle);
 	if (rc)
 		goto err_iopf;
 
 	if (old)
-		iommufd_group_handle_done(igroup, old, hwpt);
-	igroup->handle = handle;
+		iommufd_grp_handle_done(grp, old, hwpt);
+	grp->handle = handle;
 	return 0;
 
 err_iopf:
@@ -428,16 +428,16 @@ err_free:
 
 /* Can @hwpt take @idev at all? -EINVAL means "try another HWPT" */
 static int iommufd_hwpt_compatible(struct iommufd_device *idev,
-				   struct iommufd_hw_pagetable *hwpt)
+				   struct iommufd_hwpt *hwpt)
 {
-	struct iommufd_hwpt_paging *paging;
+	struct iommufd_paging_hwpt *paging;
 
-	if (!hwpt_is_paging(hwpt) || !idev->enforce_cache_coherency)
+	if (!iommufd_hwpt_is_paging(hwpt) || !idev->enforce_cache_coherency)
 		return 0;
-	paging = to_hwpt_paging(hwpt);
+	paging = as_paging_hwpt(hwpt);
 	if (paging->enforce_cache_coherency)
 		return 0;
-	return iommufd_hwpt_paging_enforce_cc(paging);
+	return iommufd_paging_hwpt_enforce_cc(paging);
 }
 
 /*
@@ -448,20 +448,20 @@ static int iommufd_hwpt_compatible(struct iommufd_device *idev,
  * must be called after the mutex is dropped.
  */
 static int iommufd_device_set_hwpt_locked(struct iommufd_device *idev,
-					  struct iommufd_hw_pagetable *hwpt,
+					  struct iommufd_hwpt *hwpt,
 					  bool replace,
-					  struct iommufd_hw_pagetable **old,
+					  struct iommufd_hwpt **old,
 					  unsigned int *nr_old)
 {
-	struct iommufd_group *igroup = idev->igroup;
-	struct iommufd_hw_pagetable *cur = igroup->hwpt;
+	struct iommufd_grp *grp = idev->grp;
+	struct iommufd_hwpt *cur = grp->hwpt;
 	bool attached = !list_empty(&idev->group_item);
 	LIST_HEAD(single);
 	struct list_head *moving;
 	unsigned int n, i;
 	int rc;
 
-	lockdep_assert_held(&igroup->lock);
+	lockdep_assert_held(&grp->lock);
 	*old = NULL;
 	*nr_old = 0;
 
@@ -477,14 +477,14 @@ static int iommufd_device_set_hwpt_locked(struct iommufd_device *idev,
 	if (rc)
 		return rc;
 	/* Faults are traced to one device: one device per fault-capable group */
-	if (hwpt->fault && !list_empty(&igroup->devices) &&
-	    !list_is_singular(&igroup->devices))
+	if (hwpt->fault && !list_empty(&grp->devices) &&
+	    !list_is_singular(&grp->devices))
 		return -EINVAL;
 	if (hwpt->fault && !replace && cur)
 		return -EINVAL;
 
 	if (replace) {
-		moving = &igroup->devices;
+		moving = &grp->devices;
 		n = list_count_nodes(moving);
 	} else {
 		list_add(&idev->group_item, &single);
@@ -493,26 +493,26 @@ static int iommufd_device_set_hwpt_locked(struct iommufd_device *idev,
 	}
 	/* Devices staying in the same IOAS keep their reservations there */
 	if (!replace || iommufd_hwpt_ioas(cur) != iommufd_hwpt_ioas(hwpt)) {
-		rc = iommufd_group_enforce_resv(moving, hwpt);
+		rc = iommufd_grp_enforce_resv(moving, hwpt);
 		if (rc)
 			goto out_unlist;
 	}
 
 	if (replace || !cur) {
-		rc = iommufd_group_set_domain(igroup, idev, cur, hwpt);
+		rc = iommufd_grp_set_domain(grp, idev, cur, hwpt);
 		if (rc)
 			goto err_unresv;
 	}
 
 	for (i = 0; i != n; i++)
-		iommufd_object_get(&hwpt->obj);
+		iommufd_obj_hold(&hwpt->obj);
 	hwpt->ndevices += n;
 	*old = replace ? cur : NULL;
 	*nr_old = replace ? n : 0;
-	igroup->hwpt = hwpt;
+	grp->hwpt = hwpt;
 	if (!replace) {
 		list_del(&idev->group_item);
-		list_add_tail(&idev->group_item, &igroup->devices);
+		list_add_tail(&idev->group_item, &grp->devices);
 	}
 	return 0;
 
@@ -521,7 +521,7 @@ err_unresv:
 		struct iommufd_device *d;
 
 		list_for_each_entry(d, moving, group_item)
-			iopt_remove_reserved_iova(&iommufd_hwpt_ioas(hwpt)->iopt,
+			isp_unreserve_owner(&iommufd_hwpt_ioas(hwpt)->isp,
 						  d->dev);
 	}
 out_unlist:
@@ -536,14 +536,14 @@ out_unlist:
  * references. An automatic HWPT goes away with its last device.
  */
 static void iommufd_device_release_hwpt(struct iommufd_ctx *ictx,
-					struct iommufd_hw_pagetable *hwpt,
+					struct iommufd_hwpt *hwpt,
 					struct list_head *devs,
 					struct iommufd_device *idev,
 					unsigned int nr,
 					struct iommufd_ioas *keep_ioas)
 {
 	struct iommufd_ioas *ioas = iommufd_hwpt_ioas(hwpt);
-	struct iommufd_hwpt_paging *paging = NULL;
+	struct iommufd_paging_hwpt *paging = NULL;
 	struct iommufd_device *d;
 	unsigned int i;
 
@@ -551,24 +551,24 @@ static void iommufd_device_release_hwpt(struct iommufd_ctx *ictx,
 	if (ioas != keep_ioas) {
 		if (devs) {
 			list_for_each_entry(d, devs, group_item)
-				iopt_remove_reserved_iova(&ioas->iopt, d->dev);
+				isp_unreserve_owner(&ioas->isp, d->dev);
 		} else {
-			iopt_remove_reserved_iova(&ioas->iopt, idev->dev);
+			isp_unreserve_owner(&ioas->isp, idev->dev);
 		}
 	}
 	hwpt->ndevices -= nr;
-	if (hwpt_is_paging(hwpt) && to_hwpt_paging(hwpt)->auto_domain &&
+	if (iommufd_hwpt_is_paging(hwpt) && as_paging_hwpt(hwpt)->auto_domain &&
 	    !hwpt->ndevices) {
-		paging = to_hwpt_paging(hwpt);
-		list_del_init(&paging->hwpt_item);
+		paging = as_paging_hwpt(hwpt);
+		list_del_init(&paging->auto_link);
 	}
 	mutex_unlock(&ioas->mutex);
 
 	for (i = 0; i != nr; i++) {
 		if (paging && i == nr - 1)
-			iommufd_object_destroy_held(ictx, &hwpt->obj);
+			iommufd_obj_destroy_held(ictx, &hwpt->obj);
 		else
-			iommufd_put_object(ictx, &hwpt->obj);
+			iommufd_obj_put(ictx, &hwpt->obj);
 	}
 }
 
@@ -576,54 +576,54 @@ static void iommufd_device_release_hwpt(struct iommufd_ctx *ictx,
  * Attach to, or replace onto, an IOAS: reuse the first automatic HWPT of the
  * IOAS that takes the device, or make a new one.
  */
-static struct iommufd_hw_pagetable *
+static struct iommufd_hwpt *
 iommufd_device_set_ioas(struct iommufd_device *idev, struct iommufd_ioas *ioas,
-			bool replace, struct iommufd_hw_pagetable **old,
+			bool replace, struct iommufd_hwpt **old,
 			unsigned int *nr_old)
 {
-	struct iommufd_hwpt_paging *paging;
+	struct iommufd_paging_hwpt *paging;
 	int rc;
 
 	mutex_lock(&ioas->mutex);
-	list_for_each_entry(paging, &ioas->hwpt_list, hwpt_item) {
-		rc = iommufd_device_set_hwpt_locked(idev, &paging->common,
+	list_for_each_entry(paging, &ioas->auto_hwpts, auto_link) {
+		rc = iommufd_device_set_hwpt_locked(idev, &paging->base,
 						    replace, old, nr_old);
 		if (rc != -EINVAL)
 			goto out_unlock;
 	}
 
-	paging = iommufd_hwpt_paging_alloc(idev->ictx, ioas, idev, 0, true);
+	paging = iommufd_paging_hwpt_create(idev->ictx, ioas, idev, 0, true);
 	if (IS_ERR(paging)) {
 		rc = PTR_ERR(paging);
 		goto out_unlock;
 	}
-	rc = iommufd_device_set_hwpt_locked(idev, &paging->common, replace,
+	rc = iommufd_device_set_hwpt_locked(idev, &paging->base, replace,
 					    old, nr_old);
 	if (rc) {
-		iommufd_object_abort_and_destroy(idev->ictx,
-						 &paging->common.obj);
+		iommufd_obj_discard(idev->ictx,
+						 &paging->base.obj);
 		goto out_unlock;
 	}
-	list_add_tail(&paging->hwpt_item, &ioas->hwpt_list);
-	iommufd_object_finalize(idev->ictx, &paging->common.obj);
+	list_add_tail(&paging->auto_link, &ioas->auto_hwpts);
+	iommufd_obj_publish(idev->ictx, &paging->base.obj);
 
 out_unlock:
 	mutex_unlock(&ioas->mutex);
-	return rc ? ERR_PTR(rc) : &paging->common;
+	return rc ? ERR_PTR(rc) : &paging->base;
 }
 
-static struct iommufd_hw_pagetable *
+static struct iommufd_hwpt *
 iommufd_device_set_hwpt(struct iommufd_device *idev,
-			struct iommufd_hw_pagetable *hwpt, bool replace,
-			struct iommufd_hw_pagetable **old, unsigned int *nr_old)
+			struct iommufd_hwpt *hwpt, bool replace,
+			struct iommufd_hwpt **old, unsigned int *nr_old)
 {
 	struct iommufd_ioas *ioas = iommufd_hwpt_ioas(hwpt);
 	int rc;
 
 	mutex_lock(&ioas->mutex);
 	/* An automatic HWPT off its IOAS's list is being destroyed */
-	if (hwpt_is_paging(hwpt) && to_hwpt_paging(hwpt)->auto_domain &&
-	    list_empty(&to_hwpt_paging(hwpt)->hwpt_item))
+	if (iommufd_hwpt_is_paging(hwpt) && as_paging_hwpt(hwpt)->auto_domain &&
+	    list_empty(&as_paging_hwpt(hwpt)->auto_link))
 		rc = -ENOENT;
 	else
 		rc = iommufd_device_set_hwpt_locked(idev, hwpt, replace, old,
@@ -635,20 +635,20 @@ iommufd_device_set_hwpt(struct iommufd_device *idev,
 static int iommufd_device_change_pt(struct iommufd_device *idev, u32 *pt_id,
 				    bool replace)
 {
-	struct iommufd_group *igroup = idev->igroup;
-	struct iommufd_hw_pagetable *hwpt, *old;
-	struct iommufd_object *pt_obj;
+	struct iommufd_grp *grp = idev->grp;
+	struct iommufd_hwpt *hwpt, *old;
+	struct iommufd_obj *pt_obj;
 	unsigned int nr_old;
 
-	pt_obj = iommufd_get_object(idev->ictx, *pt_id, IOMMUFD_OBJ_ANY);
+	pt_obj = iommufd_obj_find(idev->ictx, *pt_id, IOMMUFD_OBJ_ANY);
 	if (IS_ERR(pt_obj))
 		return PTR_ERR(pt_obj);
 
-	mutex_lock(&igroup->lock);
+	mutex_lock(&grp->lock);
 	switch (pt_obj->type) {
 	case IOMMUFD_OBJ_HWPT_PAGING:
 	case IOMMUFD_OBJ_HWPT_NESTED:
-		hwpt = container_of(pt_obj, struct iommufd_hw_pagetable, obj);
+		hwpt = container_of(pt_obj, struct iommufd_hwpt, obj);
 		hwpt = iommufd_device_set_hwpt(idev, hwpt, replace, &old,
 					       &nr_old);
 		break;
@@ -664,11 +664,11 @@ static int iommufd_device_change_pt(struct iommufd_device *idev, u32 *pt_id,
 		break;
 	}
 	if (!IS_ERR(hwpt) && old)
-		iommufd_device_release_hwpt(idev->ictx, old, &igroup->devices,
+		iommufd_device_release_hwpt(idev->ictx, old, &grp->devices,
 					    NULL, nr_old,
 					    iommufd_hwpt_ioas(hwpt));
-	mutex_unlock(&igroup->lock);
-	iommufd_put_object(idev->ictx, pt_obj);
+	mutex_unlock(&grp->lock);
+	iommufd_obj_put(idev->ictx, pt_obj);
 
 	if (IS_ERR(hwpt))
 		return PTR_ERR(hwpt);
@@ -697,7 +697,7 @@ int iommufd_device_attach(struct iommufd_device *idev, u32 *pt_id)
 {
 	return iommufd_device_change_pt(idev, pt_id, false);
 }
-EXPORT_SYMBOL_NS_GPL(iommufd_device_attach, IOMMUFD);
+EXPORT_SYMBOL_GPL(iommufd_device_attach);
 
 /**
  * iommufd_device_replace - Move an attached device to another IOAS or HWPT
@@ -717,7 +717,7 @@ int iommufd_device_replace(struct iommufd_device *idev, u32 *pt_id)
 {
 	return iommufd_device_change_pt(idev, pt_id, true);
 }
-EXPORT_SYMBOL_NS_GPL(iommufd_device_replace, IOMMUFD);
+EXPORT_SYMBOL_GPL(iommufd_device_replace);
 
 /**
  * iommufd_device_detach - Detach a device
@@ -729,22 +729,22 @@ EXPORT_SYMBOL_NS_GPL(iommufd_device_replace, IOMMUFD);
  */
 void iommufd_device_detach(struct iommufd_device *idev)
 {
-	struct iommufd_group *igroup = idev->igroup;
-	struct iommufd_hw_pagetable *hwpt;
+	struct iommufd_grp *grp = idev->grp;
+	struct iommufd_hwpt *hwpt;
 
-	mutex_lock(&igroup->lock);
-	hwpt = igroup->hwpt;
+	mutex_lock(&grp->lock);
+	hwpt = grp->hwpt;
 	if (WARN_ON(!hwpt || list_empty(&idev->group_item))) {
-		mutex_unlock(&igroup->lock);
+		mutex_unlock(&grp->lock);
 		return;
 	}
 	list_del_init(&idev->group_item);
-	if (list_empty(&igroup->devices)) {
-		iommu_detach_group_handle(hwpt->domain, igroup->group);
-		iommufd_group_handle_done(igroup, hwpt, NULL);
-		igroup->hwpt = NULL;
+	if (list_empty(&grp->devices)) {
+		iommu_detach_group_handle(hwpt->domain, grp->group);
+		iommufd_grp_handle_done(grp, hwpt, NULL);
+		grp->hwpt = NULL;
 	}
 	iommufd_device_release_hwpt(idev->ictx, hwpt, NULL, idev, 1, NULL);
-	mutex_unlock(&igroup->lock);
+	mutex_unlock(&grp->lock);
 }
-EXPORT_SYMBOL_NS_GPL(iommufd_device_detach, IOMMUFD);
+EXPORT_SYMBOL_GPL(iommufd_device_detach);

@@ -3,7 +3,7 @@
  * iommufd device objects: a device bound to a context, and its attachment to
  * an IOAS or HWPT.
  *
- * Layer: objects. Included by device.c, hw_pagetable.c and selftest.c.
+ * Layer: objects. Included by device.c, hwpt.c and selftest.c.
  */
 #ifndef __IOMMUFD_DEVICE_H
 #define __IOMMUFD_DEVICE_H
@@ -14,7 +14,7 @@
 #include "object.h"
 
 struct device;
-struct iommufd_group;
+struct iommufd_grp;
 
 /**
  * struct iommufd_device - a device bound to a context
@@ -24,41 +24,41 @@ struct iommufd_group;
  * @ictx: the context. A reference is held (iommufd_ctx_get()) except for
  *	mock devices, whose owner lives inside the context itself.
  * @dev: the device
- * @igroup: the shared state of the device's IOMMU group in this context
- * @group_item: entry in @igroup->devices while attached; protected by
- *	@igroup->lock
+ * @grp: the shared state of the device's IOMMU group in this context
+ * @group_item: entry in @grp->devices while attached; protected by
+ *	@grp->lock
  * @enforce_cache_coherency: the IOMMU can block non-coherent DMA of @dev
  * @is_mock: @dev is a selftest mock device
  */
 struct iommufd_device {
-	struct iommufd_object obj;
+	struct iommufd_obj obj;
 	struct iommufd_ctx *ictx;
 	struct device *dev;
-	struct iommufd_group *igroup;
+	struct iommufd_grp *grp;
 	struct list_head group_item;
 	bool enforce_cache_coherency;
 	bool is_mock;
 };
 
 /**
- * iommufd_get_device - look up a device by ID
+ * iommufd_device_find - look up a device by ID
  * @ictx: context
  * @id: object ID
  *
  * Return: the device with a reference held (drop it with
- * iommufd_put_object()), or ERR_PTR(-ENOENT).
+ * iommufd_obj_put()), or ERR_PTR(-ENOENT).
  */
-static inline struct iommufd_device *iommufd_get_device(struct iommufd_ctx *ictx,
+static inline struct iommufd_device *iommufd_device_find(struct iommufd_ctx *ictx,
 							u32 id)
 {
-	return container_of(iommufd_get_object(ictx, id, IOMMUFD_OBJ_DEVICE),
+	return container_of(iommufd_obj_find(ictx, id, IOMMUFD_OBJ_DEVICE),
 			    struct iommufd_device, obj);
 }
 
 #ifdef CONFIG_IOMMUFD_TEST
-bool iommufd_selftest_is_mock_dev(struct device *dev);
+bool iommufd_is_mock_device(struct device *dev);
 #else
-static inline bool iommufd_selftest_is_mock_dev(struct device *dev)
+static inline bool iommufd_is_mock_device(struct device *dev)
 {
 	return false;
 }

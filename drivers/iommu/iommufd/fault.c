@@ -22,7 +22,7 @@
 
 #include "device.h"
 #include "fault.h"
-#include "hw_pagetable.h"
+#include "hwpt.h"
 
 /**
  * struct iommufd_fault - a fault queue
@@ -35,7 +35,7 @@
  * @wait_queue: readers waiting for @deliver
  */
 struct iommufd_fault {
-	struct iommufd_object obj;
+	struct iommufd_obj obj;
 	struct iommufd_ctx *ictx;
 	struct mutex mutex; /* see above */
 	struct list_head deliver;
@@ -49,7 +49,7 @@ struct iommufd_fault {
  *
  * Return: its object.
  */
-struct iommufd_object *iommufd_fault_obj(struct iommufd_fault *fault)
+struct iommufd_obj *iommufd_fault_obj(struct iommufd_fault *fault)
 {
 	return &fault->obj;
 }
@@ -62,7 +62,7 @@ static void iommufd_fault_answer(struct iopf_group *group,
 }
 
 /**
- * iommufd_fault_iopf_handler - The iopf_handler of fault-capable domains
+ * iommufd_fault_queue_iopf - The iopf_handler of fault-capable domains
  * @group: the faults, from the IOMMU core
  *
  * Queues @group for userspace. Called from the fault reporting context,
@@ -70,9 +70,9 @@ static void iommufd_fault_answer(struct iopf_group *group,
  *
  * Return: 0.
  */
-int iommufd_fault_iopf_handler(struct iopf_group *group)
+int iommufd_fault_queue_iopf(struct iopf_group *group)
 {
-	struct iommufd_hw_pagetable *hwpt = group->attach_handle->domain->fault_data;
+	struct iommufd_hwpt *hwpt = group->attach_handle->domain->fault_data;
 	struct iommufd_fault *fault = hwpt->fault;
 
 	mutex_lock(&fault->mutex);
@@ -116,8 +116,8 @@ static void iommufd_fault_fill(struct iommu_hwpt_pgfault *data,
 			       struct iopf_group *group,
 			       struct iommu_fault_page_request *prm)
 {
-	struct iommufd_attach_handle *handle =
-		container_of(group->attach_handle, struct iommufd_attach_handle,
+	struct iommufd_dev_attach *handle =
+		container_of(group->attach_handle, struct iommufd_dev_attach,
 			     handle);
 
 	*data = (struct iommu_hwpt_pgfault) {
@@ -161,7 +161,7 @@ static ssize_t iommufd_fault_read_group(struct iommufd_fault *fault,
 	return done;
 }
 
-static ssize_t iommufd_fault_fops_read(struct file *filep, char __user *buf,
+static ssize_t fault_queue_read(struct file *filep, char __user *buf,
 				       size_t count, loff_t *ppos)
 {
 	struct iommufd_fault *fault = filep->private_data;
@@ -185,7 +185,7 @@ static ssize_t iommufd_fault_fops_read(struct file *filep, char __user *buf,
 	return done ?: rc;
 }
 
-static ssize_t iommufd_fault_fops_write(struct file *filep,
+static ssize_t fault_queue_write(struct file *filep,
 					const char __user *buf, size_t count,
 					loff_t *ppos)
 {
@@ -227,7 +227,7 @@ static ssize_t iommufd_fault_fops_write(struct file *filep,
 	return done ?: rc;
 }
 
-static __poll_t iommufd_fault_fops_poll(struct file *filep,
+static __poll_t fault_queue_poll(struct file *filep,
 					struct poll_table_struct *wait)
 {
 	struct iommufd_fault *fault = filep->private_data;
@@ -242,7 +242,7 @@ static __poll_t iommufd_fault_fops_poll(struct file *filep,
 }
 
 /* Nobody can answer any more: answer everything INVALID */
-static int iommufd_fault_fops_release(struct inode *inode, struct file *filep)
+static int fault_queue_release(struct inode *inode, struct file *filep)
 {
 	struct iommufd_fault *fault = filep->private_data;
 	struct iopf_group *group, *next;
@@ -258,20 +258,20 @@ static int iommufd_fault_fops_release(struct inode *inode, struct file *filep)
 		iommufd_fault_answer(group, IOMMU_PAGE_RESP_INVALID);
 	}
 	mutex_unlock(&fault->mutex);
-	iommufd_put_object(fault->ictx, &fault->obj);
+	iommufd_obj_put(fault->ictx, &fault->obj);
 	iommufd_ctx_put(fault->ictx);
 	return 0;
 }
 
-static const struct file_operations iommufd_fault_fops = {
+static const struct file_operations fault_queue_fops = {
 	.owner = THIS_MODULE,
-	.read = iommufd_fault_fops_read,
-	.write = iommufd_fault_fops_write,
-	.poll = iommufd_fault_fops_poll,
-	.release = iommufd_fault_fops_release,
+	.read = fault_queue_read,
+	.write = fault_queue_write,
+	.poll = fault_queue_poll,
+	.release = fault_queue_release,
 };
 
-static void iommufd_fault_destroy(struct iommufd_object *obj)
+static void iommufd_fault_destroy(struct iommufd_obj *obj)
 {
 	struct iommufd_fault *fault = container_of(obj, struct iommufd_fault,
 						   obj);
@@ -282,32 +282,32 @@ static void iommufd_fault_destroy(struct iommufd_object *obj)
 	mutex_destroy(&fault->mutex);
 }
 
-static const struct iommufd_object_ops iommufd_fault_ops = {
-	.destroy = iommufd_fault_destroy,
+static const struct iommufd_obj_ops iommufd_fault_ops = {
+	.release = iommufd_fault_destroy,
 };
 
 /**
- * iommufd_fault_alloc - Handle IOMMU_FAULT_QUEUE_ALLOC
- * @ucmd: the command, struct iommu_fault_alloc
+ * iommufd_do_fault_alloc - Handle IOMMU_FAULT_QUEUE_ALLOC
+ * @call: the command, struct iommu_fault_alloc
  *
  * Return: 0 or an error code for userspace.
  */
-int iommufd_fault_alloc(struct iommufd_ucmd *ucmd)
+int iommufd_do_fault_alloc(struct iommufd_call *call)
 {
-	struct iommu_fault_alloc *cmd = ucmd->cmd;
+	struct iommu_fault_alloc *arg = call->args;
 	struct iommufd_fault *fault;
 	struct file *filep;
 	int fdno, rc;
 
 	static_assert(offsetof(struct iommufd_fault, obj) == 0);
-	if (cmd->flags)
+	if (arg->flags)
 		return -EOPNOTSUPP;
 
-	fault = iommufd_object_alloc(ucmd->ictx, fault, IOMMUFD_OBJ_FAULT,
+	fault = iommufd_obj_new(call->ictx, fault, IOMMUFD_OBJ_FAULT,
 				     &iommufd_fault_ops);
 	if (IS_ERR(fault))
 		return PTR_ERR(fault);
-	fault->ictx = ucmd->ictx;
+	fault->ictx = call->ictx;
 	mutex_init(&fault->mutex);
 	INIT_LIST_HEAD(&fault->deliver);
 	xa_init_flags(&fault->response, XA_FLAGS_ALLOC1);
@@ -318,28 +318,28 @@ int iommufd_fault_alloc(struct iommufd_ucmd *ucmd)
 		rc = fdno;
 		goto err_abort;
 	}
-	cmd->out_fault_id = fault->obj.id;
-	cmd->out_fault_fd = fdno;
-	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	arg->out_fault_id = fault->obj.id;
+	arg->out_fault_fd = fdno;
+	rc = iommufd_call_reply(call, sizeof(*arg));
 	if (rc)
 		goto err_put_fd;
 
-	filep = anon_inode_getfile("[iommufd-pgfault]", &iommufd_fault_fops,
+	filep = anon_inode_getfile("[iommufd-fault]", &fault_queue_fops,
 				   fault, O_RDWR);
 	if (IS_ERR(filep)) {
 		rc = PTR_ERR(filep);
 		goto err_put_fd;
 	}
 	/* Both dropped by the file's release */
-	iommufd_object_get(&fault->obj);
-	iommufd_ctx_get(ucmd->ictx);
-	iommufd_object_finalize(ucmd->ictx, &fault->obj);
+	iommufd_obj_hold(&fault->obj);
+	iommufd_ctx_get(call->ictx);
+	iommufd_obj_publish(call->ictx, &fault->obj);
 	fd_install(fdno, filep);
 	return 0;
 
 err_put_fd:
 	put_unused_fd(fdno);
 err_abort:
-	iommufd_object_abort_and_destroy(ucmd->ictx, &fault->obj);
+	iommufd_obj_discard(call->ictx, &fault->obj);
 	return rc;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The IOAS object and its ioctls.  Argument checking and the uAPI live
- * here; the IOVA bookkeeping is io_pagetable.c's.
+ * here; the IOVA bookkeeping is iova_space.c's.
  */
 #include <linux/iommu.h>
 #include <linux/slab.h>
@@ -13,66 +13,66 @@
 #include "iommufd_test.h"
 #endif
 
-static void iommufd_ioas_destroy(struct iommufd_object *obj)
+static void iommufd_ioas_release(struct iommufd_obj *obj)
 {
 	struct iommufd_ioas *ioas = container_of(obj, struct iommufd_ioas, obj);
 
 	iommufd_vfio_compat_ioas_destroyed(ioas);
-	iopt_destroy_table(&ioas->iopt);
+	isp_destroy(&ioas->isp);
 	mutex_destroy(&ioas->mutex);
 }
 
-static const struct iommufd_object_ops iommufd_ioas_ops = {
-	.destroy = iommufd_ioas_destroy,
+static const struct iommufd_obj_ops iommufd_ioas_ops = {
+	.release = iommufd_ioas_release,
 };
 
 /**
- * iommufd_ioas_alloc - create an empty IOAS
+ * iommufd_ioas_new - create an empty IOAS
  * @ictx: context
  *
  * Return: the IOAS, not yet finalized, or an ERR_PTR.
  */
-struct iommufd_ioas *iommufd_ioas_alloc(struct iommufd_ctx *ictx)
+struct iommufd_ioas *iommufd_ioas_new(struct iommufd_ctx *ictx)
 {
 	struct iommufd_ioas *ioas;
 
-	ioas = iommufd_object_alloc_member(ictx, ioas, obj, IOMMUFD_OBJ_IOAS,
+	ioas = iommufd_obj_new_at(ictx, ioas, obj, IOMMUFD_OBJ_IOAS,
 					   &iommufd_ioas_ops);
 	if (IS_ERR(ioas))
 		return ioas;
 	ioas->ictx = ictx;
-	iopt_init_table(&ioas->iopt);
+	isp_init(&ioas->isp);
 	mutex_init(&ioas->mutex);
-	INIT_LIST_HEAD(&ioas->hwpt_list);
+	INIT_LIST_HEAD(&ioas->auto_hwpts);
 	return ioas;
 }
 
 /**
- * iommufd_ioas_alloc_ioctl - IOMMU_IOAS_ALLOC
- * @ucmd: the ioctl call
+ * iommufd_do_ioas_alloc - IOMMU_IOAS_ALLOC
+ * @call: the ioctl call
  *
  * Return: 0 or a negative errno.
  */
-int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd)
+int iommufd_do_ioas_alloc(struct iommufd_call *call)
 {
-	struct iommu_ioas_alloc *cmd = ucmd->cmd;
+	struct iommu_ioas_alloc *arg = call->args;
 	struct iommufd_ioas *ioas;
 	int rc;
 
-	if (cmd->flags)
+	if (arg->flags)
 		return -EOPNOTSUPP;
 
-	ioas = iommufd_ioas_alloc(ucmd->ictx);
+	ioas = iommufd_ioas_new(call->ictx);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 
-	cmd->out_ioas_id = ioas->obj.id;
-	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	arg->out_ioas_id = ioas->obj.id;
+	rc = iommufd_call_reply(call, sizeof(*arg));
 	if (rc) {
-		iommufd_object_abort_and_destroy(ucmd->ictx, &ioas->obj);
+		iommufd_obj_discard(call->ictx, &ioas->obj);
 		return rc;
 	}
-	iommufd_object_finalize(ucmd->ictx, &ioas->obj);
+	iommufd_obj_publish(call->ictx, &ioas->obj);
 	return 0;
 }
 
@@ -96,73 +96,73 @@ static int iommufd_ioas_emit_range(void *data, unsigned long start,
 }
 
 /**
- * iommufd_ioas_iova_ranges - IOMMU_IOAS_IOVA_RANGES
- * @ucmd: the ioctl call
+ * iommufd_do_ioas_iova_ranges - IOMMU_IOAS_IOVA_RANGES
+ * @call: the ioctl call
  *
  * Return: 0; -EMSGSIZE with num_iovas set to the number needed when the
  * user's array is too short (it is filled as far as it goes).
  */
-int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd)
+int iommufd_do_ioas_iova_ranges(struct iommufd_call *call)
 {
-	struct iommu_ioas_iova_ranges *cmd = ucmd->cmd;
+	struct iommu_ioas_iova_ranges *arg = call->args;
 	struct iova_ranges_out out = {
-		.ranges = u64_to_user_ptr(cmd->allowed_iovas),
-		.max = cmd->num_iovas,
+		.ranges = u64_to_user_ptr(arg->allowed_iovas),
+		.max = arg->num_iovas,
 	};
 	struct iommufd_ioas *ioas;
 	int rc;
 
-	if (cmd->__reserved)
+	if (arg->__reserved)
 		return -EOPNOTSUPP;
 
-	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
+	ioas = iommufd_ioas_find(call->ictx, arg->ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 
-	rc = iopt_get_allowed_ranges(&ioas->iopt, iommufd_ioas_emit_range,
+	rc = isp_get_allowed_ranges(&ioas->isp, iommufd_ioas_emit_range,
 				     &out);
 	if (rc)
 		goto out_put;
-	cmd->num_iovas = out.count;
-	cmd->out_iova_alignment = ioas->iopt.iova_alignment;
-	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	arg->num_iovas = out.count;
+	arg->out_iova_alignment = ioas->isp.iova_alignment;
+	rc = iommufd_call_reply(call, sizeof(*arg));
 	if (!rc && out.count > out.max)
 		rc = -EMSGSIZE;
 out_put:
-	iommufd_put_object(ucmd->ictx, &ioas->obj);
+	iommufd_obj_put(call->ictx, &ioas->obj);
 	return rc;
 }
 
 /**
- * iommufd_ioas_allow_iovas - IOMMU_IOAS_ALLOW_IOVAS
- * @ucmd: the ioctl call
+ * iommufd_do_ioas_allow_iovas - IOMMU_IOAS_ALLOW_IOVAS
+ * @call: the ioctl call
  *
  * Return: 0 or a negative errno with the allowed set unchanged.
  */
-int iommufd_ioas_allow_iovas(struct iommufd_ucmd *ucmd)
+int iommufd_do_ioas_allow_iovas(struct iommufd_call *call)
 {
-	struct iommu_ioas_allow_iovas *cmd = ucmd->cmd;
+	struct iommu_ioas_allow_iovas *arg = call->args;
 	struct iommu_iova_range *ranges = NULL;
 	struct iommufd_ioas *ioas;
 	int rc;
 
-	if (cmd->__reserved)
+	if (arg->__reserved)
 		return -EOPNOTSUPP;
 
-	if (cmd->num_iovas) {
-		ranges = memdup_array_user(u64_to_user_ptr(cmd->allowed_iovas),
-					   cmd->num_iovas, sizeof(*ranges));
+	if (arg->num_iovas) {
+		ranges = memdup_array_user(u64_to_user_ptr(arg->allowed_iovas),
+					   arg->num_iovas, sizeof(*ranges));
 		if (IS_ERR(ranges))
 			return PTR_ERR(ranges);
 	}
 
-	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
+	ioas = iommufd_ioas_find(call->ictx, arg->ioas_id);
 	if (IS_ERR(ioas)) {
 		rc = PTR_ERR(ioas);
 		goto out_free;
 	}
-	rc = iopt_set_allow_iova(&ioas->iopt, ranges, cmd->num_iovas);
-	iommufd_put_object(ucmd->ictx, &ioas->obj);
+	rc = isp_set_allowed(&ioas->isp, ranges, arg->num_iovas);
+	iommufd_obj_put(call->ictx, &ioas->obj);
 out_free:
 	kfree(ranges);
 	return rc;
@@ -186,7 +186,7 @@ static int iommufd_map_flags_to_prot(u32 flags)
 	 IOMMU_IOAS_MAP_READABLE)
 
 /* Undo a mapping whose IOVA could not be reported to userspace */
-static int iommufd_ioas_respond_or_unmap(struct iommufd_ucmd *ucmd,
+static int iommufd_ioas_respond_or_unmap(struct iommufd_call *call,
 					 size_t cmd_len,
 					 struct iommufd_ioas *ioas,
 					 unsigned long iova,
@@ -194,48 +194,48 @@ static int iommufd_ioas_respond_or_unmap(struct iommufd_ucmd *ucmd,
 {
 	int rc;
 
-	rc = iommufd_ucmd_respond(ucmd, cmd_len);
+	rc = iommufd_call_reply(call, cmd_len);
 	if (rc)
-		iopt_unmap_iova(&ioas->iopt, iova, length, NULL);
+		isp_unmap_range(&ioas->isp, iova, length, NULL);
 	return rc;
 }
 
 /**
- * iommufd_ioas_map - IOMMU_IOAS_MAP
- * @ucmd: the ioctl call
+ * iommufd_do_ioas_map - IOMMU_IOAS_MAP
+ * @call: the ioctl call
  *
  * Return: 0 with iova set, or a negative errno with nothing mapped.
  */
-int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
+int iommufd_do_ioas_map(struct iommufd_call *call)
 {
-	struct iommu_ioas_map *cmd = ucmd->cmd;
+	struct iommu_ioas_map *arg = call->args;
 	struct iommufd_ioas *ioas;
-	unsigned long iova = cmd->iova;
+	unsigned long iova = arg->iova;
 	int prot;
 	int rc;
 
-	if ((cmd->flags & ~IOMMUFD_MAP_FLAGS) || cmd->__reserved)
+	if ((arg->flags & ~IOMMUFD_MAP_FLAGS) || arg->__reserved)
 		return -EOPNOTSUPP;
-	if (cmd->iova >= ULONG_MAX || cmd->length >= ULONG_MAX)
+	if (arg->iova >= ULONG_MAX || arg->length >= ULONG_MAX)
 		return -EOVERFLOW;
-	prot = iommufd_map_flags_to_prot(cmd->flags);
+	prot = iommufd_map_flags_to_prot(arg->flags);
 	if (prot < 0)
 		return prot;
 
-	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
+	ioas = iommufd_ioas_find(call->ictx, arg->ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 
-	rc = iopt_map_user_pages(&ioas->iopt, &iova,
-				 u64_to_user_ptr(cmd->user_va), cmd->length,
-				 prot, ucmd->ictx->account_mode,
-				 cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA);
+	rc = isp_map_user_pages(&ioas->isp, &iova,
+				 u64_to_user_ptr(arg->user_va), arg->length,
+				 prot, call->ictx->acct_mode,
+				 arg->flags & IOMMU_IOAS_MAP_FIXED_IOVA);
 	if (!rc) {
-		cmd->iova = iova;
-		rc = iommufd_ioas_respond_or_unmap(ucmd, sizeof(*cmd), ioas,
-						   iova, cmd->length);
+		arg->iova = iova;
+		rc = iommufd_ioas_respond_or_unmap(call, sizeof(*arg), ioas,
+						   iova, arg->length);
 	}
-	iommufd_put_object(ucmd->ictx, &ioas->obj);
+	iommufd_obj_put(call->ictx, &ioas->obj);
 	return rc;
 }
 
@@ -243,129 +243,129 @@ int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
  * Test builds accept the syzkaller IOVA encoding for src_iova; the flag is
  * consumed here.
  */
-static void iommufd_ioas_copy_syz(struct iommufd_ucmd *ucmd,
-				  struct iommu_ioas_copy *cmd)
+static void iommufd_ioas_copy_syz(struct iommufd_call *call,
+				  struct iommu_ioas_copy *arg)
 {
 #ifdef CONFIG_IOMMUFD_TEST
 	struct iommufd_ioas *src;
 
-	if (!(cmd->flags & MOCK_FLAGS_ACCESS_SYZ))
+	if (!(arg->flags & MOCK_FLAGS_ACCESS_SYZ))
 		return;
-	cmd->flags &= ~MOCK_FLAGS_ACCESS_SYZ;
-	src = iommufd_get_ioas(ucmd->ictx, cmd->src_ioas_id);
+	arg->flags &= ~MOCK_FLAGS_ACCESS_SYZ;
+	src = iommufd_ioas_find(call->ictx, arg->src_ioas_id);
 	if (IS_ERR(src))
 		return;
-	cmd->src_iova = iopt_syz_iova_to_iova(&src->iopt, cmd->src_iova);
-	iommufd_put_object(ucmd->ictx, &src->obj);
+	arg->src_iova = isp_syz_iova_to_iova(&src->isp, arg->src_iova);
+	iommufd_obj_put(call->ictx, &src->obj);
 #endif
 }
 
 /**
- * iommufd_ioas_copy - IOMMU_IOAS_COPY
- * @ucmd: the ioctl call
+ * iommufd_do_ioas_copy - IOMMU_IOAS_COPY
+ * @call: the ioctl call
  *
  * Return: 0 with dst_iova set, or a negative errno with nothing mapped.
  */
-int iommufd_ioas_copy(struct iommufd_ucmd *ucmd)
+int iommufd_do_ioas_copy(struct iommufd_call *call)
 {
-	struct iommu_ioas_copy *cmd = ucmd->cmd;
+	struct iommu_ioas_copy *arg = call->args;
 	struct iommufd_ioas *src, *dst;
 	unsigned long iova;
 	int prot;
 	int rc;
 
-	iommufd_ioas_copy_syz(ucmd, cmd);
-	if (cmd->flags & ~IOMMUFD_MAP_FLAGS)
+	iommufd_ioas_copy_syz(call, arg);
+	if (arg->flags & ~IOMMUFD_MAP_FLAGS)
 		return -EOPNOTSUPP;
-	if (cmd->length >= ULONG_MAX || cmd->src_iova >= ULONG_MAX ||
-	    cmd->dst_iova >= ULONG_MAX)
+	if (arg->length >= ULONG_MAX || arg->src_iova >= ULONG_MAX ||
+	    arg->dst_iova >= ULONG_MAX)
 		return -EOVERFLOW;
-	prot = iommufd_map_flags_to_prot(cmd->flags);
+	prot = iommufd_map_flags_to_prot(arg->flags);
 	if (prot < 0)
 		return prot;
 
-	src = iommufd_get_ioas(ucmd->ictx, cmd->src_ioas_id);
+	src = iommufd_ioas_find(call->ictx, arg->src_ioas_id);
 	if (IS_ERR(src))
 		return PTR_ERR(src);
-	dst = iommufd_get_ioas(ucmd->ictx, cmd->dst_ioas_id);
+	dst = iommufd_ioas_find(call->ictx, arg->dst_ioas_id);
 	if (IS_ERR(dst)) {
 		rc = PTR_ERR(dst);
 		goto out_put_src;
 	}
 
-	iova = cmd->dst_iova;
-	rc = iopt_copy_iova(&dst->iopt, &iova, &src->iopt, cmd->src_iova,
-			    cmd->length, prot,
-			    cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA);
+	iova = arg->dst_iova;
+	rc = isp_copy_iova(&dst->isp, &iova, &src->isp, arg->src_iova,
+			    arg->length, prot,
+			    arg->flags & IOMMU_IOAS_MAP_FIXED_IOVA);
 	if (!rc) {
-		cmd->dst_iova = iova;
-		rc = iommufd_ioas_respond_or_unmap(ucmd, sizeof(*cmd), dst,
-						   iova, cmd->length);
+		arg->dst_iova = iova;
+		rc = iommufd_ioas_respond_or_unmap(call, sizeof(*arg), dst,
+						   iova, arg->length);
 	}
-	iommufd_put_object(ucmd->ictx, &dst->obj);
+	iommufd_obj_put(call->ictx, &dst->obj);
 out_put_src:
-	iommufd_put_object(ucmd->ictx, &src->obj);
+	iommufd_obj_put(call->ictx, &src->obj);
 	return rc;
 }
 
 /**
- * iommufd_ioas_unmap - IOMMU_IOAS_UNMAP
- * @ucmd: the ioctl call
+ * iommufd_do_ioas_unmap - IOMMU_IOAS_UNMAP
+ * @call: the ioctl call
  *
  * iova 0 with length UINT64_MAX unmaps everything.
  *
  * Return: 0 with length set to the bytes unmapped, or a negative errno.
  */
-int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd)
+int iommufd_do_ioas_unmap(struct iommufd_call *call)
 {
-	struct iommu_ioas_unmap *cmd = ucmd->cmd;
+	struct iommu_ioas_unmap *arg = call->args;
 	unsigned long unmapped = 0;
 	struct iommufd_ioas *ioas;
 	int rc;
 
-	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
+	ioas = iommufd_ioas_find(call->ictx, arg->ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 
-	if (cmd->iova == 0 && cmd->length == U64_MAX) {
-		rc = iopt_unmap_all(&ioas->iopt, &unmapped);
-	} else if (cmd->iova >= ULONG_MAX || cmd->length >= ULONG_MAX) {
+	if (arg->iova == 0 && arg->length == U64_MAX) {
+		rc = isp_unmap_everything(&ioas->isp, &unmapped);
+	} else if (arg->iova >= ULONG_MAX || arg->length >= ULONG_MAX) {
 		rc = -EOVERFLOW;
 	} else {
-		rc = iopt_unmap_iova(&ioas->iopt, cmd->iova, cmd->length,
+		rc = isp_unmap_range(&ioas->isp, arg->iova, arg->length,
 				     &unmapped);
 	}
 	if (!rc) {
-		cmd->length = unmapped;
-		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+		arg->length = unmapped;
+		rc = iommufd_call_reply(call, sizeof(*arg));
 	}
-	iommufd_put_object(ucmd->ictx, &ioas->obj);
+	iommufd_obj_put(call->ictx, &ioas->obj);
 	return rc;
 }
 
 /**
- * iommufd_ioas_option - IOMMU_OPTION_HUGE_PAGES of an IOAS
- * @ucmd: the ioctl call, a struct iommu_option
+ * iommufd_ioas_set_option - IOMMU_OPTION_HUGE_PAGES of an IOAS
+ * @call: the ioctl call, a struct iommu_option
  *
  * Return: 0 or a negative errno; the caller copies a read value back.
  */
-int iommufd_ioas_option(struct iommufd_ucmd *ucmd)
+int iommufd_ioas_set_option(struct iommufd_call *call)
 {
-	struct iommu_option *cmd = ucmd->cmd;
+	struct iommu_option *arg = call->args;
 	struct iommufd_ioas *ioas;
 	int rc = 0;
 
-	ioas = iommufd_get_ioas(ucmd->ictx, cmd->object_id);
+	ioas = iommufd_ioas_find(call->ictx, arg->object_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 
-	if (cmd->op == IOMMU_OPTION_OP_GET)
-		cmd->val64 = !ioas->iopt.disable_large_pages;
-	else if (cmd->val64 > 1)
+	if (arg->op == IOMMU_OPTION_OP_GET)
+		arg->val64 = !ioas->isp.disable_large_pages;
+	else if (arg->val64 > 1)
 		rc = -EINVAL;
 	else
-		iopt_set_large_pages(&ioas->iopt, cmd->val64);
+		isp_set_large_pages(&ioas->isp, arg->val64);
 
-	iommufd_put_object(ucmd->ictx, &ioas->obj);
+	iommufd_obj_put(call->ictx, &ioas->obj);
 	return rc;
 }

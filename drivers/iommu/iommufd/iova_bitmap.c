@@ -90,7 +90,7 @@ struct iova_bitmap *iova_bitmap_alloc(unsigned long iova, size_t length,
 	bitmap->data = data;
 	return bitmap;
 }
-EXPORT_SYMBOL_NS_GPL(iova_bitmap_alloc, IOMMUFD);
+EXPORT_SYMBOL_GPL(iova_bitmap_alloc);
 
 static void iova_bitmap_unmap_window(struct iova_bitmap *bitmap)
 {
@@ -112,7 +112,7 @@ void iova_bitmap_free(struct iova_bitmap *bitmap)
 	free_page((unsigned long)bitmap->pages);
 	kfree(bitmap);
 }
-EXPORT_SYMBOL_NS_GPL(iova_bitmap_free, IOMMUFD);
+EXPORT_SYMBOL_GPL(iova_bitmap_free);
 
 /* Set window-relative bits [first, last] of the mapped window */
 static void iova_bitmap_set_bits(struct iova_bitmap *bitmap,
@@ -211,7 +211,7 @@ int iova_bitmap_for_each(struct iova_bitmap *bitmap, void *opaque,
 	}
 	return rc;
 }
-EXPORT_SYMBOL_NS_GPL(iova_bitmap_for_each, IOMMUFD);
+EXPORT_SYMBOL_GPL(iova_bitmap_for_each);
 
 /**
  * iova_bitmap_set - mark a range of IOVA dirty
@@ -252,4 +252,4 @@ void iova_bitmap_set(struct iova_bitmap *bitmap, unsigned long iova,
 	iova_bitmap_set_bits(bitmap, first - bitmap->win_bit,
 			     last - bitmap->win_bit);
 }
-EXPORT_SYMBOL_NS_GPL(iova_bitmap_set, IOMMUFD);
+EXPORT_SYMBOL_GPL(iova_bitmap_set);

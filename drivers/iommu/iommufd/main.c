@@ -39,7 +39,7 @@ static int iommufd_open(struct inode *inode, struct file *filp)
 	xa_init_flags(&ictx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	init_waitqueue_head(&ictx->destroy_wait);
 	mutex_init(&ictx->lock);
-	ictx->account_mode = IOMMUFD_ACCOUNT_USER;
+	ictx->acct_mode = IOMMUFD_ACCOUNT_USER;
 	ictx->file = filp;
 	filp->private_data = ictx;
 	return 0;
@@ -49,7 +49,7 @@ static int iommufd_release(struct inode *inode, struct file *filp)
 {
 	struct iommufd_ctx *ictx = filp->private_data;
 
-	iommufd_objects_destroy_all(ictx);
+	iommufd_obj_destroy_all(ictx);
 	xa_destroy(&ictx->objects);
 	mutex_destroy(&ictx->lock);
 	kfree(ictx);
@@ -57,16 +57,16 @@ static int iommufd_release(struct inode *inode, struct file *filp)
 }
 
 /**
- * iommufd_destroy - IOMMU_DESTROY
- * @ucmd: the ioctl call
+ * iommufd_do_destroy - IOMMU_DESTROY
+ * @call: the ioctl call
  *
  * Return: 0, -ENOENT for an unknown ID, -EBUSY for an object in use.
  */
-int iommufd_destroy(struct iommufd_ucmd *ucmd)
+int iommufd_do_destroy(struct iommufd_call *call)
 {
-	struct iommu_destroy *cmd = ucmd->cmd;
+	struct iommu_destroy *arg = call->args;
 
-	return iommufd_object_destroy_user(ucmd->ictx, cmd->id);
+	return iommufd_obj_destroy_by_id(call->ictx, arg->id);
 }
 
 /*
@@ -75,22 +75,22 @@ int iommufd_destroy(struct iommufd_ucmd *ucmd)
  * context has no objects at all, so no charge outlives the mode it was made
  * under.
  */
-static int iommufd_option_rlimit_mode(struct iommu_option *cmd,
+static int iommufd_option_rlimit_mode(struct iommu_option *arg,
 				      struct iommufd_ctx *ictx)
 {
 	int rc = 0;
 
-	if (cmd->object_id)
+	if (arg->object_id)
 		return -EOPNOTSUPP;
 
-	if (cmd->op == IOMMU_OPTION_OP_GET) {
-		cmd->val64 = ictx->account_mode == IOMMUFD_ACCOUNT_MM;
+	if (arg->op == IOMMU_OPTION_OP_GET) {
+		arg->val64 = ictx->acct_mode == IOMMUFD_ACCOUNT_MM;
 		return 0;
 	}
 
 	if (!capable(CAP_SYS_RESOURCE))
 		return -EPERM;
-	if (cmd->val64 > 1)
+	if (arg->val64 > 1)
 		return -EINVAL;
 
 	mutex_lock(&ictx->lock);
@@ -98,7 +98,7 @@ static int iommufd_option_rlimit_mode(struct iommu_option *cmd,
 	if (!xa_empty(&ictx->objects))
 		rc = -EBUSY;
 	else
-		ictx->account_mode = cmd->val64 ? IOMMUFD_ACCOUNT_MM :
+		ictx->acct_mode = arg->val64 ? IOMMUFD_ACCOUNT_MM :
 						  IOMMUFD_ACCOUNT_USER;
 	xa_unlock(&ictx->objects);
 	mutex_unlock(&ictx->lock);
@@ -106,35 +106,35 @@ static int iommufd_option_rlimit_mode(struct iommu_option *cmd,
 }
 
 /**
- * iommufd_option - IOMMU_OPTION
- * @ucmd: the ioctl call
+ * iommufd_do_option - IOMMU_OPTION
+ * @call: the ioctl call
  *
  * Return: 0 or a negative errno; the value read is copied back on success.
  */
-int iommufd_option(struct iommufd_ucmd *ucmd)
+int iommufd_do_option(struct iommufd_call *call)
 {
-	struct iommu_option *cmd = ucmd->cmd;
+	struct iommu_option *arg = call->args;
 	int rc;
 
-	if (cmd->__reserved)
+	if (arg->__reserved)
 		return -EOPNOTSUPP;
-	if (cmd->op != IOMMU_OPTION_OP_SET && cmd->op != IOMMU_OPTION_OP_GET)
+	if (arg->op != IOMMU_OPTION_OP_SET && arg->op != IOMMU_OPTION_OP_GET)
 		return -EOPNOTSUPP;
 
-	switch (cmd->option_id) {
+	switch (arg->option_id) {
 	case IOMMU_OPTION_RLIMIT_MODE:
-		rc = iommufd_option_rlimit_mode(cmd, ucmd->ictx);
+		rc = iommufd_option_rlimit_mode(arg, call->ictx);
 		break;
 	case IOMMU_OPTION_HUGE_PAGES:
-		rc = iommufd_ioas_option(ucmd);
+		rc = iommufd_ioas_set_option(call);
 		break;
 	default:
 		return -EOPNOTSUPP;
 	}
 	if (rc)
 		return rc;
-	if (cmd->op == IOMMU_OPTION_OP_GET)
-		return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (arg->op == IOMMU_OPTION_OP_GET)
+		return iommufd_call_reply(call, sizeof(*arg));
 	return 0;
 }
 
@@ -173,7 +173,7 @@ union iommufd_cmd_space {
 struct iommufd_cmd_desc {
 	unsigned int size;
 	unsigned int min_size;
-	int (*execute)(struct iommufd_ucmd *ucmd);
+	int (*execute)(struct iommufd_call *call);
 };
 
 #define CMD_DESC(_nr, _fn, _struct, _last)                                    \
@@ -191,40 +191,40 @@ struct iommufd_cmd_desc {
  * so they fail with -ENOTTY until implemented.
  */
 static const struct iommufd_cmd_desc iommufd_cmd_table[] = {
-	CMD_DESC(IOMMUFD_CMD_DESTROY, iommufd_destroy,
+	CMD_DESC(IOMMUFD_CMD_DESTROY, iommufd_do_destroy,
 		 struct iommu_destroy, id),
-	CMD_DESC(IOMMUFD_CMD_FAULT_QUEUE_ALLOC, iommufd_fault_alloc,
+	CMD_DESC(IOMMUFD_CMD_FAULT_QUEUE_ALLOC, iommufd_do_fault_alloc,
 		 struct iommu_fault_alloc, out_fault_fd),
-	CMD_DESC(IOMMUFD_CMD_GET_HW_INFO, iommufd_get_hw_info,
+	CMD_DESC(IOMMUFD_CMD_GET_HW_INFO, iommufd_do_get_hw_info,
 		 struct iommu_hw_info, __reserved),
-	CMD_DESC(IOMMUFD_CMD_HWPT_ALLOC, iommufd_hwpt_alloc,
+	CMD_DESC(IOMMUFD_CMD_HWPT_ALLOC, iommufd_do_hwpt_alloc,
 		 struct iommu_hwpt_alloc, __reserved),
 	CMD_DESC(IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP,
-		 iommufd_hwpt_get_dirty_bitmap,
+		 iommufd_do_hwpt_get_dirty,
 		 struct iommu_hwpt_get_dirty_bitmap, data),
-	CMD_DESC(IOMMUFD_CMD_HWPT_INVALIDATE, iommufd_hwpt_invalidate,
+	CMD_DESC(IOMMUFD_CMD_HWPT_INVALIDATE, iommufd_do_hwpt_invalidate,
 		 struct iommu_hwpt_invalidate, __reserved),
 	CMD_DESC(IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING,
-		 iommufd_hwpt_set_dirty_tracking,
+		 iommufd_do_hwpt_set_dirty,
 		 struct iommu_hwpt_set_dirty_tracking, __reserved),
-	CMD_DESC(IOMMUFD_CMD_IOAS_ALLOC, iommufd_ioas_alloc_ioctl,
+	CMD_DESC(IOMMUFD_CMD_IOAS_ALLOC, iommufd_do_ioas_alloc,
 		 struct iommu_ioas_alloc, out_ioas_id),
-	CMD_DESC(IOMMUFD_CMD_IOAS_ALLOW_IOVAS, iommufd_ioas_allow_iovas,
+	CMD_DESC(IOMMUFD_CMD_IOAS_ALLOW_IOVAS, iommufd_do_ioas_allow_iovas,
 		 struct iommu_ioas_allow_iovas, allowed_iovas),
-	CMD_DESC(IOMMUFD_CMD_IOAS_COPY, iommufd_ioas_copy,
+	CMD_DESC(IOMMUFD_CMD_IOAS_COPY, iommufd_do_ioas_copy,
 		 struct iommu_ioas_copy, src_iova),
-	CMD_DESC(IOMMUFD_CMD_IOAS_IOVA_RANGES, iommufd_ioas_iova_ranges,
+	CMD_DESC(IOMMUFD_CMD_IOAS_IOVA_RANGES, iommufd_do_ioas_iova_ranges,
 		 struct iommu_ioas_iova_ranges, out_iova_alignment),
-	CMD_DESC(IOMMUFD_CMD_IOAS_MAP, iommufd_ioas_map,
+	CMD_DESC(IOMMUFD_CMD_IOAS_MAP, iommufd_do_ioas_map,
 		 struct iommu_ioas_map, iova),
-	CMD_DESC(IOMMUFD_CMD_IOAS_UNMAP, iommufd_ioas_unmap,
+	CMD_DESC(IOMMUFD_CMD_IOAS_UNMAP, iommufd_do_ioas_unmap,
 		 struct iommu_ioas_unmap, length),
-	CMD_DESC(IOMMUFD_CMD_OPTION, iommufd_option,
+	CMD_DESC(IOMMUFD_CMD_OPTION, iommufd_do_option,
 		 struct iommu_option, val64),
-	CMD_DESC(IOMMUFD_CMD_VFIO_IOAS, iommufd_vfio_ioas,
+	CMD_DESC(IOMMUFD_CMD_VFIO_IOAS, iommufd_do_vfio_ioas,
 		 struct iommu_vfio_ioas, __reserved),
 #ifdef CONFIG_IOMMUFD_TEST
-	CMD_DESC(_IOC_NR(IOMMU_TEST_CMD), iommufd_test,
+	CMD_DESC(_IOC_NR(IOMMU_TEST_CMD), iommufd_do_test,
 		 struct iommu_test_cmd, last),
 #endif
 };
@@ -235,10 +235,10 @@ static long iommufd_ioctl(struct file *filp, unsigned int cmd,
 	struct iommufd_ctx *ictx = filp->private_data;
 	const struct iommufd_cmd_desc *op;
 	union iommufd_cmd_space buf;
-	struct iommufd_ucmd ucmd = {
+	struct iommufd_call call = {
 		.ictx = ictx,
-		.ubuffer = (void __user *)arg,
-		.cmd = &buf,
+		.ubuf = (void __user *)arg,
+		.args = &buf,
 	};
 	unsigned int nr = _IOC_NR(cmd);
 	int rc;
@@ -251,15 +251,15 @@ static long iommufd_ioctl(struct file *filp, unsigned int cmd,
 	if (!op->execute || cmd != _IO(IOMMUFD_TYPE, nr))
 		return -ENOTTY;
 
-	if (get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer))
+	if (get_user(call.usize, (u32 __user *)call.ubuf))
 		return -EFAULT;
-	if (ucmd.user_size < op->min_size)
+	if (call.usize < op->min_size)
 		return -EINVAL;
-	rc = copy_struct_from_user(ucmd.cmd, op->size, ucmd.ubuffer,
-				   ucmd.user_size);
+	rc = copy_struct_from_user(call.args, op->size, call.ubuf,
+				   call.usize);
 	if (rc)
 		return rc;
-	return op->execute(&ucmd);
+	return op->execute(&call);
 }
 
 static const struct file_operations iommufd_file_ops = {
@@ -280,7 +280,7 @@ void iommufd_ctx_get(struct iommufd_ctx *ictx)
 {
 	get_file(ictx->file);
 }
-EXPORT_SYMBOL_NS_GPL(iommufd_ctx_get, IOMMUFD);
+EXPORT_SYMBOL_GPL(iommufd_ctx_get);
 
 /**
  * iommufd_ctx_from_file - get the context of an open /dev/iommu file
@@ -299,7 +299,7 @@ struct iommufd_ctx *iommufd_ctx_from_file(struct file *file)
 	iommufd_ctx_get(ictx);
 	return ictx;
 }
-EXPORT_SYMBOL_NS_GPL(iommufd_ctx_from_file, IOMMUFD);
+EXPORT_SYMBOL_GPL(iommufd_ctx_from_file);
 
 /**
  * iommufd_ctx_from_fd - get the context of a /dev/iommu file descriptor
@@ -322,7 +322,7 @@ struct iommufd_ctx *iommufd_ctx_from_fd(int fd)
 	/* The reference taken by fget() becomes the context's reference. */
 	return file->private_data;
 }
-EXPORT_SYMBOL_NS_GPL(iommufd_ctx_from_fd, IOMMUFD);
+EXPORT_SYMBOL_GPL(iommufd_ctx_from_fd);
 
 /**
  * iommufd_ctx_put - drop a context reference
@@ -332,7 +332,7 @@ void iommufd_ctx_put(struct iommufd_ctx *ictx)
 {
 	fput(ictx->file);
 }
-EXPORT_SYMBOL_NS_GPL(iommufd_ctx_put, IOMMUFD);
+EXPORT_SYMBOL_GPL(iommufd_ctx_put);
 
 static struct miscdevice iommufd_miscdev = {
 	.minor = MISC_DYNAMIC_MINOR,

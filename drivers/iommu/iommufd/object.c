@@ -17,11 +17,11 @@
 #include "object.h"
 
 #ifdef CONFIG_IOMMUFD_TEST
-static DECLARE_FAULT_ATTR(fail_iommufd);
+static DECLARE_FAULT_ATTR(iommufd_fault_attr);
 
-bool iommufd_should_fail(void)
+bool iommufd_inject_failure(void)
 {
-	return should_fail(&fail_iommufd, 1);
+	return should_fail(&iommufd_fault_attr, 1);
 }
 
 /**
@@ -31,27 +31,27 @@ bool iommufd_should_fail(void)
  */
 void iommufd_fail_init(void)
 {
-	fault_create_debugfs_attr("fail_iommufd", NULL, &fail_iommufd);
+	fault_create_debugfs_attr("fail_iommufd", NULL, &iommufd_fault_attr);
 }
 #endif
 
 /**
- * _iommufd_object_alloc - allocate an object with a reserved ID
+ * iommufd_obj_new_raw - allocate an object with a reserved ID
  * @ictx: context that will own the object
  * @size: size of the containing struct, which starts with the header
  * @type: object type
  * @ops: type callbacks; @ops->destroy is mandatory
  *
- * Use the iommufd_object_alloc() wrapper.
+ * Use the iommufd_obj_new() wrapper.
  *
  * Return: the zeroed object, not yet visible to lookups, or an ERR_PTR.
  */
-struct iommufd_object *_iommufd_object_alloc(struct iommufd_ctx *ictx,
+struct iommufd_obj *iommufd_obj_new_raw(struct iommufd_ctx *ictx,
 					     size_t size,
-					     enum iommufd_object_type type,
-					     const struct iommufd_object_ops *ops)
+					     enum iommufd_obj_type type,
+					     const struct iommufd_obj_ops *ops)
 {
-	struct iommufd_object *obj;
+	struct iommufd_obj *obj;
 	int rc;
 
 	obj = kzalloc(size, GFP_KERNEL_ACCOUNT);
@@ -72,15 +72,15 @@ struct iommufd_object *_iommufd_object_alloc(struct iommufd_ctx *ictx,
 }
 
 /**
- * iommufd_object_finalize - make a fully constructed object visible
+ * iommufd_obj_publish - make a fully constructed object visible
  * @ictx: owning context
- * @obj: object from iommufd_object_alloc()
+ * @obj: object from iommufd_obj_new()
  *
  * After this, userspace may look up or destroy the object at any time, so
  * the caller must not touch it again unless it holds a reference.
  */
-void iommufd_object_finalize(struct iommufd_ctx *ictx,
-			     struct iommufd_object *obj)
+void iommufd_obj_publish(struct iommufd_ctx *ictx,
+			     struct iommufd_obj *obj)
 {
 	void *old;
 
@@ -91,13 +91,13 @@ void iommufd_object_finalize(struct iommufd_ctx *ictx,
 }
 
 /**
- * iommufd_object_abort - release a never finalized object
+ * iommufd_obj_cancel - release a never finalized object
  * @ictx: owning context
- * @obj: object from iommufd_object_alloc() that owns nothing yet
+ * @obj: object from iommufd_obj_new() that owns nothing yet
  *
  * Frees the ID and the memory without calling any type callback.
  */
-void iommufd_object_abort(struct iommufd_ctx *ictx, struct iommufd_object *obj)
+void iommufd_obj_cancel(struct iommufd_ctx *ictx, struct iommufd_obj *obj)
 {
 	void *old;
 
@@ -107,25 +107,25 @@ void iommufd_object_abort(struct iommufd_ctx *ictx, struct iommufd_object *obj)
 }
 
 /**
- * iommufd_object_abort_and_destroy - undo a partially constructed object
+ * iommufd_obj_discard - undo a partially constructed object
  * @ictx: owning context
- * @obj: object from iommufd_object_alloc(), not finalized
+ * @obj: object from iommufd_obj_new(), not finalized
  *
  * Runs the type's abort callback (or destroy if it has none) to release
- * what the object already owns, then frees it like iommufd_object_abort().
+ * what the object already owns, then frees it like iommufd_obj_cancel().
  */
-void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
-				      struct iommufd_object *obj)
+void iommufd_obj_discard(struct iommufd_ctx *ictx,
+				      struct iommufd_obj *obj)
 {
-	if (obj->ops->abort)
-		obj->ops->abort(obj);
+	if (obj->ops->cancel)
+		obj->ops->cancel(obj);
 	else
-		obj->ops->destroy(obj);
-	iommufd_object_abort(ictx, obj);
+		obj->ops->release(obj);
+	iommufd_obj_cancel(ictx, obj);
 }
 
 /**
- * iommufd_get_object - look up an object by ID and take a reference
+ * iommufd_obj_find - look up an object by ID and take a reference
  * @ictx: context
  * @id: object ID
  * @type: required type, or IOMMUFD_OBJ_ANY
@@ -135,12 +135,12 @@ void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
  * Return: the object or ERR_PTR(-ENOENT) if there is no such finalized
  * object of that type.
  */
-struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
-					  enum iommufd_object_type type)
+struct iommufd_obj *iommufd_obj_find(struct iommufd_ctx *ictx, u32 id,
+					  enum iommufd_obj_type type)
 {
-	struct iommufd_object *obj;
+	struct iommufd_obj *obj;
 
-	if (iommufd_should_fail())
+	if (iommufd_inject_failure())
 		return ERR_PTR(-ENOENT);
 
 	xa_lock(&ictx->objects);
@@ -153,23 +153,23 @@ struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
 }
 
 /**
- * iommufd_put_object - drop a reference
+ * iommufd_obj_put - drop a reference
  * @ictx: owning context
- * @obj: object from iommufd_get_object() or iommufd_object_get()
+ * @obj: object from iommufd_obj_find() or iommufd_obj_hold()
  *
  * Never frees: the last reference is the table's, dropped by destroy.
  */
-void iommufd_put_object(struct iommufd_ctx *ictx, struct iommufd_object *obj)
+void iommufd_obj_put(struct iommufd_ctx *ictx, struct iommufd_obj *obj)
 {
 	refcount_dec(&obj->users);
-	/* Pairs with the condition check in iommufd_object_destroy_held() */
+	/* Pairs with the condition check in iommufd_obj_destroy_held() */
 	if (wq_has_sleeper(&ictx->destroy_wait))
 		wake_up(&ictx->destroy_wait);
 }
 
-static void iommufd_object_free(struct iommufd_object *obj)
+static void iommufd_obj_free(struct iommufd_obj *obj)
 {
-	obj->ops->destroy(obj);
+	obj->ops->release(obj);
 	kfree(obj);
 }
 
@@ -177,8 +177,8 @@ static void iommufd_object_free(struct iommufd_object *obj)
  * Remove @obj from the table if the table's reference is the only one.
  * Called with the xarray lock held.
  */
-static bool iommufd_object_try_remove(struct iommufd_ctx *ictx,
-				      struct iommufd_object *obj)
+static bool iommufd_obj_try_unlist(struct iommufd_ctx *ictx,
+				      struct iommufd_obj *obj)
 {
 	lockdep_assert_held(&ictx->objects.xa_lock);
 
@@ -189,34 +189,34 @@ static bool iommufd_object_try_remove(struct iommufd_ctx *ictx,
 }
 
 /**
- * iommufd_object_destroy_user - IOMMU_DESTROY of one object
+ * iommufd_obj_destroy_by_id - IOMMU_DESTROY of one object
  * @ictx: context
  * @id: object ID
  *
  * Return: 0 on success, -ENOENT if there is no such object, -EBUSY if
  * anything else still holds a reference on it.
  */
-int iommufd_object_destroy_user(struct iommufd_ctx *ictx, u32 id)
+int iommufd_obj_destroy_by_id(struct iommufd_ctx *ictx, u32 id)
 {
-	struct iommufd_object *obj;
+	struct iommufd_obj *obj;
 	int rc = 0;
 
 	xa_lock(&ictx->objects);
 	obj = xa_load(&ictx->objects, id);
 	if (!obj)
 		rc = -ENOENT;
-	else if (!iommufd_object_try_remove(ictx, obj))
+	else if (!iommufd_obj_try_unlist(ictx, obj))
 		rc = -EBUSY;
 	xa_unlock(&ictx->objects);
 	if (rc)
 		return rc;
 
-	iommufd_object_free(obj);
+	iommufd_obj_free(obj);
 	return 0;
 }
 
 /**
- * iommufd_object_destroy_held - destroy an object the caller references
+ * iommufd_obj_destroy_held - destroy an object the caller references
  * @ictx: owning context
  * @obj: finalized object; the caller's reference is consumed
  *
@@ -226,24 +226,24 @@ int iommufd_object_destroy_user(struct iommufd_ctx *ictx, u32 id)
  * The caller must not hold locks that such lookups may need, and there must
  * be no other long-term references left.
  */
-void iommufd_object_destroy_held(struct iommufd_ctx *ictx,
-				 struct iommufd_object *obj)
+void iommufd_obj_destroy_held(struct iommufd_ctx *ictx,
+				 struct iommufd_obj *obj)
 {
 	void *old;
 
 	/* Take over the table's reference; the ID stops resolving now. */
 	old = xa_cmpxchg(&ictx->objects, obj->id, obj, NULL, GFP_KERNEL);
 	if (WARN_ON(old != obj)) {
-		iommufd_put_object(ictx, obj);
+		iommufd_obj_put(ictx, obj);
 		return;
 	}
 	refcount_dec(&obj->users);
 	wait_event(ictx->destroy_wait, refcount_read(&obj->users) == 1);
-	iommufd_object_free(obj);
+	iommufd_obj_free(obj);
 }
 
 /**
- * iommufd_objects_destroy_all - tear down every object of a closing context
+ * iommufd_obj_destroy_all - tear down every object of a closing context
  * @ictx: context whose file is being released
  *
  * Objects that others depend on hold references from their users, so
@@ -251,9 +251,9 @@ void iommufd_object_destroy_held(struct iommufd_ctx *ictx,
  * they use (devices, then HWPTs, then IOASes).  Anything left when a round
  * makes no progress is a reference leak: warn and leave it.
  */
-void iommufd_objects_destroy_all(struct iommufd_ctx *ictx)
+void iommufd_obj_destroy_all(struct iommufd_ctx *ictx)
 {
-	struct iommufd_object *obj;
+	struct iommufd_obj *obj;
 	unsigned long index;
 	bool progress;
 
@@ -262,12 +262,12 @@ void iommufd_objects_destroy_all(struct iommufd_ctx *ictx)
 		xa_for_each(&ictx->objects, index, obj) {
 			xa_lock(&ictx->objects);
 			if (xa_load(&ictx->objects, index) != obj ||
-			    !iommufd_object_try_remove(ictx, obj)) {
+			    !iommufd_obj_try_unlist(ictx, obj)) {
 				xa_unlock(&ictx->objects);
 				continue;
 			}
 			xa_unlock(&ictx->objects);
-			iommufd_object_free(obj);
+			iommufd_obj_free(obj);
 			progress = true;
 		}
 	} while (progress && !xa_empty(&ictx->objects));
@@ -276,18 +276,18 @@ void iommufd_objects_destroy_all(struct iommufd_ctx *ictx)
 }
 
 /**
- * iommufd_ucmd_respond - copy the command struct back to userspace
- * @ucmd: the ioctl call
+ * iommufd_call_reply - copy the command struct back to userspace
+ * @call: the ioctl call
  * @cmd_len: size of the kernel's command struct
  *
  * Copies as many bytes as both sides know about.
  *
  * Return: 0 or -EFAULT.
  */
-int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len)
+int iommufd_call_reply(struct iommufd_call *call, size_t cmd_len)
 {
-	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
-			 min_t(size_t, ucmd->user_size, cmd_len)))
+	if (copy_to_user(call->ubuf, call->args,
+			 min_t(size_t, call->usize, cmd_len)))
 		return -EFAULT;
 	return 0;
 }

@@ -2,7 +2,7 @@
 /*
  * Pinned user pages.
  *
- * A struct iopt_pages describes a page aligned range of one process's
+ * A struct upages describes a page aligned range of one process's
  * memory.  Nothing is pinned when it is created.  Users that need the memory
  * resident register a "holder" (an interval of page indexes): an area that
  * is mapped into domains, or an in-kernel access pin.  A page is pinned,
@@ -30,20 +30,20 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "io_pagetable.h"
+#include "iova_space.h"
 #include "pages.h"
 
 unsigned int iommufd_temp_memory_limit = 65536;
 
 /* An in-kernel access pin: a holder plus a lookup node and a use count */
-struct iopt_pages_access {
+struct upages_access {
 	struct interval_tree_node holder;
 	struct interval_tree_node node;
 	unsigned int users;
 };
 
 /**
- * iopt_alloc_pages - describe a range of the current process's memory
+ * upages_create - describe a range of the current process's memory
  * @uptr: user address of the first byte
  * @length: number of bytes, not zero
  * @writable: the memory will be pinned for write
@@ -51,12 +51,12 @@ struct iopt_pages_access {
  *
  * Return: a pages object with one reference, or an ERR_PTR.
  */
-struct iopt_pages *iopt_alloc_pages(void __user *uptr, unsigned long length,
+struct upages *upages_create(void __user *uptr, unsigned long length,
 				    bool writable,
 				    enum iommufd_account_mode mode)
 {
 	unsigned long start = (unsigned long)uptr;
-	struct iopt_pages *pages;
+	struct upages *pages;
 	unsigned long last;
 
 	if (!length)
@@ -72,48 +72,48 @@ struct iopt_pages *iopt_alloc_pages(void __user *uptr, unsigned long length,
 	mutex_init(&pages->mutex);
 	xa_init_flags(&pages->pfns, XA_FLAGS_ACCOUNT);
 	pages->holders = RB_ROOT_CACHED;
-	pages->access_itree = RB_ROOT_CACHED;
+	pages->access_pins = RB_ROOT_CACHED;
 	pages->uptr = (void __user *)ALIGN_DOWN(start, PAGE_SIZE);
 	pages->npages = (last >> PAGE_SHIFT) - (start >> PAGE_SHIFT) + 1;
 	pages->writable = writable;
-	pages->account_mode = mode;
+	pages->acct_mode = mode;
 	pages->no_limit = capable(CAP_IPC_LOCK);
-	pages->source_task = get_task_struct(current->group_leader);
+	pages->owner_task = get_task_struct(current->group_leader);
 	mmgrab(current->mm);
-	pages->source_mm = current->mm;
-	pages->source_user = get_uid(current_user());
+	pages->owner_mm = current->mm;
+	pages->owner_user = get_uid(current_user());
 	return pages;
 }
 
-static void iopt_release_pages(struct kref *kref)
+static void upages_free(struct kref *kref)
 {
-	struct iopt_pages *pages = container_of(kref, struct iopt_pages, kref);
+	struct upages *pages = container_of(kref, struct upages, kref);
 
 	WARN_ON(pages->npinned);
 	WARN_ON(!RB_EMPTY_ROOT(&pages->holders.rb_root));
 	WARN_ON(!xa_empty(&pages->pfns));
-	put_task_struct(pages->source_task);
-	mmdrop(pages->source_mm);
-	free_uid(pages->source_user);
+	put_task_struct(pages->owner_task);
+	mmdrop(pages->owner_mm);
+	free_uid(pages->owner_user);
 	mutex_destroy(&pages->mutex);
 	kfree(pages);
 }
 
 /**
- * iopt_put_pages - drop a reference on a pages object
+ * upages_put - drop a reference on a pages object
  * @pages: pages object; freed with the last reference
  *
  * Every holder must have been released before the last reference goes.
  */
-void iopt_put_pages(struct iopt_pages *pages)
+void upages_put(struct upages *pages)
 {
-	kref_put(&pages->kref, iopt_release_pages);
+	kref_put(&pages->kref, upages_free);
 }
 
 /* Accounting */
 
 /* Add @npages to a counter unless that takes it beyond @limit */
-static bool iopt_charge_user(atomic_long_t *counter, unsigned long npages,
+static bool upages_charge_user(atomic_long_t *counter, unsigned long npages,
 			     unsigned long limit)
 {
 	long cur = atomic_long_read(counter);
@@ -125,7 +125,7 @@ static bool iopt_charge_user(atomic_long_t *counter, unsigned long npages,
 	return true;
 }
 
-static bool iopt_charge_mm(atomic64_t *counter, unsigned long npages,
+static bool upages_charge_mm(atomic64_t *counter, unsigned long npages,
 			   unsigned long limit)
 {
 	s64 cur = atomic64_read(counter);
@@ -137,35 +137,35 @@ static bool iopt_charge_mm(atomic64_t *counter, unsigned long npages,
 	return true;
 }
 
-static int iopt_pages_account(struct iopt_pages *pages, unsigned long npages)
+static int upages_account(struct upages *pages, unsigned long npages)
 {
 	unsigned long limit = ULONG_MAX;
 	bool ok = true;
 
-	if (iommufd_should_fail())
+	if (iommufd_inject_failure())
 		return -ENOMEM;
 	if (!pages->no_limit)
-		limit = task_rlimit(pages->source_task, RLIMIT_MEMLOCK) >>
+		limit = task_rlimit(pages->owner_task, RLIMIT_MEMLOCK) >>
 			PAGE_SHIFT;
 
-	if (pages->account_mode == IOMMUFD_ACCOUNT_USER)
-		ok = iopt_charge_user(&pages->source_user->locked_vm, npages,
+	if (pages->acct_mode == IOMMUFD_ACCOUNT_USER)
+		ok = upages_charge_user(&pages->owner_user->locked_vm, npages,
 				      limit);
-	else if (pages->account_mode == IOMMUFD_ACCOUNT_MM)
-		ok = iopt_charge_mm(&pages->source_mm->pinned_vm, npages,
+	else if (pages->acct_mode == IOMMUFD_ACCOUNT_MM)
+		ok = upages_charge_mm(&pages->owner_mm->pinned_vm, npages,
 				    limit);
 	return ok ? 0 : -ENOMEM;
 }
 
-static void iopt_pages_unaccount(struct iopt_pages *pages,
+static void upages_unaccount(struct upages *pages,
 				 unsigned long npages)
 {
-	switch (pages->account_mode) {
+	switch (pages->acct_mode) {
 	case IOMMUFD_ACCOUNT_USER:
-		atomic_long_sub(npages, &pages->source_user->locked_vm);
+		atomic_long_sub(npages, &pages->owner_user->locked_vm);
 		break;
 	case IOMMUFD_ACCOUNT_MM:
-		atomic64_sub(npages, &pages->source_mm->pinned_vm);
+		atomic64_sub(npages, &pages->owner_mm->pinned_vm);
 		break;
 	default:
 		break;
@@ -174,7 +174,7 @@ static void iopt_pages_unaccount(struct iopt_pages *pages,
 
 /* PFN store; all callers hold pages->mutex */
 
-static void iopt_pages_erase_pfns(struct iopt_pages *pages,
+static void upages_erase_pfns(struct upages *pages,
 				  unsigned long first, unsigned long last)
 {
 	XA_STATE(xas, &pages->pfns, first);
@@ -186,7 +186,7 @@ static void iopt_pages_erase_pfns(struct iopt_pages *pages,
 	xas_unlock(&xas);
 }
 
-static int iopt_pages_store_pfns(struct iopt_pages *pages, unsigned long index,
+static int upages_store_pfns(struct upages *pages, unsigned long index,
 				 struct page **page_list, unsigned long npages)
 {
 	XA_STATE(xas, &pages->pfns, index);
@@ -194,7 +194,7 @@ static int iopt_pages_store_pfns(struct iopt_pages *pages, unsigned long index,
 	unsigned long i = 0;
 
 	/* Test builds can fail halfway through to exercise the unwind. */
-	if (iommufd_should_fail())
+	if (iommufd_inject_failure())
 		stop = npages / 2;
 
 	do {
@@ -211,21 +211,21 @@ static int iopt_pages_store_pfns(struct iopt_pages *pages, unsigned long index,
 	if (!xas_error(&xas) && i == npages)
 		return 0;
 	if (i)
-		iopt_pages_erase_pfns(pages, index, index + i - 1);
+		upages_erase_pfns(pages, index, index + i - 1);
 	return xas_error(&xas) ?: -EINVAL;
 }
 
-static void iopt_unpin_run(struct iopt_pages *pages, unsigned long pfn,
+static void upages_unpin_run(struct upages *pages, unsigned long pfn,
 			   unsigned long npages)
 {
 	unpin_user_page_range_dirty_lock(pfn_to_page(pfn), npages,
 					 pages->writable);
-	iopt_pages_unaccount(pages, npages);
+	upages_unaccount(pages, npages);
 	pages->npinned -= npages;
 }
 
 /* Unpin and forget every page in [first, last]; they must all be pinned */
-static void iopt_pages_unpin_span(struct iopt_pages *pages,
+static void upages_unpin_span(struct upages *pages,
 				  unsigned long first, unsigned long last)
 {
 	unsigned long run_pfn = 0, run_len = 0;
@@ -242,49 +242,49 @@ static void iopt_pages_unpin_span(struct iopt_pages *pages,
 			continue;
 		}
 		if (run_len)
-			iopt_unpin_run(pages, run_pfn, run_len);
+			upages_unpin_run(pages, run_pfn, run_len);
 		run_pfn = pfn;
 		run_len = 1;
 	}
 	if (run_len)
-		iopt_unpin_run(pages, run_pfn, run_len);
-	iopt_pages_erase_pfns(pages, first, last);
+		upages_unpin_run(pages, run_pfn, run_len);
+	upages_erase_pfns(pages, first, last);
 }
 
 /*
  * The source mm for pinning from another context: a user reference for the
  * duration of the pin, or -EFAULT once the process has exited.
  */
-static int iopt_pages_get_mm(struct iopt_pages *pages, bool *remote)
+static int upages_get_mm(struct upages *pages, bool *remote)
 {
-	*remote = current->mm != pages->source_mm;
-	if (*remote && !mmget_not_zero(pages->source_mm))
+	*remote = current->mm != pages->owner_mm;
+	if (*remote && !mmget_not_zero(pages->owner_mm))
 		return -EFAULT;
 	return 0;
 }
 
-static void iopt_pages_put_mm(struct iopt_pages *pages, bool remote)
+static void upages_put_mm(struct upages *pages, bool remote)
 {
 	if (remote)
-		mmput(pages->source_mm);
+		mmput(pages->owner_mm);
 }
 
-static long iopt_pin_batch(struct iopt_pages *pages, bool remote,
+static long upages_pin_batch(struct upages *pages, bool remote,
 			   unsigned long index, unsigned long npages,
 			   unsigned int gup_flags, struct page **page_list)
 {
 	unsigned long addr = (unsigned long)pages->uptr + index * PAGE_SIZE;
 	long rc;
 
-	if (iommufd_should_fail())
+	if (iommufd_inject_failure())
 		return -EFAULT;
 	if (!remote)
 		return pin_user_pages_fast(addr, npages, gup_flags, page_list);
 
-	mmap_read_lock(pages->source_mm);
-	rc = pin_user_pages_remote(pages->source_mm, addr, npages, gup_flags,
+	mmap_read_lock(pages->owner_mm);
+	rc = pin_user_pages_remote(pages->owner_mm, addr, npages, gup_flags,
 				   page_list, NULL);
-	mmap_read_unlock(pages->source_mm);
+	mmap_read_unlock(pages->owner_mm);
 	return rc;
 }
 
@@ -292,7 +292,7 @@ static long iopt_pin_batch(struct iopt_pages *pages, bool remote,
  * Pin, account and record [first, last], none of which is pinned yet.  On
  * failure nothing of the span stays pinned.
  */
-static int iopt_pages_pin_span(struct iopt_pages *pages, unsigned long first,
+static int upages_pin_span(struct upages *pages, unsigned long first,
 			       unsigned long last)
 {
 	unsigned int gup_flags = FOLL_LONGTERM | (pages->writable ? FOLL_WRITE : 0);
@@ -304,14 +304,14 @@ static int iopt_pages_pin_span(struct iopt_pages *pages, unsigned long first,
 
 	batch = min(npages, max_t(unsigned long, 1, iommufd_temp_memory_limit /
 						 sizeof(*page_list)));
-	if (iommufd_should_fail())
+	if (iommufd_inject_failure())
 		return -ENOMEM;
 	page_list = kmalloc_array(batch, sizeof(*page_list),
 				  GFP_KERNEL | __GFP_NOWARN);
 	if (!page_list)
 		return -ENOMEM;
 
-	rc = iopt_pages_get_mm(pages, &remote);
+	rc = upages_get_mm(pages, &remote);
 	if (rc)
 		goto out_free;
 
@@ -319,48 +319,48 @@ static int iopt_pages_pin_span(struct iopt_pages *pages, unsigned long first,
 		unsigned long want = min(batch, npages - done);
 		long got;
 
-		rc = iopt_pages_account(pages, want);
+		rc = upages_account(pages, want);
 		if (rc)
 			break;
-		got = iopt_pin_batch(pages, remote, first + done, want,
+		got = upages_pin_batch(pages, remote, first + done, want,
 				     gup_flags, page_list);
 		if (got <= 0) {
-			iopt_pages_unaccount(pages, want);
+			upages_unaccount(pages, want);
 			rc = got ? got : -EFAULT;
 			break;
 		}
-		iopt_pages_unaccount(pages, want - got);
+		upages_unaccount(pages, want - got);
 
-		rc = iopt_pages_store_pfns(pages, first + done, page_list, got);
+		rc = upages_store_pfns(pages, first + done, page_list, got);
 		if (rc) {
 			unpin_user_pages(page_list, got);
-			iopt_pages_unaccount(pages, got);
+			upages_unaccount(pages, got);
 			break;
 		}
 		pages->npinned += got;
 		done += got;
 	}
-	iopt_pages_put_mm(pages, remote);
+	upages_put_mm(pages, remote);
 
 	if (rc && done)
-		iopt_pages_unpin_span(pages, first, first + done - 1);
+		upages_unpin_span(pages, first, first + done - 1);
 out_free:
 	kfree(page_list);
 	return rc;
 }
 
-static void iopt_pages_unpin_holes(struct iopt_pages *pages,
+static void upages_unpin_holes(struct upages *pages,
 				   unsigned long first, unsigned long last)
 {
 	struct interval_tree_span_iter span;
 
 	interval_tree_for_each_span(&span, &pages->holders, first, last)
 		if (span.is_hole)
-			iopt_pages_unpin_span(pages, span.start_hole,
+			upages_unpin_span(pages, span.start_hole,
 					      span.last_hole);
 }
 
-static int __iopt_pages_hold(struct iopt_pages *pages,
+static int __upages_hold(struct upages *pages,
 			     struct interval_tree_node *node)
 {
 	struct interval_tree_span_iter span;
@@ -374,11 +374,11 @@ static int __iopt_pages_hold(struct iopt_pages *pages,
 				    node->last) {
 		if (!span.is_hole)
 			continue;
-		rc = iopt_pages_pin_span(pages, span.start_hole,
+		rc = upages_pin_span(pages, span.start_hole,
 					 span.last_hole);
 		if (rc) {
 			if (span.start_hole > node->start)
-				iopt_pages_unpin_holes(pages, node->start,
+				upages_unpin_holes(pages, node->start,
 						       span.start_hole - 1);
 			return rc;
 		}
@@ -387,16 +387,16 @@ static int __iopt_pages_hold(struct iopt_pages *pages,
 	return 0;
 }
 
-static void __iopt_pages_release(struct iopt_pages *pages,
+static void __upages_release(struct upages *pages,
 				 struct interval_tree_node *node)
 {
 	lockdep_assert_held(&pages->mutex);
 	interval_tree_remove(node, &pages->holders);
-	iopt_pages_unpin_holes(pages, node->start, node->last);
+	upages_unpin_holes(pages, node->start, node->last);
 }
 
 /**
- * iopt_pages_hold - keep a range of pages pinned
+ * upages_hold - keep a range of pages pinned
  * @pages: pages object
  * @node: caller-owned node; start/last are the page indexes to hold
  *
@@ -404,46 +404,46 @@ static void __iopt_pages_release(struct iopt_pages *pages,
  *
  * Return: 0 or a negative errno with nothing changed.
  */
-int iopt_pages_hold(struct iopt_pages *pages, struct interval_tree_node *node)
+int upages_hold(struct upages *pages, struct interval_tree_node *node)
 {
 	int rc;
 
 	mutex_lock(&pages->mutex);
-	rc = __iopt_pages_hold(pages, node);
+	rc = __upages_hold(pages, node);
 	mutex_unlock(&pages->mutex);
 	return rc;
 }
 
 /**
- * iopt_pages_release - undo iopt_pages_hold()
+ * upages_release - undo upages_hold()
  * @pages: pages object
- * @node: the node passed to iopt_pages_hold()
+ * @node: the node passed to upages_hold()
  *
  * Unpins and uncharges the pages no remaining holder covers.
  */
-void iopt_pages_release(struct iopt_pages *pages,
+void upages_release(struct upages *pages,
 			struct interval_tree_node *node)
 {
 	mutex_lock(&pages->mutex);
-	__iopt_pages_release(pages, node);
+	__upages_release(pages, node);
 	mutex_unlock(&pages->mutex);
 }
 
-static struct iopt_pages_access *
-iopt_pages_find_access(struct iopt_pages *pages, unsigned long first,
+static struct upages_access *
+upages_find_access(struct upages *pages, unsigned long first,
 		       unsigned long last)
 {
 	struct interval_tree_node *node;
 
-	for (node = interval_tree_iter_first(&pages->access_itree, first, last);
+	for (node = interval_tree_iter_first(&pages->access_pins, first, last);
 	     node; node = interval_tree_iter_next(node, first, last))
 		if (node->start == first && node->last == last)
-			return container_of(node, struct iopt_pages_access,
+			return container_of(node, struct upages_access,
 					    node);
 	return NULL;
 }
 
-static void iopt_pages_fill_page_list(struct iopt_pages *pages,
+static void upages_fill_page_list(struct upages *pages,
 				      unsigned long first, unsigned long last,
 				      struct page **out_pages)
 {
@@ -455,25 +455,25 @@ static void iopt_pages_fill_page_list(struct iopt_pages *pages,
 }
 
 /**
- * iopt_pages_access_pin - pin pages for an in-kernel access
+ * upages_access_pin - pin pages for an in-kernel access
  * @pages: pages object
  * @first: first page index
  * @last: last page index
  * @out_pages: optional array receiving the last - first + 1 pages
  *
- * Each call must be balanced by iopt_pages_access_unpin() with the same
+ * Each call must be balanced by upages_access_unpin() with the same
  * range.
  *
  * Return: 0 or a negative errno.
  */
-int iopt_pages_access_pin(struct iopt_pages *pages, unsigned long first,
+int upages_access_pin(struct upages *pages, unsigned long first,
 			  unsigned long last, struct page **out_pages)
 {
-	struct iopt_pages_access *access;
+	struct upages_access *access;
 	int rc = 0;
 
 	mutex_lock(&pages->mutex);
-	access = iopt_pages_find_access(pages, first, last);
+	access = upages_find_access(pages, first, last);
 	if (access) {
 		access->users++;
 		goto out_fill;
@@ -488,45 +488,45 @@ int iopt_pages_access_pin(struct iopt_pages *pages, unsigned long first,
 	access->node.start = first;
 	access->node.last = last;
 	access->holder = access->node;
-	rc = __iopt_pages_hold(pages, &access->holder);
+	rc = __upages_hold(pages, &access->holder);
 	if (rc) {
 		kfree(access);
 		goto out_unlock;
 	}
-	interval_tree_insert(&access->node, &pages->access_itree);
+	interval_tree_insert(&access->node, &pages->access_pins);
 out_fill:
 	if (out_pages)
-		iopt_pages_fill_page_list(pages, first, last, out_pages);
+		upages_fill_page_list(pages, first, last, out_pages);
 out_unlock:
 	mutex_unlock(&pages->mutex);
 	return rc;
 }
 
 /**
- * iopt_pages_access_unpin - undo iopt_pages_access_pin()
+ * upages_access_unpin - undo upages_access_pin()
  * @pages: pages object
  * @first: first page index, as passed to the pin
  * @last: last page index, as passed to the pin
  */
-void iopt_pages_access_unpin(struct iopt_pages *pages, unsigned long first,
+void upages_access_unpin(struct upages *pages, unsigned long first,
 			     unsigned long last)
 {
-	struct iopt_pages_access *access;
+	struct upages_access *access;
 
 	mutex_lock(&pages->mutex);
-	access = iopt_pages_find_access(pages, first, last);
+	access = upages_find_access(pages, first, last);
 	if (WARN_ON(!access))
 		goto out_unlock;
 	if (--access->users)
 		goto out_unlock;
-	interval_tree_remove(&access->node, &pages->access_itree);
-	__iopt_pages_release(pages, &access->holder);
+	interval_tree_remove(&access->node, &pages->access_pins);
+	__upages_release(pages, &access->holder);
 	kfree(access);
 out_unlock:
 	mutex_unlock(&pages->mutex);
 }
 
-static void iopt_copy_page(struct page *page, unsigned long offset,
+static void upages_copy_page(struct page *page, unsigned long offset,
 			   void *data, unsigned long length, bool write)
 {
 	if (write)
@@ -536,7 +536,7 @@ static void iopt_copy_page(struct page *page, unsigned long offset,
 }
 
 /* Copy within one page that is not pinned: pin it briefly in its mm */
-static int iopt_pages_rw_unpinned(struct iopt_pages *pages,
+static int upages_rw_unpinned(struct upages *pages,
 				  unsigned long index, unsigned long offset,
 				  void *data, unsigned long length, bool write)
 {
@@ -544,19 +544,19 @@ static int iopt_pages_rw_unpinned(struct iopt_pages *pages,
 	struct page *page;
 	long npinned;
 
-	if (iommufd_should_fail())
+	if (iommufd_inject_failure())
 		return -EINVAL;
-	if (!mmget_not_zero(pages->source_mm))
+	if (!mmget_not_zero(pages->owner_mm))
 		return -EFAULT;
-	mmap_read_lock(pages->source_mm);
-	npinned = pin_user_pages_remote(pages->source_mm, addr, 1,
+	mmap_read_lock(pages->owner_mm);
+	npinned = pin_user_pages_remote(pages->owner_mm, addr, 1,
 					write ? FOLL_WRITE : 0, &page, NULL);
-	mmap_read_unlock(pages->source_mm);
-	mmput(pages->source_mm);
+	mmap_read_unlock(pages->owner_mm);
+	mmput(pages->owner_mm);
 	if (npinned != 1)
 		return npinned < 0 ? npinned : -EFAULT;
 
-	iopt_copy_page(page, offset, data, length, write);
+	upages_copy_page(page, offset, data, length, write);
 	unpin_user_pages_dirty_lock(&page, 1, write);
 	return 0;
 }
@@ -566,7 +566,7 @@ static int iopt_pages_rw_unpinned(struct iopt_pages *pages,
  * pinning each page in the owner's mm.  Works for any caller, also after the
  * owner has exited as long as the pages are pinned.
  */
-static int iopt_pages_rw_slow(struct iopt_pages *pages, unsigned long offset,
+static int upages_rw_slow(struct upages *pages, unsigned long offset,
 			      void *data, unsigned long length, bool write)
 {
 	while (length) {
@@ -579,11 +579,11 @@ static int iopt_pages_rw_slow(struct iopt_pages *pages, unsigned long offset,
 		mutex_lock(&pages->mutex);
 		entry = xa_load(&pages->pfns, index);
 		if (entry)
-			iopt_copy_page(pfn_to_page(xa_to_value(entry)), in_page,
+			upages_copy_page(pfn_to_page(xa_to_value(entry)), in_page,
 				       data, n, write);
 		mutex_unlock(&pages->mutex);
 		if (!entry)
-			rc = iopt_pages_rw_unpinned(pages, index, in_page, data,
+			rc = upages_rw_unpinned(pages, index, in_page, data,
 						    n, write);
 		if (rc)
 			return rc;
@@ -595,29 +595,29 @@ static int iopt_pages_rw_slow(struct iopt_pages *pages, unsigned long offset,
 }
 
 /**
- * iopt_pages_rw - read or write the memory of a pages object
+ * upages_rw - read or write the memory of a pages object
  * @pages: pages object
  * @offset: byte offset from the start of @pages
  * @data: kernel buffer
  * @length: bytes to copy; the range must lie inside @pages
- * @flags: IOPT_ACCESS_WRITE to write, IOPT_ACCESS_SLOW_PATH to avoid the
- *	user-copy fast path, IOPT_ACCESS_KTHREAD from a kernel thread
+ * @flags: ISP_ACCESS_WRITE to write, ISP_ACCESS_SLOW_PATH to avoid the
+ *	user-copy fast path, ISP_ACCESS_KTHREAD from a kernel thread
  *
  * Return: 0 or a negative errno.
  */
-int iopt_pages_rw(struct iopt_pages *pages, unsigned long offset, void *data,
+int upages_rw(struct upages *pages, unsigned long offset, void *data,
 		  unsigned long length, unsigned int flags)
 {
-	bool write = flags & IOPT_ACCESS_WRITE;
+	bool write = flags & ISP_ACCESS_WRITE;
 	void __user *uptr = pages->uptr + offset;
 	unsigned long left;
 
 	if (write && !pages->writable)
 		return -EPERM;
 
-	if ((flags & (IOPT_ACCESS_SLOW_PATH | IOPT_ACCESS_KTHREAD)) ||
-	    current->mm != pages->source_mm)
-		return iopt_pages_rw_slow(pages, offset, data, length, write);
+	if ((flags & (ISP_ACCESS_SLOW_PATH | ISP_ACCESS_KTHREAD)) ||
+	    current->mm != pages->owner_mm)
+		return upages_rw_slow(pages, offset, data, length, write);
 
 	if (write)
 		left = copy_to_user(uptr, data, length);
@@ -627,14 +627,14 @@ int iopt_pages_rw(struct iopt_pages *pages, unsigned long offset, void *data,
 }
 
 /**
- * iopt_domain_unmap - remove a range of IOVA from a domain
+ * upages_unmap_domain - remove a range of IOVA from a domain
  * @domain: the domain
- * @iova: first IOVA, the start of a range mapped by iopt_pages_map()
+ * @iova: first IOVA, the start of a range mapped by upages_map()
  * @length: bytes, ending where such a range ends
  *
  * One call to the driver for the whole range, one IOTLB flush.
  */
-void iopt_domain_unmap(struct iommu_domain *domain, unsigned long iova,
+void upages_unmap_domain(struct iommu_domain *domain, unsigned long iova,
 		       unsigned long length)
 {
 	struct iommu_iotlb_gather gather;
@@ -648,7 +648,7 @@ void iopt_domain_unmap(struct iommu_domain *domain, unsigned long iova,
 	WARN_ON(unmapped != length);
 }
 
-static int iopt_map_run(struct iommu_domain *domain, unsigned long iova,
+static int upages_map_run(struct iommu_domain *domain, unsigned long iova,
 			phys_addr_t paddr, unsigned long length, int prot,
 			bool large_pages)
 {
@@ -666,7 +666,7 @@ static int iopt_map_run(struct iommu_domain *domain, unsigned long iova,
 		rc = iommu_map(domain, iova + done, paddr + done, n, prot,
 			       GFP_KERNEL_ACCOUNT);
 		if (rc) {
-			iopt_domain_unmap(domain, iova, done);
+			upages_unmap_domain(domain, iova, done);
 			return rc;
 		}
 		done += n;
@@ -675,8 +675,8 @@ static int iopt_map_run(struct iommu_domain *domain, unsigned long iova,
 }
 
 /**
- * iopt_pages_map - map held pages into a domain
- * @pages: pages object; the range must be held (iopt_pages_hold())
+ * upages_map - map held pages into a domain
+ * @pages: pages object; the range must be held (upages_hold())
  * @domain: target domain
  * @iova: IOVA of the first byte
  * @offset: byte offset in @pages of the first byte
@@ -689,7 +689,7 @@ static int iopt_map_run(struct iommu_domain *domain, unsigned long iova,
  *
  * Return: 0, or a negative errno with nothing left mapped.
  */
-int iopt_pages_map(struct iopt_pages *pages, struct iommu_domain *domain,
+int upages_map(struct upages *pages, struct iommu_domain *domain,
 		   unsigned long iova, unsigned long offset,
 		   unsigned long length, int prot, bool large_pages)
 {
@@ -720,7 +720,7 @@ int iopt_pages_map(struct iopt_pages *pages, struct iommu_domain *domain,
 			continue;
 		}
 		if (run_end) {
-			rc = iopt_map_run(domain, iova + mapped, run_start,
+			rc = upages_map_run(domain, iova + mapped, run_start,
 					  run_end - run_start, prot,
 					  large_pages);
 			if (rc)
@@ -734,13 +734,13 @@ int iopt_pages_map(struct iopt_pages *pages, struct iommu_domain *domain,
 		rc = -EINVAL;
 		goto err_unmap;
 	}
-	rc = iopt_map_run(domain, iova + mapped, run_start, run_end - run_start,
+	rc = upages_map_run(domain, iova + mapped, run_start, run_end - run_start,
 			  prot, large_pages);
 	if (rc)
 		goto err_unmap;
 	return 0;
 
 err_unmap:
-	iopt_domain_unmap(domain, iova, mapped);
+	upages_unmap_domain(domain, iova, mapped);
 	return rc;
 }

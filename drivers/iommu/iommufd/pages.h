@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * iommufd pinned-pages layer: a range of user memory (struct iopt_pages)
+ * iommufd pinned-pages layer: a range of user memory (struct upages)
  * that is pinned on demand, accounted against RLIMIT_MEMLOCK and mapped into
  * iommu_domains.
  *
  * Layer: pages, the lowest iommufd layer; only iommu domains are below it.
- * Included by io_pagetable.c/pages.c.  The upper layers use it only for the
+ * Included by iova_space.c/pages.c.  The upper layers use it only for the
  * temporary memory limit (selftest) and must otherwise go through
- * io_pagetable.h.  It includes object.h only for enum iommufd_account_mode.
+ * iova_space.h.  It includes object.h only for enum iommufd_account_mode.
  */
 #ifndef __IOMMUFD_PAGES_H
 #define __IOMMUFD_PAGES_H
@@ -35,17 +35,17 @@ struct user_struct;
 extern unsigned int iommufd_temp_memory_limit;
 
 /**
- * struct iopt_pages - a range of user memory that may be pinned
+ * struct upages - a range of user memory that may be pinned
  * @kref: one reference per area (IOAS_MAP and every IOAS_COPY of it)
  * @mutex: protects every field below it
  * @uptr: page aligned user address of page index 0
  * @npages: number of CPU pages covered
  * @writable: pinned for write (FOLL_WRITE) and dirtied on unpin
- * @account_mode: how @npinned is charged; captured at creation
+ * @acct_mode: how @npinned is charged; captured at creation
  * @no_limit: the creator had CAP_IPC_LOCK: charge but never refuse
- * @source_task: task that created the mapping (RLIMIT_MEMLOCK, CAP_IPC_LOCK)
- * @source_mm: its mm (grabbed, not mmget'ed: pins after exit fail -EFAULT)
- * @source_user: its user (IOMMUFD_ACCOUNT_USER)
+ * @owner_task: task that created the mapping (RLIMIT_MEMLOCK, CAP_IPC_LOCK)
+ * @owner_mm: its mm (grabbed, not mmget'ed: pins after exit fail -EFAULT)
+ * @owner_user: its user (IOMMUFD_ACCOUNT_USER)
  * @npinned: number of pages pinned and accounted right now
  * @pfns: page index -> xa_mk_value(pfn) for every pinned page.  A page is
  *	pinned exactly when some holder covers it.
@@ -53,70 +53,70 @@ extern unsigned int iommufd_temp_memory_limit;
  *	area mapped into at least one domain, or an in-kernel access pin).
  *	Pins are not counted per holder: a page is pinned once however many
  *	holders cover it.
- * @access_itree: the in-kernel access pins, by page index range, each
+ * @access_pins: the in-kernel access pins, by page index range, each
  *	counting how many times that exact range is pinned; every one also
  *	has a node in @holders
  */
-struct iopt_pages {
+struct upages {
 	struct kref kref;
 	struct mutex mutex; /* protects the fields below */
 	void __user *uptr;
 	unsigned long npages;
 	bool writable;
-	enum iommufd_account_mode account_mode;
+	enum iommufd_account_mode acct_mode;
 	bool no_limit;
-	struct task_struct *source_task;
-	struct mm_struct *source_mm;
-	struct user_struct *source_user;
+	struct task_struct *owner_task;
+	struct mm_struct *owner_mm;
+	struct user_struct *owner_user;
 
 	unsigned long npinned;
 	struct xarray pfns;
 	struct rb_root_cached holders;
-	struct rb_root_cached access_itree;
+	struct rb_root_cached access_pins;
 };
 
-struct iopt_pages *iopt_alloc_pages(void __user *uptr, unsigned long length,
+struct upages *upages_create(void __user *uptr, unsigned long length,
 				    bool writable,
 				    enum iommufd_account_mode mode);
-void iopt_put_pages(struct iopt_pages *pages);
+void upages_put(struct upages *pages);
 
 /**
- * iopt_get_pages - take another reference on a pages object
+ * upages_get - take another reference on a pages object
  * @pages: pages the caller holds a reference on
  */
-static inline void iopt_get_pages(struct iopt_pages *pages)
+static inline void upages_get(struct upages *pages)
 {
 	kref_get(&pages->kref);
 }
 
 /**
- * iopt_pages_offset - byte offset of a user address inside a pages object
+ * upages_offset - byte offset of a user address inside a pages object
  * @pages: pages object
  * @uptr: user address that created @pages
  *
  * Return: @uptr's offset from the page aligned start of @pages.
  */
-static inline unsigned long iopt_pages_offset(struct iopt_pages *pages,
+static inline unsigned long upages_offset(struct upages *pages,
 					      void __user *uptr)
 {
 	return uptr - pages->uptr;
 }
 
-int iopt_pages_hold(struct iopt_pages *pages, struct interval_tree_node *node);
-void iopt_pages_release(struct iopt_pages *pages,
+int upages_hold(struct upages *pages, struct interval_tree_node *node);
+void upages_release(struct upages *pages,
 			struct interval_tree_node *node);
 
-int iopt_pages_access_pin(struct iopt_pages *pages, unsigned long first,
+int upages_access_pin(struct upages *pages, unsigned long first,
 			  unsigned long last, struct page **out_pages);
-void iopt_pages_access_unpin(struct iopt_pages *pages, unsigned long first,
+void upages_access_unpin(struct upages *pages, unsigned long first,
 			     unsigned long last);
-int iopt_pages_rw(struct iopt_pages *pages, unsigned long offset, void *data,
+int upages_rw(struct upages *pages, unsigned long offset, void *data,
 		  unsigned long length, unsigned int flags);
 
-int iopt_pages_map(struct iopt_pages *pages, struct iommu_domain *domain,
+int upages_map(struct upages *pages, struct iommu_domain *domain,
 		   unsigned long iova, unsigned long offset,
 		   unsigned long length, int prot, bool large_pages);
-void iopt_domain_unmap(struct iommu_domain *domain, unsigned long iova,
+void upages_unmap_domain(struct iommu_domain *domain, unsigned long iova,
 		       unsigned long length);
 
 #endif

@@ -23,7 +23,7 @@
 #include "../iommu-priv.h"
 #include "access.h"
 #include "device.h"
-#include "hw_pagetable.h"
+#include "hwpt.h"
 #include "ioas.h"
 #include "iommufd_test.h"
 
@@ -190,7 +190,7 @@ static int mock_pt_map_pages(struct iommu_domain *domain,
 	unsigned long i;
 	void *old;
 
-	if (iommufd_should_fail())
+	if (iommufd_inject_failure())
 		return -ENOENT;
 	WARN_ON(iova % MOCK_IO_PAGE_SIZE || pgsize % MOCK_IO_PAGE_SIZE);
 
@@ -610,13 +610,13 @@ static void mockdev_destroy(struct mock_dev *mdev)
 }
 
 /**
- * iommufd_selftest_is_mock_dev - Is this a device of the test mock?
+ * iommufd_is_mock_device - Is this a device of the test mock?
  * @dev: any device
  *
  * Return: true for mock devices, which the core exempts from the MSI
  * isolation check and from holding a context reference.
  */
-bool iommufd_selftest_is_mock_dev(struct device *dev)
+bool iommufd_is_mock_device(struct device *dev)
 {
 	return mockdev_is(dev);
 }
@@ -626,14 +626,14 @@ bool iommufd_selftest_is_mock_dev(struct device *dev)
  * Destroying it undoes all three.
  */
 struct mock_stdev {
-	struct iommufd_object obj;
+	struct iommufd_obj obj;
 	struct mock_dev *mdev;
 	struct iommufd_device *idev;
 	bool attached;
 };
 
 /* Works on a partly built object too, so it also serves as the abort */
-static void selftest_obj_destroy(struct iommufd_object *obj)
+static void selftest_obj_destroy(struct iommufd_obj *obj)
 {
 	struct mock_stdev *sobj = container_of(obj, struct mock_stdev, obj);
 
@@ -648,22 +648,22 @@ static void selftest_obj_destroy(struct iommufd_object *obj)
 		mockdev_destroy(sobj->mdev);
 }
 
-static const struct iommufd_object_ops selftest_obj_ops = {
-	.destroy = selftest_obj_destroy,
+static const struct iommufd_obj_ops selftest_obj_ops = {
+	.release = selftest_obj_destroy,
 };
 
 /* IOMMU_TEST_OP_MOCK_DOMAIN and IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS */
-static int mock_op_mock_domain(struct iommufd_ucmd *ucmd,
-			       struct iommu_test_cmd *cmd)
+static int mock_op_mock_domain(struct iommufd_call *call,
+			       struct iommu_test_cmd *arg)
 {
-	u32 dev_flags = cmd->op == IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS ?
-			cmd->mock_domain_flags.dev_flags : 0;
+	u32 dev_flags = arg->op == IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS ?
+			arg->mock_domain_flags.dev_flags : 0;
 	struct mock_stdev *sobj;
-	u32 pt_id = cmd->id;
+	u32 pt_id = arg->id;
 	u32 idev_id;
 	int rc;
 
-	sobj = iommufd_object_alloc(ucmd->ictx, sobj, IOMMUFD_OBJ_SELFTEST,
+	sobj = iommufd_obj_new(call->ictx, sobj, IOMMUFD_OBJ_SELFTEST,
 				    &selftest_obj_ops);
 	if (IS_ERR(sobj))
 		return PTR_ERR(sobj);
@@ -675,7 +675,7 @@ static int mock_op_mock_domain(struct iommufd_ucmd *ucmd,
 		goto err_abort;
 	}
 
-	sobj->idev = iommufd_device_bind(ucmd->ictx, &sobj->mdev->dev,
+	sobj->idev = iommufd_device_bind(call->ictx, &sobj->mdev->dev,
 					 &idev_id);
 	if (IS_ERR(sobj->idev)) {
 		rc = PTR_ERR(sobj->idev);
@@ -690,30 +690,30 @@ static int mock_op_mock_domain(struct iommufd_ucmd *ucmd,
 		goto err_abort;
 	sobj->attached = true;
 
-	cmd->mock_domain.out_stdev_id = sobj->obj.id;
-	cmd->mock_domain.out_hwpt_id = pt_id;
-	cmd->mock_domain.out_idev_id = idev_id;
-	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	arg->mock_domain.out_stdev_id = sobj->obj.id;
+	arg->mock_domain.out_hwpt_id = pt_id;
+	arg->mock_domain.out_idev_id = idev_id;
+	rc = iommufd_call_reply(call, sizeof(*arg));
 	if (rc)
 		goto err_abort;
-	iommufd_object_finalize(ucmd->ictx, &sobj->obj);
+	iommufd_obj_publish(call->ictx, &sobj->obj);
 	return 0;
 
 err_abort:
-	iommufd_object_abort_and_destroy(ucmd->ictx, &sobj->obj);
+	iommufd_obj_discard(call->ictx, &sobj->obj);
 	return rc;
 }
 
 /* IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE: the replacement stands even if the copy-out fails */
-static int mock_op_mock_domain_replace(struct iommufd_ucmd *ucmd,
-				       struct iommu_test_cmd *cmd)
+static int mock_op_mock_domain_replace(struct iommufd_call *call,
+				       struct iommu_test_cmd *arg)
 {
-	u32 pt_id = cmd->mock_domain_replace.pt_id;
-	struct iommufd_object *obj;
+	u32 pt_id = arg->mock_domain_replace.pt_id;
+	struct iommufd_obj *obj;
 	struct mock_stdev *sobj;
 	int rc;
 
-	obj = iommufd_get_object(ucmd->ictx, cmd->id, IOMMUFD_OBJ_SELFTEST);
+	obj = iommufd_obj_find(call->ictx, arg->id, IOMMUFD_OBJ_SELFTEST);
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
 	sobj = container_of(obj, struct mock_stdev, obj);
@@ -722,33 +722,33 @@ static int mock_op_mock_domain_replace(struct iommufd_ucmd *ucmd,
 	rc = iommufd_device_replace(sobj->idev, &pt_id);
 	up_write(&sobj->mdev->lock);
 	if (!rc) {
-		cmd->mock_domain_replace.pt_id = pt_id;
-		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+		arg->mock_domain_replace.pt_id = pt_id;
+		rc = iommufd_call_reply(call, sizeof(*arg));
 	}
-	iommufd_put_object(ucmd->ictx, obj);
+	iommufd_obj_put(call->ictx, obj);
 	return rc;
 }
 
 /* IOMMU_TEST_OP_ADD_RESERVED */
-static int mock_op_add_reserved(struct iommufd_ucmd *ucmd,
-				struct iommu_test_cmd *cmd)
+static int mock_op_add_reserved(struct iommufd_call *call,
+				struct iommu_test_cmd *arg)
 {
-	u64 start = cmd->add_reserved.start;
+	u64 start = arg->add_reserved.start;
 	struct iommufd_ioas *ioas;
 	u64 last;
 	int rc;
 
-	if (!cmd->add_reserved.length)
+	if (!arg->add_reserved.length)
 		return -EINVAL;
-	if (check_add_overflow(start, cmd->add_reserved.length - 1, &last) ||
+	if (check_add_overflow(start, arg->add_reserved.length - 1, &last) ||
 	    last > ULONG_MAX)
 		return -EOVERFLOW;
 
-	ioas = iommufd_get_ioas(ucmd->ictx, cmd->id);
+	ioas = iommufd_ioas_find(call->ictx, arg->id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
-	rc = iopt_reserve_iova(&ioas->iopt, start, last, NULL);
-	iommufd_put_object(ucmd->ictx, &ioas->obj);
+	rc = isp_reserve(&ioas->isp, start, last, NULL);
+	iommufd_obj_put(call->ictx, &ioas->obj);
 	return rc;
 }
 
@@ -764,27 +764,27 @@ static int mock_op_get_page(unsigned long uptr, struct page **page)
 }
 
 static struct mock_pt *
-mock_op_get_paging(struct iommufd_ucmd *ucmd, u32 id,
-		   struct iommufd_hwpt_paging **paging)
+mock_op_get_paging(struct iommufd_call *call, u32 id,
+		   struct iommufd_paging_hwpt **paging)
 {
-	*paging = iommufd_get_hwpt_paging(ucmd->ictx, id);
+	*paging = iommufd_paging_hwpt_find(call->ictx, id);
 	if (IS_ERR(*paging))
 		return ERR_CAST(*paging);
-	if ((*paging)->common.domain->ops != &mock_paging_ops) {
-		iommufd_put_object(ucmd->ictx, &(*paging)->common.obj);
+	if ((*paging)->base.domain->ops != &mock_paging_ops) {
+		iommufd_obj_put(call->ictx, &(*paging)->base.obj);
 		return ERR_PTR(-EINVAL);
 	}
-	return to_mock_domain((*paging)->common.domain);
+	return to_mock_domain((*paging)->base.domain);
 }
 
 /* IOMMU_TEST_OP_MD_CHECK_MAP: the domain maps the IOVA onto the user memory */
-static int mock_op_md_check_map(struct iommufd_ucmd *ucmd,
-				struct iommu_test_cmd *cmd)
+static int mock_op_md_check_map(struct iommufd_call *call,
+				struct iommu_test_cmd *arg)
 {
-	unsigned long iova = cmd->check_map.iova;
-	unsigned long uptr = cmd->check_map.uptr;
-	u64 length = cmd->check_map.length;
-	struct iommufd_hwpt_paging *paging;
+	unsigned long iova = arg->check_map.iova;
+	unsigned long uptr = arg->check_map.uptr;
+	u64 length = arg->check_map.length;
+	struct iommufd_paging_hwpt *paging;
 	struct mock_pt *mock;
 	unsigned long end;
 	int rc = 0;
@@ -795,7 +795,7 @@ static int mock_op_md_check_map(struct iommufd_ucmd *ucmd,
 	    length > ULONG_MAX)
 		return -EINVAL;
 
-	mock = mock_op_get_paging(ucmd, cmd->id, &paging);
+	mock = mock_op_get_paging(call, arg->id, &paging);
 	if (IS_ERR(mock))
 		return PTR_ERR(mock);
 
@@ -818,16 +818,16 @@ static int mock_op_md_check_map(struct iommufd_ucmd *ucmd,
 		iova += MOCK_IO_PAGE_SIZE;
 		uptr += MOCK_IO_PAGE_SIZE;
 	}
-	iommufd_put_object(ucmd->ictx, &paging->common.obj);
+	iommufd_obj_put(call->ictx, &paging->base.obj);
 	return rc;
 }
 
 /* IOMMU_TEST_OP_MD_CHECK_REFS: DMA pins of every small page */
-static int mock_op_md_check_refs(struct iommufd_ucmd *ucmd,
-				 struct iommu_test_cmd *cmd)
+static int mock_op_md_check_refs(struct iommufd_call *call,
+				 struct iommu_test_cmd *arg)
 {
-	unsigned long uptr = cmd->check_refs.uptr;
-	u64 length = cmd->check_refs.length;
+	unsigned long uptr = arg->check_refs.uptr;
+	u64 length = arg->check_refs.length;
 	unsigned long end;
 	int rc = 0;
 
@@ -844,7 +844,7 @@ static int mock_op_md_check_refs(struct iommufd_ucmd *ucmd,
 		/* Pins of huge pages are per folio; they are not checked */
 		if (!folio_test_large(page_folio(page)) &&
 		    page_ref_count(page) / GUP_PIN_COUNTING_BIAS !=
-		    cmd->check_refs.refs)
+		    arg->check_refs.refs)
 			rc = -EIO;
 		put_page(page);
 		if (rc)
@@ -940,17 +940,17 @@ static struct mock_access_file *selftest_access_get(int fd, struct file **file)
 }
 
 /* IOMMU_TEST_OP_CREATE_ACCESS */
-static int mock_op_create_access(struct iommufd_ucmd *ucmd,
-				 struct iommu_test_cmd *cmd)
+static int mock_op_create_access(struct iommufd_call *call,
+				 struct iommu_test_cmd *arg)
 {
-	bool pin = cmd->create_access.flags &
+	bool pin = arg->create_access.flags &
 		   MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES;
 	struct mock_access_file *afile;
 	struct file *file;
 	int fdno, rc;
 	u32 id;
 
-	if (cmd->create_access.flags & ~MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES)
+	if (arg->create_access.flags & ~MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES)
 		return -EOPNOTSUPP;
 
 	afile = kzalloc(sizeof(*afile), GFP_KERNEL_ACCOUNT);
@@ -966,7 +966,7 @@ static int mock_op_create_access(struct iommufd_ucmd *ucmd,
 		goto err_free;
 	}
 
-	afile->access = iommufd_access_create(ucmd->ictx,
+	afile->access = iommufd_access_create(call->ictx,
 					      pin ? &mock_access_ops_pin :
 					      &mock_access_ops,
 					      afile, &id);
@@ -974,7 +974,7 @@ static int mock_op_create_access(struct iommufd_ucmd *ucmd,
 		rc = PTR_ERR(afile->access);
 		goto err_put_fd;
 	}
-	rc = iommufd_access_attach(afile->access, cmd->id);
+	rc = iommufd_access_attach(afile->access, arg->id);
 	if (rc)
 		goto err_destroy;
 
@@ -985,8 +985,8 @@ static int mock_op_create_access(struct iommufd_ucmd *ucmd,
 		goto err_destroy;
 	}
 
-	cmd->create_access.out_access_fd = fdno;
-	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	arg->create_access.out_access_fd = fdno;
+	rc = iommufd_call_reply(call, sizeof(*arg));
 	if (rc) {
 		/* The release undoes everything from here on */
 		fput(file);
@@ -1007,16 +1007,16 @@ err_free:
 }
 
 /* IOMMU_TEST_OP_DESTROY_ACCESS_PAGES */
-static int mock_op_destroy_access_pages(struct iommufd_ucmd *ucmd,
-					struct iommu_test_cmd *cmd)
+static int mock_op_destroy_access_pages(struct iommufd_call *call,
+					struct iommu_test_cmd *arg)
 {
-	unsigned int id = cmd->destroy_access_pages.access_pages_id;
+	unsigned int id = arg->destroy_access_pages.access_pages_id;
 	struct mock_access_file *afile;
 	struct mock_pin_item *item;
 	struct file *file;
 	int rc = -ENOENT;
 
-	afile = selftest_access_get(cmd->id, &file);
+	afile = selftest_access_get(arg->id, &file);
 	if (IS_ERR(afile))
 		return PTR_ERR(afile);
 
@@ -1054,12 +1054,12 @@ static int selftest_access_check_pages(struct page **pages, size_t npages,
 }
 
 /* IOMMU_TEST_OP_ACCESS_PAGES */
-static int mock_op_access_pages(struct iommufd_ucmd *ucmd,
-				struct iommu_test_cmd *cmd)
+static int mock_op_access_pages(struct iommufd_call *call,
+				struct iommu_test_cmd *arg)
 {
-	unsigned int flags = cmd->access_pages.flags;
-	unsigned long iova = cmd->access_pages.iova;
-	size_t length = cmd->access_pages.length;
+	unsigned int flags = arg->access_pages.flags;
+	unsigned long iova = arg->access_pages.iova;
+	size_t length = arg->access_pages.length;
 	struct mock_pin_item *item;
 	struct mock_access_file *afile;
 	struct page **pages = NULL;
@@ -1067,12 +1067,12 @@ static int mock_op_access_pages(struct iommufd_ucmd *ucmd,
 	size_t npages;
 	int rc;
 
-	if (cmd->access_pages.length > SZ_16M)
+	if (arg->access_pages.length > SZ_16M)
 		return -ENOMEM;
 	if (flags & ~(MOCK_FLAGS_ACCESS_WRITE | MOCK_FLAGS_ACCESS_SYZ))
 		return -EOPNOTSUPP;
 
-	afile = selftest_access_get(cmd->id, &file);
+	afile = selftest_access_get(arg->id, &file);
 	if (IS_ERR(afile))
 		return PTR_ERR(afile);
 	if (!afile->needs_pin_pages) {
@@ -1081,7 +1081,7 @@ static int mock_op_access_pages(struct iommufd_ucmd *ucmd,
 	}
 	if (flags & MOCK_FLAGS_ACCESS_SYZ)
 		iova = iommufd_access_syz_iova(afile->access,
-					       cmd->access_pages.iova);
+					       arg->access_pages.iova);
 
 	npages = DIV_ROUND_UP(length + offset_in_page(iova), PAGE_SIZE);
 	pages = kvcalloc(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
@@ -1097,9 +1097,9 @@ static int mock_op_access_pages(struct iommufd_ucmd *ucmd,
 				      IOMMUFD_ACCESS_RW_WRITE : 0);
 	if (rc)
 		goto out_unlock;
-	if (cmd->access_pages.uptr) {
+	if (arg->access_pages.uptr) {
 		rc = selftest_access_check_pages(pages, npages,
-						 cmd->access_pages.uptr, iova);
+						 arg->access_pages.uptr, iova);
 		if (rc)
 			goto err_unpin;
 	}
@@ -1108,8 +1108,8 @@ static int mock_op_access_pages(struct iommufd_ucmd *ucmd,
 	item->length = length;
 	item->id = afile->next_id++;
 	list_add_tail(&item->node, &afile->items);
-	cmd->access_pages.out_access_pages_id = item->id;
-	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	arg->access_pages.out_access_pages_id = item->id;
+	rc = iommufd_call_reply(call, sizeof(*arg));
 	if (rc) {
 		list_del(&item->node);
 		goto err_unpin;
@@ -1130,27 +1130,27 @@ out_put:
 }
 
 /* IOMMU_TEST_OP_ACCESS_RW */
-static int mock_op_access_rw(struct iommufd_ucmd *ucmd,
-			     struct iommu_test_cmd *cmd)
+static int mock_op_access_rw(struct iommufd_call *call,
+			     struct iommu_test_cmd *arg)
 {
 	const unsigned int valid = MOCK_ACCESS_RW_WRITE |
 				   MOCK_ACCESS_RW_SLOW_PATH |
 				   MOCK_FLAGS_ACCESS_SYZ;
-	void __user *uptr = u64_to_user_ptr(cmd->access_rw.uptr);
-	unsigned int flags = cmd->access_rw.flags;
-	unsigned long iova = cmd->access_rw.iova;
-	size_t length = cmd->access_rw.length;
+	void __user *uptr = u64_to_user_ptr(arg->access_rw.uptr);
+	unsigned int flags = arg->access_rw.flags;
+	unsigned long iova = arg->access_rw.iova;
+	size_t length = arg->access_rw.length;
 	struct mock_access_file *afile;
 	struct file *file;
 	void *buf;
 	int rc;
 
-	if (cmd->access_rw.length > SZ_16M)
+	if (arg->access_rw.length > SZ_16M)
 		return -ENOMEM;
 	if (flags & ~valid)
 		return -EOPNOTSUPP;
 
-	afile = selftest_access_get(cmd->id, &file);
+	afile = selftest_access_get(arg->id, &file);
 	if (IS_ERR(afile))
 		return PTR_ERR(afile);
 
@@ -1165,7 +1165,7 @@ static int mock_op_access_rw(struct iommufd_ucmd *ucmd,
 	}
 	if (flags & MOCK_FLAGS_ACCESS_SYZ)
 		iova = iommufd_access_syz_iova(afile->access,
-					       cmd->access_rw.iova);
+					       arg->access_rw.iova);
 
 	rc = iommufd_access_rw(afile->access, iova, buf, length,
 			       flags & ~MOCK_FLAGS_ACCESS_SYZ);
@@ -1181,53 +1181,53 @@ out_put:
 }
 
 /* IOMMU_TEST_OP_ACCESS_REPLACE_IOAS */
-static int mock_op_access_replace_ioas(struct iommufd_ucmd *ucmd,
-				       struct iommu_test_cmd *cmd)
+static int mock_op_access_replace_ioas(struct iommufd_call *call,
+				       struct iommu_test_cmd *arg)
 {
 	struct mock_access_file *afile;
 	struct file *file;
 	int rc;
 
-	afile = selftest_access_get(cmd->id, &file);
+	afile = selftest_access_get(arg->id, &file);
 	if (IS_ERR(afile))
 		return PTR_ERR(afile);
 	rc = iommufd_access_replace(afile->access,
-				    cmd->access_replace_ioas.ioas_id);
+				    arg->access_replace_ioas.ioas_id);
 	fput(file);
 	return rc;
 }
 
 /* IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT */
-static int mock_op_set_temp_memory_limit(struct iommu_test_cmd *cmd)
+static int mock_op_set_temp_memory_limit(struct iommu_test_cmd *arg)
 {
 	/* At least one PFN batch element: a PFN and a count */
-	if (cmd->memory_limit.limit < sizeof(unsigned long) + sizeof(u32))
+	if (arg->memory_limit.limit < sizeof(unsigned long) + sizeof(u32))
 		return -EINVAL;
-	WRITE_ONCE(iommufd_temp_memory_limit, cmd->memory_limit.limit);
+	WRITE_ONCE(iommufd_temp_memory_limit, arg->memory_limit.limit);
 	return 0;
 }
 
 /* IOMMU_TEST_OP_DIRTY: mark the populated slots of the set bits dirty */
-static int mock_op_dirty(struct iommufd_ucmd *ucmd,
-			 struct iommu_test_cmd *cmd)
+static int mock_op_dirty(struct iommufd_call *call,
+			 struct iommu_test_cmd *arg)
 {
-	u64 page_size = cmd->dirty.page_size;
-	u64 length = cmd->dirty.length;
-	u64 iova = cmd->dirty.iova;
-	struct iommufd_hwpt_paging *paging;
+	u64 page_size = arg->dirty.page_size;
+	u64 length = arg->dirty.length;
+	u64 iova = arg->dirty.iova;
+	struct iommufd_paging_hwpt *paging;
 	struct mock_pt *mock;
 	unsigned long *bitmap = NULL;
 	unsigned long nbits, i, count = 0;
 	int rc;
 
 	if (!page_size || !length || iova % page_size || length % page_size ||
-	    !cmd->dirty.uptr)
+	    !arg->dirty.uptr)
 		return -EINVAL;
 	if (length / page_size > SZ_16M * BITS_PER_BYTE)
 		return -EOVERFLOW;
 	nbits = length / page_size;
 
-	mock = mock_op_get_paging(ucmd, cmd->id, &paging);
+	mock = mock_op_get_paging(call, arg->id, &paging);
 	if (IS_ERR(mock))
 		return PTR_ERR(mock);
 	if (!mock->dirty_tracking) {
@@ -1241,7 +1241,7 @@ static int mock_op_dirty(struct iommufd_ucmd *ucmd,
 		rc = -ENOMEM;
 		goto out_put;
 	}
-	if (copy_from_user(bitmap, u64_to_user_ptr(cmd->dirty.uptr),
+	if (copy_from_user(bitmap, u64_to_user_ptr(arg->dirty.uptr),
 			   DIV_ROUND_UP(nbits, BITS_PER_BYTE))) {
 		rc = -EFAULT;
 		goto out_free;
@@ -1258,62 +1258,62 @@ static int mock_op_dirty(struct iommufd_ucmd *ucmd,
 			   GFP_KERNEL);
 		count++;
 	}
-	cmd->dirty.out_nr_dirty = count;
-	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	arg->dirty.out_nr_dirty = count;
+	rc = iommufd_call_reply(call, sizeof(*arg));
 
 out_free:
 	kvfree(bitmap);
 out_put:
-	iommufd_put_object(ucmd->ictx, &paging->common.obj);
+	iommufd_obj_put(call->ictx, &paging->base.obj);
 	return rc;
 }
 
 /* IOMMU_TEST_OP_MD_CHECK_IOTLB */
-static int mock_op_md_check_iotlb(struct iommufd_ucmd *ucmd,
-				  struct iommu_test_cmd *cmd)
+static int mock_op_md_check_iotlb(struct iommufd_call *call,
+				  struct iommu_test_cmd *arg)
 {
-	struct iommufd_hwpt_nested *nested;
+	struct iommufd_nested_hwpt *nested;
 	int rc = 0;
 
-	nested = iommufd_get_hwpt_nested(ucmd->ictx, cmd->id);
+	nested = iommufd_nested_hwpt_find(call->ictx, arg->id);
 	if (IS_ERR(nested))
 		return PTR_ERR(nested);
-	if (nested->common.domain->ops != &mock_nested_ops ||
-	    cmd->check_iotlb.id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX ||
-	    to_mock_nested(nested->common.domain)->iotlb[cmd->check_iotlb.id] !=
-	    cmd->check_iotlb.iotlb)
+	if (nested->base.domain->ops != &mock_nested_ops ||
+	    arg->check_iotlb.id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX ||
+	    to_mock_nested(nested->base.domain)->iotlb[arg->check_iotlb.id] !=
+	    arg->check_iotlb.iotlb)
 		rc = -EINVAL;
-	iommufd_put_object(ucmd->ictx, &nested->common.obj);
+	iommufd_obj_put(call->ictx, &nested->base.obj);
 	return rc;
 }
 
 /* IOMMU_TEST_OP_TRIGGER_IOPF: report one page request synchronously */
-static int mock_op_trigger_iopf(struct iommufd_ucmd *ucmd,
-				struct iommu_test_cmd *cmd)
+static int mock_op_trigger_iopf(struct iommufd_call *call,
+				struct iommu_test_cmd *arg)
 {
 	struct iopf_fault event = {
 		.fault = {
 			.type = IOMMU_FAULT_PAGE_REQ,
 			.prm = {
 				.flags = IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE,
-				.addr = cmd->trigger_iopf.addr,
-				.pasid = cmd->trigger_iopf.pasid,
-				.grpid = cmd->trigger_iopf.grpid,
-				.perm = cmd->trigger_iopf.perm,
+				.addr = arg->trigger_iopf.addr,
+				.pasid = arg->trigger_iopf.pasid,
+				.grpid = arg->trigger_iopf.grpid,
+				.perm = arg->trigger_iopf.perm,
 			},
 		},
 	};
 	struct iommufd_device *idev;
 	struct mock_dev *mdev;
 
-	if (cmd->trigger_iopf.pasid)
+	if (arg->trigger_iopf.pasid)
 		event.fault.prm.flags |= IOMMU_FAULT_PAGE_REQUEST_PASID_VALID;
 
-	idev = iommufd_get_device(ucmd->ictx, cmd->trigger_iopf.dev_id);
+	idev = iommufd_device_find(call->ictx, arg->trigger_iopf.dev_id);
 	if (IS_ERR(idev))
 		return PTR_ERR(idev);
 	if (!mockdev_is(idev->dev)) {
-		iommufd_put_object(ucmd->ictx, &idev->obj);
+		iommufd_obj_put(call->ictx, &idev->obj);
 		return -EINVAL;
 	}
 	mdev = to_mock_dev(idev->dev);
@@ -1322,50 +1322,50 @@ static int mock_op_trigger_iopf(struct iommufd_ucmd *ucmd,
 	/* What becomes of the fault is the fault layer's business */
 	iommu_report_device_fault(idev->dev, &event);
 	up_read(&mdev->lock);
-	iommufd_put_object(ucmd->ictx, &idev->obj);
+	iommufd_obj_put(call->ictx, &idev->obj);
 	return 0;
 }
 
 /**
- * iommufd_test - Handle IOMMU_TEST_CMD
- * @ucmd: the command, struct iommu_test_cmd
+ * iommufd_do_test - Handle IOMMU_TEST_CMD
+ * @call: the command, struct iommu_test_cmd
  *
  * Return: 0 or an error code for userspace.
  */
-int iommufd_test(struct iommufd_ucmd *ucmd)
+int iommufd_do_test(struct iommufd_call *call)
 {
-	struct iommu_test_cmd *cmd = ucmd->cmd;
+	struct iommu_test_cmd *arg = call->args;
 
-	switch (cmd->op) {
+	switch (arg->op) {
 	case IOMMU_TEST_OP_ADD_RESERVED:
-		return mock_op_add_reserved(ucmd, cmd);
+		return mock_op_add_reserved(call, arg);
 	case IOMMU_TEST_OP_MOCK_DOMAIN:
 	case IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS:
-		return mock_op_mock_domain(ucmd, cmd);
+		return mock_op_mock_domain(call, arg);
 	case IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE:
-		return mock_op_mock_domain_replace(ucmd, cmd);
+		return mock_op_mock_domain_replace(call, arg);
 	case IOMMU_TEST_OP_MD_CHECK_MAP:
-		return mock_op_md_check_map(ucmd, cmd);
+		return mock_op_md_check_map(call, arg);
 	case IOMMU_TEST_OP_MD_CHECK_REFS:
-		return mock_op_md_check_refs(ucmd, cmd);
+		return mock_op_md_check_refs(call, arg);
 	case IOMMU_TEST_OP_CREATE_ACCESS:
-		return mock_op_create_access(ucmd, cmd);
+		return mock_op_create_access(call, arg);
 	case IOMMU_TEST_OP_DESTROY_ACCESS_PAGES:
-		return mock_op_destroy_access_pages(ucmd, cmd);
+		return mock_op_destroy_access_pages(call, arg);
 	case IOMMU_TEST_OP_ACCESS_PAGES:
-		return mock_op_access_pages(ucmd, cmd);
+		return mock_op_access_pages(call, arg);
 	case IOMMU_TEST_OP_ACCESS_RW:
-		return mock_op_access_rw(ucmd, cmd);
+		return mock_op_access_rw(call, arg);
 	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
-		return mock_op_set_temp_memory_limit(cmd);
+		return mock_op_set_temp_memory_limit(arg);
 	case IOMMU_TEST_OP_ACCESS_REPLACE_IOAS:
-		return mock_op_access_replace_ioas(ucmd, cmd);
+		return mock_op_access_replace_ioas(call, arg);
 	case IOMMU_TEST_OP_DIRTY:
-		return mock_op_dirty(ucmd, cmd);
+		return mock_op_dirty(call, arg);
 	case IOMMU_TEST_OP_MD_CHECK_IOTLB:
-		return mock_op_md_check_iotlb(ucmd, cmd);
+		return mock_op_md_check_iotlb(call, arg);
 	case IOMMU_TEST_OP_TRIGGER_IOPF:
-		return mock_op_trigger_iopf(ucmd, cmd);
+		return mock_op_trigger_iopf(call, arg);
 	default:
 		return -EOPNOTSUPP;
 	}

@@ -59,12 +59,12 @@ int iommufd_vfio_compat_ioas_create(struct iommufd_ctx *ictx)
 	mutex_lock(&ictx->lock);
 	if (ictx->vfio_ioas)
 		goto out_unlock;
-	ioas = iommufd_ioas_alloc(ictx);
+	ioas = iommufd_ioas_new(ictx);
 	if (IS_ERR(ioas)) {
 		rc = PTR_ERR(ioas);
 		goto out_unlock;
 	}
-	iommufd_object_finalize(ictx, &ioas->obj);
+	iommufd_obj_publish(ictx, &ioas->obj);
 	ictx->vfio_ioas = ioas;
 out_unlock:
 	mutex_unlock(&ictx->lock);
@@ -88,35 +88,35 @@ int iommufd_vfio_compat_set_no_iommu(struct iommufd_ctx *ictx)
 EXPORT_SYMBOL_NS_GPL(iommufd_vfio_compat_set_no_iommu, IOMMUFD_VFIO);
 
 /**
- * iommufd_vfio_ioas - IOMMU_VFIO_IOAS
- * @ucmd: the ioctl call
+ * iommufd_do_vfio_ioas - IOMMU_VFIO_IOAS
+ * @call: the ioctl call
  *
  * Return: 0 or a negative errno; GET copies the ID back.
  */
-int iommufd_vfio_ioas(struct iommufd_ucmd *ucmd)
+int iommufd_do_vfio_ioas(struct iommufd_call *call)
 {
-	struct iommu_vfio_ioas *cmd = ucmd->cmd;
-	struct iommufd_ctx *ictx = ucmd->ictx;
+	struct iommu_vfio_ioas *arg = call->args;
+	struct iommufd_ctx *ictx = call->ictx;
 	struct iommufd_ioas *ioas;
 	int rc;
 
-	if (cmd->__reserved)
+	if (arg->__reserved)
 		return -EOPNOTSUPP;
 
-	switch (cmd->op) {
+	switch (arg->op) {
 	case IOMMU_VFIO_IOAS_GET:
-		rc = iommufd_vfio_compat_ioas_get_id(ictx, &cmd->ioas_id);
+		rc = iommufd_vfio_compat_ioas_get_id(ictx, &arg->ioas_id);
 		if (rc)
 			return rc;
-		return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+		return iommufd_call_reply(call, sizeof(*arg));
 	case IOMMU_VFIO_IOAS_SET:
-		ioas = iommufd_get_ioas(ictx, cmd->ioas_id);
+		ioas = iommufd_ioas_find(ictx, arg->ioas_id);
 		if (IS_ERR(ioas))
 			return PTR_ERR(ioas);
 		mutex_lock(&ictx->lock);
 		ictx->vfio_ioas = ioas;
 		mutex_unlock(&ictx->lock);
-		iommufd_put_object(ictx, &ioas->obj);
+		iommufd_obj_put(ictx, &ioas->obj);
 		return 0;
 	case IOMMU_VFIO_IOAS_CLEAR:
 		mutex_lock(&ictx->lock);

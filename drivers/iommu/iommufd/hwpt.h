@@ -4,7 +4,7 @@
  * context. A paging HWPT mirrors one IOAS; a nested HWPT is a stage-1 table
  * that translates through a paging parent.
  *
- * Layer: objects. Included by hw_pagetable.c, device.c and selftest.c.
+ * Layer: objects. Included by hwpt.c, device.c and selftest.c.
  * Includes ioas.h (and through it the IOVA bookkeeping layer).
  */
 #ifndef __IOMMUFD_HW_PAGETABLE_H
@@ -21,7 +21,7 @@ struct iommufd_device;
 struct iommufd_fault;
 
 /**
- * struct iommufd_hw_pagetable - what every HWPT has
+ * struct iommufd_hwpt - what every HWPT has
  * @obj: object header, type IOMMUFD_OBJ_HWPT_PAGING or IOMMUFD_OBJ_HWPT_NESTED
  * @ictx: the context
  * @domain: the iommu_domain, owned by the HWPT
@@ -32,8 +32,8 @@ struct iommufd_fault;
  *	device also holds a reference on @obj, so an attached HWPT cannot be
  *	destroyed by the user.
  */
-struct iommufd_hw_pagetable {
-	struct iommufd_object obj;
+struct iommufd_hwpt {
+	struct iommufd_obj obj;
 	struct iommufd_ctx *ictx;
 	struct iommu_domain *domain;
 	struct iommufd_fault *fault;
@@ -41,69 +41,69 @@ struct iommufd_hw_pagetable {
 };
 
 /**
- * struct iommufd_hwpt_paging - a HWPT that mirrors an IOAS
- * @common: the HWPT
- * @ioas: the IOAS; one reference held, and @common.domain is one of the
- *	domains of its io_pagetable for the whole life of the HWPT
+ * struct iommufd_paging_hwpt - a HWPT that mirrors an IOAS
+ * @base: the HWPT
+ * @ioas: the IOAS; one reference held, and @base.domain is one of the
+ *	domains of its iova_space for the whole life of the HWPT
  * @auto_domain: created by attaching a device to the IOAS; listed in
- *	@ioas->hwpt_list (by @hwpt_item, under @ioas->mutex), reused by
+ *	@ioas->auto_hwpts (by @auto_link, under @ioas->mutex), reused by
  *	compatible devices and destroyed when its last device leaves
  * @nest_parent: allocated with IOMMU_HWPT_ALLOC_NEST_PARENT
  * @enforce_cache_coherency: the domain blocks non-coherent DMA; protected
  *	by @ioas->mutex
  * @msi_cookie: the software MSI window is set up in the domain; protected
  *	by @ioas->mutex
- * @hwpt_item: entry in @ioas->hwpt_list while @auto_domain
+ * @auto_link: entry in @ioas->auto_hwpts while @auto_domain
  */
-struct iommufd_hwpt_paging {
-	struct iommufd_hw_pagetable common;
+struct iommufd_paging_hwpt {
+	struct iommufd_hwpt base;
 	struct iommufd_ioas *ioas;
 	bool auto_domain;
 	bool nest_parent;
 	bool enforce_cache_coherency;
 	bool msi_cookie;
-	struct list_head hwpt_item;
+	struct list_head auto_link;
 };
 
 /**
- * struct iommufd_hwpt_nested - a stage-1 HWPT
- * @common: the HWPT
+ * struct iommufd_nested_hwpt - a stage-1 HWPT
+ * @base: the HWPT
  * @parent: the paging HWPT it translates through; one reference held
  */
-struct iommufd_hwpt_nested {
-	struct iommufd_hw_pagetable common;
-	struct iommufd_hwpt_paging *parent;
+struct iommufd_nested_hwpt {
+	struct iommufd_hwpt base;
+	struct iommufd_paging_hwpt *parent;
 };
 
-static inline bool hwpt_is_paging(struct iommufd_hw_pagetable *hwpt)
+static inline bool iommufd_hwpt_is_paging(struct iommufd_hwpt *hwpt)
 {
 	return hwpt->obj.type == IOMMUFD_OBJ_HWPT_PAGING;
 }
 
-static inline struct iommufd_hwpt_paging *
-to_hwpt_paging(struct iommufd_hw_pagetable *hwpt)
+static inline struct iommufd_paging_hwpt *
+as_paging_hwpt(struct iommufd_hwpt *hwpt)
 {
-	return container_of(hwpt, struct iommufd_hwpt_paging, common);
+	return container_of(hwpt, struct iommufd_paging_hwpt, base);
 }
 
-static inline struct iommufd_hwpt_nested *
-to_hwpt_nested(struct iommufd_hw_pagetable *hwpt)
+static inline struct iommufd_nested_hwpt *
+as_nested_hwpt(struct iommufd_hwpt *hwpt)
 {
-	return container_of(hwpt, struct iommufd_hwpt_nested, common);
+	return container_of(hwpt, struct iommufd_nested_hwpt, base);
 }
 
 /**
- * iommufd_hwpt_paging_of - the paging HWPT behind any HWPT
+ * iommufd_hwpt_to_paging - the paging HWPT behind any HWPT
  * @hwpt: a paging or nested HWPT
  *
  * Return: @hwpt itself if it is a paging HWPT, else its parent.
  */
-static inline struct iommufd_hwpt_paging *
-iommufd_hwpt_paging_of(struct iommufd_hw_pagetable *hwpt)
+static inline struct iommufd_paging_hwpt *
+iommufd_hwpt_to_paging(struct iommufd_hwpt *hwpt)
 {
-	if (hwpt_is_paging(hwpt))
-		return to_hwpt_paging(hwpt);
-	return to_hwpt_nested(hwpt)->parent;
+	if (iommufd_hwpt_is_paging(hwpt))
+		return as_paging_hwpt(hwpt);
+	return as_nested_hwpt(hwpt)->parent;
 }
 
 /**
@@ -113,46 +113,46 @@ iommufd_hwpt_paging_of(struct iommufd_hw_pagetable *hwpt)
  * Return: the IOAS of @hwpt or of its parent.
  */
 static inline struct iommufd_ioas *
-iommufd_hwpt_ioas(struct iommufd_hw_pagetable *hwpt)
+iommufd_hwpt_ioas(struct iommufd_hwpt *hwpt)
 {
-	return iommufd_hwpt_paging_of(hwpt)->ioas;
+	return iommufd_hwpt_to_paging(hwpt)->ioas;
 }
 
 /**
- * iommufd_get_hwpt_paging - look up a paging HWPT by ID
+ * iommufd_paging_hwpt_find - look up a paging HWPT by ID
  * @ictx: context
  * @id: object ID
  *
  * Return: the HWPT with a reference held (drop it with
- * iommufd_put_object()), or ERR_PTR(-ENOENT).
+ * iommufd_obj_put()), or ERR_PTR(-ENOENT).
  */
-static inline struct iommufd_hwpt_paging *
-iommufd_get_hwpt_paging(struct iommufd_ctx *ictx, u32 id)
+static inline struct iommufd_paging_hwpt *
+iommufd_paging_hwpt_find(struct iommufd_ctx *ictx, u32 id)
 {
-	return container_of(iommufd_get_object(ictx, id,
+	return container_of(iommufd_obj_find(ictx, id,
 					       IOMMUFD_OBJ_HWPT_PAGING),
-			    struct iommufd_hwpt_paging, common.obj);
+			    struct iommufd_paging_hwpt, base.obj);
 }
 
 /**
- * iommufd_get_hwpt_nested - look up a nested HWPT by ID
+ * iommufd_nested_hwpt_find - look up a nested HWPT by ID
  * @ictx: context
  * @id: object ID
  *
  * Return: the HWPT with a reference held, or ERR_PTR(-ENOENT).
  */
-static inline struct iommufd_hwpt_nested *
-iommufd_get_hwpt_nested(struct iommufd_ctx *ictx, u32 id)
+static inline struct iommufd_nested_hwpt *
+iommufd_nested_hwpt_find(struct iommufd_ctx *ictx, u32 id)
 {
-	return container_of(iommufd_get_object(ictx, id,
+	return container_of(iommufd_obj_find(ictx, id,
 					       IOMMUFD_OBJ_HWPT_NESTED),
-			    struct iommufd_hwpt_nested, common.obj);
+			    struct iommufd_nested_hwpt, base.obj);
 }
 
-struct iommufd_hwpt_paging *
-iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
+struct iommufd_paging_hwpt *
+iommufd_paging_hwpt_create(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 			  struct iommufd_device *idev, u32 flags,
 			  bool auto_domain);
-int iommufd_hwpt_paging_enforce_cc(struct iommufd_hwpt_paging *hwpt_paging);
+int iommufd_paging_hwpt_enforce_cc(struct iommufd_paging_hwpt *paging);
 
 #endif

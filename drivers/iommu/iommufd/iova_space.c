@@ -1,0 +1,1455 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * IOVA bookkeeping of an IOAS.
+ *
+ * The IOVA space holds three kinds of ranges, each in its own interval
+ * tree: segments (mappings), reserved ranges (never mappable; owned by a domain
+ * for its aperture, by a device for its reserved regions, or by nobody for
+ * test reservations) and allowed ranges (where automatic allocation may
+ * place mappings, when userspace restricted it).
+ *
+ * Segments are mirrored into every domain of the table.  While the table has at
+ * least one domain each segment holds its slice of its pages object pinned, and
+ * a new domain is filled from the recorded PFNs; the last domain leaving
+ * releases the holds, so a table without domains pins nothing.
+ */
+#include <linux/err.h>
+#include <linux/iommu.h>
+#include <linux/iova_bitmap.h>
+#include <linux/log2.h>
+#include <linux/slab.h>
+#include <uapi/linux/iommufd.h>
+
+#include "iova_space.h"
+
+/* A reserved IOVA range; @owner NULL means "until the table is destroyed" */
+struct isp_reserved {
+	struct interval_tree_node node;
+	void *owner;
+};
+
+/* A range set by IOMMU_IOAS_ALLOW_IOVAS */
+struct isp_allowed {
+	struct interval_tree_node node;
+};
+
+/* One slice of a pages object to be mapped contiguously in IOVA */
+struct isp_map_elm {
+	struct upages *pages;
+	unsigned long pages_offset;
+	unsigned long length;
+};
+
+static unsigned long isp_seg_iova(struct isp_seg *seg)
+{
+	return seg->node.start;
+}
+
+static unsigned long isp_seg_length(struct isp_seg *seg)
+{
+	return seg->node.last - seg->node.start + 1;
+}
+
+static struct isp_seg *isp_seg_from_node(struct interval_tree_node *node)
+{
+	return node ? container_of(node, struct isp_seg, node) : NULL;
+}
+
+static struct isp_seg *isp_seg_first(struct iova_space *isp,
+					      unsigned long start,
+					      unsigned long last)
+{
+	return isp_seg_from_node(interval_tree_iter_first(&isp->seg_tree,
+							    start, last));
+}
+
+/* Segments never overlap, so the ones after @segment start beyond its start */
+static struct isp_seg *isp_seg_next(struct isp_seg *seg,
+					     unsigned long last)
+{
+	return isp_seg_from_node(interval_tree_iter_next(&seg->node,
+							   seg->node.start,
+							   last));
+}
+
+/**
+ * isp_init - initialise an empty iova_space
+ * @isp: table to initialise
+ */
+void isp_init(struct iova_space *isp)
+{
+	init_rwsem(&isp->dom_rwsem);
+	init_rwsem(&isp->tree_rwsem);
+	init_rwsem(&isp->acc_rwsem);
+	init_waitqueue_head(&isp->acc_wait);
+	xa_init_flags(&isp->domains, XA_FLAGS_ALLOC | XA_FLAGS_ACCOUNT);
+	xa_init_flags(&isp->accessors, XA_FLAGS_ALLOC | XA_FLAGS_ACCOUNT);
+	isp->seg_tree = RB_ROOT_CACHED;
+	isp->allow_tree = RB_ROOT_CACHED;
+	isp->resv_tree = RB_ROOT_CACHED;
+	isp->iova_alignment = 1;
+}
+
+/*
+ * Does a mapping of @length bytes at @iova, backed by memory starting at
+ * byte @pages_offset of its pages object, respect @align?  Below PAGE_SIZE
+ * the offset inside the CPU page must be aligned as well, because the
+ * physical address is the page's plus that offset.
+ */
+static bool isp_span_aligned(unsigned long iova, unsigned long length,
+			      unsigned long pages_offset, unsigned long align)
+{
+	return !(iova % align) && !(length % align) &&
+	       !(pages_offset % min(align, PAGE_SIZE));
+}
+
+static unsigned long isp_calc_alignment(struct iova_space *isp)
+{
+	struct isp_access_link *link;
+	struct iommu_domain *domain;
+	unsigned long align = 1;
+	unsigned long index;
+
+	xa_for_each(&isp->domains, index, domain)
+		align = max(align, 1UL << __ffs(domain->pgsize_bitmap));
+	xa_for_each(&isp->accessors, index, link)
+		align = max(align, link->iova_alignment);
+	return align;
+}
+
+/* Adopt the alignment the domains and accesses need, if the segments allow */
+static int isp_update_alignment(struct iova_space *isp)
+{
+	unsigned long align = isp_calc_alignment(isp);
+	struct isp_seg *seg;
+
+	lockdep_assert_held_write(&isp->dom_rwsem);
+	lockdep_assert_held_write(&isp->tree_rwsem);
+
+	if (align > isp->iova_alignment) {
+		for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
+		     seg = isp_seg_next(seg, ULONG_MAX))
+			if (!isp_span_aligned(isp_seg_iova(seg),
+					       isp_seg_length(seg),
+					       seg->pages_offset, align))
+				return -EADDRINUSE;
+	}
+	isp->iova_alignment = align;
+	return 0;
+}
+
+/* Reserved ranges */
+
+static int __isp_reserve(struct iova_space *isp, unsigned long start,
+			       unsigned long last, void *owner)
+{
+	struct isp_reserved *reserved;
+
+	lockdep_assert_held_write(&isp->tree_rwsem);
+
+	if (isp_seg_first(isp, start, last) ||
+	    interval_tree_iter_first(&isp->allow_tree, start, last))
+		return -EADDRINUSE;
+
+	reserved = kzalloc(sizeof(*reserved), GFP_KERNEL_ACCOUNT);
+	if (!reserved)
+		return -ENOMEM;
+	reserved->node.start = start;
+	reserved->node.last = last;
+	reserved->owner = owner;
+	interval_tree_insert(&reserved->node, &isp->resv_tree);
+	return 0;
+}
+
+static void __isp_unreserve_owner(struct iova_space *isp, void *owner)
+{
+	struct interval_tree_node *node, *next;
+
+	lockdep_assert_held_write(&isp->tree_rwsem);
+
+	for (node = interval_tree_iter_first(&isp->resv_tree, 0,
+					     ULONG_MAX);
+	     node; node = next) {
+		struct isp_reserved *reserved =
+			container_of(node, struct isp_reserved, node);
+
+		next = interval_tree_iter_next(node, 0, ULONG_MAX);
+		if (reserved->owner != owner)
+			continue;
+		interval_tree_remove(node, &isp->resv_tree);
+		kfree(reserved);
+	}
+}
+
+/**
+ * isp_reserve - make a range of IOVA unmappable
+ * @isp: table
+ * @start: first IOVA
+ * @last: last IOVA (inclusive)
+ * @owner: cookie for isp_unreserve_owner(); NULL keeps the range
+ *	until the table is destroyed
+ *
+ * Overlapping other reserved ranges is fine.
+ *
+ * Return: 0, -EADDRINUSE if the range intersects a mapping or an allowed
+ * range, -ENOMEM.
+ */
+int isp_reserve(struct iova_space *isp, unsigned long start,
+		      unsigned long last, void *owner)
+{
+	int rc;
+
+	down_write(&isp->tree_rwsem);
+	rc = __isp_reserve(isp, start, last, owner);
+	up_write(&isp->tree_rwsem);
+	return rc;
+}
+
+/**
+ * isp_unreserve_owner - drop every reserved range of an owner
+ * @isp: table
+ * @owner: the cookie passed when reserving
+ */
+void isp_unreserve_owner(struct iova_space *isp, void *owner)
+{
+	down_write(&isp->tree_rwsem);
+	__isp_unreserve_owner(isp, owner);
+	up_write(&isp->tree_rwsem);
+}
+
+/**
+ * isp_reserve_dev_regions - reserve a device's reserved regions
+ * @isp: table the device is being attached to
+ * @dev: device; also the owner cookie of the reserved ranges
+ * @sw_msi_start: if not NULL, set to the start of a software MSI window
+ *
+ * Relaxable direct-mapped regions are not reserved.  This is a
+ * fault-injection point (test builds).
+ *
+ * Return: 0 or a negative errno with nothing reserved for @dev.
+ */
+int isp_reserve_dev_regions(struct iova_space *isp,
+					struct device *dev,
+					phys_addr_t *sw_msi_start)
+{
+	struct iommu_resv_region *resv;
+	LIST_HEAD(resv_regions);
+	int rc = 0;
+
+	if (iommufd_inject_failure())
+		return -EINVAL;
+
+	down_write(&isp->tree_rwsem);
+	iommu_get_resv_regions(dev, &resv_regions);
+	list_for_each_entry(resv, &resv_regions, list) {
+		if (resv->type == IOMMU_RESV_DIRECT_RELAXABLE)
+			continue;
+		if (sw_msi_start && resv->type == IOMMU_RESV_SW_MSI)
+			*sw_msi_start = resv->start;
+		rc = __isp_reserve(isp, resv->start,
+					 resv->start + resv->length - 1, dev);
+		if (rc) {
+			__isp_unreserve_owner(isp, dev);
+			break;
+		}
+	}
+	iommu_put_resv_regions(dev, &resv_regions);
+	up_write(&isp->tree_rwsem);
+	return rc;
+}
+
+/* Segments */
+
+static struct isp_seg *isp_seg_alloc(struct isp_map_elm *elm,
+					 unsigned long iova, int iommu_prot)
+{
+	struct isp_seg *seg;
+
+	seg = kzalloc(sizeof(*seg), GFP_KERNEL_ACCOUNT);
+	if (!seg)
+		return NULL;
+	seg->node.start = iova;
+	seg->node.last = iova + elm->length - 1;
+	seg->pages_node.start = elm->pages_offset >> PAGE_SHIFT;
+	seg->pages_node.last =
+		(elm->pages_offset + elm->length - 1) >> PAGE_SHIFT;
+	seg->pages_offset = elm->pages_offset;
+	seg->iommu_prot = iommu_prot;
+	seg->pages = elm->pages;
+	upages_get(elm->pages);
+	return seg;
+}
+
+static int isp_seg_map_domain(struct iova_space *isp,
+				struct isp_seg *seg,
+				struct iommu_domain *domain)
+{
+	return upages_map(seg->pages, domain, isp_seg_iova(seg),
+			      seg->pages_offset, isp_seg_length(seg),
+			      seg->iommu_prot, !isp->disable_large_pages);
+}
+
+/* Pin a new segment and map it into every domain, all or nothing */
+static int isp_seg_fill_domains(struct iova_space *isp,
+				  struct isp_seg *seg)
+{
+	struct iommu_domain *domain, *failed;
+	unsigned long index;
+	int rc;
+
+	if (!isp->ndomains)
+		return 0;
+
+	rc = upages_hold(seg->pages, &seg->pages_node);
+	if (rc)
+		return rc;
+
+	xa_for_each(&isp->domains, index, domain) {
+		rc = isp_seg_map_domain(isp, seg, domain);
+		if (rc)
+			goto err_unmap;
+	}
+	seg->held = true;
+	return 0;
+
+err_unmap:
+	failed = domain;
+	xa_for_each(&isp->domains, index, domain) {
+		if (domain == failed)
+			break;
+		upages_unmap_domain(domain, isp_seg_iova(seg),
+				  isp_seg_length(seg));
+	}
+	upages_release(seg->pages, &seg->pages_node);
+	return rc;
+}
+
+static void isp_seg_unfill_domains(struct iova_space *isp,
+				     struct isp_seg *seg)
+{
+	struct iommu_domain *domain;
+	unsigned long index;
+
+	if (!seg->held)
+		return;
+	xa_for_each(&isp->domains, index, domain)
+		upages_unmap_domain(domain, isp_seg_iova(seg),
+				  isp_seg_length(seg));
+	upages_release(seg->pages, &seg->pages_node);
+	seg->held = false;
+}
+
+/* Unmap, unlink and free an segment without access pins */
+static void isp_seg_destroy(struct iova_space *isp,
+			      struct isp_seg *seg)
+{
+	lockdep_assert_held_write(&isp->tree_rwsem);
+
+	isp_seg_unfill_domains(isp, seg);
+	interval_tree_remove(&seg->node, &isp->seg_tree);
+	upages_put(seg->pages);
+	kfree(seg);
+}
+
+/* IOVA allocation */
+
+static bool isp_fit(unsigned long start, unsigned long last,
+		     unsigned long length, unsigned long align,
+		     unsigned long *iova)
+{
+	unsigned long aligned = ALIGN(start, align);
+
+	if (aligned < start || aligned > last || last - aligned < length - 1)
+		return false;
+	*iova = aligned;
+	return true;
+}
+
+/* Find free, unreserved IOVA inside [start, last] */
+static bool isp_find_hole(struct iova_space *isp, unsigned long start,
+			   unsigned long last, unsigned long length,
+			   unsigned long align, unsigned long *iova)
+{
+	struct interval_tree_span_iter area_span, resv_span;
+
+	interval_tree_for_each_span(&area_span, &isp->seg_tree, start,
+				    last) {
+		if (!area_span.is_hole)
+			continue;
+		interval_tree_for_each_span(&resv_span, &isp->resv_tree,
+					    area_span.start_hole,
+					    area_span.last_hole)
+			if (resv_span.is_hole &&
+			    isp_fit(resv_span.start_hole, resv_span.last_hole,
+				     length, align, iova))
+				return true;
+	}
+	return false;
+}
+
+/* Validate a fixed IOVA: aligned, unreserved and not already mapped */
+static int isp_validate_iova(struct iova_space *isp, unsigned long iova,
+			   unsigned long length)
+{
+	unsigned long last;
+
+	if (iova % isp->iova_alignment)
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, &last))
+		return -EOVERFLOW;
+	if (interval_tree_iter_first(&isp->resv_tree, iova, last))
+		return -EINVAL;
+	if (isp_seg_first(isp, iova, last))
+		return -EEXIST;
+	return 0;
+}
+
+/*
+ * Pick an IOVA for @length bytes, aligned at least to the largest power of
+ * two dividing the length.  Where the user address allows it, align further,
+ * up to the length rounded up to a power of two, so the domains can use
+ * large IOPTEs for physically contiguous memory.
+ */
+static int isp_pick_iova(struct iova_space *isp, unsigned long *iova,
+			   unsigned long uva, unsigned long length)
+{
+	struct interval_tree_node *allowed;
+	unsigned long align;
+	bool found = false;
+
+	if (length >= ULONG_MAX / 2)
+		return -EOVERFLOW;
+	align = roundup_pow_of_two(length);
+	if (uva)
+		align = min(align, 1UL << __ffs(uva));
+	align = max(align, 1UL << __ffs(length));
+	if (align < isp->iova_alignment)
+		return -EINVAL;
+
+	if (RB_EMPTY_ROOT(&isp->allow_tree.rb_root)) {
+		found = isp_find_hole(isp, 0, ULONG_MAX, length, align, iova);
+	} else {
+		for (allowed = interval_tree_iter_first(&isp->allow_tree, 0,
+							ULONG_MAX);
+		     allowed && !found;
+		     allowed = interval_tree_iter_next(allowed, 0, ULONG_MAX))
+			found = isp_find_hole(isp, allowed->start,
+					       allowed->last, length, align,
+					       iova);
+	}
+	if (!found)
+		return -ENOSPC;
+	/* The search and the validation must agree */
+	if (WARN_ON(isp_validate_iova(isp, *iova, length)))
+		return -EINVAL;
+	return 0;
+}
+
+/* Map @elms back to back starting at *@iova (chosen if !@fixed_iova) */
+static int isp_map_elms(struct iova_space *isp, unsigned long *iova,
+			 struct isp_map_elm *elms, unsigned int nelms,
+			 unsigned long length, int iommu_prot, bool fixed_iova,
+			 unsigned long uva)
+{
+	struct isp_seg *seg, *next;
+	unsigned long cur;
+	unsigned int i;
+	int rc;
+
+	down_read(&isp->dom_rwsem);
+	down_write(&isp->tree_rwsem);
+	if (fixed_iova)
+		rc = isp_validate_iova(isp, *iova, length);
+	else
+		rc = isp_pick_iova(isp, iova, uva, length);
+	if (rc)
+		goto out_unlock;
+
+	for (i = 0, cur = *iova; i != nelms; cur += elms[i++].length) {
+		if (!isp_span_aligned(cur, elms[i].length,
+				       elms[i].pages_offset,
+				       isp->iova_alignment)) {
+			rc = -EINVAL;
+			goto out_unlock;
+		}
+	}
+
+	for (i = 0, cur = *iova; i != nelms; cur += elms[i++].length) {
+		seg = isp_seg_alloc(&elms[i], cur, iommu_prot);
+		if (!seg) {
+			rc = -ENOMEM;
+			goto err_remove;
+		}
+		interval_tree_insert(&seg->node, &isp->seg_tree);
+		rc = isp_seg_fill_domains(isp, seg);
+		if (rc) {
+			isp_seg_destroy(isp, seg);
+			goto err_remove;
+		}
+	}
+	goto out_unlock;
+
+err_remove:
+	if (cur != *iova) {
+		for (seg = isp_seg_first(isp, *iova, cur - 1); seg;
+		     seg = next) {
+			next = isp_seg_next(seg, cur - 1);
+			isp_seg_destroy(isp, seg);
+		}
+	}
+out_unlock:
+	up_write(&isp->tree_rwsem);
+	up_read(&isp->dom_rwsem);
+	return rc;
+}
+
+/**
+ * isp_map_user_pages - map user memory into the IOVA space
+ * @isp: table
+ * @iova: in: the IOVA if @fixed_iova; out: the IOVA used
+ * @uptr: user address
+ * @length: bytes
+ * @iommu_prot: IOMMU_READ / IOMMU_WRITE; IOMMU_WRITE pins for write
+ * @mode: accounting mode for the new pages object
+ * @fixed_iova: use *@iova instead of allocating
+ *
+ * Nothing is pinned unless the table has domains.
+ *
+ * Return: 0 or a negative errno with nothing mapped.
+ */
+int isp_map_user_pages(struct iova_space *isp, unsigned long *iova,
+			void __user *uptr, unsigned long length, int iommu_prot,
+			enum iommufd_account_mode mode, bool fixed_iova)
+{
+	struct isp_map_elm elm = { .length = length };
+	int rc;
+
+	elm.pages = upages_create(uptr, length, iommu_prot & IOMMU_WRITE,
+				     mode);
+	if (IS_ERR(elm.pages))
+		return PTR_ERR(elm.pages);
+	elm.pages_offset = upages_offset(elm.pages, uptr);
+
+	rc = isp_map_elms(isp, iova, &elm, 1, length, iommu_prot,
+			   fixed_iova, (unsigned long)uptr);
+	upages_put(elm.pages);
+	return rc;
+}
+
+/*
+ * Check that [iova, last] is fully covered by segments that may be accessed
+ * with @flags (ISP_ACCESS_WRITE).  Returns the number of segments.
+ */
+static int isp_check_contig(struct iova_space *isp, unsigned long iova,
+			     unsigned long last, bool check_access,
+			     unsigned int flags)
+{
+	int needed = (flags & ISP_ACCESS_WRITE) ? IOMMU_WRITE : IOMMU_READ;
+	unsigned long cur = iova;
+	struct isp_seg *seg;
+	int n = 0;
+
+	lockdep_assert_held(&isp->tree_rwsem);
+
+	for (seg = isp_seg_first(isp, iova, last); seg;
+	     seg = isp_seg_next(seg, last)) {
+		if (seg->node.start > cur)
+			return -ENOENT;
+		if (check_access && seg->prevent_access)
+			return -EINVAL;
+		if (check_access && !(seg->iommu_prot & needed))
+			return -EPERM;
+		n++;
+		if (seg->node.last >= last)
+			return n;
+		cur = seg->node.last + 1;
+	}
+	return -ENOENT;
+}
+
+/* Byte offset in the segment's pages object of @iova */
+static unsigned long isp_seg_offset(struct isp_seg *seg,
+				      unsigned long iova)
+{
+	return seg->pages_offset + (iova - isp_seg_iova(seg));
+}
+
+/**
+ * isp_copy_iova - map memory already mapped in another table
+ * @dst: destination table
+ * @dst_iova: in: the IOVA if @fixed_iova; out: the IOVA used
+ * @src: source table (may be @dst)
+ * @src_iova: source IOVA
+ * @length: bytes; [@src_iova, @src_iova + @length) must be fully mapped
+ * @iommu_prot: IOMMU_READ / IOMMU_WRITE of the new mapping
+ * @fixed_iova: use *@dst_iova instead of allocating
+ *
+ * The new segments share the source's pages objects, so nothing is pinned or
+ * charged twice.
+ *
+ * Return: 0 or a negative errno with nothing mapped.
+ */
+int isp_copy_iova(struct iova_space *dst, unsigned long *dst_iova,
+		   struct iova_space *src, unsigned long src_iova,
+		   unsigned long length, int iommu_prot, bool fixed_iova)
+{
+	struct isp_map_elm *elms;
+	struct isp_seg *seg;
+	unsigned long last;
+	int n, i = 0;
+	int rc;
+
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(src_iova, length - 1, &last))
+		return -EOVERFLOW;
+
+	down_read(&src->tree_rwsem);
+	n = isp_check_contig(src, src_iova, last, false, 0);
+	if (n < 0) {
+		up_read(&src->tree_rwsem);
+		return n;
+	}
+	elms = kcalloc(n, sizeof(*elms), GFP_KERNEL_ACCOUNT);
+	if (!elms) {
+		up_read(&src->tree_rwsem);
+		return -ENOMEM;
+	}
+	for (seg = isp_seg_first(src, src_iova, last); seg;
+	     seg = isp_seg_next(seg, last)) {
+		unsigned long start = max(src_iova, isp_seg_iova(seg));
+		unsigned long end = min(last, seg->node.last);
+
+		elms[i].pages = seg->pages;
+		upages_get(seg->pages);
+		elms[i].pages_offset = isp_seg_offset(seg, start);
+		elms[i++].length = end - start + 1;
+	}
+	up_read(&src->tree_rwsem);
+
+	rc = -EPERM;
+	for (i = 0; i != n; i++)
+		if ((iommu_prot & IOMMU_WRITE) && !elms[i].pages->writable)
+			goto out_put;
+
+	rc = isp_map_elms(dst, dst_iova, elms, n, length, iommu_prot,
+			   fixed_iova,
+			   (unsigned long)elms[0].pages->uptr +
+				   elms[0].pages_offset);
+out_put:
+	for (i = 0; i != n; i++)
+		upages_put(elms[i].pages);
+	kfree(elms);
+	return rc;
+}
+
+/*
+ * Tell every access that [iova, iova + length) goes away.  No lock is held
+ * across a callback (it takes the owner's locks, which may be held around
+ * isp_add_access()); the in-flight count keeps the link (and the access
+ * embedding it) alive until the callback returns.
+ */
+static void isp_notify_accesses(struct iova_space *isp, unsigned long iova,
+				 unsigned long length)
+{
+	struct isp_access_link *link;
+	unsigned long index;
+
+	down_read(&isp->acc_rwsem);
+	xa_for_each(&isp->accessors, index, link) {
+		atomic_inc(&link->in_flight);
+		up_read(&isp->acc_rwsem);
+		link->unmap(link, iova, length);
+		down_read(&isp->acc_rwsem);
+		/* The link may be freed as soon as this reaches zero */
+		if (atomic_dec_and_test(&link->in_flight))
+			wake_up(&isp->acc_wait);
+	}
+	up_read(&isp->acc_rwsem);
+}
+
+/* -ENOENT if an segment crosses start or last */
+static int isp_check_unmap_cut(struct iova_space *isp,
+				unsigned long start, unsigned long last)
+{
+	struct isp_seg *seg;
+
+	for (seg = isp_seg_first(isp, start, last); seg;
+	     seg = isp_seg_next(seg, last))
+		if (seg->node.start < start || seg->node.last > last)
+			return -ENOENT;
+	return 0;
+}
+
+static int isp_unmap_span(struct iova_space *isp, unsigned long start,
+			    unsigned long last, unsigned long *unmapped)
+{
+	unsigned long done = 0;
+	struct isp_seg *seg;
+	unsigned int tries = 0;
+	int rc = 0;
+
+again:
+	down_read(&isp->dom_rwsem);
+	down_write(&isp->tree_rwsem);
+	/* Cutting a mapping changes nothing; checked again after each retry */
+	rc = isp_check_unmap_cut(isp, start, last);
+	while (!rc && (seg = isp_seg_first(isp, start, last))) {
+		unsigned long iova = isp_seg_iova(seg);
+		unsigned long length = isp_seg_length(seg);
+
+		if (atomic_read(&seg->num_accesses)) {
+			if (tries++ == ISP_UNMAP_ACCESS_RETRIES) {
+				rc = -EDEADLOCK;
+				break;
+			}
+			seg->prevent_access = true;
+			up_write(&isp->tree_rwsem);
+			up_read(&isp->dom_rwsem);
+			isp_notify_accesses(isp, iova, length);
+			goto again;
+		}
+		isp_seg_destroy(isp, seg);
+		done += length;
+	}
+	if (rc)
+		for (seg = isp_seg_first(isp, start, last); seg;
+		     seg = isp_seg_next(seg, last))
+			seg->prevent_access = false;
+	up_write(&isp->tree_rwsem);
+	up_read(&isp->dom_rwsem);
+
+	if (unmapped)
+		*unmapped = done;
+	return rc;
+}
+
+/**
+ * isp_unmap_range - unmap every mapping inside a range
+ * @isp: table
+ * @iova: first IOVA
+ * @length: bytes
+ * @unmapped: optional, receives the number of bytes unmapped
+ *
+ * In-kernel accesses holding pins in the range are asked to drop them.
+ *
+ * Return: 0; -ENOENT if nothing is mapped there or a mapping crosses the
+ * range's edges (then nothing is unmapped); -EDEADLOCK if accesses keep
+ * their pins.
+ */
+int isp_unmap_range(struct iova_space *isp, unsigned long iova,
+		    unsigned long length, unsigned long *unmapped)
+{
+	unsigned long last, done = 0;
+	int rc;
+
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, &last))
+		return -EOVERFLOW;
+
+	rc = isp_unmap_span(isp, iova, last, &done);
+	if (!rc && !done)
+		rc = -ENOENT;
+	if (unmapped)
+		*unmapped = done;
+	return rc;
+}
+
+/**
+ * isp_unmap_everything - unmap everything
+ * @isp: table
+ * @unmapped: optional, receives the number of bytes unmapped
+ *
+ * Return: 0 (also when nothing was mapped) or -EDEADLOCK.
+ */
+int isp_unmap_everything(struct iova_space *isp, unsigned long *unmapped)
+{
+	return isp_unmap_span(isp, 0, ULONG_MAX, unmapped);
+}
+
+/**
+ * isp_set_allowed - replace the allowed IOVA ranges
+ * @isp: table
+ * @ranges: new ranges; none may overlap another or a reserved range
+ * @nranges: number of ranges; 0 lifts the restriction
+ *
+ * Return: 0, -EINVAL for malformed or overlapping ranges, -EADDRINUSE if a
+ * range intersects reserved IOVA, -ENOMEM.
+ */
+int isp_set_allowed(struct iova_space *isp,
+			const struct iommu_iova_range *ranges,
+			unsigned int nranges)
+{
+	struct rb_root_cached allowed = RB_ROOT_CACHED;
+	struct interval_tree_node *node, *next;
+	struct isp_allowed *elm;
+	unsigned int i;
+	int rc = 0;
+
+	down_write(&isp->tree_rwsem);
+	for (i = 0; i != nranges; i++) {
+		unsigned long start = ranges[i].start;
+		unsigned long last = ranges[i].last;
+
+		if (start != ranges[i].start || last != ranges[i].last ||
+		    start > last ||
+		    interval_tree_iter_first(&allowed, start, last)) {
+			rc = -EINVAL;
+			break;
+		}
+		if (interval_tree_iter_first(&isp->resv_tree, start,
+					     last)) {
+			rc = -EADDRINUSE;
+			break;
+		}
+		elm = kzalloc(sizeof(*elm), GFP_KERNEL_ACCOUNT);
+		if (!elm) {
+			rc = -ENOMEM;
+			break;
+		}
+		elm->node.start = start;
+		elm->node.last = last;
+		interval_tree_insert(&elm->node, &allowed);
+	}
+	if (!rc)
+		swap(allowed, isp->allow_tree);
+	up_write(&isp->tree_rwsem);
+
+	/* Free whichever set is no longer in use */
+	for (node = interval_tree_iter_first(&allowed, 0, ULONG_MAX); node;
+	     node = next) {
+		next = interval_tree_iter_next(node, 0, ULONG_MAX);
+		interval_tree_remove(node, &allowed);
+		kfree(container_of(node, struct isp_allowed, node));
+	}
+	return rc;
+}
+
+/**
+ * isp_get_allowed_ranges - report the IOVA that may be mapped
+ * @isp: table
+ * @fn: called for each usable range in ascending order; a non-zero
+ *	return stops the walk and is returned
+ * @data: passed to @fn
+ *
+ * The usable IOVA is everything that is not reserved; the reserved ranges
+ * include what lies outside the apertures of the domains.  Allowed ranges
+ * only steer automatic allocation and are not reported.
+ *
+ * Return: 0 or the first non-zero value returned by @fn.
+ */
+int isp_get_allowed_ranges(struct iova_space *isp,
+			    int (*fn)(void *data, unsigned long start,
+				      unsigned long last),
+			    void *data)
+{
+	struct interval_tree_span_iter span;
+	int rc = 0;
+
+	down_read(&isp->tree_rwsem);
+	interval_tree_for_each_span(&span, &isp->resv_tree, 0,
+				    ULONG_MAX) {
+		if (!span.is_hole)
+			continue;
+		rc = fn(data, span.start_hole, span.last_hole);
+		if (rc)
+			break;
+	}
+	up_read(&isp->tree_rwsem);
+	return rc;
+}
+
+/**
+ * isp_set_large_pages - allow or forbid IOPTEs larger than a CPU page
+ * @isp: table
+ * @enable: allow large IOPTEs for mappings made from now on
+ */
+void isp_set_large_pages(struct iova_space *isp, bool enable)
+{
+	down_write(&isp->dom_rwsem);
+	isp->disable_large_pages = !enable;
+	up_write(&isp->dom_rwsem);
+}
+
+/**
+ * isp_syz_iova_to_iova - decode a syzkaller-style IOVA
+ * @isp: table
+ * @syz_iova: in memory, { u32 nth_area; u32 offset; }
+ *
+ * Return: the start IOVA of the nth segment (ascending IOVA order) plus the
+ * offset, or 0 if there are not that many segments.
+ */
+unsigned long isp_syz_iova_to_iova(struct iova_space *isp, u64 syz_iova)
+{
+	struct {
+		u32 nth_area;
+		u32 offset;
+	} syz;
+	unsigned long ret = 0;
+	struct isp_seg *seg;
+	u32 n = 0;
+
+	static_assert(sizeof(syz) == sizeof(syz_iova));
+	memcpy(&syz, &syz_iova, sizeof(syz));
+
+	down_read(&isp->tree_rwsem);
+	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
+	     seg = isp_seg_next(seg, ULONG_MAX)) {
+		if (n++ == syz.nth_area) {
+			ret = isp_seg_iova(seg) + syz.offset;
+			break;
+		}
+	}
+	up_read(&isp->tree_rwsem);
+	return ret;
+}
+
+/* Domains */
+
+static int isp_reserve_aperture(struct iova_space *isp,
+				 struct iommu_domain *domain)
+{
+	const struct iommu_domain_geometry *geo = &domain->geometry;
+	int rc;
+
+	if (geo->aperture_start > geo->aperture_end)
+		return -EINVAL;
+	if (!geo->aperture_start && !geo->aperture_end)
+		return 0;
+	if (geo->aperture_start) {
+		rc = __isp_reserve(isp, 0, geo->aperture_start - 1,
+					 domain);
+		if (rc)
+			return rc;
+	}
+	if (geo->aperture_end < ULONG_MAX) {
+		rc = __isp_reserve(isp, geo->aperture_end + 1, ULONG_MAX,
+					 domain);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Map every segment into @domain; on failure nothing of it is left there */
+static int isp_populate_domain(struct iova_space *isp,
+			    struct iommu_domain *domain)
+{
+	bool first = !isp->ndomains;
+	struct isp_seg *seg, *failed;
+	int rc;
+
+	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
+	     seg = isp_seg_next(seg, ULONG_MAX)) {
+		if (first) {
+			rc = upages_hold(seg->pages, &seg->pages_node);
+			if (rc)
+				goto err_unfill;
+		}
+		rc = isp_seg_map_domain(isp, seg, domain);
+		if (rc) {
+			if (first)
+				upages_release(seg->pages,
+						   &seg->pages_node);
+			goto err_unfill;
+		}
+		seg->held = true;
+	}
+	return 0;
+
+err_unfill:
+	failed = seg;
+	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
+	     seg = isp_seg_next(seg, ULONG_MAX)) {
+		if (seg == failed)
+			break;
+		upages_unmap_domain(domain, isp_seg_iova(seg),
+				  isp_seg_length(seg));
+		if (first) {
+			upages_release(seg->pages, &seg->pages_node);
+			seg->held = false;
+		}
+	}
+	return rc;
+}
+
+/* Remove every segment from @domain; release the pins if it is the last one */
+static void isp_depopulate_domain(struct iova_space *isp,
+			       struct iommu_domain *domain)
+{
+	bool last = isp->ndomains == 1;
+	struct isp_seg *seg;
+
+	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
+	     seg = isp_seg_next(seg, ULONG_MAX)) {
+		if (WARN_ON(!seg->held))
+			continue;
+		upages_unmap_domain(domain, isp_seg_iova(seg),
+				  isp_seg_length(seg));
+		if (last) {
+			upages_release(seg->pages, &seg->pages_node);
+			seg->held = false;
+		}
+	}
+}
+
+static unsigned long isp_find_domain(struct iova_space *isp,
+				      struct iommu_domain *domain)
+{
+	struct iommu_domain *cur;
+	unsigned long index;
+
+	xa_for_each(&isp->domains, index, cur)
+		if (cur == domain)
+			return index;
+	return ULONG_MAX;
+}
+
+/**
+ * isp_attach_domain - mirror the table into a domain
+ * @isp: table
+ * @domain: paging domain, not yet in any table
+ *
+ * Reserves the IOVA outside the domain's aperture (owned by @domain),
+ * raises the table's IOVA alignment to the domain's smallest page size and
+ * maps every segment, at the largest page sizes the memory and the domain
+ * allow.
+ *
+ * Return: 0, or a negative errno with the table and @domain unchanged:
+ * -EADDRINUSE if existing mappings are outside the aperture or misaligned.
+ */
+int isp_attach_domain(struct iova_space *isp,
+			  struct iommu_domain *domain)
+{
+	u32 index;
+	int rc;
+
+	if (!domain->pgsize_bitmap)
+		return -EINVAL;
+
+	down_write(&isp->dom_rwsem);
+	down_write(&isp->tree_rwsem);
+	if (WARN_ON(isp_find_domain(isp, domain) != ULONG_MAX)) {
+		rc = -EEXIST;
+		goto out_unlock;
+	}
+
+	rc = isp_reserve_aperture(isp, domain);
+	if (rc)
+		goto err_reserved;
+
+	rc = xa_alloc(&isp->domains, &index, domain, xa_limit_32b,
+		      GFP_KERNEL_ACCOUNT);
+	if (rc)
+		goto err_reserved;
+	rc = isp_update_alignment(isp);
+	if (rc)
+		goto err_erase;
+
+	rc = isp_populate_domain(isp, domain);
+	if (rc)
+		goto err_erase;
+	isp->ndomains++;
+	goto out_unlock;
+
+err_erase:
+	xa_erase(&isp->domains, index);
+	isp->iova_alignment = isp_calc_alignment(isp);
+err_reserved:
+	__isp_unreserve_owner(isp, domain);
+out_unlock:
+	up_write(&isp->tree_rwsem);
+	up_write(&isp->dom_rwsem);
+	return rc;
+}
+
+/**
+ * isp_detach_domain - stop mirroring the table into a domain
+ * @isp: table
+ * @domain: domain added by isp_attach_domain()
+ *
+ * Unmaps every segment from @domain (one unmap call per segment) and drops its
+ * aperture reservations; the last domain leaving unpins the memory.
+ */
+void isp_detach_domain(struct iova_space *isp,
+			      struct iommu_domain *domain)
+{
+	unsigned long index;
+
+	down_write(&isp->dom_rwsem);
+	down_write(&isp->tree_rwsem);
+	index = isp_find_domain(isp, domain);
+	if (WARN_ON(index == ULONG_MAX))
+		goto out_unlock;
+
+	isp_depopulate_domain(isp, domain);
+	xa_erase(&isp->domains, index);
+	isp->ndomains--;
+	__isp_unreserve_owner(isp, domain);
+	isp->iova_alignment = isp_calc_alignment(isp);
+out_unlock:
+	up_write(&isp->tree_rwsem);
+	up_write(&isp->dom_rwsem);
+}
+
+/* Dirty tracking */
+
+/* Read (and clear unless asked not to) the dirty bits of [iova, iova+len) */
+static int isp_read_dirty_range(struct iommu_domain *domain,
+				 struct iova_bitmap *bitmap,
+				 unsigned long iova, unsigned long length,
+				 unsigned long flags)
+{
+	struct iommu_iotlb_gather gather;
+	struct iommu_dirty_bitmap dirty;
+	int rc;
+
+	iommu_dirty_bitmap_init(&dirty, bitmap, &gather);
+	rc = domain->dirty_ops->read_and_clear_dirty(domain, iova, length,
+						     flags, &dirty);
+	iommu_iotlb_sync(domain, &gather);
+	return rc;
+}
+
+/**
+ * isp_track_dirty - start or stop dirty tracking of a domain
+ * @isp: table the domain mirrors
+ * @domain: domain with dirty_ops
+ * @enable: start (after clearing stale dirty bits of every segment) or stop
+ *
+ * Return: 0, -EOPNOTSUPP if the domain cannot track dirty IOVA, or the
+ * driver's error.
+ */
+int isp_track_dirty(struct iova_space *isp,
+			    struct iommu_domain *domain, bool enable)
+{
+	struct isp_seg *seg;
+	int rc = 0;
+
+	if (!domain->dirty_ops)
+		return -EOPNOTSUPP;
+
+	down_read(&isp->tree_rwsem);
+	if (enable) {
+		for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
+		     seg = isp_seg_next(seg, ULONG_MAX)) {
+			rc = isp_read_dirty_range(domain, NULL,
+						   isp_seg_iova(seg),
+						   isp_seg_length(seg), 0);
+			if (rc)
+				goto out_unlock;
+		}
+	}
+	rc = domain->dirty_ops->set_dirty_tracking(domain, enable);
+out_unlock:
+	up_read(&isp->tree_rwsem);
+	return rc;
+}
+
+struct isp_dirty_walk {
+	struct iova_space *isp;
+	struct iommu_domain *domain;
+	unsigned long flags;
+};
+
+static int isp_dirty_window(struct iova_bitmap *bitmap, unsigned long iova,
+			     size_t length, void *opaque)
+{
+	struct isp_dirty_walk *walk = opaque;
+	unsigned long last = iova + length - 1;
+	struct isp_seg *seg;
+	int rc;
+
+	for (seg = isp_seg_first(walk->isp, iova, last); seg;
+	     seg = isp_seg_next(seg, last)) {
+		unsigned long start = max(iova, isp_seg_iova(seg));
+		unsigned long end = min(last, seg->node.last);
+
+		rc = isp_read_dirty_range(walk->domain, bitmap, start,
+					   end - start + 1, walk->flags);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/**
+ * isp_collect_dirty - report dirty IOVA to a user bitmap
+ * @isp: table the domain mirrors
+ * @domain: domain with dirty tracking enabled
+ * @flags: IOMMU_DIRTY_NO_CLEAR to leave the dirty bits set
+ * @iova: first IOVA; aligned to the table's IOVA alignment
+ * @length: bytes; aligned likewise and fully mapped
+ * @page_size: IOVA bytes per bit, a power of two not below the alignment
+ * @data: user bitmap, bit k for IOVA @iova + k * @page_size
+ *
+ * Return: 0; -EINVAL for a bad range, page size or a hole in the range;
+ * -EOPNOTSUPP if the domain cannot track dirty IOVA; -EFAULT; or the
+ * driver's error.
+ */
+int isp_collect_dirty(struct iova_space *isp,
+				   struct iommu_domain *domain,
+				   unsigned long flags, unsigned long iova,
+				   unsigned long length,
+				   unsigned long page_size, u64 __user *data)
+{
+	struct isp_dirty_walk walk = {
+		.isp = isp, .domain = domain, .flags = flags,
+	};
+	struct iova_bitmap *bitmap;
+	unsigned long last;
+	int rc;
+
+	if (!domain->dirty_ops)
+		return -EOPNOTSUPP;
+	if (!length || check_add_overflow(iova, length - 1, &last) ||
+	    !is_power_of_2(page_size))
+		return -EINVAL;
+
+	down_read(&isp->tree_rwsem);
+	if ((iova | length | page_size) & (isp->iova_alignment - 1) ||
+	    isp_check_contig(isp, iova, last, false, 0) < 0) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	bitmap = iova_bitmap_alloc(iova, length, page_size, data);
+	if (IS_ERR(bitmap)) {
+		rc = PTR_ERR(bitmap);
+		goto out_unlock;
+	}
+	rc = iova_bitmap_for_each(bitmap, &walk, isp_dirty_window);
+	iova_bitmap_free(bitmap);
+out_unlock:
+	up_read(&isp->tree_rwsem);
+	return rc;
+}
+
+/* Accesses */
+
+/**
+ * isp_add_access - register an in-kernel access
+ * @isp: table
+ * @link: caller-owned registration with @unmap and @iova_alignment set
+ *
+ * Return: 0, -EADDRINUSE if existing mappings violate the access's
+ * alignment, -ENOMEM.
+ */
+int isp_add_access(struct iova_space *isp, struct isp_access_link *link)
+{
+	int rc;
+
+	atomic_set(&link->in_flight, 0);
+	down_write(&isp->acc_rwsem);
+	down_write(&isp->dom_rwsem);
+	down_write(&isp->tree_rwsem);
+	rc = xa_alloc(&isp->accessors, &link->index, link, xa_limit_32b,
+		      GFP_KERNEL_ACCOUNT);
+	if (rc)
+		goto out_unlock;
+	rc = isp_update_alignment(isp);
+	if (rc)
+		xa_erase(&isp->accessors, link->index);
+out_unlock:
+	up_write(&isp->tree_rwsem);
+	up_write(&isp->dom_rwsem);
+	up_write(&isp->acc_rwsem);
+	return rc;
+}
+
+/**
+ * isp_del_access - unregister an in-kernel access
+ * @isp: table
+ * @link: registration from isp_add_access(); it must hold no pins
+ *
+ * Returns once no unmap callback of @link is running any more.
+ */
+void isp_del_access(struct iova_space *isp,
+			struct isp_access_link *link)
+{
+	down_write(&isp->acc_rwsem);
+	down_write(&isp->dom_rwsem);
+	down_write(&isp->tree_rwsem);
+	WARN_ON(xa_erase(&isp->accessors, link->index) != link);
+	isp->iova_alignment = isp_calc_alignment(isp);
+	up_write(&isp->tree_rwsem);
+	up_write(&isp->dom_rwsem);
+	up_write(&isp->acc_rwsem);
+	wait_event(isp->acc_wait, !atomic_read(&link->in_flight));
+}
+
+static void isp_unpin_areas(struct iova_space *isp, unsigned long iova,
+			     unsigned long last, struct isp_seg *stop)
+{
+	struct isp_seg *seg;
+
+	for (seg = isp_seg_first(isp, iova, last); seg;
+	     seg = isp_seg_next(seg, last)) {
+		unsigned long start = max(iova, isp_seg_iova(seg));
+		unsigned long end = min(last, seg->node.last);
+
+		if (seg == stop)
+			break;
+		upages_access_unpin(seg->pages,
+					isp_seg_offset(seg, start) >> PAGE_SHIFT,
+					isp_seg_offset(seg, end) >> PAGE_SHIFT);
+		atomic_dec(&seg->num_accesses);
+	}
+}
+
+/*
+ * Common start of the access paths: validate [iova, iova + length), take
+ * tree_rwsem for read and check the range is fully and contiguously mapped
+ * with the permission @flags asks for.  On success the caller owns the read
+ * lock and *last is the range's last IOVA.
+ */
+static int isp_access_begin(struct iova_space *isp, unsigned long iova,
+			     unsigned long length, unsigned int flags,
+			     unsigned long *last)
+{
+	int rc;
+
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, last))
+		return -EOVERFLOW;
+
+	down_read(&isp->tree_rwsem);
+	rc = isp_check_contig(isp, iova, *last, true, flags);
+	if (rc < 0) {
+		up_read(&isp->tree_rwsem);
+		return rc;
+	}
+	return 0;
+}
+
+/**
+ * isp_access_pin_pages - pin the memory behind a range of IOVA
+ * @isp: table
+ * @iova: first IOVA; its offset in the CPU page must match the memory's
+ * @length: bytes, not zero
+ * @out_pages: optional, receives one struct page per CPU page touched
+ * @flags: ISP_ACCESS_WRITE to pin for write
+ *
+ * The pins stay until isp_access_unpin_pages() with the same range, which
+ * the access must do from its unmap callback at the latest.
+ *
+ * Return: 0; -ENOENT if the range is not fully mapped; -EINVAL if it is
+ * being unmapped or misaligned; -EPERM if the mapping lacks the permission.
+ */
+int isp_access_pin_pages(struct iova_space *isp, unsigned long iova,
+			  unsigned long length, struct page **out_pages,
+			  unsigned int flags)
+{
+	struct isp_seg *seg;
+	unsigned long last;
+	int rc;
+
+	rc = isp_access_begin(isp, iova, length, flags, &last);
+	if (rc)
+		return rc;
+	for (seg = isp_seg_first(isp, iova, last); seg;
+	     seg = isp_seg_next(seg, last)) {
+		unsigned long start = max(iova, isp_seg_iova(seg));
+		unsigned long end = min(last, seg->node.last);
+		unsigned long offset = isp_seg_offset(seg, start);
+
+		if ((offset ^ start) & ~PAGE_MASK) {
+			rc = -EINVAL;
+		} else {
+			rc = upages_access_pin(seg->pages,
+						   offset >> PAGE_SHIFT,
+						   isp_seg_offset(seg, end) >>
+							   PAGE_SHIFT,
+						   out_pages);
+		}
+		if (rc) {
+			isp_unpin_areas(isp, iova, last, seg);
+			break;
+		}
+		atomic_inc(&seg->num_accesses);
+		if (out_pages)
+			out_pages += (end >> PAGE_SHIFT) -
+				     (start >> PAGE_SHIFT) + 1;
+	}
+	up_read(&isp->tree_rwsem);
+	return rc;
+}
+
+/**
+ * isp_access_unpin_pages - undo isp_access_pin_pages()
+ * @isp: table
+ * @iova: IOVA passed to the pin
+ * @length: length passed to the pin
+ */
+void isp_access_unpin_pages(struct iova_space *isp, unsigned long iova,
+			     unsigned long length)
+{
+	unsigned long last;
+
+	if (WARN_ON(!length || check_add_overflow(iova, length - 1, &last)))
+		return;
+	down_read(&isp->tree_rwsem);
+	isp_unpin_areas(isp, iova, last, NULL);
+	up_read(&isp->tree_rwsem);
+}
+
+/**
+ * isp_access_rw - copy to or from the memory behind a range of IOVA
+ * @isp: table
+ * @iova: first IOVA, any alignment
+ * @data: kernel buffer
+ * @length: bytes, not zero
+ * @flags: ISP_ACCESS_WRITE, ISP_ACCESS_KTHREAD, ISP_ACCESS_SLOW_PATH
+ *
+ * Return: 0; -ENOENT if the range is not fully mapped; -EINVAL if it is
+ * being unmapped; -EPERM if the mapping lacks the permission; -EFAULT.
+ */
+int isp_access_rw(struct iova_space *isp, unsigned long iova, void *data,
+		   unsigned long length, unsigned int flags)
+{
+	struct isp_seg *seg;
+	unsigned long last;
+	int rc;
+
+	rc = isp_access_begin(isp, iova, length, flags, &last);
+	if (rc)
+		return rc;
+	for (seg = isp_seg_first(isp, iova, last); seg;
+	     seg = isp_seg_next(seg, last)) {
+		unsigned long start = max(iova, isp_seg_iova(seg));
+		unsigned long n = min(last, seg->node.last) - start + 1;
+
+		rc = upages_rw(seg->pages, isp_seg_offset(seg, start),
+				   data + (start - iova), n, flags);
+		if (rc)
+			break;
+	}
+	up_read(&isp->tree_rwsem);
+	return rc;
+}
+
+/**
+ * isp_destroy - free a table
+ * @isp: table without domains and accesses
+ *
+ * Unmaps everything and drops the reserved ranges without owner.
+ */
+void isp_destroy(struct iova_space *isp)
+{
+	struct isp_seg *seg;
+
+	WARN_ON(!xa_empty(&isp->domains));
+	WARN_ON(!xa_empty(&isp->accessors));
+
+	isp_set_allowed(isp, NULL, 0);
+	down_write(&isp->tree_rwsem);
+	while ((seg = isp_seg_first(isp, 0, ULONG_MAX)))
+		isp_seg_destroy(isp, seg);
+	__isp_unreserve_owner(isp, NULL);
+	WARN_ON(!RB_EMPTY_ROOT(&isp->resv_tree.rb_root));
+	up_write(&isp->tree_rwsem);
+
+	xa_destroy(&isp->domains);
+	xa_destroy(&isp->accessors);
+}
