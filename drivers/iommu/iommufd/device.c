@@ -62,7 +62,7 @@ static DEFINE_XARRAY(iommufd_grps);
 static DEFINE_MUTEX(iommufd_grps_lock);
 
 static struct iommufd_grp *iommufd_grp_get(struct iommufd_ctx *ictx,
-					       struct device *dev)
+					   struct device *dev)
 {
 	struct iommufd_grp *grp;
 	struct iommu_group *group;
@@ -234,7 +234,7 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 	}
 
 	idev = iommufd_obj_new(ictx, idev, IOMMUFD_OBJ_DEVICE,
-				    &iommufd_device_ops);
+			       &iommufd_device_ops);
 	if (IS_ERR(idev)) {
 		rc = PTR_ERR(idev);
 		goto err_put_group;
@@ -318,7 +318,7 @@ static int iommufd_device_enforce_resv(struct iommufd_device *idev,
 
 	lockdep_assert_held(&ioas->mutex);
 	rc = isp_reserve_dev_regions(&ioas->isp, idev->dev,
-						 &sw_msi_start);
+				     &sw_msi_start);
 	if (rc)
 		return rc;
 
@@ -338,7 +338,7 @@ static int iommufd_device_enforce_resv(struct iommufd_device *idev,
 
 /* Enforce the reserved regions of every device in @list in @hwpt's IOAS */
 static int iommufd_grp_enforce_resv(struct list_head *list,
-				      struct iommufd_hwpt *hwpt)
+				    struct iommufd_hwpt *hwpt)
 {
 	struct iommufd_ioas *ioas = iommufd_hwpt_ioas(hwpt);
 	struct iommufd_device *cur, *undo;
@@ -366,8 +366,8 @@ err_undo:
  * page requests when no fault queue takes them.
  */
 static void iommufd_grp_handle_done(struct iommufd_grp *grp,
-				      struct iommufd_hwpt *old,
-				      struct iommufd_hwpt *new)
+				    struct iommufd_hwpt *old,
+				    struct iommufd_hwpt *new)
 {
 	struct iommufd_dev_attach *handle = grp->handle;
 
@@ -386,9 +386,9 @@ static void iommufd_grp_handle_done(struct iommufd_grp *grp,
  * new attach handle naming @idev, without passing through any other domain.
  */
 static int iommufd_grp_set_domain(struct iommufd_grp *grp,
-				    struct iommufd_device *idev,
-				    struct iommufd_hwpt *old,
-				    struct iommufd_hwpt *hwpt)
+				  struct iommufd_device *idev,
+				  struct iommufd_hwpt *old,
+				  struct iommufd_hwpt *hwpt)
 {
 	bool enable_iopf = hwpt->fault && !(old && old->fault);
 	struct iommufd_dev_attach *handle;
@@ -522,7 +522,7 @@ err_unresv:
 
 		list_for_each_entry(d, moving, group_item)
 			isp_unreserve_owner(&iommufd_hwpt_ioas(hwpt)->isp,
-						  d->dev);
+					    d->dev);
 	}
 out_unlist:
 	if (!replace)
@@ -601,7 +601,7 @@ iommufd_device_set_ioas(struct iommufd_device *idev, struct iommufd_ioas *ioas,
 					    old, nr_old);
 	if (rc) {
 		iommufd_obj_discard(idev->ictx,
-						 &paging->base.obj);
+				    &paging->base.obj);
 		goto out_unlock;
 	}
 	list_add_tail(&paging->auto_link, &ioas->auto_hwpts);

@@ -49,7 +49,7 @@ struct iommufd_device {
  * iommufd_obj_put()), or ERR_PTR(-ENOENT).
  */
 static inline struct iommufd_device *iommufd_device_find(struct iommufd_ctx *ictx,
-							u32 id)
+							 u32 id)
 {
 	return container_of(iommufd_obj_find(ictx, id, IOMMUFD_OBJ_DEVICE),
 			    struct iommufd_device, obj);

@@ -162,7 +162,7 @@ static ssize_t iommufd_fault_read_group(struct iommufd_fault *fault,
 }
 
 static ssize_t fault_queue_read(struct file *filep, char __user *buf,
-				       size_t count, loff_t *ppos)
+				size_t count, loff_t *ppos)
 {
 	struct iommufd_fault *fault = filep->private_data;
 	struct iopf_group *group, *next;
@@ -186,8 +186,8 @@ static ssize_t fault_queue_read(struct file *filep, char __user *buf,
 }
 
 static ssize_t fault_queue_write(struct file *filep,
-					const char __user *buf, size_t count,
-					loff_t *ppos)
+				 const char __user *buf, size_t count,
+				 loff_t *ppos)
 {
 	const size_t rec = sizeof(struct iommu_hwpt_page_response);
 	struct iommufd_fault *fault = filep->private_data;
@@ -228,7 +228,7 @@ static ssize_t fault_queue_write(struct file *filep,
 }
 
 static __poll_t fault_queue_poll(struct file *filep,
-					struct poll_table_struct *wait)
+				 struct poll_table_struct *wait)
 {
 	struct iommufd_fault *fault = filep->private_data;
 	__poll_t mask = EPOLLOUT;
@@ -304,7 +304,7 @@ int iommufd_do_fault_alloc(struct iommufd_call *call)
 		return -EOPNOTSUPP;
 
 	fault = iommufd_obj_new(call->ictx, fault, IOMMUFD_OBJ_FAULT,
-				     &iommufd_fault_ops);
+				&iommufd_fault_ops);
 	if (IS_ERR(fault))
 		return PTR_ERR(fault);
 	fault->ictx = call->ictx;

@@ -36,10 +36,10 @@ struct iommufd_dev_attach {
  * Return: the fault queue with a reference held, or ERR_PTR(-ENOENT).
  */
 static inline struct iommufd_fault *iommufd_fault_find(struct iommufd_ctx *ictx,
-						      u32 id)
+						       u32 id)
 {
 	return (struct iommufd_fault *)iommufd_obj_find(ictx, id,
-							  IOMMUFD_OBJ_FAULT);
+							IOMMUFD_OBJ_FAULT);
 }
 
 struct iommufd_obj *iommufd_fault_obj(struct iommufd_fault *fault);

@@ -55,7 +55,7 @@ static void iommufd_nested_hwpt_release(struct iommufd_obj *obj)
 		iommu_domain_free(nested->base.domain);
 	if (nested->base.fault)
 		iommufd_obj_put(nested->base.ictx,
-				   iommufd_fault_obj(nested->base.fault));
+				iommufd_fault_obj(nested->base.fault));
 	iommufd_obj_put(nested->base.ictx, &nested->parent->base.obj);
 }
 
@@ -124,8 +124,8 @@ iommufd_paging_domain_alloc(struct iommufd_device *idev, u32 flags)
  */
 struct iommufd_paging_hwpt *
 iommufd_paging_hwpt_create(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
-			  struct iommufd_device *idev, u32 flags,
-			  bool auto_domain)
+			   struct iommufd_device *idev, u32 flags,
+			   bool auto_domain)
 {
 	const u32 valid_flags = IOMMU_HWPT_ALLOC_NEST_PARENT |
 				IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
@@ -140,7 +140,7 @@ iommufd_paging_hwpt_create(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 		return ERR_PTR(-EOPNOTSUPP);
 
 	paging = iommufd_obj_new(ictx, paging, IOMMUFD_OBJ_HWPT_PAGING,
-				      &iommufd_paging_hwpt_ops);
+				 &iommufd_paging_hwpt_ops);
 	if (IS_ERR(paging))
 		return paging;
 	INIT_LIST_HEAD(&paging->auto_link);
@@ -175,9 +175,9 @@ err_abort:
 
 static struct iommufd_nested_hwpt *
 iommufd_nested_hwpt_create(struct iommufd_ctx *ictx,
-			  struct iommufd_paging_hwpt *parent,
-			  struct iommufd_device *idev, u32 flags,
-			  const struct iommu_user_data *user_data)
+			   struct iommufd_paging_hwpt *parent,
+			   struct iommufd_device *idev, u32 flags,
+			   const struct iommu_user_data *user_data)
 {
 	const struct iommu_ops *ops = dev_iommu_ops(idev->dev);
 	struct iommufd_nested_hwpt *nested;
@@ -192,7 +192,7 @@ iommufd_nested_hwpt_create(struct iommufd_ctx *ictx,
 		return ERR_PTR(-EOPNOTSUPP);
 
 	nested = iommufd_obj_new(ictx, nested, IOMMUFD_OBJ_HWPT_NESTED,
-				      &iommufd_nested_hwpt_ops);
+				 &iommufd_nested_hwpt_ops);
 	if (IS_ERR(nested))
 		return nested;
 	nested->base.ictx = ictx;
@@ -252,13 +252,13 @@ iommufd_hwpt_alloc_on(struct iommufd_call *call, struct iommufd_device *idev,
 			return ERR_PTR(-EOPNOTSUPP);
 		ioas = container_of(pt_obj, struct iommufd_ioas, obj);
 		paging = iommufd_paging_hwpt_create(call->ictx, ioas, idev,
-						   arg->flags, false);
+						    arg->flags, false);
 		return IS_ERR(paging) ? ERR_CAST(paging) : &paging->base;
 	case IOMMUFD_OBJ_HWPT_PAGING:
 		paging = container_of(pt_obj, struct iommufd_paging_hwpt,
 				      base.obj);
 		nested = iommufd_nested_hwpt_create(call->ictx, paging, idev,
-						   arg->flags, user_data);
+						    arg->flags, user_data);
 		if (IS_ERR(nested))
 			return ERR_CAST(nested);
 		if (arg->flags & IOMMU_HWPT_FAULT_ID_VALID) {
@@ -267,7 +267,7 @@ iommufd_hwpt_alloc_on(struct iommufd_call *call, struct iommufd_device *idev,
 						    arg->fault_id);
 			if (rc) {
 				iommufd_obj_discard(call->ictx,
-								 &nested->base.obj);
+						    &nested->base.obj);
 				return ERR_PTR(rc);
 			}
 		}
@@ -516,7 +516,7 @@ int iommufd_do_hwpt_set_dirty(struct iommufd_call *call)
 	/* Serialises the switch per domain, as the drivers expect */
 	mutex_lock(&ioas->mutex);
 	rc = isp_track_dirty(&ioas->isp, paging->base.domain,
-				     arg->flags & IOMMU_HWPT_DIRTY_TRACKING_ENABLE);
+			     arg->flags & IOMMU_HWPT_DIRTY_TRACKING_ENABLE);
 	mutex_unlock(&ioas->mutex);
 	iommufd_obj_put(call->ictx, &paging->base.obj);
 	return rc;
@@ -547,12 +547,12 @@ int iommufd_do_hwpt_get_dirty(struct iommufd_call *call)
 	if (IS_ERR(paging))
 		return PTR_ERR(paging);
 	rc = isp_collect_dirty(&paging->ioas->isp,
-					    paging->base.domain,
-					    arg->flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR ?
-					    IOMMU_DIRTY_NO_CLEAR : 0,
-					    arg->iova, arg->length,
-					    arg->page_size,
-					    u64_to_user_ptr(arg->data));
+			       paging->base.domain,
+			       arg->flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR ?
+			       IOMMU_DIRTY_NO_CLEAR : 0,
+			       arg->iova, arg->length,
+			       arg->page_size,
+			       u64_to_user_ptr(arg->data));
 	iommufd_obj_put(call->ictx, &paging->base.obj);
 	return rc;
 }

@@ -130,7 +130,7 @@ static inline struct iommufd_paging_hwpt *
 iommufd_paging_hwpt_find(struct iommufd_ctx *ictx, u32 id)
 {
 	return container_of(iommufd_obj_find(ictx, id,
-					       IOMMUFD_OBJ_HWPT_PAGING),
+					     IOMMUFD_OBJ_HWPT_PAGING),
 			    struct iommufd_paging_hwpt, base.obj);
 }
 
@@ -145,14 +145,14 @@ static inline struct iommufd_nested_hwpt *
 iommufd_nested_hwpt_find(struct iommufd_ctx *ictx, u32 id)
 {
 	return container_of(iommufd_obj_find(ictx, id,
-					       IOMMUFD_OBJ_HWPT_NESTED),
+					     IOMMUFD_OBJ_HWPT_NESTED),
 			    struct iommufd_nested_hwpt, base.obj);
 }
 
 struct iommufd_paging_hwpt *
 iommufd_paging_hwpt_create(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
-			  struct iommufd_device *idev, u32 flags,
-			  bool auto_domain);
+			   struct iommufd_device *idev, u32 flags,
+			   bool auto_domain);
 int iommufd_paging_hwpt_enforce_cc(struct iommufd_paging_hwpt *paging);
 
 #endif

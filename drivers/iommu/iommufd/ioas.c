@@ -37,7 +37,7 @@ struct iommufd_ioas *iommufd_ioas_new(struct iommufd_ctx *ictx)
 	struct iommufd_ioas *ioas;
 
 	ioas = iommufd_obj_new_at(ictx, ioas, obj, IOMMUFD_OBJ_IOAS,
-					   &iommufd_ioas_ops);
+				  &iommufd_ioas_ops);
 	if (IS_ERR(ioas))
 		return ioas;
 	ioas->ictx = ictx;
@@ -120,7 +120,7 @@ int iommufd_do_ioas_iova_ranges(struct iommufd_call *call)
 		return PTR_ERR(ioas);
 
 	rc = isp_get_allowed_ranges(&ioas->isp, iommufd_ioas_emit_range,
-				     &out);
+				    &out);
 	if (rc)
 		goto out_put;
 	arg->num_iovas = out.count;
@@ -227,9 +227,9 @@ int iommufd_do_ioas_map(struct iommufd_call *call)
 		return PTR_ERR(ioas);
 
 	rc = isp_map_user_pages(&ioas->isp, &iova,
-				 u64_to_user_ptr(arg->user_va), arg->length,
-				 prot, call->ictx->acct_mode,
-				 arg->flags & IOMMU_IOAS_MAP_FIXED_IOVA);
+				u64_to_user_ptr(arg->user_va), arg->length,
+				prot, call->ictx->acct_mode,
+				arg->flags & IOMMU_IOAS_MAP_FIXED_IOVA);
 	if (!rc) {
 		arg->iova = iova;
 		rc = iommufd_ioas_respond_or_unmap(call, sizeof(*arg), ioas,
@@ -295,8 +295,8 @@ int iommufd_do_ioas_copy(struct iommufd_call *call)
 
 	iova = arg->dst_iova;
 	rc = isp_copy_iova(&dst->isp, &iova, &src->isp, arg->src_iova,
-			    arg->length, prot,
-			    arg->flags & IOMMU_IOAS_MAP_FIXED_IOVA);
+			   arg->length, prot,
+			   arg->flags & IOMMU_IOAS_MAP_FIXED_IOVA);
 	if (!rc) {
 		arg->dst_iova = iova;
 		rc = iommufd_ioas_respond_or_unmap(call, sizeof(*arg), dst,

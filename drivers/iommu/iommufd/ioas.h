@@ -43,7 +43,7 @@ struct iommufd_ioas {
  * iommufd_obj_put()), or ERR_PTR(-ENOENT).
  */
 static inline struct iommufd_ioas *iommufd_ioas_find(struct iommufd_ctx *ictx,
-						    u32 id)
+						     u32 id)
 {
 	return container_of(iommufd_obj_find(ictx, id, IOMMUFD_OBJ_IOAS),
 			    struct iommufd_ioas, obj);

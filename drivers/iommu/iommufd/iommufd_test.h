@@ -47,21 +47,21 @@
  * @IOMMU_TEST_OP_TRIGGER_IOPF: Inject an I/O page fault from a mock device.
  */
 enum iommu_test_op {
-	IOMMU_TEST_OP_ADD_RESERVED = 1,
-	IOMMU_TEST_OP_MOCK_DOMAIN,
-	IOMMU_TEST_OP_MD_CHECK_MAP,
-	IOMMU_TEST_OP_MD_CHECK_REFS,
-	IOMMU_TEST_OP_CREATE_ACCESS,
-	IOMMU_TEST_OP_DESTROY_ACCESS_PAGES,
-	IOMMU_TEST_OP_ACCESS_PAGES,
-	IOMMU_TEST_OP_ACCESS_RW,
-	IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT,
-	IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE,
-	IOMMU_TEST_OP_ACCESS_REPLACE_IOAS,
-	IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
-	IOMMU_TEST_OP_DIRTY,
-	IOMMU_TEST_OP_MD_CHECK_IOTLB,
-	IOMMU_TEST_OP_TRIGGER_IOPF,
+	IOMMU_TEST_OP_ADD_RESERVED		= 1,
+	IOMMU_TEST_OP_MOCK_DOMAIN		= 2,
+	IOMMU_TEST_OP_MD_CHECK_MAP		= 3,
+	IOMMU_TEST_OP_MD_CHECK_REFS		= 4,
+	IOMMU_TEST_OP_CREATE_ACCESS		= 5,
+	IOMMU_TEST_OP_DESTROY_ACCESS_PAGES	= 6,
+	IOMMU_TEST_OP_ACCESS_PAGES		= 7,
+	IOMMU_TEST_OP_ACCESS_RW			= 8,
+	IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT	= 9,
+	IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE	= 10,
+	IOMMU_TEST_OP_ACCESS_REPLACE_IOAS	= 11,
+	IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS		= 12,
+	IOMMU_TEST_OP_DIRTY			= 13,
+	IOMMU_TEST_OP_MD_CHECK_IOTLB		= 14,
+	IOMMU_TEST_OP_TRIGGER_IOPF		= 15,
 };
 
 /**
@@ -70,8 +70,8 @@ enum iommu_test_op {
  * @MOCK_APERTURE_LAST: Last usable IOVA (inclusive).
  */
 enum iommu_test_aperture {
-	MOCK_APERTURE_START = 1UL << 24,
-	MOCK_APERTURE_LAST = (1UL << 31) - 1,
+	MOCK_APERTURE_START			= 0x01000000UL,
+	MOCK_APERTURE_LAST			= 0x7fffffffUL,
 };
 
 /**
@@ -82,8 +82,8 @@ enum iommu_test_aperture {
  *                         flags of IOMMU_IOAS_COPY.
  */
 enum iommu_test_access_flags {
-	MOCK_FLAGS_ACCESS_WRITE = 1 << 0,
-	MOCK_FLAGS_ACCESS_SYZ = 1 << 16,
+	MOCK_FLAGS_ACCESS_WRITE			= 0x1,
+	MOCK_FLAGS_ACCESS_SYZ			= 0x10000,
 };
 
 /**
@@ -93,8 +93,8 @@ enum iommu_test_access_flags {
  *                            the caller owns the mapping.
  */
 enum iommu_test_access_rw_flags {
-	MOCK_ACCESS_RW_WRITE = 1 << 0,
-	MOCK_ACCESS_RW_SLOW_PATH = 1 << 2,
+	MOCK_ACCESS_RW_WRITE			= 0x1,
+	MOCK_ACCESS_RW_SLOW_PATH		= 0x4,
 };
 
 /**
@@ -103,7 +103,7 @@ enum iommu_test_access_rw_flags {
  *                                            needs PAGE_SIZE IOVA alignment).
  */
 enum iommu_test_create_access_flags {
-	MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES = 1 << 0,
+	MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES	= 0x1,
 };
 
 /**
@@ -114,9 +114,9 @@ enum iommu_test_create_access_flags {
  * @MOCK_FLAGS_DEVICE_PASID: The device can use PASIDs, MOCK_PASID_WIDTH bits.
  */
 enum iommu_test_dev_flags {
-	MOCK_FLAGS_DEVICE_NO_DIRTY = 1 << 0,
-	MOCK_FLAGS_DEVICE_HUGE_IOVA = 1 << 1,
-	MOCK_FLAGS_DEVICE_PASID = 1 << 2,
+	MOCK_FLAGS_DEVICE_NO_DIRTY		= 0x1,
+	MOCK_FLAGS_DEVICE_HUGE_IOVA		= 0x2,
+	MOCK_FLAGS_DEVICE_PASID			= 0x4,
 };
 
 /* Number of PASID bits of a device created with MOCK_FLAGS_DEVICE_PASID */
@@ -128,8 +128,8 @@ enum iommu_test_dev_flags {
  * @MOCK_NESTED_DOMAIN_IOTLB_NUM: Number of entries.
  */
 enum iommu_test_nested_iotlb {
-	MOCK_NESTED_DOMAIN_IOTLB_ID_MAX = 3,
-	MOCK_NESTED_DOMAIN_IOTLB_NUM = 4,
+	MOCK_NESTED_DOMAIN_IOTLB_ID_MAX		= 3,
+	MOCK_NESTED_DOMAIN_IOTLB_NUM		= 4,
 };
 
 /**
@@ -285,12 +285,12 @@ struct iommu_test_cmd {
 	__u32 last;
 };
 
-#define IOMMU_TEST_CMD _IO(IOMMUFD_TYPE, IOMMUFD_CMD_BASE + 32)
+#define IOMMU_TEST_CMD				_IO(IOMMUFD_TYPE, IOMMUFD_CMD_BASE + 32)
 
 /* Mock devices report this iommu_hw_info::out_data_type */
-#define IOMMU_HW_INFO_TYPE_SELFTEST 0xfeedbeef
+#define IOMMU_HW_INFO_TYPE_SELFTEST		0xfeedbeef
 /* Value of iommu_test_hw_info::test_reg */
-#define IOMMU_HW_INFO_SELFTEST_REGVAL 0xdeadbeef
+#define IOMMU_HW_INFO_SELFTEST_REGVAL		0xdeadbeef
 
 /**
  * struct iommu_test_hw_info - Hardware information of a mock device
@@ -304,9 +304,9 @@ struct iommu_test_hw_info {
 };
 
 /* iommu_hwpt_alloc::data_type of a mock nested domain */
-#define IOMMU_HWPT_DATA_SELFTEST 0xdead
+#define IOMMU_HWPT_DATA_SELFTEST		0xdead
 /* A conventional initial IOTLB value for struct iommu_hwpt_selftest */
-#define IOMMU_TEST_IOTLB_DEFAULT 0xbadbeef
+#define IOMMU_TEST_IOTLB_DEFAULT		0xbadbeef
 
 /**
  * struct iommu_hwpt_selftest - Allocation data of a mock nested domain
@@ -318,9 +318,9 @@ struct iommu_hwpt_selftest {
 };
 
 /* iommu_hwpt_invalidate::data_type accepted by mock nested domains */
-#define IOMMU_HWPT_INVALIDATE_DATA_SELFTEST 0xdeadbeef
+#define IOMMU_HWPT_INVALIDATE_DATA_SELFTEST	0xdeadbeef
 /* An invalidation data_type that mock nested domains reject */
-#define IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID 0xdadbeef
+#define IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID	0xdadbeef
 
 /**
  * enum iommu_test_invalidate_flags - Flags of struct
@@ -328,7 +328,7 @@ struct iommu_hwpt_selftest {
  * @IOMMU_TEST_INVALIDATE_FLAG_ALL: Invalidate every entry, not just iotlb_id.
  */
 enum iommu_test_invalidate_flags {
-	IOMMU_TEST_INVALIDATE_FLAG_ALL = 1 << 0,
+	IOMMU_TEST_INVALIDATE_FLAG_ALL		= 0x1,
 };
 
 /**

@@ -56,20 +56,20 @@ static struct isp_seg *isp_seg_from_node(struct interval_tree_node *node)
 }
 
 static struct isp_seg *isp_seg_first(struct iova_space *isp,
-					      unsigned long start,
-					      unsigned long last)
+				     unsigned long start,
+				     unsigned long last)
 {
 	return isp_seg_from_node(interval_tree_iter_first(&isp->seg_tree,
-							    start, last));
+							  start, last));
 }
 
 /* Segments never overlap, so the ones after @segment start beyond its start */
 static struct isp_seg *isp_seg_next(struct isp_seg *seg,
-					     unsigned long last)
+				    unsigned long last)
 {
 	return isp_seg_from_node(interval_tree_iter_next(&seg->node,
-							   seg->node.start,
-							   last));
+							 seg->node.start,
+							 last));
 }
 
 /**
@@ -97,7 +97,7 @@ void isp_init(struct iova_space *isp)
  * physical address is the page's plus that offset.
  */
 static bool isp_span_aligned(unsigned long iova, unsigned long length,
-			      unsigned long pages_offset, unsigned long align)
+			     unsigned long pages_offset, unsigned long align)
 {
 	return !(iova % align) && !(length % align) &&
 	       !(pages_offset % min(align, PAGE_SIZE));
@@ -130,8 +130,8 @@ static int isp_update_alignment(struct iova_space *isp)
 		for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
 		     seg = isp_seg_next(seg, ULONG_MAX))
 			if (!isp_span_aligned(isp_seg_iova(seg),
-					       isp_seg_length(seg),
-					       seg->pages_offset, align))
+					      isp_seg_length(seg),
+					      seg->pages_offset, align))
 				return -EADDRINUSE;
 	}
 	isp->iova_alignment = align;
@@ -141,7 +141,7 @@ static int isp_update_alignment(struct iova_space *isp)
 /* Reserved ranges */
 
 static int __isp_reserve(struct iova_space *isp, unsigned long start,
-			       unsigned long last, void *owner)
+			 unsigned long last, void *owner)
 {
 	struct isp_reserved *reserved;
 
@@ -195,7 +195,7 @@ static void __isp_unreserve_owner(struct iova_space *isp, void *owner)
  * range, -ENOMEM.
  */
 int isp_reserve(struct iova_space *isp, unsigned long start,
-		      unsigned long last, void *owner)
+		unsigned long last, void *owner)
 {
 	int rc;
 
@@ -229,8 +229,8 @@ void isp_unreserve_owner(struct iova_space *isp, void *owner)
  * Return: 0 or a negative errno with nothing reserved for @dev.
  */
 int isp_reserve_dev_regions(struct iova_space *isp,
-					struct device *dev,
-					phys_addr_t *sw_msi_start)
+			    struct device *dev,
+			    phys_addr_t *sw_msi_start)
 {
 	struct iommu_resv_region *resv;
 	LIST_HEAD(resv_regions);
@@ -247,7 +247,7 @@ int isp_reserve_dev_regions(struct iova_space *isp,
 		if (sw_msi_start && resv->type == IOMMU_RESV_SW_MSI)
 			*sw_msi_start = resv->start;
 		rc = __isp_reserve(isp, resv->start,
-					 resv->start + resv->length - 1, dev);
+				   resv->start + resv->length - 1, dev);
 		if (rc) {
 			__isp_unreserve_owner(isp, dev);
 			break;
@@ -261,7 +261,7 @@ int isp_reserve_dev_regions(struct iova_space *isp,
 /* Segments */
 
 static struct isp_seg *isp_seg_alloc(struct isp_map_elm *elm,
-					 unsigned long iova, int iommu_prot)
+				     unsigned long iova, int iommu_prot)
 {
 	struct isp_seg *seg;
 
@@ -281,17 +281,17 @@ static struct isp_seg *isp_seg_alloc(struct isp_map_elm *elm,
 }
 
 static int isp_seg_map_domain(struct iova_space *isp,
-				struct isp_seg *seg,
-				struct iommu_domain *domain)
+			      struct isp_seg *seg,
+			      struct iommu_domain *domain)
 {
 	return upages_map(seg->pages, domain, isp_seg_iova(seg),
-			      seg->pages_offset, isp_seg_length(seg),
-			      seg->iommu_prot, !isp->disable_large_pages);
+			  seg->pages_offset, isp_seg_length(seg),
+			  seg->iommu_prot, !isp->disable_large_pages);
 }
 
 /* Pin a new segment and map it into every domain, all or nothing */
 static int isp_seg_fill_domains(struct iova_space *isp,
-				  struct isp_seg *seg)
+				struct isp_seg *seg)
 {
 	struct iommu_domain *domain, *failed;
 	unsigned long index;
@@ -318,14 +318,14 @@ err_unmap:
 		if (domain == failed)
 			break;
 		upages_unmap_domain(domain, isp_seg_iova(seg),
-				  isp_seg_length(seg));
+				    isp_seg_length(seg));
 	}
 	upages_release(seg->pages, &seg->pages_node);
 	return rc;
 }
 
 static void isp_seg_unfill_domains(struct iova_space *isp,
-				     struct isp_seg *seg)
+				   struct isp_seg *seg)
 {
 	struct iommu_domain *domain;
 	unsigned long index;
@@ -334,14 +334,14 @@ static void isp_seg_unfill_domains(struct iova_space *isp,
 		return;
 	xa_for_each(&isp->domains, index, domain)
 		upages_unmap_domain(domain, isp_seg_iova(seg),
-				  isp_seg_length(seg));
+				    isp_seg_length(seg));
 	upages_release(seg->pages, &seg->pages_node);
 	seg->held = false;
 }
 
 /* Unmap, unlink and free an segment without access pins */
 static void isp_seg_destroy(struct iova_space *isp,
-			      struct isp_seg *seg)
+			    struct isp_seg *seg)
 {
 	lockdep_assert_held_write(&isp->tree_rwsem);
 
@@ -354,8 +354,8 @@ static void isp_seg_destroy(struct iova_space *isp,
 /* IOVA allocation */
 
 static bool isp_fit(unsigned long start, unsigned long last,
-		     unsigned long length, unsigned long align,
-		     unsigned long *iova)
+		    unsigned long length, unsigned long align,
+		    unsigned long *iova)
 {
 	unsigned long aligned = ALIGN(start, align);
 
@@ -367,8 +367,8 @@ static bool isp_fit(unsigned long start, unsigned long last,
 
 /* Find free, unreserved IOVA inside [start, last] */
 static bool isp_find_hole(struct iova_space *isp, unsigned long start,
-			   unsigned long last, unsigned long length,
-			   unsigned long align, unsigned long *iova)
+			  unsigned long last, unsigned long length,
+			  unsigned long align, unsigned long *iova)
 {
 	struct interval_tree_span_iter area_span, resv_span;
 
@@ -381,7 +381,7 @@ static bool isp_find_hole(struct iova_space *isp, unsigned long start,
 					    area_span.last_hole)
 			if (resv_span.is_hole &&
 			    isp_fit(resv_span.start_hole, resv_span.last_hole,
-				     length, align, iova))
+				    length, align, iova))
 				return true;
 	}
 	return false;
@@ -389,13 +389,13 @@ static bool isp_find_hole(struct iova_space *isp, unsigned long start,
 
 /* Validate a fixed IOVA: aligned, unreserved and not already mapped */
 static int isp_validate_iova(struct iova_space *isp, unsigned long iova,
-			   unsigned long length)
+			     unsigned long length)
 {
 	unsigned long last;
 
 	if (iova % isp->iova_alignment)
 		return -EINVAL;
-	if (check_add_overflow(iova, length - 1, &last))
+	if (iommufd_range_last(iova, length, &last))
 		return -EOVERFLOW;
 	if (interval_tree_iter_first(&isp->resv_tree, iova, last))
 		return -EINVAL;
@@ -411,7 +411,7 @@ static int isp_validate_iova(struct iova_space *isp, unsigned long iova,
  * large IOPTEs for physically contiguous memory.
  */
 static int isp_pick_iova(struct iova_space *isp, unsigned long *iova,
-			   unsigned long uva, unsigned long length)
+			 unsigned long uva, unsigned long length)
 {
 	struct interval_tree_node *allowed;
 	unsigned long align;
@@ -434,8 +434,8 @@ static int isp_pick_iova(struct iova_space *isp, unsigned long *iova,
 		     allowed && !found;
 		     allowed = interval_tree_iter_next(allowed, 0, ULONG_MAX))
 			found = isp_find_hole(isp, allowed->start,
-					       allowed->last, length, align,
-					       iova);
+					      allowed->last, length, align,
+					      iova);
 	}
 	if (!found)
 		return -ENOSPC;
@@ -447,9 +447,9 @@ static int isp_pick_iova(struct iova_space *isp, unsigned long *iova,
 
 /* Map @elms back to back starting at *@iova (chosen if !@fixed_iova) */
 static int isp_map_elms(struct iova_space *isp, unsigned long *iova,
-			 struct isp_map_elm *elms, unsigned int nelms,
-			 unsigned long length, int iommu_prot, bool fixed_iova,
-			 unsigned long uva)
+			struct isp_map_elm *elms, unsigned int nelms,
+			unsigned long length, int iommu_prot, bool fixed_iova,
+			unsigned long uva)
 {
 	struct isp_seg *seg, *next;
 	unsigned long cur;
@@ -467,8 +467,8 @@ static int isp_map_elms(struct iova_space *isp, unsigned long *iova,
 
 	for (i = 0, cur = *iova; i != nelms; cur += elms[i++].length) {
 		if (!isp_span_aligned(cur, elms[i].length,
-				       elms[i].pages_offset,
-				       isp->iova_alignment)) {
+				      elms[i].pages_offset,
+				      isp->iova_alignment)) {
 			rc = -EINVAL;
 			goto out_unlock;
 		}
@@ -518,20 +518,20 @@ out_unlock:
  * Return: 0 or a negative errno with nothing mapped.
  */
 int isp_map_user_pages(struct iova_space *isp, unsigned long *iova,
-			void __user *uptr, unsigned long length, int iommu_prot,
-			enum iommufd_account_mode mode, bool fixed_iova)
+		       void __user *uptr, unsigned long length, int iommu_prot,
+		       enum iommufd_account_mode mode, bool fixed_iova)
 {
 	struct isp_map_elm elm = { .length = length };
 	int rc;
 
 	elm.pages = upages_create(uptr, length, iommu_prot & IOMMU_WRITE,
-				     mode);
+				  mode);
 	if (IS_ERR(elm.pages))
 		return PTR_ERR(elm.pages);
 	elm.pages_offset = upages_offset(elm.pages, uptr);
 
 	rc = isp_map_elms(isp, iova, &elm, 1, length, iommu_prot,
-			   fixed_iova, (unsigned long)uptr);
+			  fixed_iova, (unsigned long)uptr);
 	upages_put(elm.pages);
 	return rc;
 }
@@ -541,8 +541,8 @@ int isp_map_user_pages(struct iova_space *isp, unsigned long *iova,
  * with @flags (ISP_ACCESS_WRITE).  Returns the number of segments.
  */
 static int isp_check_contig(struct iova_space *isp, unsigned long iova,
-			     unsigned long last, bool check_access,
-			     unsigned int flags)
+			    unsigned long last, bool check_access,
+			    unsigned int flags)
 {
 	int needed = (flags & ISP_ACCESS_WRITE) ? IOMMU_WRITE : IOMMU_READ;
 	unsigned long cur = iova;
@@ -569,7 +569,7 @@ static int isp_check_contig(struct iova_space *isp, unsigned long iova,
 
 /* Byte offset in the segment's pages object of @iova */
 static unsigned long isp_seg_offset(struct isp_seg *seg,
-				      unsigned long iova)
+				    unsigned long iova)
 {
 	return seg->pages_offset + (iova - isp_seg_iova(seg));
 }
@@ -590,8 +590,8 @@ static unsigned long isp_seg_offset(struct isp_seg *seg,
  * Return: 0 or a negative errno with nothing mapped.
  */
 int isp_copy_iova(struct iova_space *dst, unsigned long *dst_iova,
-		   struct iova_space *src, unsigned long src_iova,
-		   unsigned long length, int iommu_prot, bool fixed_iova)
+		  struct iova_space *src, unsigned long src_iova,
+		  unsigned long length, int iommu_prot, bool fixed_iova)
 {
 	struct isp_map_elm *elms;
 	struct isp_seg *seg;
@@ -599,10 +599,9 @@ int isp_copy_iova(struct iova_space *dst, unsigned long *dst_iova,
 	int n, i = 0;
 	int rc;
 
-	if (!length)
-		return -EINVAL;
-	if (check_add_overflow(src_iova, length - 1, &last))
-		return -EOVERFLOW;
+	rc = iommufd_range_last(src_iova, length, &last);
+	if (rc)
+		return rc;
 
 	down_read(&src->tree_rwsem);
 	n = isp_check_contig(src, src_iova, last, false, 0);
@@ -633,9 +632,9 @@ int isp_copy_iova(struct iova_space *dst, unsigned long *dst_iova,
 			goto out_put;
 
 	rc = isp_map_elms(dst, dst_iova, elms, n, length, iommu_prot,
-			   fixed_iova,
-			   (unsigned long)elms[0].pages->uptr +
-				   elms[0].pages_offset);
+			  fixed_iova,
+			  (unsigned long)elms[0].pages->uptr +
+			  elms[0].pages_offset);
 out_put:
 	for (i = 0; i != n; i++)
 		upages_put(elms[i].pages);
@@ -650,7 +649,7 @@ out_put:
  * embedding it) alive until the callback returns.
  */
 static void isp_notify_accesses(struct iova_space *isp, unsigned long iova,
-				 unsigned long length)
+				unsigned long length)
 {
 	struct isp_access_link *link;
 	unsigned long index;
@@ -670,7 +669,7 @@ static void isp_notify_accesses(struct iova_space *isp, unsigned long iova,
 
 /* -ENOENT if an segment crosses start or last */
 static int isp_check_unmap_cut(struct iova_space *isp,
-				unsigned long start, unsigned long last)
+			       unsigned long start, unsigned long last)
 {
 	struct isp_seg *seg;
 
@@ -682,7 +681,7 @@ static int isp_check_unmap_cut(struct iova_space *isp,
 }
 
 static int isp_unmap_span(struct iova_space *isp, unsigned long start,
-			    unsigned long last, unsigned long *unmapped)
+			  unsigned long last, unsigned long *unmapped)
 {
 	unsigned long done = 0;
 	struct isp_seg *seg;
@@ -743,10 +742,9 @@ int isp_unmap_range(struct iova_space *isp, unsigned long iova,
 	unsigned long last, done = 0;
 	int rc;
 
-	if (!length)
-		return -EINVAL;
-	if (check_add_overflow(iova, length - 1, &last))
-		return -EOVERFLOW;
+	rc = iommufd_range_last(iova, length, &last);
+	if (rc)
+		return rc;
 
 	rc = isp_unmap_span(isp, iova, last, &done);
 	if (!rc && !done)
@@ -778,8 +776,8 @@ int isp_unmap_everything(struct iova_space *isp, unsigned long *unmapped)
  * range intersects reserved IOVA, -ENOMEM.
  */
 int isp_set_allowed(struct iova_space *isp,
-			const struct iommu_iova_range *ranges,
-			unsigned int nranges)
+		    const struct iommu_iova_range *ranges,
+		    unsigned int nranges)
 {
 	struct rb_root_cached allowed = RB_ROOT_CACHED;
 	struct interval_tree_node *node, *next;
@@ -840,9 +838,9 @@ int isp_set_allowed(struct iova_space *isp,
  * Return: 0 or the first non-zero value returned by @fn.
  */
 int isp_get_allowed_ranges(struct iova_space *isp,
-			    int (*fn)(void *data, unsigned long start,
-				      unsigned long last),
-			    void *data)
+			   int (*fn)(void *data, unsigned long start,
+				     unsigned long last),
+			   void *data)
 {
 	struct interval_tree_span_iter span;
 	int rc = 0;
@@ -908,7 +906,7 @@ unsigned long isp_syz_iova_to_iova(struct iova_space *isp, u64 syz_iova)
 /* Domains */
 
 static int isp_reserve_aperture(struct iova_space *isp,
-				 struct iommu_domain *domain)
+				struct iommu_domain *domain)
 {
 	const struct iommu_domain_geometry *geo = &domain->geometry;
 	int rc;
@@ -919,13 +917,13 @@ static int isp_reserve_aperture(struct iova_space *isp,
 		return 0;
 	if (geo->aperture_start) {
 		rc = __isp_reserve(isp, 0, geo->aperture_start - 1,
-					 domain);
+				   domain);
 		if (rc)
 			return rc;
 	}
 	if (geo->aperture_end < ULONG_MAX) {
 		rc = __isp_reserve(isp, geo->aperture_end + 1, ULONG_MAX,
-					 domain);
+				   domain);
 		if (rc)
 			return rc;
 	}
@@ -934,7 +932,7 @@ static int isp_reserve_aperture(struct iova_space *isp,
 
 /* Map every segment into @domain; on failure nothing of it is left there */
 static int isp_populate_domain(struct iova_space *isp,
-			    struct iommu_domain *domain)
+			       struct iommu_domain *domain)
 {
 	bool first = !isp->ndomains;
 	struct isp_seg *seg, *failed;
@@ -951,7 +949,7 @@ static int isp_populate_domain(struct iova_space *isp,
 		if (rc) {
 			if (first)
 				upages_release(seg->pages,
-						   &seg->pages_node);
+					       &seg->pages_node);
 			goto err_unfill;
 		}
 		seg->held = true;
@@ -965,7 +963,7 @@ err_unfill:
 		if (seg == failed)
 			break;
 		upages_unmap_domain(domain, isp_seg_iova(seg),
-				  isp_seg_length(seg));
+				    isp_seg_length(seg));
 		if (first) {
 			upages_release(seg->pages, &seg->pages_node);
 			seg->held = false;
@@ -976,7 +974,7 @@ err_unfill:
 
 /* Remove every segment from @domain; release the pins if it is the last one */
 static void isp_depopulate_domain(struct iova_space *isp,
-			       struct iommu_domain *domain)
+				  struct iommu_domain *domain)
 {
 	bool last = isp->ndomains == 1;
 	struct isp_seg *seg;
@@ -986,7 +984,7 @@ static void isp_depopulate_domain(struct iova_space *isp,
 		if (WARN_ON(!seg->held))
 			continue;
 		upages_unmap_domain(domain, isp_seg_iova(seg),
-				  isp_seg_length(seg));
+				    isp_seg_length(seg));
 		if (last) {
 			upages_release(seg->pages, &seg->pages_node);
 			seg->held = false;
@@ -995,7 +993,7 @@ static void isp_depopulate_domain(struct iova_space *isp,
 }
 
 static unsigned long isp_find_domain(struct iova_space *isp,
-				      struct iommu_domain *domain)
+				     struct iommu_domain *domain)
 {
 	struct iommu_domain *cur;
 	unsigned long index;
@@ -1020,7 +1018,7 @@ static unsigned long isp_find_domain(struct iova_space *isp,
  * -EADDRINUSE if existing mappings are outside the aperture or misaligned.
  */
 int isp_attach_domain(struct iova_space *isp,
-			  struct iommu_domain *domain)
+		      struct iommu_domain *domain)
 {
 	u32 index;
 	int rc;
@@ -1073,7 +1071,7 @@ out_unlock:
  * aperture reservations; the last domain leaving unpins the memory.
  */
 void isp_detach_domain(struct iova_space *isp,
-			      struct iommu_domain *domain)
+		       struct iommu_domain *domain)
 {
 	unsigned long index;
 
@@ -1097,9 +1095,9 @@ out_unlock:
 
 /* Read (and clear unless asked not to) the dirty bits of [iova, iova+len) */
 static int isp_read_dirty_range(struct iommu_domain *domain,
-				 struct iova_bitmap *bitmap,
-				 unsigned long iova, unsigned long length,
-				 unsigned long flags)
+				struct iova_bitmap *bitmap,
+				unsigned long iova, unsigned long length,
+				unsigned long flags)
 {
 	struct iommu_iotlb_gather gather;
 	struct iommu_dirty_bitmap dirty;
@@ -1122,7 +1120,7 @@ static int isp_read_dirty_range(struct iommu_domain *domain,
  * driver's error.
  */
 int isp_track_dirty(struct iova_space *isp,
-			    struct iommu_domain *domain, bool enable)
+		    struct iommu_domain *domain, bool enable)
 {
 	struct isp_seg *seg;
 	int rc = 0;
@@ -1135,8 +1133,8 @@ int isp_track_dirty(struct iova_space *isp,
 		for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
 		     seg = isp_seg_next(seg, ULONG_MAX)) {
 			rc = isp_read_dirty_range(domain, NULL,
-						   isp_seg_iova(seg),
-						   isp_seg_length(seg), 0);
+						  isp_seg_iova(seg),
+						  isp_seg_length(seg), 0);
 			if (rc)
 				goto out_unlock;
 		}
@@ -1154,7 +1152,7 @@ struct isp_dirty_walk {
 };
 
 static int isp_dirty_window(struct iova_bitmap *bitmap, unsigned long iova,
-			     size_t length, void *opaque)
+			    size_t length, void *opaque)
 {
 	struct isp_dirty_walk *walk = opaque;
 	unsigned long last = iova + length - 1;
@@ -1167,7 +1165,7 @@ static int isp_dirty_window(struct iova_bitmap *bitmap, unsigned long iova,
 		unsigned long end = min(last, seg->node.last);
 
 		rc = isp_read_dirty_range(walk->domain, bitmap, start,
-					   end - start + 1, walk->flags);
+					  end - start + 1, walk->flags);
 		if (rc)
 			return rc;
 	}
@@ -1189,10 +1187,10 @@ static int isp_dirty_window(struct iova_bitmap *bitmap, unsigned long iova,
  * driver's error.
  */
 int isp_collect_dirty(struct iova_space *isp,
-				   struct iommu_domain *domain,
-				   unsigned long flags, unsigned long iova,
-				   unsigned long length,
-				   unsigned long page_size, u64 __user *data)
+		      struct iommu_domain *domain,
+		      unsigned long flags, unsigned long iova,
+		      unsigned long length,
+		      unsigned long page_size, u64 __user *data)
 {
 	struct isp_dirty_walk walk = {
 		.isp = isp, .domain = domain, .flags = flags,
@@ -1203,7 +1201,7 @@ int isp_collect_dirty(struct iova_space *isp,
 
 	if (!domain->dirty_ops)
 		return -EOPNOTSUPP;
-	if (!length || check_add_overflow(iova, length - 1, &last) ||
+	if (iommufd_range_last(iova, length, &last) ||
 	    !is_power_of_2(page_size))
 		return -EINVAL;
 
@@ -1265,7 +1263,7 @@ out_unlock:
  * Returns once no unmap callback of @link is running any more.
  */
 void isp_del_access(struct iova_space *isp,
-			struct isp_access_link *link)
+		    struct isp_access_link *link)
 {
 	down_write(&isp->acc_rwsem);
 	down_write(&isp->dom_rwsem);
@@ -1279,7 +1277,7 @@ void isp_del_access(struct iova_space *isp,
 }
 
 static void isp_unpin_areas(struct iova_space *isp, unsigned long iova,
-			     unsigned long last, struct isp_seg *stop)
+			    unsigned long last, struct isp_seg *stop)
 {
 	struct isp_seg *seg;
 
@@ -1291,8 +1289,8 @@ static void isp_unpin_areas(struct iova_space *isp, unsigned long iova,
 		if (seg == stop)
 			break;
 		upages_access_unpin(seg->pages,
-					isp_seg_offset(seg, start) >> PAGE_SHIFT,
-					isp_seg_offset(seg, end) >> PAGE_SHIFT);
+				    isp_seg_offset(seg, start) >> PAGE_SHIFT,
+				    isp_seg_offset(seg, end) >> PAGE_SHIFT);
 		atomic_dec(&seg->num_accesses);
 	}
 }
@@ -1304,15 +1302,14 @@ static void isp_unpin_areas(struct iova_space *isp, unsigned long iova,
  * lock and *last is the range's last IOVA.
  */
 static int isp_access_begin(struct iova_space *isp, unsigned long iova,
-			     unsigned long length, unsigned int flags,
-			     unsigned long *last)
+			    unsigned long length, unsigned int flags,
+			    unsigned long *last)
 {
 	int rc;
 
-	if (!length)
-		return -EINVAL;
-	if (check_add_overflow(iova, length - 1, last))
-		return -EOVERFLOW;
+	rc = iommufd_range_last(iova, length, last);
+	if (rc)
+		return rc;
 
 	down_read(&isp->tree_rwsem);
 	rc = isp_check_contig(isp, iova, *last, true, flags);
@@ -1338,8 +1335,8 @@ static int isp_access_begin(struct iova_space *isp, unsigned long iova,
  * being unmapped or misaligned; -EPERM if the mapping lacks the permission.
  */
 int isp_access_pin_pages(struct iova_space *isp, unsigned long iova,
-			  unsigned long length, struct page **out_pages,
-			  unsigned int flags)
+			 unsigned long length, struct page **out_pages,
+			 unsigned int flags)
 {
 	struct isp_seg *seg;
 	unsigned long last;
@@ -1358,10 +1355,10 @@ int isp_access_pin_pages(struct iova_space *isp, unsigned long iova,
 			rc = -EINVAL;
 		} else {
 			rc = upages_access_pin(seg->pages,
-						   offset >> PAGE_SHIFT,
-						   isp_seg_offset(seg, end) >>
-							   PAGE_SHIFT,
-						   out_pages);
+					       offset >> PAGE_SHIFT,
+					       isp_seg_offset(seg, end) >>
+					       PAGE_SHIFT,
+					       out_pages);
 		}
 		if (rc) {
 			isp_unpin_areas(isp, iova, last, seg);
@@ -1383,11 +1380,11 @@ int isp_access_pin_pages(struct iova_space *isp, unsigned long iova,
  * @length: length passed to the pin
  */
 void isp_access_unpin_pages(struct iova_space *isp, unsigned long iova,
-			     unsigned long length)
+			    unsigned long length)
 {
 	unsigned long last;
 
-	if (WARN_ON(!length || check_add_overflow(iova, length - 1, &last)))
+	if (WARN_ON(iommufd_range_last(iova, length, &last)))
 		return;
 	down_read(&isp->tree_rwsem);
 	isp_unpin_areas(isp, iova, last, NULL);
@@ -1406,7 +1403,7 @@ void isp_access_unpin_pages(struct iova_space *isp, unsigned long iova,
  * being unmapped; -EPERM if the mapping lacks the permission; -EFAULT.
  */
 int isp_access_rw(struct iova_space *isp, unsigned long iova, void *data,
-		   unsigned long length, unsigned int flags)
+		  unsigned long length, unsigned int flags)
 {
 	struct isp_seg *seg;
 	unsigned long last;
@@ -1421,7 +1418,7 @@ int isp_access_rw(struct iova_space *isp, unsigned long iova, void *data,
 		unsigned long n = min(last, seg->node.last) - start + 1;
 
 		rc = upages_rw(seg->pages, isp_seg_offset(seg, start),
-				   data + (start - iova), n, flags);
+			       data + (start - iova), n, flags);
 		if (rc)
 			break;
 	}

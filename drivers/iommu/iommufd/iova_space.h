@@ -141,57 +141,57 @@ void isp_destroy(struct iova_space *isp);
 
 /* IOVA space management (ioas.c) */
 int isp_map_user_pages(struct iova_space *isp, unsigned long *iova,
-			void __user *uptr, unsigned long length, int iommu_prot,
-			enum iommufd_account_mode mode, bool fixed_iova);
+		       void __user *uptr, unsigned long length, int iommu_prot,
+		       enum iommufd_account_mode mode, bool fixed_iova);
 int isp_copy_iova(struct iova_space *dst, unsigned long *dst_iova,
-		   struct iova_space *src, unsigned long src_iova,
-		   unsigned long length, int iommu_prot, bool fixed_iova);
+		  struct iova_space *src, unsigned long src_iova,
+		  unsigned long length, int iommu_prot, bool fixed_iova);
 int isp_unmap_range(struct iova_space *isp, unsigned long iova,
 		    unsigned long length, unsigned long *unmapped);
 int isp_unmap_everything(struct iova_space *isp, unsigned long *unmapped);
 int isp_set_allowed(struct iova_space *isp,
-			const struct iommu_iova_range *ranges,
-			unsigned int nranges);
+		    const struct iommu_iova_range *ranges,
+		    unsigned int nranges);
 int isp_get_allowed_ranges(struct iova_space *isp,
-			    int (*fn)(void *data, unsigned long start,
-				      unsigned long last),
-			    void *data);
+			   int (*fn)(void *data, unsigned long start,
+				     unsigned long last),
+			   void *data);
 void isp_set_large_pages(struct iova_space *isp, bool enable);
 unsigned long isp_syz_iova_to_iova(struct iova_space *isp, u64 syz_iova);
 
 /* Reserved IOVA; @owner NULL means "until the table is destroyed" */
 int isp_reserve(struct iova_space *isp, unsigned long start,
-		      unsigned long last, void *owner);
+		unsigned long last, void *owner);
 void isp_unreserve_owner(struct iova_space *isp, void *owner);
 int isp_reserve_dev_regions(struct iova_space *isp,
-					struct device *dev,
-					phys_addr_t *sw_msi_start);
+			    struct device *dev,
+			    phys_addr_t *sw_msi_start);
 
 /* Domains (hwpt.c / device.c) */
 int isp_attach_domain(struct iova_space *isp,
-			  struct iommu_domain *domain);
+		      struct iommu_domain *domain);
 void isp_detach_domain(struct iova_space *isp,
-			      struct iommu_domain *domain);
+		       struct iommu_domain *domain);
 
 /* Dirty tracking of a domain (hwpt.c) */
 int isp_track_dirty(struct iova_space *isp,
-			    struct iommu_domain *domain, bool enable);
+		    struct iommu_domain *domain, bool enable);
 int isp_collect_dirty(struct iova_space *isp,
-				   struct iommu_domain *domain,
-				   unsigned long flags, unsigned long iova,
-				   unsigned long length,
-				   unsigned long page_size, u64 __user *data);
+		      struct iommu_domain *domain,
+		      unsigned long flags, unsigned long iova,
+		      unsigned long length,
+		      unsigned long page_size, u64 __user *data);
 
 /* In-kernel accesses (access.c) */
 int isp_add_access(struct iova_space *isp, struct isp_access_link *link);
 void isp_del_access(struct iova_space *isp,
-			struct isp_access_link *link);
+		    struct isp_access_link *link);
 int isp_access_pin_pages(struct iova_space *isp, unsigned long iova,
-			  unsigned long length, struct page **out_pages,
-			  unsigned int flags);
+			 unsigned long length, struct page **out_pages,
+			 unsigned int flags);
 void isp_access_unpin_pages(struct iova_space *isp, unsigned long iova,
-			     unsigned long length);
+			    unsigned long length);
 int isp_access_rw(struct iova_space *isp, unsigned long iova, void *data,
-		   unsigned long length, unsigned int flags);
+		  unsigned long length, unsigned int flags);
 
 #endif

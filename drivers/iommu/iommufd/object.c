@@ -47,9 +47,9 @@ void iommufd_fail_init(void)
  * Return: the zeroed object, not yet visible to lookups, or an ERR_PTR.
  */
 struct iommufd_obj *iommufd_obj_new_raw(struct iommufd_ctx *ictx,
-					     size_t size,
-					     enum iommufd_obj_type type,
-					     const struct iommufd_obj_ops *ops)
+					size_t size,
+					enum iommufd_obj_type type,
+					const struct iommufd_obj_ops *ops)
 {
 	struct iommufd_obj *obj;
 	int rc;
@@ -80,7 +80,7 @@ struct iommufd_obj *iommufd_obj_new_raw(struct iommufd_ctx *ictx,
  * the caller must not touch it again unless it holds a reference.
  */
 void iommufd_obj_publish(struct iommufd_ctx *ictx,
-			     struct iommufd_obj *obj)
+			 struct iommufd_obj *obj)
 {
 	void *old;
 
@@ -115,7 +115,7 @@ void iommufd_obj_cancel(struct iommufd_ctx *ictx, struct iommufd_obj *obj)
  * what the object already owns, then frees it like iommufd_obj_cancel().
  */
 void iommufd_obj_discard(struct iommufd_ctx *ictx,
-				      struct iommufd_obj *obj)
+			 struct iommufd_obj *obj)
 {
 	if (obj->ops->cancel)
 		obj->ops->cancel(obj);
@@ -136,7 +136,7 @@ void iommufd_obj_discard(struct iommufd_ctx *ictx,
  * object of that type.
  */
 struct iommufd_obj *iommufd_obj_find(struct iommufd_ctx *ictx, u32 id,
-					  enum iommufd_obj_type type)
+				     enum iommufd_obj_type type)
 {
 	struct iommufd_obj *obj;
 
@@ -178,7 +178,7 @@ static void iommufd_obj_free(struct iommufd_obj *obj)
  * Called with the xarray lock held.
  */
 static bool iommufd_obj_try_unlist(struct iommufd_ctx *ictx,
-				      struct iommufd_obj *obj)
+				   struct iommufd_obj *obj)
 {
 	lockdep_assert_held(&ictx->objects.xa_lock);
 
@@ -227,7 +227,7 @@ int iommufd_obj_destroy_by_id(struct iommufd_ctx *ictx, u32 id)
  * be no other long-term references left.
  */
 void iommufd_obj_destroy_held(struct iommufd_ctx *ictx,
-				 struct iommufd_obj *obj)
+			      struct iommufd_obj *obj)
 {
 	void *old;
 

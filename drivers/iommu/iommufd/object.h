@@ -12,6 +12,7 @@
 #define __IOMMUFD_OBJECT_H
 
 #include <linux/mutex.h>
+#include <linux/overflow.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -19,6 +20,26 @@
 
 struct file;
 struct iommufd_ioas;
+
+/**
+ * iommufd_range_last - last byte of the range [@start, @start + @length)
+ * @start: first byte (an IOVA or a user address)
+ * @length: number of bytes
+ * @last: output: @start + @length - 1
+ *
+ * Every ioctl and kAPI entry point that takes a (start, length) pair checks
+ * it through this, so an empty range and a wrapping one fail the same way
+ * everywhere.
+ *
+ * Return: 0, -EINVAL if @length is 0, -EOVERFLOW if the range wraps.
+ */
+static inline int iommufd_range_last(unsigned long start, unsigned long length,
+				     unsigned long *last)
+{
+	if (!length)
+		return -EINVAL;
+	return check_add_overflow(start, length - 1, last) ? -EOVERFLOW : 0;
+}
 
 /**
  * enum iommufd_obj_type - kinds of object in a context's object table
@@ -128,9 +149,9 @@ struct iommufd_obj {
 };
 
 struct iommufd_obj *iommufd_obj_new_raw(struct iommufd_ctx *ictx,
-					     size_t size,
-					     enum iommufd_obj_type type,
-					     const struct iommufd_obj_ops *ops);
+					size_t size,
+					enum iommufd_obj_type type,
+					const struct iommufd_obj_ops *ops);
 
 /**
  * iommufd_obj_new - allocate an object and reserve its ID
@@ -171,13 +192,13 @@ struct iommufd_obj *iommufd_obj_new_raw(struct iommufd_ctx *ictx,
 	})
 
 void iommufd_obj_publish(struct iommufd_ctx *ictx,
-			     struct iommufd_obj *obj);
+			 struct iommufd_obj *obj);
 void iommufd_obj_cancel(struct iommufd_ctx *ictx, struct iommufd_obj *obj);
 void iommufd_obj_discard(struct iommufd_ctx *ictx,
-				      struct iommufd_obj *obj);
+			 struct iommufd_obj *obj);
 
 struct iommufd_obj *iommufd_obj_find(struct iommufd_ctx *ictx, u32 id,
-					  enum iommufd_obj_type type);
+				     enum iommufd_obj_type type);
 void iommufd_obj_put(struct iommufd_ctx *ictx, struct iommufd_obj *obj);
 
 /**
@@ -195,7 +216,7 @@ static inline void iommufd_obj_hold(struct iommufd_obj *obj)
 
 int iommufd_obj_destroy_by_id(struct iommufd_ctx *ictx, u32 id);
 void iommufd_obj_destroy_held(struct iommufd_ctx *ictx,
-				 struct iommufd_obj *obj);
+			      struct iommufd_obj *obj);
 void iommufd_obj_destroy_all(struct iommufd_ctx *ictx);
 
 /**

@@ -52,17 +52,17 @@ struct upages_access {
  * Return: a pages object with one reference, or an ERR_PTR.
  */
 struct upages *upages_create(void __user *uptr, unsigned long length,
-				    bool writable,
-				    enum iommufd_account_mode mode)
+			     bool writable,
+			     enum iommufd_account_mode mode)
 {
 	unsigned long start = (unsigned long)uptr;
 	struct upages *pages;
 	unsigned long last;
+	int rc;
 
-	if (!length)
-		return ERR_PTR(-EINVAL);
-	if (check_add_overflow(start, length - 1, &last))
-		return ERR_PTR(-EOVERFLOW);
+	rc = iommufd_range_last(start, length, &last);
+	if (rc)
+		return ERR_PTR(rc);
 
 	pages = kzalloc(sizeof(*pages), GFP_KERNEL_ACCOUNT);
 	if (!pages)
@@ -114,7 +114,7 @@ void upages_put(struct upages *pages)
 
 /* Add @npages to a counter unless that takes it beyond @limit */
 static bool upages_charge_user(atomic_long_t *counter, unsigned long npages,
-			     unsigned long limit)
+			       unsigned long limit)
 {
 	long cur = atomic_long_read(counter);
 
@@ -126,7 +126,7 @@ static bool upages_charge_user(atomic_long_t *counter, unsigned long npages,
 }
 
 static bool upages_charge_mm(atomic64_t *counter, unsigned long npages,
-			   unsigned long limit)
+			     unsigned long limit)
 {
 	s64 cur = atomic64_read(counter);
 
@@ -150,15 +150,15 @@ static int upages_account(struct upages *pages, unsigned long npages)
 
 	if (pages->acct_mode == IOMMUFD_ACCOUNT_USER)
 		ok = upages_charge_user(&pages->owner_user->locked_vm, npages,
-				      limit);
+					limit);
 	else if (pages->acct_mode == IOMMUFD_ACCOUNT_MM)
 		ok = upages_charge_mm(&pages->owner_mm->pinned_vm, npages,
-				    limit);
+				      limit);
 	return ok ? 0 : -ENOMEM;
 }
 
 static void upages_unaccount(struct upages *pages,
-				 unsigned long npages)
+			     unsigned long npages)
 {
 	switch (pages->acct_mode) {
 	case IOMMUFD_ACCOUNT_USER:
@@ -175,7 +175,7 @@ static void upages_unaccount(struct upages *pages,
 /* PFN store; all callers hold pages->mutex */
 
 static void upages_erase_pfns(struct upages *pages,
-				  unsigned long first, unsigned long last)
+			      unsigned long first, unsigned long last)
 {
 	XA_STATE(xas, &pages->pfns, first);
 	void *entry;
@@ -187,7 +187,7 @@ static void upages_erase_pfns(struct upages *pages,
 }
 
 static int upages_store_pfns(struct upages *pages, unsigned long index,
-				 struct page **page_list, unsigned long npages)
+			     struct page **page_list, unsigned long npages)
 {
 	XA_STATE(xas, &pages->pfns, index);
 	unsigned long stop = npages;
@@ -216,7 +216,7 @@ static int upages_store_pfns(struct upages *pages, unsigned long index,
 }
 
 static void upages_unpin_run(struct upages *pages, unsigned long pfn,
-			   unsigned long npages)
+			     unsigned long npages)
 {
 	unpin_user_page_range_dirty_lock(pfn_to_page(pfn), npages,
 					 pages->writable);
@@ -226,7 +226,7 @@ static void upages_unpin_run(struct upages *pages, unsigned long pfn,
 
 /* Unpin and forget every page in [first, last]; they must all be pinned */
 static void upages_unpin_span(struct upages *pages,
-				  unsigned long first, unsigned long last)
+			      unsigned long first, unsigned long last)
 {
 	unsigned long run_pfn = 0, run_len = 0;
 	unsigned long index;
@@ -270,8 +270,8 @@ static void upages_put_mm(struct upages *pages, bool remote)
 }
 
 static long upages_pin_batch(struct upages *pages, bool remote,
-			   unsigned long index, unsigned long npages,
-			   unsigned int gup_flags, struct page **page_list)
+			     unsigned long index, unsigned long npages,
+			     unsigned int gup_flags, struct page **page_list)
 {
 	unsigned long addr = (unsigned long)pages->uptr + index * PAGE_SIZE;
 	long rc;
@@ -293,7 +293,7 @@ static long upages_pin_batch(struct upages *pages, bool remote,
  * failure nothing of the span stays pinned.
  */
 static int upages_pin_span(struct upages *pages, unsigned long first,
-			       unsigned long last)
+			   unsigned long last)
 {
 	unsigned int gup_flags = FOLL_LONGTERM | (pages->writable ? FOLL_WRITE : 0);
 	unsigned long npages = last - first + 1;
@@ -303,7 +303,7 @@ static int upages_pin_span(struct upages *pages, unsigned long first,
 	int rc;
 
 	batch = min(npages, max_t(unsigned long, 1, iommufd_temp_memory_limit /
-						 sizeof(*page_list)));
+				  sizeof(*page_list)));
 	if (iommufd_inject_failure())
 		return -ENOMEM;
 	page_list = kmalloc_array(batch, sizeof(*page_list),
@@ -323,7 +323,7 @@ static int upages_pin_span(struct upages *pages, unsigned long first,
 		if (rc)
 			break;
 		got = upages_pin_batch(pages, remote, first + done, want,
-				     gup_flags, page_list);
+				       gup_flags, page_list);
 		if (got <= 0) {
 			upages_unaccount(pages, want);
 			rc = got ? got : -EFAULT;
@@ -350,18 +350,18 @@ out_free:
 }
 
 static void upages_unpin_holes(struct upages *pages,
-				   unsigned long first, unsigned long last)
+			       unsigned long first, unsigned long last)
 {
 	struct interval_tree_span_iter span;
 
 	interval_tree_for_each_span(&span, &pages->holders, first, last)
 		if (span.is_hole)
 			upages_unpin_span(pages, span.start_hole,
-					      span.last_hole);
+					  span.last_hole);
 }
 
 static int __upages_hold(struct upages *pages,
-			     struct interval_tree_node *node)
+			 struct interval_tree_node *node)
 {
 	struct interval_tree_span_iter span;
 	int rc;
@@ -375,11 +375,11 @@ static int __upages_hold(struct upages *pages,
 		if (!span.is_hole)
 			continue;
 		rc = upages_pin_span(pages, span.start_hole,
-					 span.last_hole);
+				     span.last_hole);
 		if (rc) {
 			if (span.start_hole > node->start)
 				upages_unpin_holes(pages, node->start,
-						       span.start_hole - 1);
+						   span.start_hole - 1);
 			return rc;
 		}
 	}
@@ -388,7 +388,7 @@ static int __upages_hold(struct upages *pages,
 }
 
 static void __upages_release(struct upages *pages,
-				 struct interval_tree_node *node)
+			     struct interval_tree_node *node)
 {
 	lockdep_assert_held(&pages->mutex);
 	interval_tree_remove(node, &pages->holders);
@@ -422,7 +422,7 @@ int upages_hold(struct upages *pages, struct interval_tree_node *node)
  * Unpins and uncharges the pages no remaining holder covers.
  */
 void upages_release(struct upages *pages,
-			struct interval_tree_node *node)
+		    struct interval_tree_node *node)
 {
 	mutex_lock(&pages->mutex);
 	__upages_release(pages, node);
@@ -431,7 +431,7 @@ void upages_release(struct upages *pages,
 
 static struct upages_access *
 upages_find_access(struct upages *pages, unsigned long first,
-		       unsigned long last)
+		   unsigned long last)
 {
 	struct interval_tree_node *node;
 
@@ -444,8 +444,8 @@ upages_find_access(struct upages *pages, unsigned long first,
 }
 
 static void upages_fill_page_list(struct upages *pages,
-				      unsigned long first, unsigned long last,
-				      struct page **out_pages)
+				  unsigned long first, unsigned long last,
+				  struct page **out_pages)
 {
 	unsigned long index;
 	void *entry;
@@ -467,7 +467,7 @@ static void upages_fill_page_list(struct upages *pages,
  * Return: 0 or a negative errno.
  */
 int upages_access_pin(struct upages *pages, unsigned long first,
-			  unsigned long last, struct page **out_pages)
+		      unsigned long last, struct page **out_pages)
 {
 	struct upages_access *access;
 	int rc = 0;
@@ -509,7 +509,7 @@ out_unlock:
  * @last: last page index, as passed to the pin
  */
 void upages_access_unpin(struct upages *pages, unsigned long first,
-			     unsigned long last)
+			 unsigned long last)
 {
 	struct upages_access *access;
 
@@ -527,7 +527,7 @@ out_unlock:
 }
 
 static void upages_copy_page(struct page *page, unsigned long offset,
-			   void *data, unsigned long length, bool write)
+			     void *data, unsigned long length, bool write)
 {
 	if (write)
 		memcpy_to_page(page, offset, data, length);
@@ -537,8 +537,8 @@ static void upages_copy_page(struct page *page, unsigned long offset,
 
 /* Copy within one page that is not pinned: pin it briefly in its mm */
 static int upages_rw_unpinned(struct upages *pages,
-				  unsigned long index, unsigned long offset,
-				  void *data, unsigned long length, bool write)
+			      unsigned long index, unsigned long offset,
+			      void *data, unsigned long length, bool write)
 {
 	unsigned long addr = (unsigned long)pages->uptr + index * PAGE_SIZE;
 	struct page *page;
@@ -567,7 +567,7 @@ static int upages_rw_unpinned(struct upages *pages,
  * owner has exited as long as the pages are pinned.
  */
 static int upages_rw_slow(struct upages *pages, unsigned long offset,
-			      void *data, unsigned long length, bool write)
+			  void *data, unsigned long length, bool write)
 {
 	while (length) {
 		unsigned long index = offset >> PAGE_SHIFT;
@@ -580,11 +580,11 @@ static int upages_rw_slow(struct upages *pages, unsigned long offset,
 		entry = xa_load(&pages->pfns, index);
 		if (entry)
 			upages_copy_page(pfn_to_page(xa_to_value(entry)), in_page,
-				       data, n, write);
+					 data, n, write);
 		mutex_unlock(&pages->mutex);
 		if (!entry)
 			rc = upages_rw_unpinned(pages, index, in_page, data,
-						    n, write);
+						n, write);
 		if (rc)
 			return rc;
 		offset += n;
@@ -606,7 +606,7 @@ static int upages_rw_slow(struct upages *pages, unsigned long offset,
  * Return: 0 or a negative errno.
  */
 int upages_rw(struct upages *pages, unsigned long offset, void *data,
-		  unsigned long length, unsigned int flags)
+	      unsigned long length, unsigned int flags)
 {
 	bool write = flags & ISP_ACCESS_WRITE;
 	void __user *uptr = pages->uptr + offset;
@@ -635,7 +635,7 @@ int upages_rw(struct upages *pages, unsigned long offset, void *data,
  * One call to the driver for the whole range, one IOTLB flush.
  */
 void upages_unmap_domain(struct iommu_domain *domain, unsigned long iova,
-		       unsigned long length)
+			 unsigned long length)
 {
 	struct iommu_iotlb_gather gather;
 	size_t unmapped;
@@ -649,8 +649,8 @@ void upages_unmap_domain(struct iommu_domain *domain, unsigned long iova,
 }
 
 static int upages_map_run(struct iommu_domain *domain, unsigned long iova,
-			phys_addr_t paddr, unsigned long length, int prot,
-			bool large_pages)
+			  phys_addr_t paddr, unsigned long length, int prot,
+			  bool large_pages)
 {
 	unsigned long done = 0;
 	int rc;
@@ -690,8 +690,8 @@ static int upages_map_run(struct iommu_domain *domain, unsigned long iova,
  * Return: 0, or a negative errno with nothing left mapped.
  */
 int upages_map(struct upages *pages, struct iommu_domain *domain,
-		   unsigned long iova, unsigned long offset,
-		   unsigned long length, int prot, bool large_pages)
+	       unsigned long iova, unsigned long offset,
+	       unsigned long length, int prot, bool large_pages)
 {
 	unsigned long first = offset >> PAGE_SHIFT;
 	unsigned long last = (offset + length - 1) >> PAGE_SHIFT;
@@ -721,8 +721,8 @@ int upages_map(struct upages *pages, struct iommu_domain *domain,
 		}
 		if (run_end) {
 			rc = upages_map_run(domain, iova + mapped, run_start,
-					  run_end - run_start, prot,
-					  large_pages);
+					    run_end - run_start, prot,
+					    large_pages);
 			if (rc)
 				goto err_unmap;
 			mapped += run_end - run_start;
@@ -735,7 +735,7 @@ int upages_map(struct upages *pages, struct iommu_domain *domain,
 		goto err_unmap;
 	}
 	rc = upages_map_run(domain, iova + mapped, run_start, run_end - run_start,
-			  prot, large_pages);
+			    prot, large_pages);
 	if (rc)
 		goto err_unmap;
 	return 0;

@@ -76,8 +76,8 @@ struct upages {
 };
 
 struct upages *upages_create(void __user *uptr, unsigned long length,
-				    bool writable,
-				    enum iommufd_account_mode mode);
+			     bool writable,
+			     enum iommufd_account_mode mode);
 void upages_put(struct upages *pages);
 
 /**
@@ -97,26 +97,26 @@ static inline void upages_get(struct upages *pages)
  * Return: @uptr's offset from the page aligned start of @pages.
  */
 static inline unsigned long upages_offset(struct upages *pages,
-					      void __user *uptr)
+					  void __user *uptr)
 {
 	return uptr - pages->uptr;
 }
 
 int upages_hold(struct upages *pages, struct interval_tree_node *node);
 void upages_release(struct upages *pages,
-			struct interval_tree_node *node);
+		    struct interval_tree_node *node);
 
 int upages_access_pin(struct upages *pages, unsigned long first,
-			  unsigned long last, struct page **out_pages);
+		      unsigned long last, struct page **out_pages);
 void upages_access_unpin(struct upages *pages, unsigned long first,
-			     unsigned long last);
+			 unsigned long last);
 int upages_rw(struct upages *pages, unsigned long offset, void *data,
-		  unsigned long length, unsigned int flags);
+	      unsigned long length, unsigned int flags);
 
 int upages_map(struct upages *pages, struct iommu_domain *domain,
-		   unsigned long iova, unsigned long offset,
-		   unsigned long length, int prot, bool large_pages);
+	       unsigned long iova, unsigned long offset,
+	       unsigned long length, int prot, bool large_pages);
 void upages_unmap_domain(struct iommu_domain *domain, unsigned long iova,
-		       unsigned long length);
+			 unsigned long length);
 
 #endif

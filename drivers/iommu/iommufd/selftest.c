@@ -664,7 +664,7 @@ static int mock_op_mock_domain(struct iommufd_call *call,
 	int rc;
 
 	sobj = iommufd_obj_new(call->ictx, sobj, IOMMUFD_OBJ_SELFTEST,
-				    &selftest_obj_ops);
+			       &selftest_obj_ops);
 	if (IS_ERR(sobj))
 		return PTR_ERR(sobj);
 
