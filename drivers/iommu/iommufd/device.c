@@ -27,8 +27,8 @@
 /* iommu_attach_group_handle() and friends */
 MODULE_IMPORT_NS(IOMMUFD_INTERNAL);
 
-static bool allow_unsafe_interrupts;
-module_param(allow_unsafe_interrupts, bool, 0644);
+static bool msi_unsafe_ok;
+module_param_named(allow_unsafe_interrupts, msi_unsafe_ok, bool, 0644);
 MODULE_PARM_DESC(allow_unsafe_interrupts,
 		 "Allow binding devices whose MSI writes the platform cannot isolate (no interrupt remapping or isolating MSI controller). A device could then forge interrupts: a security weakness.");
 
@@ -36,11 +36,11 @@ MODULE_PARM_DESC(allow_unsafe_interrupts,
  * struct iommufd_grp - an IOMMU group whose DMA a context owns
  * @kref: one reference per bound device of the group
  * @lock: serialises attach, replace and detach of the group's devices and
- *	protects @hwpt and @devices. Taken before any IOAS mutex.
+ *	protects @hwpt and @devices. Taken before any IOAS hwpts_lock.
  * @ictx: the context that owns the group's DMA
  * @group: the IOMMU group, one reference held
  * @hwpt: the HWPT the group is attached to, NULL while it is blocked
- * @handle: the attach handle of that attachment, NULL while blocked
+ * @attach: the attach handle of that attachment, NULL while blocked
  * @devices: the attached devices (struct iommufd_device.group_item)
  */
 struct iommufd_grp {
@@ -49,7 +49,7 @@ struct iommufd_grp {
 	struct iommufd_ctx *ictx;
 	struct iommu_group *group;
 	struct iommufd_hwpt *hwpt;
-	struct iommufd_dev_attach *handle;
+	struct iommufd_dev_attach *attach;
 	struct list_head devices;
 };
 
@@ -160,7 +160,7 @@ static int iommufd_check_msi_isolation(struct device *dev,
 {
 	if (iommu_group_has_isolated_msi(group))
 		return 0;
-	if (!allow_unsafe_interrupts) {
+	if (!msi_unsafe_ok) {
 		dev_warn_once(dev,
 			      "refusing to bind: the platform cannot isolate the device's MSI writes (no interrupt remapping or isolating MSI controller); iommufd.allow_unsafe_interrupts=1 overrides this\n");
 		return -EPERM;
@@ -172,8 +172,7 @@ static int iommufd_check_msi_isolation(struct device *dev,
 
 static void iommufd_device_destroy(struct iommufd_obj *obj)
 {
-	struct iommufd_device *idev =
-		container_of(obj, struct iommufd_device, obj);
+	struct iommufd_device *idev = container_of(obj, typeof(*idev), obj);
 
 	WARN_ON(!list_empty(&idev->group_item));
 	/* The group entry goes first: see iommufd_grps */
@@ -186,6 +185,23 @@ static void iommufd_device_destroy(struct iommufd_obj *obj)
 static const struct iommufd_obj_ops iommufd_device_ops = {
 	.release = iommufd_device_destroy,
 };
+
+/**
+ * iommufd_device_find - look up a device by ID
+ * @ictx: context
+ * @id: object ID
+ *
+ * Return: the device with a reference held (drop it with
+ * iommufd_obj_put()), or ERR_PTR(-ENOENT).
+ */
+struct iommufd_device *iommufd_device_find(struct iommufd_ctx *ictx, u32 id)
+{
+	struct iommufd_obj *obj = iommufd_obj_find(ictx, id, IOMMUFD_OBJ_DEVICE);
+
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	return container_of(obj, struct iommufd_device, obj);
+}
 
 /**
  * iommufd_device_bind - Bind a device to an iommufd context
@@ -243,7 +259,7 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 	idev->dev = dev;
 	idev->grp = grp;
 	idev->is_mock = is_mock;
-	idev->enforce_cache_coherency =
+	idev->can_force_coherent =
 		device_iommu_capable(dev, IOMMU_CAP_ENFORCE_CACHE_COHERENCY);
 	INIT_LIST_HEAD(&idev->group_item);
 	/*
@@ -316,7 +332,7 @@ static int iommufd_device_enforce_resv(struct iommufd_device *idev,
 	struct iommufd_paging_hwpt *paging;
 	int rc;
 
-	lockdep_assert_held(&ioas->mutex);
+	lockdep_assert_held(&ioas->hwpts_lock);
 	rc = isp_reserve_dev_regions(&ioas->isp, idev->dev,
 				     &sw_msi_start);
 	if (rc)
@@ -329,7 +345,7 @@ static int iommufd_device_enforce_resv(struct iommufd_device *idev,
 		return 0;
 	rc = iommu_get_msi_cookie(hwpt->domain, sw_msi_start);
 	if (rc) {
-		isp_unreserve_owner(&ioas->isp, idev->dev);
+		isp_unreserve_tag(&ioas->isp, idev->dev);
 		return rc;
 	}
 	paging->msi_cookie = true;
@@ -355,7 +371,7 @@ err_undo:
 	list_for_each_entry(undo, list, group_item) {
 		if (undo == cur)
 			break;
-		isp_unreserve_owner(&ioas->isp, undo->dev);
+		isp_unreserve_tag(&ioas->isp, undo->dev);
 	}
 	return rc;
 }
@@ -369,16 +385,16 @@ static void iommufd_grp_handle_done(struct iommufd_grp *grp,
 				    struct iommufd_hwpt *old,
 				    struct iommufd_hwpt *new)
 {
-	struct iommufd_dev_attach *handle = grp->handle;
+	struct iommufd_dev_attach *att = grp->attach;
 
 	if (old->fault) {
-		iommufd_fault_auto_response(old->fault, &handle->handle);
+		iommufd_fault_auto_response(old->fault, &att->core);
 		if (!new || !new->fault)
-			iommu_dev_disable_feature(handle->idev->dev,
+			iommu_dev_disable_feature(att->idev->dev,
 						  IOMMU_DEV_FEAT_IOPF);
 	}
-	kfree(handle);
-	grp->handle = NULL;
+	kfree(att);
+	grp->attach = NULL;
 }
 
 /*
@@ -391,13 +407,13 @@ static int iommufd_grp_set_domain(struct iommufd_grp *grp,
 				  struct iommufd_hwpt *hwpt)
 {
 	bool enable_iopf = hwpt->fault && !(old && old->fault);
-	struct iommufd_dev_attach *handle;
+	struct iommufd_dev_attach *att;
 	int rc;
 
-	handle = kzalloc(sizeof(*handle), GFP_KERNEL);
-	if (!handle)
+	att = kzalloc(sizeof(*att), GFP_KERNEL);
+	if (!att)
 		return -ENOMEM;
-	handle->idev = idev;
+	att->idev = idev;
 
 	if (enable_iopf) {
 		rc = iommu_dev_enable_feature(idev->dev, IOMMU_DEV_FEAT_IOPF);
@@ -406,23 +422,23 @@ static int iommufd_grp_set_domain(struct iommufd_grp *grp,
 	}
 	if (old)
 		rc = iommu_replace_group_handle(grp->group, hwpt->domain,
-						&handle->handle);
+						&att->core);
 	else
 		rc = iommu_attach_group_handle(hwpt->domain, grp->group,
-					       &handle->handle);
+					       &att->core);
 	if (rc)
 		goto err_iopf;
 
 	if (old)
 		iommufd_grp_handle_done(grp, old, hwpt);
-	grp->handle = handle;
+	grp->attach = att;
 	return 0;
 
 err_iopf:
 	if (enable_iopf)
 		iommu_dev_disable_feature(idev->dev, IOMMU_DEV_FEAT_IOPF);
 err_free:
-	kfree(handle);
+	kfree(att);
 	return rc;
 }
 
@@ -432,10 +448,10 @@ static int iommufd_hwpt_compatible(struct iommufd_device *idev,
 {
 	struct iommufd_paging_hwpt *paging;
 
-	if (!iommufd_hwpt_is_paging(hwpt) || !idev->enforce_cache_coherency)
+	if (!iommufd_hwpt_is_paging(hwpt) || !idev->can_force_coherent)
 		return 0;
 	paging = as_paging_hwpt(hwpt);
-	if (paging->enforce_cache_coherency)
+	if (paging->coherent)
 		return 0;
 	return iommufd_paging_hwpt_enforce_cc(paging);
 }
@@ -521,8 +537,8 @@ err_unresv:
 		struct iommufd_device *d;
 
 		list_for_each_entry(d, moving, group_item)
-			isp_unreserve_owner(&iommufd_hwpt_ioas(hwpt)->isp,
-					    d->dev);
+			isp_unreserve_tag(&iommufd_hwpt_ioas(hwpt)->isp,
+					  d->dev);
 	}
 out_unlist:
 	if (!replace)
@@ -547,13 +563,13 @@ static void iommufd_device_release_hwpt(struct iommufd_ctx *ictx,
 	struct iommufd_device *d;
 	unsigned int i;
 
-	mutex_lock(&ioas->mutex);
+	mutex_lock(&ioas->hwpts_lock);
 	if (ioas != keep_ioas) {
 		if (devs) {
 			list_for_each_entry(d, devs, group_item)
-				isp_unreserve_owner(&ioas->isp, d->dev);
+				isp_unreserve_tag(&ioas->isp, d->dev);
 		} else {
-			isp_unreserve_owner(&ioas->isp, idev->dev);
+			isp_unreserve_tag(&ioas->isp, idev->dev);
 		}
 	}
 	hwpt->ndevices -= nr;
@@ -562,7 +578,7 @@ static void iommufd_device_release_hwpt(struct iommufd_ctx *ictx,
 		paging = as_paging_hwpt(hwpt);
 		list_del_init(&paging->auto_link);
 	}
-	mutex_unlock(&ioas->mutex);
+	mutex_unlock(&ioas->hwpts_lock);
 
 	for (i = 0; i != nr; i++) {
 		if (paging && i == nr - 1)
@@ -584,7 +600,7 @@ iommufd_device_set_ioas(struct iommufd_device *idev, struct iommufd_ioas *ioas,
 	struct iommufd_paging_hwpt *paging;
 	int rc;
 
-	mutex_lock(&ioas->mutex);
+	mutex_lock(&ioas->hwpts_lock);
 	list_for_each_entry(paging, &ioas->auto_hwpts, auto_link) {
 		rc = iommufd_device_set_hwpt_locked(idev, &paging->base,
 						    replace, old, nr_old);
@@ -608,7 +624,7 @@ iommufd_device_set_ioas(struct iommufd_device *idev, struct iommufd_ioas *ioas,
 	iommufd_obj_publish(idev->ictx, &paging->base.obj);
 
 out_unlock:
-	mutex_unlock(&ioas->mutex);
+	mutex_unlock(&ioas->hwpts_lock);
 	return rc ? ERR_PTR(rc) : &paging->base;
 }
 
@@ -620,7 +636,7 @@ iommufd_device_set_hwpt(struct iommufd_device *idev,
 	struct iommufd_ioas *ioas = iommufd_hwpt_ioas(hwpt);
 	int rc;
 
-	mutex_lock(&ioas->mutex);
+	mutex_lock(&ioas->hwpts_lock);
 	/* An automatic HWPT off its IOAS's list is being destroyed */
 	if (iommufd_hwpt_is_paging(hwpt) && as_paging_hwpt(hwpt)->auto_domain &&
 	    list_empty(&as_paging_hwpt(hwpt)->auto_link))
@@ -628,19 +644,19 @@ iommufd_device_set_hwpt(struct iommufd_device *idev,
 	else
 		rc = iommufd_device_set_hwpt_locked(idev, hwpt, replace, old,
 						    nr_old);
-	mutex_unlock(&ioas->mutex);
+	mutex_unlock(&ioas->hwpts_lock);
 	return rc ? ERR_PTR(rc) : hwpt;
 }
 
-static int iommufd_device_change_pt(struct iommufd_device *idev, u32 *pt_id,
-				    bool replace)
+static int iommufd_device_change_pt(struct iommufd_device *idev,
+				    u32 *target_id, bool replace)
 {
 	struct iommufd_grp *grp = idev->grp;
 	struct iommufd_hwpt *hwpt, *old;
 	struct iommufd_obj *pt_obj;
 	unsigned int nr_old;
 
-	pt_obj = iommufd_obj_find(idev->ictx, *pt_id, IOMMUFD_OBJ_ANY);
+	pt_obj = iommufd_obj_find(idev->ictx, *target_id, IOMMUFD_OBJ_ANY);
 	if (IS_ERR(pt_obj))
 		return PTR_ERR(pt_obj);
 
@@ -672,14 +688,14 @@ static int iommufd_device_change_pt(struct iommufd_device *idev, u32 *pt_id,
 
 	if (IS_ERR(hwpt))
 		return PTR_ERR(hwpt);
-	*pt_id = hwpt->obj.id;
+	*target_id = hwpt->obj.id;
 	return 0;
 }
 
 /**
  * iommufd_device_attach - Attach a device to an IOAS or HWPT
  * @idev: a bound, detached device
- * @pt_id: input: ID of an IOAS or HWPT; output: ID of the HWPT attached
+ * @target_id: input: ID of an IOAS or HWPT; output: ID of the HWPT attached
  *
  * Attaching to a HWPT uses its domain. Attaching to an IOAS reuses an
  * automatically created paging HWPT of that IOAS if its domain accepts the
@@ -693,16 +709,16 @@ static int iommufd_device_change_pt(struct iommufd_device *idev, u32 *pt_id,
  * incompatible HWPT), -EBUSY (already attached), other errors of the IOMMU
  * driver and of filling a new domain.
  */
-int iommufd_device_attach(struct iommufd_device *idev, u32 *pt_id)
+int iommufd_device_attach(struct iommufd_device *idev, u32 *target_id)
 {
-	return iommufd_device_change_pt(idev, pt_id, false);
+	return iommufd_device_change_pt(idev, target_id, false);
 }
 EXPORT_SYMBOL_GPL(iommufd_device_attach);
 
 /**
  * iommufd_device_replace - Move an attached device to another IOAS or HWPT
  * @idev: an attached device
- * @pt_id: input: ID of an IOAS or HWPT; output: ID of the HWPT attached
+ * @target_id: input: ID of an IOAS or HWPT; output: ID of the HWPT attached
  *
  * Like iommufd_device_attach(), but the IOMMU group switches from its current
  * domain straight to the new one, never passing through a blocking, default
@@ -713,9 +729,9 @@ EXPORT_SYMBOL_GPL(iommufd_device_attach);
  * Return: 0 or an error as for iommufd_device_attach(); -EINVAL if @idev is
  * not attached.
  */
-int iommufd_device_replace(struct iommufd_device *idev, u32 *pt_id)
+int iommufd_device_replace(struct iommufd_device *idev, u32 *target_id)
 {
-	return iommufd_device_change_pt(idev, pt_id, true);
+	return iommufd_device_change_pt(idev, target_id, true);
 }
 EXPORT_SYMBOL_GPL(iommufd_device_replace);
 

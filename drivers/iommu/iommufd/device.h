@@ -27,7 +27,7 @@ struct iommufd_grp;
  * @grp: the shared state of the device's IOMMU group in this context
  * @group_item: entry in @grp->devices while attached; protected by
  *	@grp->lock
- * @enforce_cache_coherency: the IOMMU can block non-coherent DMA of @dev
+ * @can_force_coherent: the IOMMU can block non-coherent DMA of @dev
  * @is_mock: @dev is a selftest mock device
  */
 struct iommufd_device {
@@ -36,24 +36,11 @@ struct iommufd_device {
 	struct device *dev;
 	struct iommufd_grp *grp;
 	struct list_head group_item;
-	bool enforce_cache_coherency;
+	bool can_force_coherent;
 	bool is_mock;
 };
 
-/**
- * iommufd_device_find - look up a device by ID
- * @ictx: context
- * @id: object ID
- *
- * Return: the device with a reference held (drop it with
- * iommufd_obj_put()), or ERR_PTR(-ENOENT).
- */
-static inline struct iommufd_device *iommufd_device_find(struct iommufd_ctx *ictx,
-							 u32 id)
-{
-	return container_of(iommufd_obj_find(ictx, id, IOMMUFD_OBJ_DEVICE),
-			    struct iommufd_device, obj);
-}
+struct iommufd_device *iommufd_device_find(struct iommufd_ctx *ictx, u32 id);
 
 #ifdef CONFIG_IOMMUFD_TEST
 bool iommufd_is_mock_device(struct device *dev);

@@ -6,8 +6,8 @@
  * one record per fault, the faults of a group sharing a cookie; write() of
  * struct iommu_hwpt_page_response answers a group by its cookie.
  *
- * A group is first on the deliver list, then (read, waiting for the answer)
- * in the response xarray. When a device leaves a fault-capable HWPT, every
+ * A group is first on the pending list, then (read, waiting for the answer)
+ * in the awaiting xarray. When a device leaves a fault-capable HWPT, every
  * group of that attachment still queued is answered INVALID, as is
  * everything when the file is closed.
  */
@@ -29,18 +29,18 @@
  * @obj: object header, type IOMMUFD_OBJ_FAULT. The file holds a reference
  *	until it is closed; every HWPT using the queue holds one.
  * @ictx: the context
- * @mutex: protects @deliver and @response
- * @deliver: groups not read yet (struct iopf_group.node)
- * @response: cookie -> group read but not answered
- * @wait_queue: readers waiting for @deliver
+ * @lock: protects @pending and @awaiting
+ * @pending: groups not read yet (struct iopf_group.node)
+ * @awaiting: cookie -> group read but not answered
+ * @readers: readers waiting for @pending
  */
 struct iommufd_fault {
 	struct iommufd_obj obj;
 	struct iommufd_ctx *ictx;
-	struct mutex mutex; /* see above */
-	struct list_head deliver;
-	struct xarray response;
-	wait_queue_head_t wait_queue;
+	struct mutex lock; /* see above */
+	struct list_head pending;
+	struct xarray awaiting;
+	wait_queue_head_t readers;
 };
 
 /**
@@ -75,10 +75,10 @@ int iommufd_fault_queue_iopf(struct iopf_group *group)
 	struct iommufd_hwpt *hwpt = group->attach_handle->domain->fault_data;
 	struct iommufd_fault *fault = hwpt->fault;
 
-	mutex_lock(&fault->mutex);
-	list_add_tail(&group->node, &fault->deliver);
-	mutex_unlock(&fault->mutex);
-	wake_up_interruptible(&fault->wait_queue);
+	mutex_lock(&fault->lock);
+	list_add_tail(&group->node, &fault->pending);
+	mutex_unlock(&fault->lock);
+	wake_up_interruptible(&fault->readers);
 	return 0;
 }
 
@@ -88,7 +88,7 @@ int iommufd_fault_queue_iopf(struct iopf_group *group)
  * @handle: the attachment, no longer reachable by new faults
  *
  * Every group of @handle still queued or waiting for an answer is answered
- * INVALID and freed.
+ * INVALID and freed; a NULL @handle means every group of the queue.
  */
 void iommufd_fault_auto_response(struct iommufd_fault *fault,
 				 struct iommu_attach_handle *handle)
@@ -96,33 +96,33 @@ void iommufd_fault_auto_response(struct iommufd_fault *fault,
 	struct iopf_group *group, *next;
 	unsigned long index;
 
-	mutex_lock(&fault->mutex);
-	list_for_each_entry_safe(group, next, &fault->deliver, node) {
-		if (group->attach_handle != handle)
+	mutex_lock(&fault->lock);
+	list_for_each_entry_safe(group, next, &fault->pending, node) {
+		if (handle && group->attach_handle != handle)
 			continue;
 		list_del(&group->node);
 		iommufd_fault_answer(group, IOMMU_PAGE_RESP_INVALID);
 	}
-	xa_for_each(&fault->response, index, group) {
-		if (group->attach_handle != handle)
+	xa_for_each(&fault->awaiting, index, group) {
+		if (handle && group->attach_handle != handle)
 			continue;
-		xa_erase(&fault->response, index);
+		xa_erase(&fault->awaiting, index);
 		iommufd_fault_answer(group, IOMMU_PAGE_RESP_INVALID);
 	}
-	mutex_unlock(&fault->mutex);
+	mutex_unlock(&fault->lock);
 }
 
 static void iommufd_fault_fill(struct iommu_hwpt_pgfault *data,
 			       struct iopf_group *group,
 			       struct iommu_fault_page_request *prm)
 {
-	struct iommufd_dev_attach *handle =
+	struct iommufd_dev_attach *att =
 		container_of(group->attach_handle, struct iommufd_dev_attach,
-			     handle);
+			     core);
 
 	*data = (struct iommu_hwpt_pgfault) {
 		.flags = prm->flags,
-		.dev_id = handle->idev->obj.id,
+		.dev_id = att->idev->obj.id,
 		.pasid = prm->pasid,
 		.grpid = prm->grpid,
 		.perm = prm->perm,
@@ -131,7 +131,7 @@ static void iommufd_fault_fill(struct iommu_hwpt_pgfault *data,
 	};
 }
 
-/* Copy out one whole group; it then waits in @response for its answer */
+/* Copy out one whole group; it then waits in @awaiting for its answer */
 static ssize_t iommufd_fault_read_group(struct iommufd_fault *fault,
 					struct iopf_group *group,
 					char __user *buf, size_t space)
@@ -144,7 +144,7 @@ static ssize_t iommufd_fault_read_group(struct iommufd_fault *fault,
 
 	if (space < group->fault_count * rec)
 		return 0;
-	rc = xa_alloc(&fault->response, &group->cookie, group, xa_limit_32b,
+	rc = xa_alloc(&fault->awaiting, &group->cookie, group, xa_limit_32b,
 		      GFP_KERNEL);
 	if (rc)
 		return rc;
@@ -152,7 +152,7 @@ static ssize_t iommufd_fault_read_group(struct iommufd_fault *fault,
 	list_for_each_entry(iopf, &group->faults, list) {
 		iommufd_fault_fill(&data, group, &iopf->fault.prm);
 		if (copy_to_user(buf + done, &data, rec)) {
-			xa_erase(&fault->response, group->cookie);
+			xa_erase(&fault->awaiting, group->cookie);
 			return -EFAULT;
 		}
 		done += rec;
@@ -173,15 +173,15 @@ static ssize_t fault_queue_read(struct file *filep, char __user *buf,
 	if (count % sizeof(struct iommu_hwpt_pgfault))
 		return -EINVAL;
 
-	mutex_lock(&fault->mutex);
-	list_for_each_entry_safe(group, next, &fault->deliver, node) {
+	mutex_lock(&fault->lock);
+	list_for_each_entry_safe(group, next, &fault->pending, node) {
 		rc = iommufd_fault_read_group(fault, group, buf + done,
 					      count - done);
 		if (rc <= 0)
 			break;
 		done += rc;
 	}
-	mutex_unlock(&fault->mutex);
+	mutex_unlock(&fault->lock);
 	return done ?: rc;
 }
 
@@ -191,7 +191,7 @@ static ssize_t fault_queue_write(struct file *filep,
 {
 	const size_t rec = sizeof(struct iommu_hwpt_page_response);
 	struct iommufd_fault *fault = filep->private_data;
-	struct iommu_hwpt_page_response response;
+	struct iommu_hwpt_page_response reply;
 	struct iopf_group *group;
 	size_t done = 0;
 	int rc = 0;
@@ -201,29 +201,29 @@ static ssize_t fault_queue_write(struct file *filep,
 	if (count % rec)
 		return -EINVAL;
 
-	mutex_lock(&fault->mutex);
+	mutex_lock(&fault->lock);
 	while (count > done) {
-		if (copy_from_user(&response, buf + done, rec)) {
+		if (copy_from_user(&reply, buf + done, rec)) {
 			rc = -EFAULT;
 			break;
 		}
-		if (response.code != IOMMUFD_PAGE_RESP_SUCCESS &&
-		    response.code != IOMMUFD_PAGE_RESP_INVALID) {
+		if (reply.code != IOMMUFD_PAGE_RESP_SUCCESS &&
+		    reply.code != IOMMUFD_PAGE_RESP_INVALID) {
 			rc = -EINVAL;
 			break;
 		}
-		group = xa_erase(&fault->response, response.cookie);
+		group = xa_erase(&fault->awaiting, reply.cookie);
 		if (!group) {
 			rc = -EINVAL;
 			break;
 		}
 		iommufd_fault_answer(group,
-				     response.code == IOMMUFD_PAGE_RESP_SUCCESS ?
+				     reply.code == IOMMUFD_PAGE_RESP_SUCCESS ?
 				     IOMMU_PAGE_RESP_SUCCESS :
 				     IOMMU_PAGE_RESP_INVALID);
 		done += rec;
 	}
-	mutex_unlock(&fault->mutex);
+	mutex_unlock(&fault->lock);
 	return done ?: rc;
 }
 
@@ -233,11 +233,11 @@ static __poll_t fault_queue_poll(struct file *filep,
 	struct iommufd_fault *fault = filep->private_data;
 	__poll_t mask = EPOLLOUT;
 
-	poll_wait(filep, &fault->wait_queue, wait);
-	mutex_lock(&fault->mutex);
-	if (!list_empty(&fault->deliver))
+	poll_wait(filep, &fault->readers, wait);
+	mutex_lock(&fault->lock);
+	if (!list_empty(&fault->pending))
 		mask |= EPOLLIN;
-	mutex_unlock(&fault->mutex);
+	mutex_unlock(&fault->lock);
 	return mask;
 }
 
@@ -245,19 +245,8 @@ static __poll_t fault_queue_poll(struct file *filep,
 static int fault_queue_release(struct inode *inode, struct file *filep)
 {
 	struct iommufd_fault *fault = filep->private_data;
-	struct iopf_group *group, *next;
-	unsigned long index;
 
-	mutex_lock(&fault->mutex);
-	list_for_each_entry_safe(group, next, &fault->deliver, node) {
-		list_del(&group->node);
-		iommufd_fault_answer(group, IOMMU_PAGE_RESP_INVALID);
-	}
-	xa_for_each(&fault->response, index, group) {
-		xa_erase(&fault->response, index);
-		iommufd_fault_answer(group, IOMMU_PAGE_RESP_INVALID);
-	}
-	mutex_unlock(&fault->mutex);
+	iommufd_fault_auto_response(fault, NULL);
 	iommufd_obj_put(fault->ictx, &fault->obj);
 	iommufd_ctx_put(fault->ictx);
 	return 0;
@@ -277,9 +266,9 @@ static void iommufd_fault_destroy(struct iommufd_obj *obj)
 						   obj);
 
 	/* The file is closed and no HWPT routes faults here any more */
-	WARN_ON(!list_empty(&fault->deliver) || !xa_empty(&fault->response));
-	xa_destroy(&fault->response);
-	mutex_destroy(&fault->mutex);
+	WARN_ON(!list_empty(&fault->pending) || !xa_empty(&fault->awaiting));
+	xa_destroy(&fault->awaiting);
+	mutex_destroy(&fault->lock);
 }
 
 static const struct iommufd_obj_ops iommufd_fault_ops = {
@@ -308,10 +297,10 @@ int iommufd_do_fault_alloc(struct iommufd_call *call)
 	if (IS_ERR(fault))
 		return PTR_ERR(fault);
 	fault->ictx = call->ictx;
-	mutex_init(&fault->mutex);
-	INIT_LIST_HEAD(&fault->deliver);
-	xa_init_flags(&fault->response, XA_FLAGS_ALLOC1);
-	init_waitqueue_head(&fault->wait_queue);
+	mutex_init(&fault->lock);
+	INIT_LIST_HEAD(&fault->pending);
+	xa_init_flags(&fault->awaiting, XA_FLAGS_ALLOC1);
+	init_waitqueue_head(&fault->readers);
 
 	fdno = get_unused_fd_flags(O_CLOEXEC);
 	if (fdno < 0) {

@@ -17,14 +17,14 @@ struct iommufd_fault;
 
 /**
  * struct iommufd_dev_attach - how the IOMMU core names an attachment
- * @handle: the core's handle; its domain is the attached one
+ * @core: the core's handle; its domain is the attached one
  * @idev: the device that attached its group; faults report its ID
  *
  * Every attachment of a group is made with one, so that a fault can be
  * traced back to the device and HWPT it belongs to.
  */
 struct iommufd_dev_attach {
-	struct iommu_attach_handle handle;
+	struct iommu_attach_handle core;
 	struct iommufd_device *idev;
 };
 

@@ -31,9 +31,9 @@ static void iommufd_paging_hwpt_release(struct iommufd_obj *obj)
 	struct iommufd_ioas *ioas = paging->ioas;
 
 	if (!list_empty(&paging->auto_link)) {
-		mutex_lock(&ioas->mutex);
+		mutex_lock(&ioas->hwpts_lock);
 		list_del(&paging->auto_link);
-		mutex_unlock(&ioas->mutex);
+		mutex_unlock(&ioas->hwpts_lock);
 	}
 	if (paging->base.domain) {
 		isp_detach_domain(&ioas->isp, paging->base.domain);
@@ -63,22 +63,26 @@ static const struct iommufd_obj_ops iommufd_nested_hwpt_ops = {
 	.release = iommufd_nested_hwpt_release,
 };
 
+/* Ask the driver to make @domain block non-coherent (no-snoop) DMA */
+static bool iommufd_domain_force_coherent(struct iommu_domain *domain)
+{
+	return domain->ops->enforce_cache_coherency &&
+	       domain->ops->enforce_cache_coherency(domain);
+}
+
 /**
  * iommufd_paging_hwpt_enforce_cc - Make a paging HWPT block non-coherent DMA
- * @paging: the HWPT; the mutex of its IOAS must be held once it is visible
+ * @paging: the HWPT; its IOAS's hwpts_lock must be held once it is visible
  *
  * Return: 0, or -EINVAL if the IOMMU driver cannot do it for this domain.
  */
 int iommufd_paging_hwpt_enforce_cc(struct iommufd_paging_hwpt *paging)
 {
-	struct iommu_domain *domain = paging->base.domain;
-
-	if (paging->enforce_cache_coherency)
+	if (paging->coherent)
 		return 0;
-	if (!domain->ops->enforce_cache_coherency ||
-	    !domain->ops->enforce_cache_coherency(domain))
+	if (!iommufd_domain_force_coherent(paging->base.domain))
 		return -EINVAL;
-	paging->enforce_cache_coherency = true;
+	paging->coherent = true;
 	return 0;
 }
 
@@ -114,7 +118,7 @@ iommufd_paging_domain_alloc(struct iommufd_device *idev, u32 flags)
  * @idev: the device the domain is made for (its IOMMU, its page sizes)
  * @flags: IOMMU_HWPT_ALLOC_NEST_PARENT and/or _DIRTY_TRACKING
  * @auto_domain: created by attaching a device to @ioas; the caller holds
- *	@ioas->mutex and lists it in @ioas->auto_hwpts
+ *	@ioas->hwpts_lock and lists it in @ioas->auto_hwpts
  *
  * The new domain gets every mapping of the IOAS. The HWPT is not visible
  * yet: the caller finalizes it or aborts it.
@@ -156,9 +160,8 @@ iommufd_paging_hwpt_create(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 		goto err_abort;
 	}
 	/* Only reached through the uAPI without attaching anything first */
-	if (idev->enforce_cache_coherency && domain->ops->enforce_cache_coherency)
-		paging->enforce_cache_coherency =
-			domain->ops->enforce_cache_coherency(domain);
+	if (idev->can_force_coherent)
+		paging->coherent = iommufd_domain_force_coherent(domain);
 
 	rc = isp_attach_domain(&ioas->isp, domain);
 	if (rc) {
@@ -514,10 +517,10 @@ int iommufd_do_hwpt_set_dirty(struct iommufd_call *call)
 	ioas = paging->ioas;
 
 	/* Serialises the switch per domain, as the drivers expect */
-	mutex_lock(&ioas->mutex);
+	mutex_lock(&ioas->hwpts_lock);
 	rc = isp_track_dirty(&ioas->isp, paging->base.domain,
 			     arg->flags & IOMMU_HWPT_DIRTY_TRACKING_ENABLE);
-	mutex_unlock(&ioas->mutex);
+	mutex_unlock(&ioas->hwpts_lock);
 	iommufd_obj_put(call->ictx, &paging->base.obj);
 	return rc;
 }

@@ -27,8 +27,8 @@ struct iommufd_fault;
  * @domain: the iommu_domain, owned by the HWPT
  * @fault: the fault queue its I/O page faults go to (a reference held), or
  *	NULL if it is not fault-capable
- * @ndevices: number of devices attached; protected by the mutex of the IOAS
- *	the HWPT translates through (iommufd_hwpt_ioas()). Every attached
+ * @ndevices: number of devices attached; protected by the hwpts_lock of the
+ *	IOAS the HWPT translates through (iommufd_hwpt_ioas()). Every attached
  *	device also holds a reference on @obj, so an attached HWPT cannot be
  *	destroyed by the user.
  */
@@ -46,13 +46,13 @@ struct iommufd_hwpt {
  * @ioas: the IOAS; one reference held, and @base.domain is one of the
  *	domains of its iova_space for the whole life of the HWPT
  * @auto_domain: created by attaching a device to the IOAS; listed in
- *	@ioas->auto_hwpts (by @auto_link, under @ioas->mutex), reused by
+ *	@ioas->auto_hwpts (by @auto_link, under @ioas->hwpts_lock), reused by
  *	compatible devices and destroyed when its last device leaves
  * @nest_parent: allocated with IOMMU_HWPT_ALLOC_NEST_PARENT
- * @enforce_cache_coherency: the domain blocks non-coherent DMA; protected
- *	by @ioas->mutex
+ * @coherent: the domain blocks non-coherent DMA; protected
+ *	by @ioas->hwpts_lock
  * @msi_cookie: the software MSI window is set up in the domain; protected
- *	by @ioas->mutex
+ *	by @ioas->hwpts_lock
  * @auto_link: entry in @ioas->auto_hwpts while @auto_domain
  */
 struct iommufd_paging_hwpt {
@@ -60,7 +60,7 @@ struct iommufd_paging_hwpt {
 	struct iommufd_ioas *ioas;
 	bool auto_domain;
 	bool nest_parent;
-	bool enforce_cache_coherency;
+	bool coherent;
 	bool msi_cookie;
 	struct list_head auto_link;
 };

@@ -19,7 +19,7 @@ static void iommufd_ioas_release(struct iommufd_obj *obj)
 
 	iommufd_vfio_compat_ioas_destroyed(ioas);
 	isp_destroy(&ioas->isp);
-	mutex_destroy(&ioas->mutex);
+	mutex_destroy(&ioas->hwpts_lock);
 }
 
 static const struct iommufd_obj_ops iommufd_ioas_ops = {
@@ -42,7 +42,7 @@ struct iommufd_ioas *iommufd_ioas_new(struct iommufd_ctx *ictx)
 		return ioas;
 	ioas->ictx = ictx;
 	isp_init(&ioas->isp);
-	mutex_init(&ioas->mutex);
+	mutex_init(&ioas->hwpts_lock);
 	INIT_LIST_HEAD(&ioas->auto_hwpts);
 	return ioas;
 }

@@ -21,7 +21,7 @@
  * @obj: object header (type IOMMUFD_OBJ_IOAS)
  * @ictx: owning context (no reference; the context outlives its objects)
  * @isp: the IOVA bookkeeping and its domains
- * @mutex: protects @auto_hwpts; held by device attach across "find a
+ * @hwpts_lock: protects @auto_hwpts; held by device attach across "find a
  *	reusable auto HWPT or create one" so two devices agree on one domain
  * @auto_hwpts: list of the automatically created paging HWPTs of this IOAS
  *	(linked by the HWPT's own list_head; owned by hwpt.c)
@@ -30,7 +30,7 @@ struct iommufd_ioas {
 	struct iommufd_obj obj;
 	struct iommufd_ctx *ictx;
 	struct iova_space isp;
-	struct mutex mutex; /* protects @auto_hwpts */
+	struct mutex hwpts_lock; /* protects @auto_hwpts */
 	struct list_head auto_hwpts;
 };
 

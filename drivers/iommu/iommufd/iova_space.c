@@ -22,10 +22,10 @@
 
 #include "iova_space.h"
 
-/* A reserved IOVA range; @owner NULL means "until the table is destroyed" */
+/* A reserved IOVA range; @tag NULL means "until the table is destroyed" */
 struct isp_reserved {
 	struct interval_tree_node node;
-	void *owner;
+	void *tag;
 };
 
 /* A range set by IOMMU_IOAS_ALLOW_IOVAS */
@@ -34,7 +34,7 @@ struct isp_allowed {
 };
 
 /* One slice of a pages object to be mapped contiguously in IOVA */
-struct isp_map_elm {
+struct isp_map_part {
 	struct upages *pages;
 	unsigned long pages_offset;
 	unsigned long length;
@@ -141,9 +141,9 @@ static int isp_update_alignment(struct iova_space *isp)
 /* Reserved ranges */
 
 static int __isp_reserve(struct iova_space *isp, unsigned long start,
-			 unsigned long last, void *owner)
+			 unsigned long last, void *tag)
 {
-	struct isp_reserved *reserved;
+	struct isp_reserved *rsv;
 
 	lockdep_assert_held_write(&isp->tree_rwsem);
 
@@ -151,17 +151,17 @@ static int __isp_reserve(struct iova_space *isp, unsigned long start,
 	    interval_tree_iter_first(&isp->allow_tree, start, last))
 		return -EADDRINUSE;
 
-	reserved = kzalloc(sizeof(*reserved), GFP_KERNEL_ACCOUNT);
-	if (!reserved)
+	rsv = kzalloc(sizeof(*rsv), GFP_KERNEL_ACCOUNT);
+	if (!rsv)
 		return -ENOMEM;
-	reserved->node.start = start;
-	reserved->node.last = last;
-	reserved->owner = owner;
-	interval_tree_insert(&reserved->node, &isp->resv_tree);
+	rsv->node.start = start;
+	rsv->node.last = last;
+	rsv->tag = tag;
+	interval_tree_insert(&rsv->node, &isp->resv_tree);
 	return 0;
 }
 
-static void __isp_unreserve_owner(struct iova_space *isp, void *owner)
+static void __isp_unreserve_tag(struct iova_space *isp, void *tag)
 {
 	struct interval_tree_node *node, *next;
 
@@ -170,14 +170,14 @@ static void __isp_unreserve_owner(struct iova_space *isp, void *owner)
 	for (node = interval_tree_iter_first(&isp->resv_tree, 0,
 					     ULONG_MAX);
 	     node; node = next) {
-		struct isp_reserved *reserved =
+		struct isp_reserved *rsv =
 			container_of(node, struct isp_reserved, node);
 
 		next = interval_tree_iter_next(node, 0, ULONG_MAX);
-		if (reserved->owner != owner)
+		if (rsv->tag != tag)
 			continue;
 		interval_tree_remove(node, &isp->resv_tree);
-		kfree(reserved);
+		kfree(rsv);
 	}
 }
 
@@ -186,7 +186,7 @@ static void __isp_unreserve_owner(struct iova_space *isp, void *owner)
  * @isp: table
  * @start: first IOVA
  * @last: last IOVA (inclusive)
- * @owner: cookie for isp_unreserve_owner(); NULL keeps the range
+ * @tag: cookie for isp_unreserve_tag(); NULL keeps the range
  *	until the table is destroyed
  *
  * Overlapping other reserved ranges is fine.
@@ -195,32 +195,32 @@ static void __isp_unreserve_owner(struct iova_space *isp, void *owner)
  * range, -ENOMEM.
  */
 int isp_reserve(struct iova_space *isp, unsigned long start,
-		unsigned long last, void *owner)
+		unsigned long last, void *tag)
 {
 	int rc;
 
 	down_write(&isp->tree_rwsem);
-	rc = __isp_reserve(isp, start, last, owner);
+	rc = __isp_reserve(isp, start, last, tag);
 	up_write(&isp->tree_rwsem);
 	return rc;
 }
 
 /**
- * isp_unreserve_owner - drop every reserved range of an owner
+ * isp_unreserve_tag - drop every reserved range carrying a tag
  * @isp: table
- * @owner: the cookie passed when reserving
+ * @tag: the cookie passed when reserving
  */
-void isp_unreserve_owner(struct iova_space *isp, void *owner)
+void isp_unreserve_tag(struct iova_space *isp, void *tag)
 {
 	down_write(&isp->tree_rwsem);
-	__isp_unreserve_owner(isp, owner);
+	__isp_unreserve_tag(isp, tag);
 	up_write(&isp->tree_rwsem);
 }
 
 /**
  * isp_reserve_dev_regions - reserve a device's reserved regions
  * @isp: table the device is being attached to
- * @dev: device; also the owner cookie of the reserved ranges
+ * @dev: device; also the tag of the reserved ranges
  * @sw_msi_start: if not NULL, set to the start of a software MSI window
  *
  * Relaxable direct-mapped regions are not reserved.  This is a
@@ -232,35 +232,35 @@ int isp_reserve_dev_regions(struct iova_space *isp,
 			    struct device *dev,
 			    phys_addr_t *sw_msi_start)
 {
-	struct iommu_resv_region *resv;
-	LIST_HEAD(resv_regions);
+	struct iommu_resv_region *region;
+	LIST_HEAD(regions);
 	int rc = 0;
 
 	if (iommufd_inject_failure())
 		return -EINVAL;
 
 	down_write(&isp->tree_rwsem);
-	iommu_get_resv_regions(dev, &resv_regions);
-	list_for_each_entry(resv, &resv_regions, list) {
-		if (resv->type == IOMMU_RESV_DIRECT_RELAXABLE)
+	iommu_get_resv_regions(dev, &regions);
+	list_for_each_entry(region, &regions, list) {
+		if (region->type == IOMMU_RESV_DIRECT_RELAXABLE)
 			continue;
-		if (sw_msi_start && resv->type == IOMMU_RESV_SW_MSI)
-			*sw_msi_start = resv->start;
-		rc = __isp_reserve(isp, resv->start,
-				   resv->start + resv->length - 1, dev);
+		if (sw_msi_start && region->type == IOMMU_RESV_SW_MSI)
+			*sw_msi_start = region->start;
+		rc = __isp_reserve(isp, region->start,
+				   region->start + region->length - 1, dev);
 		if (rc) {
-			__isp_unreserve_owner(isp, dev);
+			__isp_unreserve_tag(isp, dev);
 			break;
 		}
 	}
-	iommu_put_resv_regions(dev, &resv_regions);
+	iommu_put_resv_regions(dev, &regions);
 	up_write(&isp->tree_rwsem);
 	return rc;
 }
 
 /* Segments */
 
-static struct isp_seg *isp_seg_alloc(struct isp_map_elm *elm,
+static struct isp_seg *isp_seg_alloc(struct isp_map_part *part,
 				     unsigned long iova, int iommu_prot)
 {
 	struct isp_seg *seg;
@@ -269,14 +269,14 @@ static struct isp_seg *isp_seg_alloc(struct isp_map_elm *elm,
 	if (!seg)
 		return NULL;
 	seg->node.start = iova;
-	seg->node.last = iova + elm->length - 1;
-	seg->pages_node.start = elm->pages_offset >> PAGE_SHIFT;
-	seg->pages_node.last =
-		(elm->pages_offset + elm->length - 1) >> PAGE_SHIFT;
-	seg->pages_offset = elm->pages_offset;
+	seg->node.last = iova + part->length - 1;
+	seg->pin_node.start = part->pages_offset >> PAGE_SHIFT;
+	seg->pin_node.last =
+		(part->pages_offset + part->length - 1) >> PAGE_SHIFT;
+	seg->pages_offset = part->pages_offset;
 	seg->iommu_prot = iommu_prot;
-	seg->pages = elm->pages;
-	upages_get(elm->pages);
+	seg->pages = part->pages;
+	upages_get(part->pages);
 	return seg;
 }
 
@@ -300,7 +300,7 @@ static int isp_seg_fill_domains(struct iova_space *isp,
 	if (!isp->ndomains)
 		return 0;
 
-	rc = upages_hold(seg->pages, &seg->pages_node);
+	rc = upages_hold(seg->pages, &seg->pin_node);
 	if (rc)
 		return rc;
 
@@ -320,7 +320,7 @@ err_unmap:
 		upages_unmap_domain(domain, isp_seg_iova(seg),
 				    isp_seg_length(seg));
 	}
-	upages_release(seg->pages, &seg->pages_node);
+	upages_release(seg->pages, &seg->pin_node);
 	return rc;
 }
 
@@ -335,7 +335,7 @@ static void isp_seg_unfill_domains(struct iova_space *isp,
 	xa_for_each(&isp->domains, index, domain)
 		upages_unmap_domain(domain, isp_seg_iova(seg),
 				    isp_seg_length(seg));
-	upages_release(seg->pages, &seg->pages_node);
+	upages_release(seg->pages, &seg->pin_node);
 	seg->held = false;
 }
 
@@ -446,10 +446,10 @@ static int isp_pick_iova(struct iova_space *isp, unsigned long *iova,
 }
 
 /* Map @elms back to back starting at *@iova (chosen if !@fixed_iova) */
-static int isp_map_elms(struct iova_space *isp, unsigned long *iova,
-			struct isp_map_elm *elms, unsigned int nelms,
-			unsigned long length, int iommu_prot, bool fixed_iova,
-			unsigned long uva)
+static int isp_map_parts(struct iova_space *isp, unsigned long *iova,
+			 struct isp_map_part *parts, unsigned int nelms,
+			 unsigned long length, int iommu_prot, bool fixed_iova,
+			 unsigned long uva)
 {
 	struct isp_seg *seg, *next;
 	unsigned long cur;
@@ -465,17 +465,17 @@ static int isp_map_elms(struct iova_space *isp, unsigned long *iova,
 	if (rc)
 		goto out_unlock;
 
-	for (i = 0, cur = *iova; i != nelms; cur += elms[i++].length) {
-		if (!isp_span_aligned(cur, elms[i].length,
-				      elms[i].pages_offset,
+	for (i = 0, cur = *iova; i != nelms; cur += parts[i++].length) {
+		if (!isp_span_aligned(cur, parts[i].length,
+				      parts[i].pages_offset,
 				      isp->iova_alignment)) {
 			rc = -EINVAL;
 			goto out_unlock;
 		}
 	}
 
-	for (i = 0, cur = *iova; i != nelms; cur += elms[i++].length) {
-		seg = isp_seg_alloc(&elms[i], cur, iommu_prot);
+	for (i = 0, cur = *iova; i != nelms; cur += parts[i++].length) {
+		seg = isp_seg_alloc(&parts[i], cur, iommu_prot);
 		if (!seg) {
 			rc = -ENOMEM;
 			goto err_remove;
@@ -521,18 +521,18 @@ int isp_map_user_pages(struct iova_space *isp, unsigned long *iova,
 		       void __user *uptr, unsigned long length, int iommu_prot,
 		       enum iommufd_account_mode mode, bool fixed_iova)
 {
-	struct isp_map_elm elm = { .length = length };
+	struct isp_map_part part = { .length = length };
 	int rc;
 
-	elm.pages = upages_create(uptr, length, iommu_prot & IOMMU_WRITE,
-				  mode);
-	if (IS_ERR(elm.pages))
-		return PTR_ERR(elm.pages);
-	elm.pages_offset = upages_offset(elm.pages, uptr);
+	part.pages = upages_create(uptr, length, iommu_prot & IOMMU_WRITE,
+				   mode);
+	if (IS_ERR(part.pages))
+		return PTR_ERR(part.pages);
+	part.pages_offset = upages_offset(part.pages, uptr);
 
-	rc = isp_map_elms(isp, iova, &elm, 1, length, iommu_prot,
-			  fixed_iova, (unsigned long)uptr);
-	upages_put(elm.pages);
+	rc = isp_map_parts(isp, iova, &part, 1, length, iommu_prot,
+			   fixed_iova, (unsigned long)uptr);
+	upages_put(part.pages);
 	return rc;
 }
 
@@ -593,7 +593,7 @@ int isp_copy_iova(struct iova_space *dst, unsigned long *dst_iova,
 		  struct iova_space *src, unsigned long src_iova,
 		  unsigned long length, int iommu_prot, bool fixed_iova)
 {
-	struct isp_map_elm *elms;
+	struct isp_map_part *parts;
 	struct isp_seg *seg;
 	unsigned long last;
 	int n, i = 0;
@@ -609,8 +609,8 @@ int isp_copy_iova(struct iova_space *dst, unsigned long *dst_iova,
 		up_read(&src->tree_rwsem);
 		return n;
 	}
-	elms = kcalloc(n, sizeof(*elms), GFP_KERNEL_ACCOUNT);
-	if (!elms) {
+	parts = kcalloc(n, sizeof(*parts), GFP_KERNEL_ACCOUNT);
+	if (!parts) {
 		up_read(&src->tree_rwsem);
 		return -ENOMEM;
 	}
@@ -619,32 +619,32 @@ int isp_copy_iova(struct iova_space *dst, unsigned long *dst_iova,
 		unsigned long start = max(src_iova, isp_seg_iova(seg));
 		unsigned long end = min(last, seg->node.last);
 
-		elms[i].pages = seg->pages;
+		parts[i].pages = seg->pages;
 		upages_get(seg->pages);
-		elms[i].pages_offset = isp_seg_offset(seg, start);
-		elms[i++].length = end - start + 1;
+		parts[i].pages_offset = isp_seg_offset(seg, start);
+		parts[i++].length = end - start + 1;
 	}
 	up_read(&src->tree_rwsem);
 
 	rc = -EPERM;
 	for (i = 0; i != n; i++)
-		if ((iommu_prot & IOMMU_WRITE) && !elms[i].pages->writable)
+		if ((iommu_prot & IOMMU_WRITE) && !parts[i].pages->writable)
 			goto out_put;
 
-	rc = isp_map_elms(dst, dst_iova, elms, n, length, iommu_prot,
-			  fixed_iova,
-			  (unsigned long)elms[0].pages->uptr +
-			  elms[0].pages_offset);
+	rc = isp_map_parts(dst, dst_iova, parts, n, length, iommu_prot,
+			   fixed_iova,
+			   (unsigned long)parts[0].pages->uptr +
+			   parts[0].pages_offset);
 out_put:
 	for (i = 0; i != n; i++)
-		upages_put(elms[i].pages);
-	kfree(elms);
+		upages_put(parts[i].pages);
+	kfree(parts);
 	return rc;
 }
 
 /*
  * Tell every access that [iova, iova + length) goes away.  No lock is held
- * across a callback (it takes the owner's locks, which may be held around
+ * across a callback (it takes the tag's locks, which may be held around
  * isp_add_access()); the in-flight count keeps the link (and the access
  * embedding it) alive until the callback returns.
  */
@@ -681,7 +681,7 @@ static int isp_check_unmap_cut(struct iova_space *isp,
 }
 
 static int isp_unmap_span(struct iova_space *isp, unsigned long start,
-			  unsigned long last, unsigned long *unmapped)
+			  unsigned long last, unsigned long *bytes)
 {
 	unsigned long done = 0;
 	struct isp_seg *seg;
@@ -718,8 +718,8 @@ again:
 	up_write(&isp->tree_rwsem);
 	up_read(&isp->dom_rwsem);
 
-	if (unmapped)
-		*unmapped = done;
+	if (bytes)
+		*bytes = done;
 	return rc;
 }
 
@@ -728,7 +728,7 @@ again:
  * @isp: table
  * @iova: first IOVA
  * @length: bytes
- * @unmapped: optional, receives the number of bytes unmapped
+ * @bytes: optional, receives the number of bytes unmapped
  *
  * In-kernel accesses holding pins in the range are asked to drop them.
  *
@@ -737,7 +737,7 @@ again:
  * their pins.
  */
 int isp_unmap_range(struct iova_space *isp, unsigned long iova,
-		    unsigned long length, unsigned long *unmapped)
+		    unsigned long length, unsigned long *bytes)
 {
 	unsigned long last, done = 0;
 	int rc;
@@ -749,21 +749,21 @@ int isp_unmap_range(struct iova_space *isp, unsigned long iova,
 	rc = isp_unmap_span(isp, iova, last, &done);
 	if (!rc && !done)
 		rc = -ENOENT;
-	if (unmapped)
-		*unmapped = done;
+	if (bytes)
+		*bytes = done;
 	return rc;
 }
 
 /**
  * isp_unmap_everything - unmap everything
  * @isp: table
- * @unmapped: optional, receives the number of bytes unmapped
+ * @bytes: optional, receives the number of bytes unmapped
  *
  * Return: 0 (also when nothing was mapped) or -EDEADLOCK.
  */
-int isp_unmap_everything(struct iova_space *isp, unsigned long *unmapped)
+int isp_unmap_everything(struct iova_space *isp, unsigned long *bytes)
 {
-	return isp_unmap_span(isp, 0, ULONG_MAX, unmapped);
+	return isp_unmap_span(isp, 0, ULONG_MAX, bytes);
 }
 
 /**
@@ -781,7 +781,7 @@ int isp_set_allowed(struct iova_space *isp,
 {
 	struct rb_root_cached allowed = RB_ROOT_CACHED;
 	struct interval_tree_node *node, *next;
-	struct isp_allowed *elm;
+	struct isp_allowed *part;
 	unsigned int i;
 	int rc = 0;
 
@@ -801,14 +801,14 @@ int isp_set_allowed(struct iova_space *isp,
 			rc = -EADDRINUSE;
 			break;
 		}
-		elm = kzalloc(sizeof(*elm), GFP_KERNEL_ACCOUNT);
-		if (!elm) {
+		part = kzalloc(sizeof(*part), GFP_KERNEL_ACCOUNT);
+		if (!part) {
 			rc = -ENOMEM;
 			break;
 		}
-		elm->node.start = start;
-		elm->node.last = last;
-		interval_tree_insert(&elm->node, &allowed);
+		part->node.start = start;
+		part->node.last = last;
+		interval_tree_insert(&part->node, &allowed);
 	}
 	if (!rc)
 		swap(allowed, isp->allow_tree);
@@ -861,12 +861,12 @@ int isp_get_allowed_ranges(struct iova_space *isp,
 /**
  * isp_set_large_pages - allow or forbid IOPTEs larger than a CPU page
  * @isp: table
- * @enable: allow large IOPTEs for mappings made from now on
+ * @on: allow large IOPTEs for mappings made from now on
  */
-void isp_set_large_pages(struct iova_space *isp, bool enable)
+void isp_set_large_pages(struct iova_space *isp, bool on)
 {
 	down_write(&isp->dom_rwsem);
-	isp->disable_large_pages = !enable;
+	isp->disable_large_pages = !on;
 	up_write(&isp->dom_rwsem);
 }
 
@@ -941,7 +941,7 @@ static int isp_populate_domain(struct iova_space *isp,
 	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
 	     seg = isp_seg_next(seg, ULONG_MAX)) {
 		if (first) {
-			rc = upages_hold(seg->pages, &seg->pages_node);
+			rc = upages_hold(seg->pages, &seg->pin_node);
 			if (rc)
 				goto err_unfill;
 		}
@@ -949,7 +949,7 @@ static int isp_populate_domain(struct iova_space *isp,
 		if (rc) {
 			if (first)
 				upages_release(seg->pages,
-					       &seg->pages_node);
+					       &seg->pin_node);
 			goto err_unfill;
 		}
 		seg->held = true;
@@ -965,7 +965,7 @@ err_unfill:
 		upages_unmap_domain(domain, isp_seg_iova(seg),
 				    isp_seg_length(seg));
 		if (first) {
-			upages_release(seg->pages, &seg->pages_node);
+			upages_release(seg->pages, &seg->pin_node);
 			seg->held = false;
 		}
 	}
@@ -986,7 +986,7 @@ static void isp_depopulate_domain(struct iova_space *isp,
 		upages_unmap_domain(domain, isp_seg_iova(seg),
 				    isp_seg_length(seg));
 		if (last) {
-			upages_release(seg->pages, &seg->pages_node);
+			upages_release(seg->pages, &seg->pin_node);
 			seg->held = false;
 		}
 	}
@@ -1055,7 +1055,7 @@ err_erase:
 	xa_erase(&isp->domains, index);
 	isp->iova_alignment = isp_calc_alignment(isp);
 err_reserved:
-	__isp_unreserve_owner(isp, domain);
+	__isp_unreserve_tag(isp, domain);
 out_unlock:
 	up_write(&isp->tree_rwsem);
 	up_write(&isp->dom_rwsem);
@@ -1084,7 +1084,7 @@ void isp_detach_domain(struct iova_space *isp,
 	isp_depopulate_domain(isp, domain);
 	xa_erase(&isp->domains, index);
 	isp->ndomains--;
-	__isp_unreserve_owner(isp, domain);
+	__isp_unreserve_tag(isp, domain);
 	isp->iova_alignment = isp_calc_alignment(isp);
 out_unlock:
 	up_write(&isp->tree_rwsem);
@@ -1099,14 +1099,14 @@ static int isp_read_dirty_range(struct iommu_domain *domain,
 				unsigned long iova, unsigned long length,
 				unsigned long flags)
 {
-	struct iommu_iotlb_gather gather;
+	struct iommu_iotlb_gather tlb;
 	struct iommu_dirty_bitmap dirty;
 	int rc;
 
-	iommu_dirty_bitmap_init(&dirty, bitmap, &gather);
+	iommu_dirty_bitmap_init(&dirty, bitmap, &tlb);
 	rc = domain->dirty_ops->read_and_clear_dirty(domain, iova, length,
 						     flags, &dirty);
-	iommu_iotlb_sync(domain, &gather);
+	iommu_iotlb_sync(domain, &tlb);
 	return rc;
 }
 
@@ -1114,13 +1114,13 @@ static int isp_read_dirty_range(struct iommu_domain *domain,
  * isp_track_dirty - start or stop dirty tracking of a domain
  * @isp: table the domain mirrors
  * @domain: domain with dirty_ops
- * @enable: start (after clearing stale dirty bits of every segment) or stop
+ * @on: start (after clearing stale dirty bits of every segment) or stop
  *
  * Return: 0, -EOPNOTSUPP if the domain cannot track dirty IOVA, or the
  * driver's error.
  */
 int isp_track_dirty(struct iova_space *isp,
-		    struct iommu_domain *domain, bool enable)
+		    struct iommu_domain *domain, bool on)
 {
 	struct isp_seg *seg;
 	int rc = 0;
@@ -1129,7 +1129,7 @@ int isp_track_dirty(struct iova_space *isp,
 		return -EOPNOTSUPP;
 
 	down_read(&isp->tree_rwsem);
-	if (enable) {
+	if (on) {
 		for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
 		     seg = isp_seg_next(seg, ULONG_MAX)) {
 			rc = isp_read_dirty_range(domain, NULL,
@@ -1139,7 +1139,7 @@ int isp_track_dirty(struct iova_space *isp,
 				goto out_unlock;
 		}
 	}
-	rc = domain->dirty_ops->set_dirty_tracking(domain, enable);
+	rc = domain->dirty_ops->set_dirty_tracking(domain, on);
 out_unlock:
 	up_read(&isp->tree_rwsem);
 	return rc;
@@ -1430,7 +1430,7 @@ int isp_access_rw(struct iova_space *isp, unsigned long iova, void *data,
  * isp_destroy - free a table
  * @isp: table without domains and accesses
  *
- * Unmaps everything and drops the reserved ranges without owner.
+ * Unmaps everything and drops the reserved ranges without a tag.
  */
 void isp_destroy(struct iova_space *isp)
 {
@@ -1443,7 +1443,7 @@ void isp_destroy(struct iova_space *isp)
 	down_write(&isp->tree_rwsem);
 	while ((seg = isp_seg_first(isp, 0, ULONG_MAX)))
 		isp_seg_destroy(isp, seg);
-	__isp_unreserve_owner(isp, NULL);
+	__isp_unreserve_tag(isp, NULL);
 	WARN_ON(!RB_EMPTY_ROOT(&isp->resv_tree.rb_root));
 	up_write(&isp->tree_rwsem);
 

@@ -79,19 +79,19 @@ struct iova_space {
 /**
  * struct isp_seg - one mapping: an IOVA range backed by pinned pages
  * @node: IOVA range [start, last] in &iova_space.seg_tree
- * @pages_node: the page-index range this segment holds pinned in @pages while
+ * @pin_node: the page-index range this segment holds pinned in @pages while
  *	the iova_space has at least one domain (@held)
  * @pages: backing pages (one reference)
  * @pages_offset: byte offset in @pages of the segment's first IOVA
  * @iommu_prot: IOMMU_READ / IOMMU_WRITE / IOMMU_CACHE
- * @held: @pages_node is inserted in @pages (the segment is in the domains)
+ * @held: @pin_node is inserted in @pages (the segment is in the domains)
  * @prevent_access: an unmap is in progress; new access pins are refused
  * @num_accesses: number of access pins currently held on this segment;
  *	changed under the read side of tree_rwsem, tested under the write side
  */
 struct isp_seg {
 	struct interval_tree_node node;
-	struct interval_tree_node pages_node;
+	struct interval_tree_node pin_node;
 	struct upages *pages;
 	unsigned long pages_offset;
 	int iommu_prot;
@@ -147,8 +147,8 @@ int isp_copy_iova(struct iova_space *dst, unsigned long *dst_iova,
 		  struct iova_space *src, unsigned long src_iova,
 		  unsigned long length, int iommu_prot, bool fixed_iova);
 int isp_unmap_range(struct iova_space *isp, unsigned long iova,
-		    unsigned long length, unsigned long *unmapped);
-int isp_unmap_everything(struct iova_space *isp, unsigned long *unmapped);
+		    unsigned long length, unsigned long *bytes);
+int isp_unmap_everything(struct iova_space *isp, unsigned long *bytes);
 int isp_set_allowed(struct iova_space *isp,
 		    const struct iommu_iova_range *ranges,
 		    unsigned int nranges);
@@ -156,13 +156,13 @@ int isp_get_allowed_ranges(struct iova_space *isp,
 			   int (*fn)(void *data, unsigned long start,
 				     unsigned long last),
 			   void *data);
-void isp_set_large_pages(struct iova_space *isp, bool enable);
+void isp_set_large_pages(struct iova_space *isp, bool on);
 unsigned long isp_syz_iova_to_iova(struct iova_space *isp, u64 syz_iova);
 
-/* Reserved IOVA; @owner NULL means "until the table is destroyed" */
+/* Reserved IOVA; @tag NULL means "until the table is destroyed" */
 int isp_reserve(struct iova_space *isp, unsigned long start,
-		unsigned long last, void *owner);
-void isp_unreserve_owner(struct iova_space *isp, void *owner);
+		unsigned long last, void *tag);
+void isp_unreserve_tag(struct iova_space *isp, void *tag);
 int isp_reserve_dev_regions(struct iova_space *isp,
 			    struct device *dev,
 			    phys_addr_t *sw_msi_start);
@@ -175,7 +175,7 @@ void isp_detach_domain(struct iova_space *isp,
 
 /* Dirty tracking of a domain (hwpt.c) */
 int isp_track_dirty(struct iova_space *isp,
-		    struct iommu_domain *domain, bool enable);
+		    struct iommu_domain *domain, bool on);
 int isp_collect_dirty(struct iova_space *isp,
 		      struct iommu_domain *domain,
 		      unsigned long flags, unsigned long iova,

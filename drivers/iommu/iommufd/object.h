@@ -167,9 +167,9 @@ struct iommufd_obj *iommufd_obj_new_raw(struct iommufd_ctx *ictx,
  *
  * Return: the zeroed containing struct or an ERR_PTR.
  */
-#define iommufd_obj_new(ictx, ptr, obj_type, ops)                        \
-	((typeof(ptr))iommufd_obj_new_raw(ictx, sizeof(*(ptr)), obj_type,   \
-					    ops))
+#define iommufd_obj_new(ictx, ptr, obj_type, ops)			\
+	((typeof(ptr))iommufd_obj_new_raw(ictx, sizeof(*(ptr)),	\
+					  obj_type, ops))
 
 /**
  * iommufd_obj_new_at - iommufd_obj_new() with a layout check
@@ -181,14 +181,15 @@ struct iommufd_obj *iommufd_obj_new_raw(struct iommufd_ctx *ictx,
  *
  * Return: the zeroed containing struct or an ERR_PTR.
  */
-#define iommufd_obj_new_at(ictx, ptr, member, obj_type, ops)         \
-	__iommufd_obj_new_checked(ictx, typeof(*(ptr)), member, obj_type, ops)
+#define iommufd_obj_new_at(ictx, ptr, member, obj_type, ops)		\
+	__iommufd_obj_new_checked(ictx, typeof(*(ptr)), member,	\
+				  obj_type, ops)
 
-#define __iommufd_obj_new_checked(ictx, type, member, obj_type, ops)             \
-	({                                                                    \
-		static_assert(offsetof(type, member) == 0);                   \
-		(type *)iommufd_obj_new_raw(ictx, sizeof(type), obj_type,   \
-					      ops);                           \
+#define __iommufd_obj_new_checked(ictx, type, member, obj_type, ops)	\
+	({								\
+		static_assert(offsetof(type, member) == 0);		\
+		(type *)iommufd_obj_new_raw(ictx, sizeof(type),		\
+					    obj_type, ops);		\
 	})
 
 void iommufd_obj_publish(struct iommufd_ctx *ictx,

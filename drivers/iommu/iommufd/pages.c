@@ -637,14 +637,14 @@ int upages_rw(struct upages *pages, unsigned long offset, void *data,
 void upages_unmap_domain(struct iommu_domain *domain, unsigned long iova,
 			 unsigned long length)
 {
-	struct iommu_iotlb_gather gather;
+	struct iommu_iotlb_gather tlb;
 	size_t unmapped;
 
 	if (!length)
 		return;
-	iommu_iotlb_gather_init(&gather);
-	unmapped = iommu_unmap_fast(domain, iova, length, &gather);
-	iommu_iotlb_sync(domain, &gather);
+	iommu_iotlb_gather_init(&tlb);
+	unmapped = iommu_unmap_fast(domain, iova, length, &tlb);
+	iommu_iotlb_sync(domain, &tlb);
 	WARN_ON(unmapped != length);
 }
 
