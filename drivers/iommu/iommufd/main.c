@@ -36,8 +36,8 @@ static int iommufd_open(struct inode *inode, struct file *filp)
 	if (!ictx)
 		return -ENOMEM;
 
-	xa_init_flags(&ictx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
-	init_waitqueue_head(&ictx->destroy_wait);
+	xa_init_flags(&ictx->obj_table, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	init_waitqueue_head(&ictx->unref_wait);
 	mutex_init(&ictx->lock);
 	ictx->acct_mode = IOMMUFD_ACCOUNT_USER;
 	ictx->file = filp;
@@ -50,7 +50,7 @@ static int iommufd_release(struct inode *inode, struct file *filp)
 	struct iommufd_ctx *ictx = filp->private_data;
 
 	iommufd_obj_destroy_all(ictx);
-	xa_destroy(&ictx->objects);
+	xa_destroy(&ictx->obj_table);
 	mutex_destroy(&ictx->lock);
 	kfree(ictx);
 	return 0;
@@ -94,13 +94,13 @@ static int iommufd_option_rlimit_mode(struct iommu_option *arg,
 		return -EINVAL;
 
 	mutex_lock(&ictx->lock);
-	xa_lock(&ictx->objects);
-	if (!xa_empty(&ictx->objects))
+	xa_lock(&ictx->obj_table);
+	if (!xa_empty(&ictx->obj_table))
 		rc = -EBUSY;
 	else
 		ictx->acct_mode = arg->val64 ? IOMMUFD_ACCOUNT_MM :
 						  IOMMUFD_ACCOUNT_USER;
-	xa_unlock(&ictx->objects);
+	xa_unlock(&ictx->obj_table);
 	mutex_unlock(&ictx->lock);
 	return rc;
 }
@@ -176,13 +176,17 @@ struct iommufd_cmd_desc {
 	int (*execute)(struct iommufd_call *call);
 };
 
-#define CMD_DESC(_nr, _fn, _struct, _last)                                    \
-	[(_nr) - IOMMUFD_CMD_BASE] = {                                        \
-		.size = sizeof(_struct) +                                     \
-			BUILD_BUG_ON_ZERO(sizeof(union iommufd_cmd_space) <         \
-					  sizeof(_struct)),                   \
-		.min_size = offsetofend(_struct, _last),                      \
-		.execute = _fn,                                               \
+/* The test command has no IOMMUFD_CMD_ number of its own in the uAPI */
+#define IOMMUFD_CMD_TEST _IOC_NR(IOMMU_TEST_CMD)
+
+/* Table entry for IOMMUFD_CMD_<_name> taking struct <_type>, up to <_last> */
+#define CMD_DESC(_name, _type, _last, _fn)				\
+	[IOMMUFD_CMD_##_name - IOMMUFD_CMD_BASE] = {			\
+		.size = sizeof(struct _type) +				\
+			BUILD_BUG_ON_ZERO(sizeof(struct _type) >	\
+					  sizeof(union iommufd_cmd_space)), \
+		.min_size = offsetofend(struct _type, _last),		\
+		.execute = _fn,						\
 	}
 
 /*
@@ -191,64 +195,62 @@ struct iommufd_cmd_desc {
  * so they fail with -ENOTTY until implemented.
  */
 static const struct iommufd_cmd_desc iommufd_cmd_table[] = {
-	CMD_DESC(IOMMUFD_CMD_DESTROY, iommufd_do_destroy,
-		 struct iommu_destroy, id),
-	CMD_DESC(IOMMUFD_CMD_FAULT_QUEUE_ALLOC, iommufd_do_fault_alloc,
-		 struct iommu_fault_alloc, out_fault_fd),
-	CMD_DESC(IOMMUFD_CMD_GET_HW_INFO, iommufd_do_get_hw_info,
-		 struct iommu_hw_info, __reserved),
-	CMD_DESC(IOMMUFD_CMD_HWPT_ALLOC, iommufd_do_hwpt_alloc,
-		 struct iommu_hwpt_alloc, __reserved),
-	CMD_DESC(IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP,
-		 iommufd_do_hwpt_get_dirty,
-		 struct iommu_hwpt_get_dirty_bitmap, data),
-	CMD_DESC(IOMMUFD_CMD_HWPT_INVALIDATE, iommufd_do_hwpt_invalidate,
-		 struct iommu_hwpt_invalidate, __reserved),
-	CMD_DESC(IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING,
-		 iommufd_do_hwpt_set_dirty,
-		 struct iommu_hwpt_set_dirty_tracking, __reserved),
-	CMD_DESC(IOMMUFD_CMD_IOAS_ALLOC, iommufd_do_ioas_alloc,
-		 struct iommu_ioas_alloc, out_ioas_id),
-	CMD_DESC(IOMMUFD_CMD_IOAS_ALLOW_IOVAS, iommufd_do_ioas_allow_iovas,
-		 struct iommu_ioas_allow_iovas, allowed_iovas),
-	CMD_DESC(IOMMUFD_CMD_IOAS_COPY, iommufd_do_ioas_copy,
-		 struct iommu_ioas_copy, src_iova),
-	CMD_DESC(IOMMUFD_CMD_IOAS_IOVA_RANGES, iommufd_do_ioas_iova_ranges,
-		 struct iommu_ioas_iova_ranges, out_iova_alignment),
-	CMD_DESC(IOMMUFD_CMD_IOAS_MAP, iommufd_do_ioas_map,
-		 struct iommu_ioas_map, iova),
-	CMD_DESC(IOMMUFD_CMD_IOAS_UNMAP, iommufd_do_ioas_unmap,
-		 struct iommu_ioas_unmap, length),
-	CMD_DESC(IOMMUFD_CMD_OPTION, iommufd_do_option,
-		 struct iommu_option, val64),
-	CMD_DESC(IOMMUFD_CMD_VFIO_IOAS, iommufd_do_vfio_ioas,
-		 struct iommu_vfio_ioas, __reserved),
+	CMD_DESC(DESTROY, iommu_destroy,
+		 id, iommufd_do_destroy),
+	CMD_DESC(FAULT_QUEUE_ALLOC, iommu_fault_alloc,
+		 out_fault_fd, iommufd_do_fault_alloc),
+	CMD_DESC(GET_HW_INFO, iommu_hw_info,
+		 __reserved, iommufd_do_get_hw_info),
+	CMD_DESC(HWPT_ALLOC, iommu_hwpt_alloc,
+		 __reserved, iommufd_do_hwpt_alloc),
+	CMD_DESC(HWPT_GET_DIRTY_BITMAP, iommu_hwpt_get_dirty_bitmap,
+		 data, iommufd_do_hwpt_get_dirty),
+	CMD_DESC(HWPT_INVALIDATE, iommu_hwpt_invalidate,
+		 __reserved, iommufd_do_hwpt_invalidate),
+	CMD_DESC(HWPT_SET_DIRTY_TRACKING, iommu_hwpt_set_dirty_tracking,
+		 __reserved, iommufd_do_hwpt_set_dirty),
+	CMD_DESC(IOAS_ALLOC, iommu_ioas_alloc,
+		 out_ioas_id, iommufd_do_ioas_alloc),
+	CMD_DESC(IOAS_ALLOW_IOVAS, iommu_ioas_allow_iovas,
+		 allowed_iovas, iommufd_do_ioas_allow_iovas),
+	CMD_DESC(IOAS_COPY, iommu_ioas_copy,
+		 src_iova, iommufd_do_ioas_copy),
+	CMD_DESC(IOAS_IOVA_RANGES, iommu_ioas_iova_ranges,
+		 out_iova_alignment, iommufd_do_ioas_iova_ranges),
+	CMD_DESC(IOAS_MAP, iommu_ioas_map,
+		 iova, iommufd_do_ioas_map),
+	CMD_DESC(IOAS_UNMAP, iommu_ioas_unmap,
+		 length, iommufd_do_ioas_unmap),
+	CMD_DESC(OPTION, iommu_option,
+		 val64, iommufd_do_option),
+	CMD_DESC(VFIO_IOAS, iommu_vfio_ioas,
+		 __reserved, iommufd_do_vfio_ioas),
 #ifdef CONFIG_IOMMUFD_TEST
-	CMD_DESC(_IOC_NR(IOMMU_TEST_CMD), iommufd_do_test,
-		 struct iommu_test_cmd, last),
+	CMD_DESC(TEST, iommu_test_cmd,
+		 last, iommufd_do_test),
 #endif
 };
 
-static long iommufd_ioctl(struct file *filp, unsigned int cmd,
-			  unsigned long arg)
+static long iommufd_ioctl(struct file *filp, unsigned int req,
+			  unsigned long uarg)
 {
 	struct iommufd_ctx *ictx = filp->private_data;
 	const struct iommufd_cmd_desc *op;
 	union iommufd_cmd_space buf;
 	struct iommufd_call call = {
 		.ictx = ictx,
-		.ubuf = (void __user *)arg,
+		.ubuf = (void __user *)uarg,
 		.args = &buf,
 	};
-	unsigned int nr = _IOC_NR(cmd);
+	unsigned int nr = _IOC_NR(req);
 	int rc;
 
 	if (nr < IOMMUFD_CMD_BASE ||
 	    nr >= IOMMUFD_CMD_BASE + ARRAY_SIZE(iommufd_cmd_table))
-		return iommufd_vfio_ioctl(ictx, cmd, arg);
+		return iommufd_vfio_ioctl(ictx, req, uarg);
 
 	op = &iommufd_cmd_table[nr - IOMMUFD_CMD_BASE];
-	if (!op->execute || cmd != _IO(IOMMUFD_TYPE, nr))
+	if (!op->execute || req != _IO(IOMMUFD_TYPE, nr))
 		return -ENOTTY;
 
 	if (get_user(call.usize, (u32 __user *)call.ubuf))

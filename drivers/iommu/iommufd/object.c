@@ -2,7 +2,7 @@
 /*
  * Object table of an iommufd context.
  *
- * Every object has a non-zero 32-bit ID in ictx->objects and a users count.
+ * Every object has a non-zero 32-bit ID in ictx->obj_table and a users count.
  * The table owns one reference.  Lookups and long-term users add one each.
  * Destroying is only possible when the table's reference is the last one,
  * which is checked and acted on under the xarray lock that lookups also
@@ -59,10 +59,10 @@ struct iommufd_obj *iommufd_obj_new_raw(struct iommufd_ctx *ictx,
 		return ERR_PTR(-ENOMEM);
 	obj->type = type;
 	obj->ops = ops;
-	refcount_set(&obj->users, 1);
+	refcount_set(&obj->refs, 1);
 
 	/* A zero entry keeps the ID reserved while lookups still miss it. */
-	rc = xa_alloc(&ictx->objects, &obj->id, XA_ZERO_ENTRY, xa_limit_32b,
+	rc = xa_alloc(&ictx->obj_table, &obj->id, XA_ZERO_ENTRY, xa_limit_32b,
 		      GFP_KERNEL_ACCOUNT);
 	if (rc) {
 		kfree(obj);
@@ -84,7 +84,7 @@ void iommufd_obj_publish(struct iommufd_ctx *ictx,
 {
 	void *old;
 
-	old = xa_cmpxchg(&ictx->objects, obj->id, XA_ZERO_ENTRY, obj,
+	old = xa_cmpxchg(&ictx->obj_table, obj->id, XA_ZERO_ENTRY, obj,
 			 GFP_KERNEL);
 	/* Replacing a reserved entry never allocates, so it cannot fail. */
 	WARN_ON(old);
@@ -101,7 +101,7 @@ void iommufd_obj_cancel(struct iommufd_ctx *ictx, struct iommufd_obj *obj)
 {
 	void *old;
 
-	old = xa_erase(&ictx->objects, obj->id);
+	old = xa_erase(&ictx->obj_table, obj->id);
 	WARN_ON(old);
 	kfree(obj);
 }
@@ -143,13 +143,15 @@ struct iommufd_obj *iommufd_obj_find(struct iommufd_ctx *ictx, u32 id,
 	if (iommufd_inject_failure())
 		return ERR_PTR(-ENOENT);
 
-	xa_lock(&ictx->objects);
-	obj = xa_load(&ictx->objects, id);
-	if (!obj || (type != IOMMUFD_OBJ_ANY && obj->type != type) ||
-	    !refcount_inc_not_zero(&obj->users))
-		obj = ERR_PTR(-ENOENT);
-	xa_unlock(&ictx->objects);
-	return obj;
+	xa_lock(&ictx->obj_table);
+	obj = xa_load(&ictx->obj_table, id);
+	/* Reserved IDs hold XA_ZERO_ENTRY, which xa_load() reports as NULL */
+	if (obj && type != IOMMUFD_OBJ_ANY && type != obj->type)
+		obj = NULL;
+	if (obj && !refcount_inc_not_zero(&obj->refs))
+		obj = NULL;
+	xa_unlock(&ictx->obj_table);
+	return obj ?: ERR_PTR(-ENOENT);
 }
 
 /**
@@ -161,10 +163,10 @@ struct iommufd_obj *iommufd_obj_find(struct iommufd_ctx *ictx, u32 id,
  */
 void iommufd_obj_put(struct iommufd_ctx *ictx, struct iommufd_obj *obj)
 {
-	refcount_dec(&obj->users);
+	refcount_dec(&obj->refs);
 	/* Pairs with the condition check in iommufd_obj_destroy_held() */
-	if (wq_has_sleeper(&ictx->destroy_wait))
-		wake_up(&ictx->destroy_wait);
+	if (wq_has_sleeper(&ictx->unref_wait))
+		wake_up(&ictx->unref_wait);
 }
 
 static void iommufd_obj_free(struct iommufd_obj *obj)
@@ -180,11 +182,11 @@ static void iommufd_obj_free(struct iommufd_obj *obj)
 static bool iommufd_obj_try_unlist(struct iommufd_ctx *ictx,
 				   struct iommufd_obj *obj)
 {
-	lockdep_assert_held(&ictx->objects.xa_lock);
+	lockdep_assert_held(&ictx->obj_table.xa_lock);
 
-	if (!refcount_dec_if_one(&obj->users))
+	if (!refcount_dec_if_one(&obj->refs))
 		return false;
-	__xa_erase(&ictx->objects, obj->id);
+	__xa_erase(&ictx->obj_table, obj->id);
 	return true;
 }
 
@@ -201,13 +203,13 @@ int iommufd_obj_destroy_by_id(struct iommufd_ctx *ictx, u32 id)
 	struct iommufd_obj *obj;
 	int rc = 0;
 
-	xa_lock(&ictx->objects);
-	obj = xa_load(&ictx->objects, id);
+	xa_lock(&ictx->obj_table);
+	obj = xa_load(&ictx->obj_table, id);
 	if (!obj)
 		rc = -ENOENT;
 	else if (!iommufd_obj_try_unlist(ictx, obj))
 		rc = -EBUSY;
-	xa_unlock(&ictx->objects);
+	xa_unlock(&ictx->obj_table);
 	if (rc)
 		return rc;
 
@@ -232,13 +234,13 @@ void iommufd_obj_destroy_held(struct iommufd_ctx *ictx,
 	void *old;
 
 	/* Take over the table's reference; the ID stops resolving now. */
-	old = xa_cmpxchg(&ictx->objects, obj->id, obj, NULL, GFP_KERNEL);
+	old = xa_cmpxchg(&ictx->obj_table, obj->id, obj, NULL, GFP_KERNEL);
 	if (WARN_ON(old != obj)) {
 		iommufd_obj_put(ictx, obj);
 		return;
 	}
-	refcount_dec(&obj->users);
-	wait_event(ictx->destroy_wait, refcount_read(&obj->users) == 1);
+	refcount_dec(&obj->refs);
+	wait_event(ictx->unref_wait, refcount_read(&obj->refs) == 1);
 	iommufd_obj_free(obj);
 }
 
@@ -259,20 +261,20 @@ void iommufd_obj_destroy_all(struct iommufd_ctx *ictx)
 
 	do {
 		progress = false;
-		xa_for_each(&ictx->objects, index, obj) {
-			xa_lock(&ictx->objects);
-			if (xa_load(&ictx->objects, index) != obj ||
+		xa_for_each(&ictx->obj_table, index, obj) {
+			xa_lock(&ictx->obj_table);
+			if (xa_load(&ictx->obj_table, index) != obj ||
 			    !iommufd_obj_try_unlist(ictx, obj)) {
-				xa_unlock(&ictx->objects);
+				xa_unlock(&ictx->obj_table);
 				continue;
 			}
-			xa_unlock(&ictx->objects);
+			xa_unlock(&ictx->obj_table);
 			iommufd_obj_free(obj);
 			progress = true;
 		}
-	} while (progress && !xa_empty(&ictx->objects));
+	} while (progress && !xa_empty(&ictx->obj_table));
 
-	WARN_ON(!xa_empty(&ictx->objects));
+	WARN_ON(!xa_empty(&ictx->obj_table));
 }
 
 /**

@@ -93,10 +93,10 @@ enum iommufd_account_mode {
  * struct iommufd_ctx - state of one open /dev/iommu file
  * @file: the file; the context lives exactly as long as the file, so
  *	iommufd_ctx_get()/iommufd_ctx_put() are file references
- * @objects: ID -> &struct iommufd_obj.  A reserved but not yet finalized
+ * @obj_table: ID -> &struct iommufd_obj.  A reserved but not yet finalized
  *	ID holds XA_ZERO_ENTRY, which lookups treat as absent.  Protected by
  *	the xarray's own lock; IDs are non-zero 32-bit values.
- * @destroy_wait: woken whenever an object reference is dropped, so a
+ * @unref_wait: woken whenever an object reference is dropped, so a
  *	destroyer can wait for transient users to go away
  * @lock: protects @acct_mode and @vfio_ioas
  * @acct_mode: how pages pinned by new mappings are charged; fixed for
@@ -107,8 +107,8 @@ enum iommufd_account_mode {
  */
 struct iommufd_ctx {
 	struct file *file;
-	struct xarray objects;
-	wait_queue_head_t destroy_wait;
+	struct xarray obj_table;
+	wait_queue_head_t unref_wait;
 
 	struct mutex lock; /* protects acct_mode and vfio_ioas */
 	enum iommufd_account_mode acct_mode;
@@ -132,17 +132,17 @@ struct iommufd_obj_ops {
 
 /**
  * struct iommufd_obj - header embedded first in every object
- * @users: the object table holds one reference; every lookup
+ * @refs: the object table holds one reference; every lookup
  *	(iommufd_obj_find()) and every long-term user (iommufd_obj_hold())
  *	holds one more.  IOMMU_DESTROY succeeds only when the table's reference
  *	is the only one left, otherwise it fails with -EBUSY, so an object is
  *	never freed under a user and destroy never sleeps waiting for one.
  * @type: the object's type, fixed at allocation
- * @id: the object's ID in &iommufd_ctx.objects, fixed at allocation
+ * @id: the object's ID in &iommufd_ctx.obj_table, fixed at allocation
  * @ops: type callbacks
  */
 struct iommufd_obj {
-	refcount_t users;
+	refcount_t refs;
 	enum iommufd_obj_type type;
 	u32 id;
 	const struct iommufd_obj_ops *ops;
@@ -212,7 +212,7 @@ void iommufd_obj_put(struct iommufd_ctx *ictx, struct iommufd_obj *obj);
  */
 static inline void iommufd_obj_hold(struct iommufd_obj *obj)
 {
-	refcount_inc(&obj->users);
+	refcount_inc(&obj->refs);
 }
 
 int iommufd_obj_destroy_by_id(struct iommufd_ctx *ictx, u32 id);
