@@ -179,13 +179,13 @@ struct iommufd_cmd_desc {
 /* The test command has no IOMMUFD_CMD_ number of its own in the uAPI */
 #define IOMMUFD_CMD_TEST _IOC_NR(IOMMU_TEST_CMD)
 
-/* Table entry for IOMMUFD_CMD_<_name> taking struct <_type>, up to <_last> */
+/* Table entry for IOMMUFD_CMD_<_name> taking <_type>, up to field <_last> */
 #define CMD_DESC(_name, _type, _last, _fn)				\
 	[IOMMUFD_CMD_##_name - IOMMUFD_CMD_BASE] = {			\
-		.size = sizeof(struct _type) +				\
-			BUILD_BUG_ON_ZERO(sizeof(struct _type) >	\
+		.size = sizeof(_type) +					\
+			BUILD_BUG_ON_ZERO(sizeof(_type) >		\
 					  sizeof(union iommufd_cmd_space)), \
-		.min_size = offsetofend(struct _type, _last),		\
+		.min_size = offsetofend(_type, _last),			\
 		.execute = _fn,						\
 	}
 
@@ -195,38 +195,38 @@ struct iommufd_cmd_desc {
  * so they fail with -ENOTTY until implemented.
  */
 static const struct iommufd_cmd_desc iommufd_cmd_table[] = {
-	CMD_DESC(DESTROY, iommu_destroy,
+	CMD_DESC(DESTROY, struct iommu_destroy,
 		 id, iommufd_do_destroy),
-	CMD_DESC(FAULT_QUEUE_ALLOC, iommu_fault_alloc,
+	CMD_DESC(FAULT_QUEUE_ALLOC, struct iommu_fault_alloc,
 		 out_fault_fd, iommufd_do_fault_alloc),
-	CMD_DESC(GET_HW_INFO, iommu_hw_info,
+	CMD_DESC(GET_HW_INFO, struct iommu_hw_info,
 		 __reserved, iommufd_do_get_hw_info),
-	CMD_DESC(HWPT_ALLOC, iommu_hwpt_alloc,
+	CMD_DESC(HWPT_ALLOC, struct iommu_hwpt_alloc,
 		 __reserved, iommufd_do_hwpt_alloc),
-	CMD_DESC(HWPT_GET_DIRTY_BITMAP, iommu_hwpt_get_dirty_bitmap,
+	CMD_DESC(HWPT_GET_DIRTY_BITMAP, struct iommu_hwpt_get_dirty_bitmap,
 		 data, iommufd_do_hwpt_get_dirty),
-	CMD_DESC(HWPT_INVALIDATE, iommu_hwpt_invalidate,
+	CMD_DESC(HWPT_INVALIDATE, struct iommu_hwpt_invalidate,
 		 __reserved, iommufd_do_hwpt_invalidate),
-	CMD_DESC(HWPT_SET_DIRTY_TRACKING, iommu_hwpt_set_dirty_tracking,
+	CMD_DESC(HWPT_SET_DIRTY_TRACKING, struct iommu_hwpt_set_dirty_tracking,
 		 __reserved, iommufd_do_hwpt_set_dirty),
-	CMD_DESC(IOAS_ALLOC, iommu_ioas_alloc,
+	CMD_DESC(IOAS_ALLOC, struct iommu_ioas_alloc,
 		 out_ioas_id, iommufd_do_ioas_alloc),
-	CMD_DESC(IOAS_ALLOW_IOVAS, iommu_ioas_allow_iovas,
+	CMD_DESC(IOAS_ALLOW_IOVAS, struct iommu_ioas_allow_iovas,
 		 allowed_iovas, iommufd_do_ioas_allow_iovas),
-	CMD_DESC(IOAS_COPY, iommu_ioas_copy,
+	CMD_DESC(IOAS_COPY, struct iommu_ioas_copy,
 		 src_iova, iommufd_do_ioas_copy),
-	CMD_DESC(IOAS_IOVA_RANGES, iommu_ioas_iova_ranges,
+	CMD_DESC(IOAS_IOVA_RANGES, struct iommu_ioas_iova_ranges,
 		 out_iova_alignment, iommufd_do_ioas_iova_ranges),
-	CMD_DESC(IOAS_MAP, iommu_ioas_map,
+	CMD_DESC(IOAS_MAP, struct iommu_ioas_map,
 		 iova, iommufd_do_ioas_map),
-	CMD_DESC(IOAS_UNMAP, iommu_ioas_unmap,
+	CMD_DESC(IOAS_UNMAP, struct iommu_ioas_unmap,
 		 length, iommufd_do_ioas_unmap),
-	CMD_DESC(OPTION, iommu_option,
+	CMD_DESC(OPTION, struct iommu_option,
 		 val64, iommufd_do_option),
-	CMD_DESC(VFIO_IOAS, iommu_vfio_ioas,
+	CMD_DESC(VFIO_IOAS, struct iommu_vfio_ioas,
 		 __reserved, iommufd_do_vfio_ioas),
 #ifdef CONFIG_IOMMUFD_TEST
-	CMD_DESC(TEST, iommu_test_cmd,
+	CMD_DESC(TEST, struct iommu_test_cmd,
 		 last, iommufd_do_test),
 #endif
 };

@@ -12,6 +12,7 @@
 #include <linux/iommu.h>
 #include <linux/iommufd.h>
 #include <linux/mm.h>
+#include <linux/nospec.h>
 #include <linux/platform_device.h>
 #include <linux/property.h>
 #include <linux/sizes.h>
@@ -72,13 +73,13 @@ struct mock_pt {
  * struct mock_nested - A mock nested (stage-1) domain
  * @domain: The generic domain
  * @parent: The paging domain it nests on
- * @iotlb: The "IOTLB", set at allocation and cleared by invalidation.
+ * @tlb_tags: The "IOTLB", set at allocation and cleared by invalidation.
  *         Serialised by the core's per-HWPT invalidation path.
  */
 struct mock_nested {
 	struct iommu_domain domain;
 	struct mock_pt *parent;
-	u32 iotlb[MOCK_NESTED_DOMAIN_IOTLB_NUM];
+	u32 tlb_tags[MOCK_NESTED_DOMAIN_IOTLB_NUM];
 };
 
 /**
@@ -147,13 +148,13 @@ static int mock_pt_attach_dev(struct iommu_domain *domain,
 	return 0;
 }
 
-static const struct iommu_domain_ops mock_blocking_ops = {
+static const struct iommu_domain_ops mock_blocked_domain_ops = {
 	.attach_dev = mock_pt_attach_dev,
 };
 
 static struct iommu_domain mock_blocked = {
 	.type = IOMMU_DOMAIN_BLOCKED,
-	.ops = &mock_blocking_ops,
+	.ops = &mock_blocked_domain_ops,
 };
 
 static unsigned long mock_slot(unsigned long iova)
@@ -179,73 +180,73 @@ static bool mock_slot_test(void *entry, unsigned long flag)
 }
 
 static int mock_pt_map_pages(struct iommu_domain *domain,
-			     unsigned long iova, phys_addr_t paddr,
-			     size_t pgsize, size_t pgcount, int prot,
+			     unsigned long va, phys_addr_t pa,
+			     size_t pgsz, size_t count, int prot,
 			     gfp_t gfp, size_t *mapped)
 {
-	struct mock_pt *mock = to_mock_domain(domain);
-	unsigned long first = mock_slot(iova);
-	unsigned long nr = pgsize / MOCK_IO_PAGE_SIZE * pgcount;
-	unsigned long huge = pgsize != MOCK_IO_PAGE_SIZE ? MOCK_SLOT_HUGE : 0;
+	struct mock_pt *pt = to_mock_domain(domain);
+	unsigned long first = mock_slot(va);
+	unsigned long nr = pgsz / MOCK_IO_PAGE_SIZE * count;
+	unsigned long huge = pgsz != MOCK_IO_PAGE_SIZE ? MOCK_SLOT_HUGE : 0;
 	unsigned long i;
 	void *old;
 
 	if (iommufd_inject_failure())
 		return -ENOENT;
-	WARN_ON(iova % MOCK_IO_PAGE_SIZE || pgsize % MOCK_IO_PAGE_SIZE);
+	WARN_ON(va % MOCK_IO_PAGE_SIZE || pgsz % MOCK_IO_PAGE_SIZE);
 
 	for (i = 0; i != nr; i++) {
 		unsigned long flags = huge;
 
 		if (i == 0 || i == nr - 1)
 			flags |= MOCK_SLOT_BOUNDARY;
-		old = xa_store(&mock->slots, first + i,
-			       mock_slot_entry(paddr, flags), gfp);
+		old = xa_store(&pt->slots, first + i,
+			       mock_slot_entry(pa, flags), gfp);
 		if (xa_is_err(old))
 			goto err_unwind;
 		WARN_ON(old);
-		paddr += MOCK_IO_PAGE_SIZE;
+		pa += MOCK_IO_PAGE_SIZE;
 	}
-	*mapped = pgsize * pgcount;
+	*mapped = pgsz * count;
 	return 0;
 
 err_unwind:
 	while (i--)
-		xa_erase(&mock->slots, first + i);
+		xa_erase(&pt->slots, first + i);
 	return xa_err(old);
 }
 
 static size_t mock_pt_unmap_pages(struct iommu_domain *domain,
-				  unsigned long iova, size_t pgsize,
-				  size_t pgcount,
+				  unsigned long va, size_t pgsz,
+				  size_t count,
 				  struct iommu_iotlb_gather *gather)
 {
-	struct mock_pt *mock = to_mock_domain(domain);
-	unsigned long first = mock_slot(iova);
-	unsigned long nr = pgsize / MOCK_IO_PAGE_SIZE * pgcount;
+	struct mock_pt *pt = to_mock_domain(domain);
+	unsigned long first = mock_slot(va);
+	unsigned long nr = pgsz / MOCK_IO_PAGE_SIZE * count;
 	/* The core may split a huge mapping differently than it made it */
 	bool check = !(domain->pgsize_bitmap & MOCK_HUGE_PAGE_SIZE);
 	unsigned long i;
 	void *entry;
 
 	for (i = 0; i != nr; i++) {
-		entry = xa_erase(&mock->slots, first + i);
+		entry = xa_erase(&pt->slots, first + i);
 		if (!check || !entry || (i != 0 && i != nr - 1))
 			continue;
 		/* The core must only unmap whole runs it mapped */
 		WARN_ON(!mock_slot_test(entry, MOCK_SLOT_BOUNDARY));
 	}
-	return pgsize * pgcount;
+	return pgsz * count;
 }
 
 static phys_addr_t mock_pt_iova_to_phys(struct iommu_domain *domain,
-					dma_addr_t iova)
+					dma_addr_t va)
 {
-	struct mock_pt *mock = to_mock_domain(domain);
+	struct mock_pt *pt = to_mock_domain(domain);
 	void *entry;
 
-	WARN_ON(iova % MOCK_IO_PAGE_SIZE);
-	entry = xa_load(&mock->slots, mock_slot(iova));
+	WARN_ON(va % MOCK_IO_PAGE_SIZE);
+	entry = xa_load(&pt->slots, mock_slot(va));
 	if (WARN_ON(!entry))
 		return 0;
 	return mock_slot_paddr(entry);
@@ -253,17 +254,17 @@ static phys_addr_t mock_pt_iova_to_phys(struct iommu_domain *domain,
 
 static void mock_pt_free(struct iommu_domain *domain)
 {
-	struct mock_pt *mock = to_mock_domain(domain);
+	struct mock_pt *pt = to_mock_domain(domain);
 
-	WARN_ON(!xa_empty(&mock->slots));
-	xa_destroy(&mock->slots);
-	kfree(mock);
+	WARN_ON(!xa_empty(&pt->slots));
+	xa_destroy(&pt->slots);
+	kfree(pt);
 }
 
 static int mock_pt_set_dirty_tracking(struct iommu_domain *domain,
-				      bool enable)
+				      bool on)
 {
-	to_mock_domain(domain)->dirty_tracking = enable;
+	to_mock_domain(domain)->dirty_tracking = on;
 	return 0;
 }
 
@@ -271,59 +272,59 @@ static int mock_pt_set_dirty_tracking(struct iommu_domain *domain,
  * Report and (unless told not to) clear the dirty bits of one IO page: a
  * single slot, or the whole MHUGE block a huge slot belongs to.
  */
-static unsigned long mock_pt_read_dirty_page(struct mock_pt *mock,
-					     unsigned long iova, void *entry,
+static unsigned long mock_pt_read_dirty_page(struct mock_pt *pt,
+					     unsigned long va, void *entry,
 					     unsigned long flags,
-					     struct iommu_dirty_bitmap *dirty)
+					     struct iommu_dirty_bitmap *bitmap)
 {
-	unsigned long pgsize = MOCK_IO_PAGE_SIZE;
+	unsigned long pgsz = MOCK_IO_PAGE_SIZE;
 	unsigned long first, i;
 	bool found = false;
 
 	if (mock_slot_test(entry, MOCK_SLOT_HUGE)) {
-		pgsize = MOCK_HUGE_PAGE_SIZE;
-		iova = ALIGN_DOWN(iova, MOCK_HUGE_PAGE_SIZE);
+		pgsz = MOCK_HUGE_PAGE_SIZE;
+		va = ALIGN_DOWN(va, MOCK_HUGE_PAGE_SIZE);
 	}
-	first = mock_slot(iova);
-	for (i = first; i != first + pgsize / MOCK_IO_PAGE_SIZE; i++) {
-		entry = xa_load(&mock->slots, i);
+	first = mock_slot(va);
+	for (i = first; i != first + pgsz / MOCK_IO_PAGE_SIZE; i++) {
+		entry = xa_load(&pt->slots, i);
 		if (!entry || !mock_slot_test(entry, MOCK_SLOT_DIRTY))
 			continue;
 		found = true;
 		if (flags & IOMMU_DIRTY_NO_CLEAR)
 			continue;
 		/* Never resurrect a slot unmapped meanwhile */
-		xa_cmpxchg(&mock->slots, i, entry,
+		xa_cmpxchg(&pt->slots, i, entry,
 			   xa_mk_value(xa_to_value(entry) & ~MOCK_SLOT_DIRTY),
 			   GFP_KERNEL);
 	}
 	if (found)
-		iommu_dirty_bitmap_record(dirty, iova, pgsize);
-	return iova + pgsize;
+		iommu_dirty_bitmap_record(bitmap, va, pgsz);
+	return va + pgsz;
 }
 
 static int mock_pt_read_and_clear_dirty(struct iommu_domain *domain,
-					unsigned long iova, size_t size,
+					unsigned long va, size_t len,
 					unsigned long flags,
-					struct iommu_dirty_bitmap *dirty)
+					struct iommu_dirty_bitmap *bitmap)
 {
-	struct mock_pt *mock = to_mock_domain(domain);
-	unsigned long end = iova + size;
+	struct mock_pt *pt = to_mock_domain(domain);
+	unsigned long stop = va + len;
 	void *entry;
 
 	/* The core clears stale bits before enabling: no bitmap then */
-	if (!mock->dirty_tracking && dirty->bitmap)
+	if (!pt->dirty_tracking && bitmap->bitmap)
 		return -EINVAL;
 
 	do {
-		entry = xa_load(&mock->slots, mock_slot(iova));
+		entry = xa_load(&pt->slots, mock_slot(va));
 		if (!entry) {
-			iova += MOCK_IO_PAGE_SIZE;
+			va += MOCK_IO_PAGE_SIZE;
 			continue;
 		}
-		iova = mock_pt_read_dirty_page(mock, iova, entry, flags,
-					       dirty);
-	} while (iova < end);
+		va = mock_pt_read_dirty_page(pt, va, entry, flags,
+					     bitmap);
+	} while (va < stop);
 	return 0;
 }
 
@@ -335,23 +336,23 @@ static const struct iommu_dirty_ops mock_dirty_ops = {
 static struct iommu_domain *mock_pt_alloc_flags(struct device *dev,
 						u32 flags)
 {
-	struct mock_pt *mock;
+	struct mock_pt *pt;
 
-	mock = kzalloc(sizeof(*mock), GFP_KERNEL);
-	if (!mock)
+	pt = kzalloc(sizeof(*pt), GFP_KERNEL);
+	if (!pt)
 		return ERR_PTR(-ENOMEM);
-	xa_init(&mock->slots);
-	mock->domain.type = IOMMU_DOMAIN_UNMANAGED;
-	mock->domain.ops = &mock_paging_ops;
-	mock->domain.geometry.aperture_start = MOCK_APERTURE_START;
-	mock->domain.geometry.aperture_end = MOCK_APERTURE_LAST;
-	mock->domain.geometry.force_aperture = true;
-	mock->domain.pgsize_bitmap = MOCK_IO_PAGE_SIZE;
+	xa_init(&pt->slots);
+	pt->domain.type = IOMMU_DOMAIN_UNMANAGED;
+	pt->domain.ops = &mock_paging_ops;
+	pt->domain.geometry.aperture_start = MOCK_APERTURE_START;
+	pt->domain.geometry.aperture_end = MOCK_APERTURE_LAST;
+	pt->domain.geometry.force_aperture = true;
+	pt->domain.pgsize_bitmap = MOCK_IO_PAGE_SIZE;
 	if (to_mock_dev(dev)->flags & MOCK_FLAGS_DEVICE_HUGE_IOVA)
-		mock->domain.pgsize_bitmap |= MOCK_HUGE_PAGE_SIZE;
+		pt->domain.pgsize_bitmap |= MOCK_HUGE_PAGE_SIZE;
 	if (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING)
-		mock->domain.dirty_ops = &mock_dirty_ops;
-	return &mock->domain;
+		pt->domain.dirty_ops = &mock_dirty_ops;
+	return &pt->domain;
 }
 
 static struct iommu_domain *mock_pt_alloc_paging(struct device *dev)
@@ -361,7 +362,7 @@ static struct iommu_domain *mock_pt_alloc_paging(struct device *dev)
 
 static struct iommu_domain *
 mock_pt_alloc_nested(struct iommu_domain *parent, u32 flags,
-		     const struct iommu_user_data *user_data)
+		     const struct iommu_user_data *udata)
 {
 	struct mock_nested *nested;
 	struct iommu_hwpt_selftest data;
@@ -369,11 +370,11 @@ mock_pt_alloc_nested(struct iommu_domain *parent, u32 flags,
 
 	if (flags & ~IOMMU_HWPT_FAULT_ID_VALID)
 		return ERR_PTR(-EOPNOTSUPP);
-	if (!user_data || user_data->type != IOMMU_HWPT_DATA_SELFTEST)
+	if (!udata || udata->type != IOMMU_HWPT_DATA_SELFTEST)
 		return ERR_PTR(-EOPNOTSUPP);
 	if (parent->ops != &mock_paging_ops)
 		return ERR_PTR(-EINVAL);
-	rc = iommu_copy_struct_from_user(&data, user_data,
+	rc = iommu_copy_struct_from_user(&data, udata,
 					 IOMMU_HWPT_DATA_SELFTEST, iotlb);
 	if (rc)
 		return ERR_PTR(rc);
@@ -385,21 +386,21 @@ mock_pt_alloc_nested(struct iommu_domain *parent, u32 flags,
 	nested->domain.type = IOMMU_DOMAIN_NESTED;
 	nested->domain.ops = &mock_nested_ops;
 	for (i = 0; i != MOCK_NESTED_DOMAIN_IOTLB_NUM; i++)
-		nested->iotlb[i] = data.iotlb;
+		nested->tlb_tags[i] = data.iotlb;
 	return &nested->domain;
 }
 
 static struct iommu_domain *
 mock_pt_alloc_user(struct device *dev, u32 flags,
 		   struct iommu_domain *parent,
-		   const struct iommu_user_data *user_data)
+		   const struct iommu_user_data *udata)
 {
 	const u32 paging_flags = IOMMU_HWPT_ALLOC_NEST_PARENT |
 				 IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
 
 	if (parent)
-		return mock_pt_alloc_nested(parent, flags, user_data);
-	if (user_data || (flags & ~paging_flags))
+		return mock_pt_alloc_nested(parent, flags, udata);
+	if (udata || (flags & ~paging_flags))
 		return ERR_PTR(-EOPNOTSUPP);
 	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
 	    (to_mock_dev(dev)->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
@@ -414,42 +415,42 @@ static void mock_nested_free(struct iommu_domain *domain)
 
 /* Entries before a failing one take effect and are counted */
 static int mock_nested_cache_invalidate_user(struct iommu_domain *domain,
-					     struct iommu_user_data_array *array)
+					     struct iommu_user_data_array *reqs)
 {
 	struct mock_nested *nested = to_mock_nested(domain);
-	struct iommu_hwpt_invalidate_selftest inv;
+	struct iommu_hwpt_invalidate_selftest req;
 	u32 processed = 0;
 	int rc = 0;
 	u32 i, j;
 
-	if (array->type != IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) {
+	if (reqs->type != IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) {
 		rc = -EINVAL;
 		goto out;
 	}
-	for (i = 0; i != array->entry_num; i++) {
-		rc = iommu_copy_struct_from_user_array(&inv, array,
+	for (i = 0; i != reqs->entry_num; i++) {
+		rc = iommu_copy_struct_from_user_array(&req, reqs,
 						       IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
 						       i, iotlb_id);
 		if (rc)
 			break;
-		if (inv.flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL) {
+		if (req.flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL) {
 			rc = -EOPNOTSUPP;
 			break;
 		}
-		if (inv.iotlb_id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) {
+		if (req.iotlb_id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) {
 			rc = -EINVAL;
 			break;
 		}
-		if (inv.flags & IOMMU_TEST_INVALIDATE_FLAG_ALL) {
+		if (req.flags & IOMMU_TEST_INVALIDATE_FLAG_ALL) {
 			for (j = 0; j != MOCK_NESTED_DOMAIN_IOTLB_NUM; j++)
-				nested->iotlb[j] = 0;
+				nested->tlb_tags[j] = 0;
 		} else {
-			nested->iotlb[inv.iotlb_id] = 0;
+			nested->tlb_tags[req.iotlb_id] = 0;
 		}
 		processed++;
 	}
 out:
-	array->entry_num = processed;
+	reqs->entry_num = processed;
 	return rc;
 }
 
@@ -481,15 +482,15 @@ static bool mock_has_cap(struct device *dev, enum iommu_cap cap)
 
 static void *mock_get_hw_info(struct device *dev, u32 *length, u32 *type)
 {
-	struct iommu_test_hw_info *info;
+	struct iommu_test_hw_info *hwinfo;
 
-	info = kzalloc(sizeof(*info), GFP_KERNEL);
-	if (!info)
+	hwinfo = kzalloc(sizeof(*hwinfo), GFP_KERNEL);
+	if (!hwinfo)
 		return ERR_PTR(-ENOMEM);
-	info->test_reg = IOMMU_HW_INFO_SELFTEST_REGVAL;
-	*length = sizeof(*info);
+	hwinfo->test_reg = IOMMU_HW_INFO_SELFTEST_REGVAL;
+	*length = sizeof(*hwinfo);
 	*type = IOMMU_HW_INFO_TYPE_SELFTEST;
-	return info;
+	return hwinfo;
 }
 
 static struct iommu_device *mock_probe(struct device *dev)
@@ -517,7 +518,7 @@ static int mockdev_disable_feat(struct device *dev,
 
 /* Nothing to tell the (imaginary) hardware */
 static void mock_iopf_respond(struct device *dev, struct iopf_fault *evt,
-			      struct iommu_page_response *msg)
+			      struct iommu_page_response *resp)
 {
 }
 
@@ -542,10 +543,10 @@ static const struct iommu_ops mock_iommu_ops = {
 
 static void mockdev_release(struct device *dev)
 {
-	struct mock_dev *mdev = to_mock_dev(dev);
+	struct mock_dev *mockdev = to_mock_dev(dev);
 
-	ida_free(&mockdev_ida, mdev->id);
-	kfree(mdev);
+	ida_free(&mockdev_ida, mockdev->id);
+	kfree(mockdev);
 }
 
 static const struct property_entry mock_pasid_props[] = {
@@ -556,57 +557,57 @@ static const struct property_entry mock_pasid_props[] = {
 /* Creates and registers a mock device; the IOMMU layer probes it. */
 static struct mock_dev *mockdev_create(u32 dev_flags)
 {
-	struct mock_dev *mdev;
+	struct mock_dev *mockdev;
 	int rc;
 
 	if (dev_flags & ~MOCK_DEV_FLAGS_ALL)
 		return ERR_PTR(-EINVAL);
 
-	mdev = kzalloc(sizeof(*mdev), GFP_KERNEL);
-	if (!mdev)
+	mockdev = kzalloc(sizeof(*mockdev), GFP_KERNEL);
+	if (!mockdev)
 		return ERR_PTR(-ENOMEM);
 	rc = ida_alloc(&mockdev_ida, GFP_KERNEL);
 	if (rc < 0) {
-		kfree(mdev);
+		kfree(mockdev);
 		return ERR_PTR(rc);
 	}
-	mdev->id = rc;
-	mdev->flags = dev_flags;
-	init_rwsem(&mdev->lock);
-	device_initialize(&mdev->dev);
+	mockdev->id = rc;
+	mockdev->flags = dev_flags;
+	init_rwsem(&mockdev->lock);
+	device_initialize(&mockdev->dev);
 	/* From here on put_device() frees mdev and its id */
-	mdev->dev.release = mockdev_release;
-	mdev->dev.bus = &iommufd_mock_bus;
+	mockdev->dev.release = mockdev_release;
+	mockdev->dev.bus = &iommufd_mock_bus;
 
-	rc = dev_set_name(&mdev->dev, "iommufd_mock%u", mdev->id);
+	rc = dev_set_name(&mockdev->dev, "iommufd_mock%u", mockdev->id);
 	if (rc)
 		goto err_put;
 	if (dev_flags & MOCK_FLAGS_DEVICE_PASID) {
-		rc = device_create_managed_software_node(&mdev->dev,
+		rc = device_create_managed_software_node(&mockdev->dev,
 							 mock_pasid_props,
 							 NULL);
 		if (rc)
 			goto err_put;
 	}
 
-	down_write(&mdev->lock);
-	rc = device_add(&mdev->dev);
-	up_write(&mdev->lock);
+	down_write(&mockdev->lock);
+	rc = device_add(&mockdev->dev);
+	up_write(&mockdev->lock);
 	if (rc)
 		goto err_put;
-	return mdev;
+	return mockdev;
 
 err_put:
-	put_device(&mdev->dev);
+	put_device(&mockdev->dev);
 	return ERR_PTR(rc);
 }
 
-static void mockdev_destroy(struct mock_dev *mdev)
+static void mockdev_destroy(struct mock_dev *mockdev)
 {
-	down_write(&mdev->lock);
-	device_del(&mdev->dev);
-	up_write(&mdev->lock);
-	put_device(&mdev->dev);
+	down_write(&mockdev->lock);
+	device_del(&mockdev->dev);
+	up_write(&mockdev->lock);
+	put_device(&mockdev->dev);
 }
 
 /**
@@ -627,7 +628,7 @@ bool iommufd_is_mock_device(struct device *dev)
  */
 struct mock_stdev {
 	struct iommufd_obj obj;
-	struct mock_dev *mdev;
+	struct mock_dev *mockdev;
 	struct iommufd_device *idev;
 	bool attached;
 };
@@ -638,14 +639,14 @@ static void selftest_obj_destroy(struct iommufd_obj *obj)
 	struct mock_stdev *sobj = container_of(obj, struct mock_stdev, obj);
 
 	if (sobj->attached) {
-		down_write(&sobj->mdev->lock);
+		down_write(&sobj->mockdev->lock);
 		iommufd_device_detach(sobj->idev);
-		up_write(&sobj->mdev->lock);
+		up_write(&sobj->mockdev->lock);
 	}
 	if (sobj->idev)
 		iommufd_device_unbind(sobj->idev);
-	if (sobj->mdev)
-		mockdev_destroy(sobj->mdev);
+	if (sobj->mockdev)
+		mockdev_destroy(sobj->mockdev);
 }
 
 static const struct iommufd_obj_ops selftest_obj_ops = {
@@ -668,14 +669,14 @@ static int mock_op_mock_domain(struct iommufd_call *call,
 	if (IS_ERR(sobj))
 		return PTR_ERR(sobj);
 
-	sobj->mdev = mockdev_create(dev_flags);
-	if (IS_ERR(sobj->mdev)) {
-		rc = PTR_ERR(sobj->mdev);
-		sobj->mdev = NULL;
+	sobj->mockdev = mockdev_create(dev_flags);
+	if (IS_ERR(sobj->mockdev)) {
+		rc = PTR_ERR(sobj->mockdev);
+		sobj->mockdev = NULL;
 		goto err_abort;
 	}
 
-	sobj->idev = iommufd_device_bind(call->ictx, &sobj->mdev->dev,
+	sobj->idev = iommufd_device_bind(call->ictx, &sobj->mockdev->dev,
 					 &idev_id);
 	if (IS_ERR(sobj->idev)) {
 		rc = PTR_ERR(sobj->idev);
@@ -683,9 +684,9 @@ static int mock_op_mock_domain(struct iommufd_call *call,
 		goto err_abort;
 	}
 
-	down_write(&sobj->mdev->lock);
+	down_write(&sobj->mockdev->lock);
 	rc = iommufd_device_attach(sobj->idev, &pt_id);
-	up_write(&sobj->mdev->lock);
+	up_write(&sobj->mockdev->lock);
 	if (rc)
 		goto err_abort;
 	sobj->attached = true;
@@ -718,9 +719,9 @@ static int mock_op_mock_domain_replace(struct iommufd_call *call,
 		return PTR_ERR(obj);
 	sobj = container_of(obj, struct mock_stdev, obj);
 
-	down_write(&sobj->mdev->lock);
+	down_write(&sobj->mockdev->lock);
 	rc = iommufd_device_replace(sobj->idev, &pt_id);
-	up_write(&sobj->mdev->lock);
+	up_write(&sobj->mockdev->lock);
 	if (!rc) {
 		arg->mock_domain_replace.pt_id = pt_id;
 		rc = iommufd_call_reply(call, sizeof(*arg));
@@ -781,25 +782,25 @@ mock_op_get_paging(struct iommufd_call *call, u32 id,
 static int mock_op_md_check_map(struct iommufd_call *call,
 				struct iommu_test_cmd *arg)
 {
-	unsigned long iova = arg->check_map.iova;
+	unsigned long va = arg->check_map.iova;
 	unsigned long uptr = arg->check_map.uptr;
-	u64 length = arg->check_map.length;
+	u64 left = arg->check_map.length;
 	struct iommufd_paging_hwpt *paging;
-	struct mock_pt *mock;
+	struct mock_pt *pt;
 	unsigned long end;
 	int rc = 0;
 
-	if (iova % MOCK_IO_PAGE_SIZE || length % MOCK_IO_PAGE_SIZE ||
+	if (va % MOCK_IO_PAGE_SIZE || left % MOCK_IO_PAGE_SIZE ||
 	    uptr % MOCK_IO_PAGE_SIZE ||
-	    check_add_overflow(uptr, (unsigned long)length, &end) ||
-	    length > ULONG_MAX)
+	    check_add_overflow(uptr, (unsigned long)left, &end) ||
+	    left > ULONG_MAX)
 		return -EINVAL;
 
-	mock = mock_op_get_paging(call, arg->id, &paging);
-	if (IS_ERR(mock))
-		return PTR_ERR(mock);
+	pt = mock_op_get_paging(call, arg->id, &paging);
+	if (IS_ERR(pt))
+		return PTR_ERR(pt);
 
-	for (; length; length -= MOCK_IO_PAGE_SIZE) {
+	for (; left; left -= MOCK_IO_PAGE_SIZE) {
 		struct page *page;
 		phys_addr_t expected;
 		void *entry;
@@ -810,12 +811,12 @@ static int mock_op_md_check_map(struct iommufd_call *call,
 		expected = page_to_phys(page) + offset_in_page(uptr);
 		put_page(page);
 
-		entry = xa_load(&mock->slots, mock_slot(iova));
+		entry = xa_load(&pt->slots, mock_slot(va));
 		if (!entry || mock_slot_paddr(entry) != expected) {
 			rc = -EINVAL;
 			break;
 		}
-		iova += MOCK_IO_PAGE_SIZE;
+		va += MOCK_IO_PAGE_SIZE;
 		uptr += MOCK_IO_PAGE_SIZE;
 	}
 	iommufd_obj_put(call->ictx, &paging->base.obj);
@@ -855,14 +856,14 @@ static int mock_op_md_check_refs(struct iommufd_call *call,
 
 /**
  * struct mock_access_file - the private state of an access fd
- * @access: the access object
+ * @acc: the access object
  * @needs_pin_pages: created with MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES
  * @lock: protects @items and @next_id; held across pinning
  * @items: pinned ranges (struct mock_pin_item)
  * @next_id: ID of the next item; IDs are never reused
  */
 struct mock_access_file {
-	struct iommufd_access *access;
+	struct iommufd_access *acc;
 	bool needs_pin_pages;
 	struct mutex lock; /* protects items, next_id */
 	struct list_head items;
@@ -877,11 +878,11 @@ struct mock_pin_item {
 };
 
 static void selftest_access_drop_item(struct mock_access_file *afile,
-				      struct mock_pin_item *item)
+				      struct mock_pin_item *pin)
 {
-	iommufd_access_unpin_pages(afile->access, item->iova, item->length);
-	list_del(&item->node);
-	kfree(item);
+	iommufd_access_unpin_pages(afile->acc, pin->iova, pin->length);
+	list_del(&pin->node);
+	kfree(pin);
 }
 
 /* The unmap callback: drop every item intersecting the range */
@@ -890,13 +891,13 @@ static void selftest_access_unmap(void *data, unsigned long iova,
 {
 	unsigned long last = iova + length - 1;
 	struct mock_access_file *afile = data;
-	struct mock_pin_item *item, *tmp;
+	struct mock_pin_item *pin, *tmp;
 
 	mutex_lock(&afile->lock);
-	list_for_each_entry_safe(item, tmp, &afile->items, node) {
-		if (item->iova > last || item->iova + item->length - 1 < iova)
+	list_for_each_entry_safe(pin, tmp, &afile->items, node) {
+		if (pin->iova > last || pin->iova + pin->length - 1 < iova)
 			continue;
-		selftest_access_drop_item(afile, item);
+		selftest_access_drop_item(afile, pin);
 	}
 	mutex_unlock(&afile->lock);
 }
@@ -915,7 +916,7 @@ static int selftest_access_release(struct inode *inode, struct file *filep)
 	struct mock_access_file *afile = filep->private_data;
 
 	selftest_access_unmap(afile, 0, ULONG_MAX);
-	iommufd_access_destroy(afile->access);
+	iommufd_access_destroy(afile->acc);
 	mutex_destroy(&afile->lock);
 	kfree(afile);
 	return 0;
@@ -947,7 +948,7 @@ static int mock_op_create_access(struct iommufd_call *call,
 		   MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES;
 	struct mock_access_file *afile;
 	struct file *file;
-	int fdno, rc;
+	int newfd, rc;
 	u32 id;
 
 	if (arg->create_access.flags & ~MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES)
@@ -960,21 +961,21 @@ static int mock_op_create_access(struct iommufd_call *call,
 	INIT_LIST_HEAD(&afile->items);
 	afile->needs_pin_pages = pin;
 
-	fdno = get_unused_fd_flags(O_CLOEXEC);
-	if (fdno < 0) {
+	newfd = get_unused_fd_flags(O_CLOEXEC);
+	if (newfd < 0) {
 		rc = -ENOMEM;
 		goto err_free;
 	}
 
-	afile->access = iommufd_access_create(call->ictx,
-					      pin ? &mock_access_ops_pin :
-					      &mock_access_ops,
-					      afile, &id);
-	if (IS_ERR(afile->access)) {
-		rc = PTR_ERR(afile->access);
+	afile->acc = iommufd_access_create(call->ictx,
+					   pin ? &mock_access_ops_pin :
+					   &mock_access_ops,
+					   afile, &id);
+	if (IS_ERR(afile->acc)) {
+		rc = PTR_ERR(afile->acc);
 		goto err_put_fd;
 	}
-	rc = iommufd_access_attach(afile->access, arg->id);
+	rc = iommufd_access_attach(afile->acc, arg->id);
 	if (rc)
 		goto err_destroy;
 
@@ -985,21 +986,21 @@ static int mock_op_create_access(struct iommufd_call *call,
 		goto err_destroy;
 	}
 
-	arg->create_access.out_access_fd = fdno;
+	arg->create_access.out_access_fd = newfd;
 	rc = iommufd_call_reply(call, sizeof(*arg));
 	if (rc) {
 		/* The release undoes everything from here on */
 		fput(file);
-		put_unused_fd(fdno);
+		put_unused_fd(newfd);
 		return rc;
 	}
-	fd_install(fdno, file);
+	fd_install(newfd, file);
 	return 0;
 
 err_destroy:
-	iommufd_access_destroy(afile->access);
+	iommufd_access_destroy(afile->acc);
 err_put_fd:
-	put_unused_fd(fdno);
+	put_unused_fd(newfd);
 err_free:
 	mutex_destroy(&afile->lock);
 	kfree(afile);
@@ -1012,7 +1013,7 @@ static int mock_op_destroy_access_pages(struct iommufd_call *call,
 {
 	unsigned int id = arg->destroy_access_pages.access_pages_id;
 	struct mock_access_file *afile;
-	struct mock_pin_item *item;
+	struct mock_pin_item *pin;
 	struct file *file;
 	int rc = -ENOENT;
 
@@ -1021,9 +1022,9 @@ static int mock_op_destroy_access_pages(struct iommufd_call *call,
 		return PTR_ERR(afile);
 
 	mutex_lock(&afile->lock);
-	list_for_each_entry(item, &afile->items, node) {
-		if (item->id == id) {
-			selftest_access_drop_item(afile, item);
+	list_for_each_entry(pin, &afile->items, node) {
+		if (pin->id == id) {
+			selftest_access_drop_item(afile, pin);
 			rc = 0;
 			break;
 		}
@@ -1034,7 +1035,7 @@ static int mock_op_destroy_access_pages(struct iommufd_call *call,
 }
 
 /* Are the pinned pages those behind uptr? iova sets the offset in the page */
-static int selftest_access_check_pages(struct page **pages, size_t npages,
+static int selftest_access_check_pages(struct page **pagev, size_t npages,
 				       unsigned long uptr, unsigned long iova)
 {
 	unsigned long cur = uptr - offset_in_page(iova);
@@ -1047,7 +1048,7 @@ static int selftest_access_check_pages(struct page **pages, size_t npages,
 		if (rc)
 			return rc;
 		put_page(page);
-		if (page != pages[i])
+		if (page != pagev[i])
 			return -EBADE;
 	}
 	return 0;
@@ -1057,19 +1058,20 @@ static int selftest_access_check_pages(struct page **pages, size_t npages,
 static int mock_op_access_pages(struct iommufd_call *call,
 				struct iommu_test_cmd *arg)
 {
+	const u32 valid_flags = MOCK_FLAGS_ACCESS_WRITE | MOCK_FLAGS_ACCESS_SYZ;
 	unsigned int flags = arg->access_pages.flags;
 	unsigned long iova = arg->access_pages.iova;
 	size_t length = arg->access_pages.length;
-	struct mock_pin_item *item;
+	struct mock_pin_item *pin;
 	struct mock_access_file *afile;
-	struct page **pages = NULL;
+	struct page **pagev = NULL;
 	struct file *file;
 	size_t npages;
 	int rc;
 
 	if (arg->access_pages.length > SZ_16M)
 		return -ENOMEM;
-	if (flags & ~(MOCK_FLAGS_ACCESS_WRITE | MOCK_FLAGS_ACCESS_SYZ))
+	if (flags & ~valid_flags)
 		return -EOPNOTSUPP;
 
 	afile = selftest_access_get(arg->id, &file);
@@ -1080,50 +1082,50 @@ static int mock_op_access_pages(struct iommufd_call *call,
 		goto out_put;
 	}
 	if (flags & MOCK_FLAGS_ACCESS_SYZ)
-		iova = iommufd_access_syz_iova(afile->access,
+		iova = iommufd_access_syz_iova(afile->acc,
 					       arg->access_pages.iova);
 
 	npages = DIV_ROUND_UP(length + offset_in_page(iova), PAGE_SIZE);
-	pages = kvcalloc(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
-	item = kzalloc(sizeof(*item), GFP_KERNEL_ACCOUNT);
-	if (!pages || !item) {
+	pagev = kvcalloc(npages, sizeof(*pagev), GFP_KERNEL_ACCOUNT);
+	pin = kzalloc(sizeof(*pin), GFP_KERNEL_ACCOUNT);
+	if (!pagev || !pin) {
 		rc = -ENOMEM;
 		goto out_free;
 	}
 
 	mutex_lock(&afile->lock);
-	rc = iommufd_access_pin_pages(afile->access, iova, length, pages,
+	rc = iommufd_access_pin_pages(afile->acc, iova, length, pagev,
 				      flags & MOCK_FLAGS_ACCESS_WRITE ?
 				      IOMMUFD_ACCESS_RW_WRITE : 0);
 	if (rc)
 		goto out_unlock;
 	if (arg->access_pages.uptr) {
-		rc = selftest_access_check_pages(pages, npages,
+		rc = selftest_access_check_pages(pagev, npages,
 						 arg->access_pages.uptr, iova);
 		if (rc)
 			goto err_unpin;
 	}
 
-	item->iova = iova;
-	item->length = length;
-	item->id = afile->next_id++;
-	list_add_tail(&item->node, &afile->items);
-	arg->access_pages.out_access_pages_id = item->id;
+	pin->iova = iova;
+	pin->length = length;
+	pin->id = afile->next_id++;
+	list_add_tail(&pin->node, &afile->items);
+	arg->access_pages.out_access_pages_id = pin->id;
 	rc = iommufd_call_reply(call, sizeof(*arg));
 	if (rc) {
-		list_del(&item->node);
+		list_del(&pin->node);
 		goto err_unpin;
 	}
-	item = NULL;
+	pin = NULL;
 	goto out_unlock;
 
 err_unpin:
-	iommufd_access_unpin_pages(afile->access, iova, length);
+	iommufd_access_unpin_pages(afile->acc, iova, length);
 out_unlock:
 	mutex_unlock(&afile->lock);
 out_free:
-	kfree(item);
-	kvfree(pages);
+	kfree(pin);
+	kvfree(pagev);
 out_put:
 	fput(file);
 	return rc;
@@ -1164,10 +1166,10 @@ static int mock_op_access_rw(struct iommufd_call *call,
 		goto out_free;
 	}
 	if (flags & MOCK_FLAGS_ACCESS_SYZ)
-		iova = iommufd_access_syz_iova(afile->access,
+		iova = iommufd_access_syz_iova(afile->acc,
 					       arg->access_rw.iova);
 
-	rc = iommufd_access_rw(afile->access, iova, buf, length,
+	rc = iommufd_access_rw(afile->acc, iova, buf, length,
 			       flags & ~MOCK_FLAGS_ACCESS_SYZ);
 	if (!rc && !(flags & MOCK_ACCESS_RW_WRITE) &&
 	    copy_to_user(uptr, buf, length))
@@ -1191,14 +1193,15 @@ static int mock_op_access_replace_ioas(struct iommufd_call *call,
 	afile = selftest_access_get(arg->id, &file);
 	if (IS_ERR(afile))
 		return PTR_ERR(afile);
-	rc = iommufd_access_replace(afile->access,
+	rc = iommufd_access_replace(afile->acc,
 				    arg->access_replace_ioas.ioas_id);
 	fput(file);
 	return rc;
 }
 
 /* IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT */
-static int mock_op_set_temp_memory_limit(struct iommu_test_cmd *arg)
+static int mock_op_set_temp_memory_limit(struct iommufd_call *call,
+					 struct iommu_test_cmd *arg)
 {
 	/* At least one PFN batch element: a PFN and a count */
 	if (arg->memory_limit.limit < sizeof(unsigned long) + sizeof(u32))
@@ -1215,7 +1218,7 @@ static int mock_op_dirty(struct iommufd_call *call,
 	u64 length = arg->dirty.length;
 	u64 iova = arg->dirty.iova;
 	struct iommufd_paging_hwpt *paging;
-	struct mock_pt *mock;
+	struct mock_pt *pt;
 	unsigned long *bitmap = NULL;
 	unsigned long nbits, i, count = 0;
 	int rc;
@@ -1227,10 +1230,10 @@ static int mock_op_dirty(struct iommufd_call *call,
 		return -EOVERFLOW;
 	nbits = length / page_size;
 
-	mock = mock_op_get_paging(call, arg->id, &paging);
-	if (IS_ERR(mock))
-		return PTR_ERR(mock);
-	if (!mock->dirty_tracking) {
+	pt = mock_op_get_paging(call, arg->id, &paging);
+	if (IS_ERR(pt))
+		return PTR_ERR(pt);
+	if (!pt->dirty_tracking) {
 		rc = -EINVAL;
 		goto out_put;
 	}
@@ -1249,11 +1252,11 @@ static int mock_op_dirty(struct iommufd_call *call,
 
 	for_each_set_bit(i, bitmap, nbits) {
 		unsigned long index = (iova + i * page_size) / page_size;
-		void *entry = xa_load(&mock->slots, index);
+		void *entry = xa_load(&pt->slots, index);
 
 		if (!entry)
 			continue;
-		xa_cmpxchg(&mock->slots, index, entry,
+		xa_cmpxchg(&pt->slots, index, entry,
 			   xa_mk_value(xa_to_value(entry) | MOCK_SLOT_DIRTY),
 			   GFP_KERNEL);
 		count++;
@@ -1280,7 +1283,7 @@ static int mock_op_md_check_iotlb(struct iommufd_call *call,
 		return PTR_ERR(nested);
 	if (nested->base.domain->ops != &mock_nested_ops ||
 	    arg->check_iotlb.id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX ||
-	    to_mock_nested(nested->base.domain)->iotlb[arg->check_iotlb.id] !=
+	    to_mock_nested(nested->base.domain)->tlb_tags[arg->check_iotlb.id] !=
 	    arg->check_iotlb.iotlb)
 		rc = -EINVAL;
 	iommufd_obj_put(call->ictx, &nested->base.obj);
@@ -1291,7 +1294,7 @@ static int mock_op_md_check_iotlb(struct iommufd_call *call,
 static int mock_op_trigger_iopf(struct iommufd_call *call,
 				struct iommu_test_cmd *arg)
 {
-	struct iopf_fault event = {
+	struct iopf_fault evt = {
 		.fault = {
 			.type = IOMMU_FAULT_PAGE_REQ,
 			.prm = {
@@ -1304,10 +1307,10 @@ static int mock_op_trigger_iopf(struct iommufd_call *call,
 		},
 	};
 	struct iommufd_device *idev;
-	struct mock_dev *mdev;
+	struct mock_dev *mockdev;
 
 	if (arg->trigger_iopf.pasid)
-		event.fault.prm.flags |= IOMMU_FAULT_PAGE_REQUEST_PASID_VALID;
+		evt.fault.prm.flags |= IOMMU_FAULT_PAGE_REQUEST_PASID_VALID;
 
 	idev = iommufd_device_find(call->ictx, arg->trigger_iopf.dev_id);
 	if (IS_ERR(idev))
@@ -1316,15 +1319,35 @@ static int mock_op_trigger_iopf(struct iommufd_call *call,
 		iommufd_obj_put(call->ictx, &idev->obj);
 		return -EINVAL;
 	}
-	mdev = to_mock_dev(idev->dev);
+	mockdev = to_mock_dev(idev->dev);
 
-	down_read(&mdev->lock);
+	down_read(&mockdev->lock);
 	/* What becomes of the fault is the fault layer's business */
-	iommu_report_device_fault(idev->dev, &event);
-	up_read(&mdev->lock);
+	iommu_report_device_fault(idev->dev, &evt);
+	up_read(&mockdev->lock);
 	iommufd_obj_put(call->ictx, &idev->obj);
 	return 0;
 }
+
+/* Handler of each IOMMU_TEST_CMD op; a hole means -EOPNOTSUPP */
+static int (*const mock_op_handlers[])(struct iommufd_call *call,
+				       struct iommu_test_cmd *arg) = {
+	[IOMMU_TEST_OP_ADD_RESERVED] = mock_op_add_reserved,
+	[IOMMU_TEST_OP_MOCK_DOMAIN] = mock_op_mock_domain,
+	[IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS] = mock_op_mock_domain,
+	[IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE] = mock_op_mock_domain_replace,
+	[IOMMU_TEST_OP_MD_CHECK_MAP] = mock_op_md_check_map,
+	[IOMMU_TEST_OP_MD_CHECK_REFS] = mock_op_md_check_refs,
+	[IOMMU_TEST_OP_CREATE_ACCESS] = mock_op_create_access,
+	[IOMMU_TEST_OP_DESTROY_ACCESS_PAGES] = mock_op_destroy_access_pages,
+	[IOMMU_TEST_OP_ACCESS_PAGES] = mock_op_access_pages,
+	[IOMMU_TEST_OP_ACCESS_RW] = mock_op_access_rw,
+	[IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT] = mock_op_set_temp_memory_limit,
+	[IOMMU_TEST_OP_ACCESS_REPLACE_IOAS] = mock_op_access_replace_ioas,
+	[IOMMU_TEST_OP_DIRTY] = mock_op_dirty,
+	[IOMMU_TEST_OP_MD_CHECK_IOTLB] = mock_op_md_check_iotlb,
+	[IOMMU_TEST_OP_TRIGGER_IOPF] = mock_op_trigger_iopf,
+};
 
 /**
  * iommufd_do_test - Handle IOMMU_TEST_CMD
@@ -1335,40 +1358,14 @@ static int mock_op_trigger_iopf(struct iommufd_call *call,
 int iommufd_do_test(struct iommufd_call *call)
 {
 	struct iommu_test_cmd *arg = call->args;
+	unsigned int op;
 
-	switch (arg->op) {
-	case IOMMU_TEST_OP_ADD_RESERVED:
-		return mock_op_add_reserved(call, arg);
-	case IOMMU_TEST_OP_MOCK_DOMAIN:
-	case IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS:
-		return mock_op_mock_domain(call, arg);
-	case IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE:
-		return mock_op_mock_domain_replace(call, arg);
-	case IOMMU_TEST_OP_MD_CHECK_MAP:
-		return mock_op_md_check_map(call, arg);
-	case IOMMU_TEST_OP_MD_CHECK_REFS:
-		return mock_op_md_check_refs(call, arg);
-	case IOMMU_TEST_OP_CREATE_ACCESS:
-		return mock_op_create_access(call, arg);
-	case IOMMU_TEST_OP_DESTROY_ACCESS_PAGES:
-		return mock_op_destroy_access_pages(call, arg);
-	case IOMMU_TEST_OP_ACCESS_PAGES:
-		return mock_op_access_pages(call, arg);
-	case IOMMU_TEST_OP_ACCESS_RW:
-		return mock_op_access_rw(call, arg);
-	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
-		return mock_op_set_temp_memory_limit(arg);
-	case IOMMU_TEST_OP_ACCESS_REPLACE_IOAS:
-		return mock_op_access_replace_ioas(call, arg);
-	case IOMMU_TEST_OP_DIRTY:
-		return mock_op_dirty(call, arg);
-	case IOMMU_TEST_OP_MD_CHECK_IOTLB:
-		return mock_op_md_check_iotlb(call, arg);
-	case IOMMU_TEST_OP_TRIGGER_IOPF:
-		return mock_op_trigger_iopf(call, arg);
-	default:
+	if (arg->op >= ARRAY_SIZE(mock_op_handlers))
 		return -EOPNOTSUPP;
-	}
+	op = array_index_nospec(arg->op, ARRAY_SIZE(mock_op_handlers));
+	if (!mock_op_handlers[op])
+		return -EOPNOTSUPP;
+	return mock_op_handlers[op](call, arg);
 }
 
 /**
@@ -1406,7 +1403,7 @@ int iommufd_test_init(void)
 		goto err_sysfs;
 
 	/* Without it the mock devices cannot enable IOPF; nothing else fails */
-	mock_iommu.iopf_queue = iopf_queue_alloc("mock-iopfq");
+	mock_iommu.iopf_queue = iopf_queue_alloc("pt-iopfq");
 	return 0;
 
 err_sysfs:
