@@ -72,49 +72,34 @@ static void __attribute__((constructor)) iommu_test_utils_init(void)
  * Assertion helpers. They evaluate @expr once, save errno before anything
  * else can clobber it and print strerror() when a call failed unexpectedly.
  */
-#define ASSERT_OK(expr)							\
+#define __CHECK_OK(kind, expr)						\
 	do {								\
 		int __ok_rc = (expr);					\
 		int __ok_errno = errno;					\
 		if (__ok_rc)						\
 			TH_LOG("%s failed: %s", #expr,			\
 			       strerror(__ok_errno));			\
-		ASSERT_EQ(0, __ok_rc);					\
+		kind##_EQ(0, __ok_rc);					\
 	} while (0)
 
-#define EXPECT_OK(expr)							\
+#define __CHECK_ERRNO(kind, expected_errno, expr)			\
 	do {								\
-		int __ok_rc = (expr);					\
-		int __ok_errno = errno;					\
-		if (__ok_rc)						\
-			TH_LOG("%s failed: %s", #expr,			\
-			       strerror(__ok_errno));			\
-		EXPECT_EQ(0, __ok_rc);					\
+		int __er_rc = (expr);					\
+		int __er_errno = errno;					\
+		if (__er_rc != -1 || __er_errno != (expected_errno))	\
+			TH_LOG("%s: rc %d errno %s, want %s", #expr,	\
+			       __er_rc, strerror(__er_errno),		\
+			       strerror(expected_errno));		\
+		kind##_EQ(-1, __er_rc);					\
+		kind##_EQ(expected_errno, __er_errno);			\
 	} while (0)
 
+#define ASSERT_OK(expr) __CHECK_OK(ASSERT, expr)
+#define EXPECT_OK(expr) __CHECK_OK(EXPECT, expr)
 #define ASSERT_ERRNO(expected_errno, expr)				\
-	do {								\
-		int __er_rc = (expr);					\
-		int __er_errno = errno;					\
-		if (__er_rc != -1 || __er_errno != (expected_errno))	\
-			TH_LOG("%s: rc %d errno %s, want %s", #expr,	\
-			       __er_rc, strerror(__er_errno),		\
-			       strerror(expected_errno));		\
-		ASSERT_EQ(-1, __er_rc);					\
-		ASSERT_EQ(expected_errno, __er_errno);			\
-	} while (0)
-
+	__CHECK_ERRNO(ASSERT, expected_errno, expr)
 #define EXPECT_ERRNO(expected_errno, expr)				\
-	do {								\
-		int __er_rc = (expr);					\
-		int __er_errno = errno;					\
-		if (__er_rc != -1 || __er_errno != (expected_errno))	\
-			TH_LOG("%s: rc %d errno %s, want %s", #expr,	\
-			       __er_rc, strerror(__er_errno),		\
-			       strerror(expected_errno));		\
-		EXPECT_EQ(-1, __er_rc);					\
-		EXPECT_EQ(expected_errno, __er_errno);			\
-	} while (0)
+	__CHECK_ERRNO(EXPECT, expected_errno, expr)
 
 /* ---------------------------------------------------------------------- */
 /* Generic iommufd ioctls                                                  */
@@ -127,20 +112,20 @@ static inline int ifd_open(void)
 
 static inline int ifd_ioas_alloc(int fd, __u32 *ioas_id)
 {
-	struct iommu_ioas_alloc cmd = { .size = sizeof(cmd) };
+	struct iommu_ioas_alloc req = { .size = sizeof(req) };
 	int rc;
 
-	rc = ioctl(fd, IOMMU_IOAS_ALLOC, &cmd);
+	rc = ioctl(fd, IOMMU_IOAS_ALLOC, &req);
 	if (!rc && ioas_id)
-		*ioas_id = cmd.out_ioas_id;
+		*ioas_id = req.out_ioas_id;
 	return rc;
 }
 
 static inline int ifd_destroy(int fd, __u32 id)
 {
-	struct iommu_destroy cmd = { .size = sizeof(cmd), .id = id };
+	struct iommu_destroy req = { .size = sizeof(req), .id = id };
 
-	return ioctl(fd, IOMMU_DESTROY, &cmd);
+	return ioctl(fd, IOMMU_DESTROY, &req);
 }
 
 /*
@@ -150,8 +135,8 @@ static inline int ifd_destroy(int fd, __u32 id)
 static inline int ifd_map_flags(int fd, __u32 ioas_id, const void *buf,
 				size_t length, __u64 *iova, __u32 flags)
 {
-	struct iommu_ioas_map cmd = {
-		.size = sizeof(cmd),
+	struct iommu_ioas_map req = {
+		.size = sizeof(req),
 		.flags = flags,
 		.ioas_id = ioas_id,
 		.user_va = (uintptr_t)buf,
@@ -160,9 +145,9 @@ static inline int ifd_map_flags(int fd, __u32 ioas_id, const void *buf,
 	};
 	int rc;
 
-	rc = ioctl(fd, IOMMU_IOAS_MAP, &cmd);
+	rc = ioctl(fd, IOMMU_IOAS_MAP, &req);
 	if (!rc && iova)
-		*iova = cmd.iova;
+		*iova = req.iova;
 	return rc;
 }
 
@@ -186,17 +171,17 @@ static inline int ifd_map_fixed(int fd, __u32 ioas_id, const void *buf,
 static inline int ifd_unmap(int fd, __u32 ioas_id, __u64 iova, __u64 length,
 			    __u64 *unmapped)
 {
-	struct iommu_ioas_unmap cmd = {
-		.size = sizeof(cmd),
+	struct iommu_ioas_unmap req = {
+		.size = sizeof(req),
 		.ioas_id = ioas_id,
 		.iova = iova,
 		.length = length,
 	};
 	int rc;
 
-	rc = ioctl(fd, IOMMU_IOAS_UNMAP, &cmd);
+	rc = ioctl(fd, IOMMU_IOAS_UNMAP, &req);
 	if (!rc && unmapped)
-		*unmapped = cmd.length;
+		*unmapped = req.length;
 	return rc;
 }
 
@@ -208,8 +193,8 @@ static inline int ifd_copy(int fd, __u32 dst_ioas, __u64 *dst_iova,
 			   __u32 src_ioas, __u64 src_iova, __u64 length,
 			   __u32 flags)
 {
-	struct iommu_ioas_copy cmd = {
-		.size = sizeof(cmd),
+	struct iommu_ioas_copy req = {
+		.size = sizeof(req),
 		.flags = flags,
 		.dst_ioas_id = dst_ioas,
 		.src_ioas_id = src_ioas,
@@ -219,9 +204,9 @@ static inline int ifd_copy(int fd, __u32 dst_ioas, __u64 *dst_iova,
 	};
 	int rc;
 
-	rc = ioctl(fd, IOMMU_IOAS_COPY, &cmd);
+	rc = ioctl(fd, IOMMU_IOAS_COPY, &req);
 	if (!rc && dst_iova)
-		*dst_iova = cmd.dst_iova;
+		*dst_iova = req.dst_iova;
 	return rc;
 }
 
@@ -233,20 +218,20 @@ static inline int ifd_iova_ranges(int fd, __u32 ioas_id,
 				  struct iommu_iova_range *ranges,
 				  __u32 *num, __u64 *alignment)
 {
-	struct iommu_ioas_iova_ranges cmd = {
-		.size = sizeof(cmd),
+	struct iommu_ioas_iova_ranges req = {
+		.size = sizeof(req),
 		.ioas_id = ioas_id,
 		.num_iovas = *num,
-		.allowed_iovas = (uintptr_t)ranges,
+		.allowed_iovas = (__u64)(uintptr_t)ranges,
 		.out_iova_alignment = UINT64_MAX,
 	};
 	int rc;
 
-	rc = ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &cmd);
+	rc = ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &req);
 	if (!rc || errno == EMSGSIZE)
-		*num = cmd.num_iovas;
+		*num = req.num_iovas;
 	if (!rc && alignment)
-		*alignment = cmd.out_iova_alignment;
+		*alignment = req.out_iova_alignment;
 	return rc;
 }
 
@@ -254,21 +239,21 @@ static inline int ifd_allow_iovas(int fd, __u32 ioas_id,
 				  const struct iommu_iova_range *ranges,
 				  __u32 num)
 {
-	struct iommu_ioas_allow_iovas cmd = {
-		.size = sizeof(cmd),
+	struct iommu_ioas_allow_iovas req = {
+		.size = sizeof(req),
 		.ioas_id = ioas_id,
 		.num_iovas = num,
-		.allowed_iovas = (uintptr_t)ranges,
+		.allowed_iovas = (__u64)(uintptr_t)ranges,
 	};
 
-	return ioctl(fd, IOMMU_IOAS_ALLOW_IOVAS, &cmd);
+	return ioctl(fd, IOMMU_IOAS_ALLOW_IOVAS, &req);
 }
 
 static inline int ifd_option(int fd, __u32 option_id, __u16 op,
 			     __u32 object_id, __u64 *val)
 {
-	struct iommu_option cmd = {
-		.size = sizeof(cmd),
+	struct iommu_option req = {
+		.size = sizeof(req),
 		.option_id = option_id,
 		.op = op,
 		.object_id = object_id,
@@ -276,9 +261,9 @@ static inline int ifd_option(int fd, __u32 option_id, __u16 op,
 	};
 	int rc;
 
-	rc = ioctl(fd, IOMMU_OPTION, &cmd);
+	rc = ioctl(fd, IOMMU_OPTION, &req);
 	if (!rc)
-		*val = cmd.val64;
+		*val = req.val64;
 	return rc;
 }
 
@@ -299,17 +284,17 @@ static inline int ifd_option_get(int fd, __u32 option_id, __u32 object_id,
 static inline int ifd_hwpt_alloc(int fd, __u32 dev_id, __u32 pt_id,
 				 __u32 flags, __u32 *hwpt_id)
 {
-	struct iommu_hwpt_alloc cmd = {
-		.size = sizeof(cmd),
+	struct iommu_hwpt_alloc req = {
+		.size = sizeof(req),
 		.flags = flags,
 		.dev_id = dev_id,
 		.pt_id = pt_id,
 	};
 	int rc;
 
-	rc = ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
+	rc = ioctl(fd, IOMMU_HWPT_ALLOC, &req);
 	if (!rc && hwpt_id)
-		*hwpt_id = cmd.out_hwpt_id;
+		*hwpt_id = req.out_hwpt_id;
 	return rc;
 }
 
@@ -317,102 +302,94 @@ static inline int ifd_hwpt_alloc(int fd, __u32 dev_id, __u32 pt_id,
 /* IOMMU_TEST_CMD (mock) wrappers                                          */
 /* ---------------------------------------------------------------------- */
 
-static inline int mock_cmd(int fd, struct iommu_test_cmd *cmd)
+/* Issue mock operation @op with the op-specific fields already in *@req */
+static inline int mock_cmd(int fd, __u32 op, struct iommu_test_cmd *req)
 {
-	cmd->size = sizeof(*cmd);
-	return ioctl(fd, IOMMU_TEST_CMD, cmd);
+	req->size = sizeof(*req);
+	req->op = op;
+	return ioctl(fd, IOMMU_TEST_CMD, req);
 }
 
 /* True when the kernel dispatches IOMMU_TEST_CMD (CONFIG_IOMMUFD_TEST) */
 static inline bool mock_available(int fd)
 {
-	struct iommu_test_cmd cmd = { .op = 0 };
+	struct iommu_test_cmd req = {};
 
-	return mock_cmd(fd, &cmd) == -1 && errno == EOPNOTSUPP;
+	return mock_cmd(fd, 0, &req) == -1 && errno == EOPNOTSUPP;
 }
 
 /*
- * Create a mock device with @dev_flags, bind it and attach it to @pt_id.
- * Any of the output pointers may be NULL.
+ * Create a mock device (with @dev_flags when @op is MOCK_DOMAIN_FLAGS), bind
+ * it and attach it to @pt_id.  Any of the output pointers may be NULL.
  */
+static inline int mock_domain_op(int fd, __u32 op, __u32 pt_id,
+				 __u32 dev_flags, __u32 *stdev_id,
+				 __u32 *hwpt_id, __u32 *idev_id)
+{
+	struct iommu_test_cmd req = {
+		.id = pt_id,
+		.mock_domain_flags.dev_flags = dev_flags,
+	};
+	int rc;
+
+	rc = mock_cmd(fd, op, &req);
+	if (rc)
+		return rc;
+	if (stdev_id)
+		*stdev_id = req.mock_domain.out_stdev_id;
+	if (hwpt_id)
+		*hwpt_id = req.mock_domain.out_hwpt_id;
+	if (idev_id)
+		*idev_id = req.mock_domain.out_idev_id;
+	return 0;
+}
+
 static inline int mock_domain_flags(int fd, __u32 pt_id, __u32 dev_flags,
 				    __u32 *stdev_id, __u32 *hwpt_id,
 				    __u32 *idev_id)
 {
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
-		.id = pt_id,
-		.mock_domain_flags = { .dev_flags = dev_flags },
-	};
-	int rc;
-
-	rc = mock_cmd(fd, &cmd);
-	if (rc)
-		return rc;
-	if (stdev_id)
-		*stdev_id = cmd.mock_domain.out_stdev_id;
-	if (hwpt_id)
-		*hwpt_id = cmd.mock_domain.out_hwpt_id;
-	if (idev_id)
-		*idev_id = cmd.mock_domain.out_idev_id;
-	return 0;
+	return mock_domain_op(fd, IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS, pt_id,
+			      dev_flags, stdev_id, hwpt_id, idev_id);
 }
 
 static inline int mock_domain(int fd, __u32 pt_id, __u32 *stdev_id,
 			      __u32 *hwpt_id, __u32 *idev_id)
 {
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MOCK_DOMAIN,
-		.id = pt_id,
-	};
-	int rc;
-
-	rc = mock_cmd(fd, &cmd);
-	if (rc)
-		return rc;
-	if (stdev_id)
-		*stdev_id = cmd.mock_domain.out_stdev_id;
-	if (hwpt_id)
-		*hwpt_id = cmd.mock_domain.out_hwpt_id;
-	if (idev_id)
-		*idev_id = cmd.mock_domain.out_idev_id;
-	return 0;
+	return mock_domain_op(fd, IOMMU_TEST_OP_MOCK_DOMAIN, pt_id, 0,
+			      stdev_id, hwpt_id, idev_id);
 }
 
 /* Move the device of @stdev_id to *@pt_id; *@pt_id receives the HWPT */
 static inline int mock_domain_replace(int fd, __u32 stdev_id, __u32 *pt_id)
 {
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE,
+	struct iommu_test_cmd req = {
 		.id = stdev_id,
-		.mock_domain_replace = { .pt_id = *pt_id },
+		.mock_domain_replace.pt_id = *pt_id,
 	};
 	int rc;
 
-	rc = mock_cmd(fd, &cmd);
+	rc = mock_cmd(fd, IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE, &req);
 	if (!rc)
-		*pt_id = cmd.mock_domain_replace.pt_id;
+		*pt_id = req.mock_domain_replace.pt_id;
 	return rc;
 }
 
 static inline int mock_add_reserved(int fd, __u32 ioas_id, __u64 start,
 				    __u64 length)
 {
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_ADD_RESERVED,
+	struct iommu_test_cmd req = {
 		.id = ioas_id,
-		.add_reserved = { .start = start, .length = length },
+		.add_reserved.start = start, .length = length,
 	};
 
-	return mock_cmd(fd, &cmd);
+	return mock_cmd(fd, IOMMU_TEST_OP_ADD_RESERVED, &req);
 }
 
 /* Does the mock domain of @hwpt_id map [@iova, +@length) onto @buf? */
 static inline int mock_check_map(int fd, __u32 hwpt_id, __u64 iova,
 				 const void *buf, __u64 length)
 {
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MD_CHECK_MAP,
+	struct iommu_test_cmd req = {
 		.id = hwpt_id,
 		.check_map = {
 			.iova = iova,
@@ -421,15 +398,14 @@ static inline int mock_check_map(int fd, __u32 hwpt_id, __u64 iova,
 		},
 	};
 
-	return mock_cmd(fd, &cmd);
+	return mock_cmd(fd, IOMMU_TEST_OP_MD_CHECK_MAP, &req);
 }
 
 /* Does every small page of [@buf, +@length) carry exactly @refs DMA pins? */
 static inline int mock_check_refs(int fd, const void *buf, __u64 length,
 				  __u32 refs)
 {
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MD_CHECK_REFS,
+	struct iommu_test_cmd req = {
 		.check_refs = {
 			.length = length,
 			.uptr = (uintptr_t)buf,
@@ -437,17 +413,16 @@ static inline int mock_check_refs(int fd, const void *buf, __u64 length,
 		},
 	};
 
-	return mock_cmd(fd, &cmd);
+	return mock_cmd(fd, IOMMU_TEST_OP_MD_CHECK_REFS, &req);
 }
 
 static inline int mock_set_temp_memory_limit(int fd, __u32 limit)
 {
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT,
-		.memory_limit = { .limit = limit },
+	struct iommu_test_cmd req = {
+		.memory_limit.limit = limit,
 	};
 
-	return mock_cmd(fd, &cmd);
+	return mock_cmd(fd, IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT, &req);
 }
 
 #define MOCK_TEMP_MEMORY_LIMIT_DEFAULT 65536
@@ -455,16 +430,15 @@ static inline int mock_set_temp_memory_limit(int fd, __u32 limit)
 static inline int mock_access_create(int fd, __u32 ioas_id, __u32 flags,
 				     int *access_fd)
 {
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_CREATE_ACCESS,
+	struct iommu_test_cmd req = {
 		.id = ioas_id,
-		.create_access = { .flags = flags },
+		.create_access.flags = flags,
 	};
 	int rc;
 
-	rc = mock_cmd(fd, &cmd);
+	rc = mock_cmd(fd, IOMMU_TEST_OP_CREATE_ACCESS, &req);
 	if (!rc)
-		*access_fd = cmd.create_access.out_access_fd;
+		*access_fd = req.create_access.out_access_fd;
 	return rc;
 }
 
@@ -472,8 +446,7 @@ static inline int mock_access_pages(int fd, int access_fd, __u32 flags,
 				    __u64 iova, __u64 length, const void *buf,
 				    __u32 *pages_id)
 {
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_ACCESS_PAGES,
+	struct iommu_test_cmd req = {
 		.id = access_fd,
 		.access_pages = {
 			.flags = flags,
@@ -484,29 +457,27 @@ static inline int mock_access_pages(int fd, int access_fd, __u32 flags,
 	};
 	int rc;
 
-	rc = mock_cmd(fd, &cmd);
+	rc = mock_cmd(fd, IOMMU_TEST_OP_ACCESS_PAGES, &req);
 	if (!rc && pages_id)
-		*pages_id = cmd.access_pages.out_access_pages_id;
+		*pages_id = req.access_pages.out_access_pages_id;
 	return rc;
 }
 
 static inline int mock_access_unpin(int fd, int access_fd, __u32 pages_id)
 {
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_DESTROY_ACCESS_PAGES,
+	struct iommu_test_cmd req = {
 		.id = access_fd,
-		.destroy_access_pages = { .access_pages_id = pages_id },
+		.destroy_access_pages.access_pages_id = pages_id,
 	};
 
-	return mock_cmd(fd, &cmd);
+	return mock_cmd(fd, IOMMU_TEST_OP_DESTROY_ACCESS_PAGES, &req);
 }
 
 /* Read (or with MOCK_ACCESS_RW_WRITE write) @length bytes at @iova */
 static inline int mock_access_rw(int fd, int access_fd, __u64 iova,
 				 void *buf, __u64 length, __u32 flags)
 {
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_ACCESS_RW,
+	struct iommu_test_cmd req = {
 		.id = access_fd,
 		.access_rw = {
 			.iova = iova,
@@ -516,19 +487,18 @@ static inline int mock_access_rw(int fd, int access_fd, __u64 iova,
 		},
 	};
 
-	return mock_cmd(fd, &cmd);
+	return mock_cmd(fd, IOMMU_TEST_OP_ACCESS_RW, &req);
 }
 
 static inline int mock_access_replace_ioas(int fd, int access_fd,
 					   __u32 ioas_id)
 {
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_ACCESS_REPLACE_IOAS,
+	struct iommu_test_cmd req = {
 		.id = access_fd,
-		.access_replace_ioas = { .ioas_id = ioas_id },
+		.access_replace_ioas.ioas_id = ioas_id,
 	};
 
-	return mock_cmd(fd, &cmd);
+	return mock_cmd(fd, IOMMU_TEST_OP_ACCESS_REPLACE_IOAS, &req);
 }
 
 /* IOVA encoding of MOCK_FLAGS_ACCESS_SYZ: {u32 area index, u32 offset} */
