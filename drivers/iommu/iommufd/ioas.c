@@ -168,6 +168,13 @@ out_free:
 	return rc;
 }
 
+/*
+ * Every mapping is cacheable (IOMMU_CACHE): binding a device requires
+ * IOMMU_CAP_CACHE_COHERENCY, so the memory is always accessed coherently.
+ * Drivers for which this selects memory attributes (e.g. SMMUv3) need it for
+ * coherent DMA; whether no-snoop requests are also blocked is the separate
+ * per-domain enforce_cache_coherency setting made by the HWPT code.
+ */
 static int iommufd_map_flags_to_prot(u32 flags)
 {
 	int prot = IOMMU_CACHE;
