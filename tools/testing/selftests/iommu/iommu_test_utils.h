@@ -379,7 +379,8 @@ static inline int mock_add_reserved(int fd, __u32 ioas_id, __u64 start,
 {
 	struct iommu_test_cmd req = {
 		.id = ioas_id,
-		.add_reserved.start = start, .length = length,
+		.add_reserved.start = start,
+		.add_reserved.length = length,
 	};
 
 	return mock_cmd(fd, IOMMU_TEST_OP_ADD_RESERVED, &req);
