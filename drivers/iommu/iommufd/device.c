@@ -448,6 +448,13 @@ static int iommufd_hwpt_compatible(struct iommufd_device *idev,
 {
 	struct iommufd_paging_hwpt *paging;
 
+	/*
+	 * A domain only works with devices of the IOMMU driver that made it.
+	 * The core checks this on attach but not on replace, so check here
+	 * for both.
+	 */
+	if (hwpt->domain->owner != dev_iommu_ops(idev->dev))
+		return -EINVAL;
 	if (!iommufd_hwpt_is_paging(hwpt) || !idev->can_force_coherent)
 		return 0;
 	paging = as_paging_hwpt(hwpt);
@@ -457,11 +464,11 @@ static int iommufd_hwpt_compatible(struct iommufd_device *idev,
 }
 
 /*
- * Make @hwpt the translation of @idev's group, with the new IOAS's mutex
+ * Make @hwpt the translation of @idev's group, with the new IOAS's hwpts_lock
  * held. On success the devices moved onto @hwpt have taken references on
  * it, and the previous HWPT (with the number of devices that left it) is
  * returned through @old/@nr_old for iommufd_device_release_hwpt(), which
- * must be called after the mutex is dropped.
+ * must be called after the IOAS lock is dropped.
  */
 static int iommufd_device_set_hwpt_locked(struct iommufd_device *idev,
 					  struct iommufd_hwpt *hwpt,
@@ -548,10 +555,14 @@ out_unlist:
 
 /*
  * @nr devices of @devs (or just @idev when @devs is NULL) left @hwpt: drop
- * their reservations in its IOAS unless they stay in @keep_ioas, and their
- * references. An automatic HWPT goes away with its last device.
+ * their reservations in its IOAS unless they stay in @keep_ioas.  Called
+ * with the group lock held; the devices' references on @hwpt are dropped
+ * afterwards by iommufd_hwpt_put_devices().
+ *
+ * Return: true if @hwpt is an automatic HWPT that just lost its last device
+ * and must be destroyed with those references.
  */
-static void iommufd_device_release_hwpt(struct iommufd_ctx *ictx,
+static bool iommufd_device_release_hwpt(struct iommufd_ctx *ictx,
 					struct iommufd_hwpt *hwpt,
 					struct list_head *devs,
 					struct iommufd_device *idev,
@@ -561,7 +572,6 @@ static void iommufd_device_release_hwpt(struct iommufd_ctx *ictx,
 	struct iommufd_ioas *ioas = iommufd_hwpt_ioas(hwpt);
 	struct iommufd_paging_hwpt *paging = NULL;
 	struct iommufd_device *d;
-	unsigned int i;
 
 	mutex_lock(&ioas->hwpts_lock);
 	if (ioas != keep_ioas) {
@@ -579,9 +589,23 @@ static void iommufd_device_release_hwpt(struct iommufd_ctx *ictx,
 		list_del_init(&paging->auto_link);
 	}
 	mutex_unlock(&ioas->hwpts_lock);
+	return paging;
+}
+
+/*
+ * Drop the references of @nr devices that left @hwpt, destroying it with the
+ * last one if @destroy.  Never called with a group lock held: destroying
+ * waits for transient references, and an attach of another device of the
+ * group may hold one while it waits for that lock.
+ */
+static void iommufd_hwpt_put_devices(struct iommufd_ctx *ictx,
+				     struct iommufd_hwpt *hwpt,
+				     unsigned int nr, bool destroy)
+{
+	unsigned int i;
 
 	for (i = 0; i != nr; i++) {
-		if (paging && i == nr - 1)
+		if (destroy && i == nr - 1)
 			iommufd_obj_destroy_held(ictx, &hwpt->obj);
 		else
 			iommufd_obj_put(ictx, &hwpt->obj);
@@ -654,6 +678,7 @@ static int iommufd_device_change_pt(struct iommufd_device *idev,
 	struct iommufd_grp *grp = idev->grp;
 	struct iommufd_hwpt *hwpt, *old;
 	struct iommufd_obj *pt_obj;
+	bool destroy = false;
 	unsigned int nr_old;
 
 	pt_obj = iommufd_obj_find(idev->ictx, *target_id, IOMMUFD_OBJ_ANY);
@@ -680,10 +705,13 @@ static int iommufd_device_change_pt(struct iommufd_device *idev,
 		break;
 	}
 	if (!IS_ERR(hwpt) && old)
-		iommufd_device_release_hwpt(idev->ictx, old, &grp->devices,
-					    NULL, nr_old,
-					    iommufd_hwpt_ioas(hwpt));
+		destroy = iommufd_device_release_hwpt(idev->ictx, old,
+						      &grp->devices, NULL,
+						      nr_old,
+						      iommufd_hwpt_ioas(hwpt));
 	mutex_unlock(&grp->lock);
+	if (!IS_ERR(hwpt) && old)
+		iommufd_hwpt_put_devices(idev->ictx, old, nr_old, destroy);
 	iommufd_obj_put(idev->ictx, pt_obj);
 
 	if (IS_ERR(hwpt))
@@ -747,6 +775,7 @@ void iommufd_device_detach(struct iommufd_device *idev)
 {
 	struct iommufd_grp *grp = idev->grp;
 	struct iommufd_hwpt *hwpt;
+	bool destroy;
 
 	mutex_lock(&grp->lock);
 	hwpt = grp->hwpt;
@@ -760,7 +789,9 @@ void iommufd_device_detach(struct iommufd_device *idev)
 		iommufd_grp_handle_done(grp, hwpt, NULL);
 		grp->hwpt = NULL;
 	}
-	iommufd_device_release_hwpt(idev->ictx, hwpt, NULL, idev, 1, NULL);
+	destroy = iommufd_device_release_hwpt(idev->ictx, hwpt, NULL, idev, 1,
+					      NULL);
 	mutex_unlock(&grp->lock);
+	iommufd_hwpt_put_devices(idev->ictx, hwpt, 1, destroy);
 }
 EXPORT_SYMBOL_GPL(iommufd_device_detach);

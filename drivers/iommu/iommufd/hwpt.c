@@ -191,7 +191,8 @@ iommufd_nested_hwpt_create(struct iommufd_ctx *ictx,
 		return ERR_PTR(-EOPNOTSUPP);
 	if (!parent->nest_parent)
 		return ERR_PTR(-EINVAL);
-	if (!ops->domain_alloc_user)
+	/* A nested table is described by driver data: none, nothing to do */
+	if (!ops->domain_alloc_user || !user_data)
 		return ERR_PTR(-EOPNOTSUPP);
 
 	nested = iommufd_obj_new(ictx, nested, IOMMUFD_OBJ_HWPT_NESTED,
@@ -390,13 +391,14 @@ static void iommufd_fill_hw_caps(struct iommu_hw_info *arg, struct device *dev)
 
 	arg->out_max_pasid_log2 = max_pasids ? ilog2(max_pasids) : 0;
 	if (arg->out_max_pasid_log2 && dev_is_pci(dev)) {
-		int features = pci_pasid_features(to_pci_dev(dev));
+		/* What the IOMMU driver enabled, not what the device offers */
+		int ctrl = pci_pasid_status(to_pci_dev(dev));
 
-		if (features < 0)
-			features = 0;
-		if (features & PCI_PASID_CAP_EXEC)
+		if (ctrl < 0 || !(ctrl & PCI_PASID_CTRL_ENABLE))
+			ctrl = 0;
+		if (ctrl & PCI_PASID_CTRL_EXEC)
 			arg->out_capabilities |= IOMMU_HW_CAP_PCI_PASID_EXEC;
-		if (features & PCI_PASID_CAP_PRIV)
+		if (ctrl & PCI_PASID_CTRL_PRIV)
 			arg->out_capabilities |= IOMMU_HW_CAP_PCI_PASID_PRIV;
 	}
 }
