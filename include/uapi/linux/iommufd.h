@@ -597,8 +597,9 @@ enum iommu_hwpt_data_type {
  * flush the IOMMU caches with IOMMU_HWPT_INVALIDATE. The parent cannot be
  * destroyed while nested HWPTs use it (EBUSY).
  *
- * With IOMMU_HWPT_DATA_NONE, @data_len must be 0; with any other type
- * @data_len and @data_uptr must both be non-zero. Violations give EINVAL.
+ * With IOMMU_HWPT_DATA_NONE, @data_len must be 0 and with any other type
+ * non-zero, else EINVAL; data that cannot be read at @data_uptr (e.g. a 0
+ * pointer) gives EFAULT.
  * The driver validates the content of the data and reports malformed data
  * with EINVAL and unsupported settings with EOPNOTSUPP.
  */
