@@ -96,6 +96,28 @@ static int iommufd_ioas_emit_range(void *data, unsigned long start,
 }
 
 /**
+ * iommufd_ioas_copy_ranges - copy the usable IOVA ranges to userspace
+ * @ioas: IOAS
+ * @ranges: user array, in ascending order of IOVA
+ * @max: number of entries @ranges has room for
+ * @count: receives the number of usable ranges, which may exceed @max
+ *	(the ranges beyond it are not copied)
+ *
+ * Return: 0 or -EFAULT.
+ */
+int iommufd_ioas_copy_ranges(struct iommufd_ioas *ioas,
+			     struct iommu_iova_range __user *ranges, u32 max,
+			     u32 *count)
+{
+	struct iova_ranges_out out = { .ranges = ranges, .max = max };
+	int rc;
+
+	rc = isp_get_allowed_ranges(&ioas->isp, iommufd_ioas_emit_range, &out);
+	*count = out.count;
+	return rc;
+}
+
+/**
  * iommufd_do_ioas_iova_ranges - IOMMU_IOAS_IOVA_RANGES
  * @call: the ioctl call
  *
@@ -105,10 +127,7 @@ static int iommufd_ioas_emit_range(void *data, unsigned long start,
 int iommufd_do_ioas_iova_ranges(struct iommufd_call *call)
 {
 	struct iommu_ioas_iova_ranges *arg = call->args;
-	struct iova_ranges_out out = {
-		.ranges = u64_to_user_ptr(arg->allowed_iovas),
-		.max = arg->num_iovas,
-	};
+	u32 room = arg->num_iovas, count;
 	struct iommufd_ioas *ioas;
 	int rc;
 
@@ -119,14 +138,15 @@ int iommufd_do_ioas_iova_ranges(struct iommufd_call *call)
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 
-	rc = isp_get_allowed_ranges(&ioas->isp, iommufd_ioas_emit_range,
-				    &out);
+	rc = iommufd_ioas_copy_ranges(ioas,
+				      u64_to_user_ptr(arg->allowed_iovas),
+				      room, &count);
 	if (rc)
 		goto out_put;
-	arg->num_iovas = out.count;
+	arg->num_iovas = count;
 	arg->out_iova_alignment = ioas->isp.iova_alignment;
 	rc = iommufd_call_reply(call, sizeof(*arg));
-	if (!rc && out.count > out.max)
+	if (!rc && count > room)
 		rc = -EMSGSIZE;
 out_put:
 	iommufd_obj_put(call->ictx, &ioas->obj);

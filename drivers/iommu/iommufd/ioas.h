@@ -52,6 +52,9 @@ static inline struct iommufd_ioas *iommufd_ioas_find(struct iommufd_ctx *ictx,
 struct iommufd_ioas *iommufd_ioas_new(struct iommufd_ctx *ictx);
 
 int iommufd_do_ioas_alloc(struct iommufd_call *call);
+int iommufd_ioas_copy_ranges(struct iommufd_ioas *ioas,
+			     struct iommu_iova_range __user *ranges, u32 max,
+			     u32 *count);
 int iommufd_do_ioas_iova_ranges(struct iommufd_call *call);
 int iommufd_do_ioas_allow_iovas(struct iommufd_call *call);
 int iommufd_do_ioas_map(struct iommufd_call *call);

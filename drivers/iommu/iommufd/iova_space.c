@@ -284,6 +284,8 @@ static int isp_seg_map_domain(struct iova_space *isp,
 			      struct isp_seg *seg,
 			      struct iommu_domain *domain)
 {
+	if (!isp->disable_large_pages)
+		seg->large_ioptes = true;
 	return upages_map(seg->pages, domain, isp_seg_iova(seg),
 			  seg->pages_offset, isp_seg_length(seg),
 			  seg->iommu_prot, !isp->disable_large_pages);
@@ -339,6 +341,15 @@ static void isp_seg_unfill_domains(struct iova_space *isp,
 	seg->held = false;
 }
 
+/* Free a segment that is in no tree */
+static void isp_seg_free(struct isp_seg *seg)
+{
+	if (!seg)
+		return;
+	upages_put(seg->pages);
+	kfree(seg);
+}
+
 /* Unmap, unlink and free an segment without access pins */
 static void isp_seg_destroy(struct iova_space *isp,
 			    struct isp_seg *seg)
@@ -347,8 +358,7 @@ static void isp_seg_destroy(struct iova_space *isp,
 
 	isp_seg_unfill_domains(isp, seg);
 	interval_tree_remove(&seg->node, &isp->seg_tree);
-	upages_put(seg->pages);
-	kfree(seg);
+	isp_seg_free(seg);
 }
 
 /* IOVA allocation */
@@ -680,8 +690,108 @@ static int isp_check_unmap_cut(struct iova_space *isp,
 	return 0;
 }
 
+/*
+ * The segment that @iova would split, if it can be split there, or NULL if
+ * there is nothing to split.  Only the bookkeeping is split; the domains
+ * keep their IOPTEs, so no IOPTE may span @iova: the segment must have been
+ * mapped with IOPTEs of at most a CPU page, and @iova must be on a CPU page
+ * boundary of its memory.  A segment with access pins is not split either:
+ * which part each pin would belong to is not recorded.
+ */
+static struct isp_seg *isp_seg_to_split(struct iova_space *isp,
+					unsigned long iova)
+{
+	struct isp_seg *seg = isp_seg_first(isp, iova, iova);
+
+	lockdep_assert_held_write(&isp->tree_rwsem);
+
+	if (!seg || isp_seg_iova(seg) == iova)
+		return NULL;
+	if (seg->large_ioptes || iova % isp->iova_alignment ||
+	    isp_seg_offset(seg, iova) % PAGE_SIZE)
+		return ERR_PTR(-EINVAL);
+	if (atomic_read(&seg->num_accesses))
+		return ERR_PTR(-EBUSY);
+	return seg;
+}
+
+/* Replace @seg by two segments that meet at @iova */
+static int isp_seg_split(struct iova_space *isp, struct isp_seg *seg,
+			 unsigned long iova)
+{
+	struct isp_map_part head = {
+		.pages = seg->pages,
+		.pages_offset = seg->pages_offset,
+		.length = iova - isp_seg_iova(seg),
+	};
+	struct isp_map_part tail = {
+		.pages = seg->pages,
+		.pages_offset = isp_seg_offset(seg, iova),
+		.length = seg->node.last - iova + 1,
+	};
+	struct isp_seg *first, *second;
+	int rc = -ENOMEM;
+
+	first = isp_seg_alloc(&head, isp_seg_iova(seg), seg->iommu_prot);
+	second = isp_seg_alloc(&tail, iova, seg->iommu_prot);
+	if (!first || !second)
+		goto err_free;
+	if (seg->held) {
+		/* Within @seg's hold: nothing new is pinned */
+		rc = upages_hold(seg->pages, &first->pin_node);
+		if (rc)
+			goto err_free;
+		rc = upages_hold(seg->pages, &second->pin_node);
+		if (rc)
+			goto err_release;
+		upages_release(seg->pages, &seg->pin_node);
+	}
+	first->held = seg->held;
+	second->held = seg->held;
+	first->prevent_access = seg->prevent_access;
+	second->prevent_access = seg->prevent_access;
+	interval_tree_remove(&seg->node, &isp->seg_tree);
+	interval_tree_insert(&first->node, &isp->seg_tree);
+	interval_tree_insert(&second->node, &isp->seg_tree);
+	isp_seg_free(seg);
+	return 0;
+
+err_release:
+	upages_release(seg->pages, &first->pin_node);
+err_free:
+	isp_seg_free(second);
+	isp_seg_free(first);
+	return rc;
+}
+
+/*
+ * Make @start and @last + 1 segment boundaries.  Both are checked before
+ * either is split; -ENOMEM may still leave the first split done, which
+ * changes no translation.
+ */
+static int isp_split_edges(struct iova_space *isp, unsigned long start,
+			   unsigned long last)
+{
+	struct isp_seg *head, *tail = NULL;
+	int rc = 0;
+
+	head = isp_seg_to_split(isp, start);
+	if (!IS_ERR(head) && last != ULONG_MAX)
+		tail = isp_seg_to_split(isp, last + 1);
+	if (IS_ERR(head) || IS_ERR(tail))
+		return IS_ERR(head) ? PTR_ERR(head) : PTR_ERR(tail);
+
+	if (head)
+		rc = isp_seg_split(isp, head, start);
+	/* Splitting the head may have replaced the tail's segment */
+	if (!rc && tail)
+		rc = isp_seg_split(isp, isp_seg_first(isp, last + 1, last + 1),
+				   last + 1);
+	return rc;
+}
+
 static int isp_unmap_span(struct iova_space *isp, unsigned long start,
-			  unsigned long last, unsigned long *bytes)
+			  unsigned long last, bool split, unsigned long *bytes)
 {
 	unsigned long done = 0;
 	struct isp_seg *seg;
@@ -692,7 +802,10 @@ again:
 	down_read(&isp->dom_rwsem);
 	down_write(&isp->tree_rwsem);
 	/* Cutting a mapping changes nothing; checked again after each retry */
-	rc = isp_check_unmap_cut(isp, start, last);
+	if (split)
+		rc = isp_split_edges(isp, start, last);
+	else
+		rc = isp_check_unmap_cut(isp, start, last);
 	while (!rc && (seg = isp_seg_first(isp, start, last))) {
 		unsigned long iova = isp_seg_iova(seg);
 		unsigned long length = isp_seg_length(seg);
@@ -746,7 +859,7 @@ int isp_unmap_range(struct iova_space *isp, unsigned long iova,
 	if (rc)
 		return rc;
 
-	rc = isp_unmap_span(isp, iova, last, &done);
+	rc = isp_unmap_span(isp, iova, last, false, &done);
 	if (!rc && !done)
 		rc = -ENOENT;
 	if (bytes)
@@ -763,7 +876,38 @@ int isp_unmap_range(struct iova_space *isp, unsigned long iova,
  */
 int isp_unmap_everything(struct iova_space *isp, unsigned long *bytes)
 {
-	return isp_unmap_span(isp, 0, ULONG_MAX, bytes);
+	return isp_unmap_span(isp, 0, ULONG_MAX, false, bytes);
+}
+
+/**
+ * isp_unmap_inside - unmap whatever is mapped inside a range
+ * @isp: table
+ * @iova: first IOVA
+ * @length: bytes
+ * @split: split mappings that cross the range's edges, so that exactly the
+ *	range is unmapped; possible where no IOPTE spans an edge, which holds
+ *	for mappings made while large IOPTEs were off (isp_set_large_pages())
+ *	and edges on CPU page boundaries of the memory.  Without @split such
+ *	a mapping fails the call.
+ * @bytes: optional, receives the number of bytes unmapped
+ *
+ * Unlike isp_unmap_range(), finding nothing to unmap is no error.
+ *
+ * Return: 0; -ENOENT if a mapping crosses an edge and !@split; -EINVAL if
+ * it cannot be split there, -EBUSY if in-kernel accesses pin pages of it,
+ * -ENOMEM (nothing unmapped in these cases); -EDEADLOCK as for
+ * isp_unmap_range().
+ */
+int isp_unmap_inside(struct iova_space *isp, unsigned long iova,
+		     unsigned long length, bool split, unsigned long *bytes)
+{
+	unsigned long last;
+	int rc;
+
+	rc = iommufd_range_last(iova, length, &last);
+	if (rc)
+		return rc;
+	return isp_unmap_span(isp, iova, last, split, bytes);
 }
 
 /**
@@ -868,6 +1012,26 @@ void isp_set_large_pages(struct iova_space *isp, bool on)
 	down_write(&isp->dom_rwsem);
 	isp->disable_large_pages = !on;
 	up_write(&isp->dom_rwsem);
+}
+
+/**
+ * isp_page_sizes - IOPTE sizes every domain of the table supports
+ * @isp: table
+ *
+ * Return: the intersection of the domains' page size bitmaps, ULONG_MAX
+ * while the table has no domain.
+ */
+unsigned long isp_page_sizes(struct iova_space *isp)
+{
+	unsigned long sizes = ULONG_MAX;
+	struct iommu_domain *domain;
+	unsigned long index;
+
+	down_read(&isp->dom_rwsem);
+	xa_for_each(&isp->domains, index, domain)
+		sizes &= domain->pgsize_bitmap;
+	up_read(&isp->dom_rwsem);
+	return sizes;
 }
 
 /**

@@ -85,6 +85,9 @@ struct iova_space {
  * @pages_offset: byte offset in @pages of the segment's first IOVA
  * @iommu_prot: IOMMU_READ / IOMMU_WRITE / IOMMU_CACHE
  * @held: @pin_node is inserted in @pages (the segment is in the domains)
+ * @large_ioptes: the segment was mapped into a domain while IOPTEs larger
+ *	than a CPU page were allowed, so it cannot be split (an IOPTE may
+ *	span the split point)
  * @prevent_access: an unmap is in progress; new access pins are refused
  * @num_accesses: number of access pins currently held on this segment;
  *	changed under the read side of tree_rwsem, tested under the write side
@@ -96,6 +99,7 @@ struct isp_seg {
 	unsigned long pages_offset;
 	int iommu_prot;
 	bool held;
+	bool large_ioptes;
 	bool prevent_access;
 	atomic_t num_accesses;
 };
@@ -149,6 +153,8 @@ int isp_copy_iova(struct iova_space *dst, unsigned long *dst_iova,
 int isp_unmap_range(struct iova_space *isp, unsigned long iova,
 		    unsigned long length, unsigned long *bytes);
 int isp_unmap_everything(struct iova_space *isp, unsigned long *bytes);
+int isp_unmap_inside(struct iova_space *isp, unsigned long iova,
+		     unsigned long length, bool split, unsigned long *bytes);
 int isp_set_allowed(struct iova_space *isp,
 		    const struct iommu_iova_range *ranges,
 		    unsigned int nranges);
@@ -157,6 +163,7 @@ int isp_get_allowed_ranges(struct iova_space *isp,
 				     unsigned long last),
 			   void *data);
 void isp_set_large_pages(struct iova_space *isp, bool on);
+unsigned long isp_page_sizes(struct iova_space *isp);
 unsigned long isp_syz_iova_to_iova(struct iova_space *isp, u64 syz_iova);
 
 /* Reserved IOVA; @tag NULL means "until the table is destroyed" */

@@ -22,6 +22,7 @@
 
 #include "ioas.h"
 #include "object.h"
+#include "vfio_compat.h"
 #ifdef CONFIG_IOMMUFD_TEST
 #include "iommufd_test.h"
 #endif
@@ -351,16 +352,26 @@ static int __init iommufd_module_init(void)
 	rc = misc_register(&iommufd_miscdev);
 	if (rc)
 		return rc;
+	/* /dev/vfio/vfio, with CONFIG_IOMMUFD_VFIO_CONTAINER */
+	rc = iommufd_vfio_container_init(&iommufd_file_ops);
+	if (rc)
+		goto err_misc;
 
 #ifdef CONFIG_IOMMUFD_TEST
 	iommufd_fail_init();
 	rc = iommufd_test_init();
-	if (rc) {
-		misc_deregister(&iommufd_miscdev);
-		return rc;
-	}
+	if (rc)
+		goto err_vfio;
 #endif
 	return 0;
+
+#ifdef CONFIG_IOMMUFD_TEST
+err_vfio:
+	iommufd_vfio_container_exit();
+#endif
+err_misc:
+	misc_deregister(&iommufd_miscdev);
+	return rc;
 }
 
 static void __exit iommufd_module_exit(void)
@@ -368,6 +379,7 @@ static void __exit iommufd_module_exit(void)
 #ifdef CONFIG_IOMMUFD_TEST
 	iommufd_test_exit();
 #endif
+	iommufd_vfio_container_exit();
 	misc_deregister(&iommufd_miscdev);
 }
 

@@ -98,21 +98,27 @@ enum iommufd_account_mode {
  *	the xarray's own lock; IDs are non-zero 32-bit values.
  * @unref_wait: woken whenever an object reference is dropped, so a
  *	destroyer can wait for transient users to go away
- * @lock: protects @acct_mode and @vfio_ioas
+ * @lock: protects @acct_mode and the VFIO fields below
  * @acct_mode: how pages pinned by new mappings are charged; fixed for
  *	the lifetime of each pages object, so a charge is always released
  *	under the mode it was made in
  * @vfio_ioas: IOAS used by the VFIO compatibility layer, or NULL; holds
  *	no reference (cleared when that IOAS is destroyed)
+ * @vfio_type: the IOMMU type VFIO_SET_IOMMU chose for the file used as a
+ *	legacy VFIO container (VFIO_TYPE1_IOMMU, VFIO_TYPE1v2_IOMMU or
+ *	VFIO_NOIOMMU_IOMMU), 0 until then; never changes once set
+ * @vfio_noiommu: a VFIO no-IOMMU group joined the file as its container
  */
 struct iommufd_ctx {
 	struct file *file;
 	struct xarray obj_table;
 	wait_queue_head_t unref_wait;
 
-	struct mutex lock; /* protects acct_mode and vfio_ioas */
+	struct mutex lock; /* protects acct_mode and the vfio_* fields */
 	enum iommufd_account_mode acct_mode;
 	struct iommufd_ioas *vfio_ioas;
+	u32 vfio_type;
+	bool vfio_noiommu;
 };
 
 struct iommufd_obj;
@@ -252,10 +258,8 @@ int iommufd_do_hwpt_get_dirty(struct iommufd_call *call);
 int iommufd_do_hwpt_invalidate(struct iommufd_call *call);
 int iommufd_do_fault_alloc(struct iommufd_call *call);
 
-/* VFIO compatibility (vfio_compat.c) */
+/* VFIO compatibility (vfio_compat.c; the container is in vfio_compat.h) */
 int iommufd_do_vfio_ioas(struct iommufd_call *call);
-long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
-			unsigned long arg);
 void iommufd_vfio_compat_ioas_destroyed(struct iommufd_ioas *ioas);
 
 #ifdef CONFIG_IOMMUFD_TEST

@@ -1,17 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * VFIO compatibility: the IOAS that VFIO's group path attaches devices to.
+ * VFIO compatibility: the compat IOAS.
  *
- * Only the parts VFIO needs to bind devices through iommufd are here: the
- * IOMMU_VFIO_IOAS ioctl and the compat IOAS kAPI.  The legacy container
- * ioctls (VFIO_SET_IOMMU, VFIO_IOMMU_MAP_DMA, ...) are not implemented yet
- * and fail with -ENOTTY.
+ * VFIO's group code (drivers/vfio/group.c) uses an iommufd context as the
+ * container of its groups: a group joining the context makes sure the
+ * context has a compat IOAS, and every device opened through the group is
+ * attached to it.  Userspace can read, replace or clear which IOAS that is
+ * with IOMMU_VFIO_IOAS, and a no-IOMMU group marks the context as a
+ * no-IOMMU container instead.  The legacy container ioctls that map memory
+ * into the compat IOAS are in vfio_container.c.
  */
+
+/* The kAPI below is for vfio only: its own symbol namespace */
+#undef DEFAULT_SYMBOL_NAMESPACE
+#define DEFAULT_SYMBOL_NAMESPACE "IOMMUFD_VFIO"
+
+#include <linux/capability.h>
 #include <linux/iommufd.h>
 #include <linux/module.h>
 #include <uapi/linux/iommufd.h>
+#include <uapi/linux/vfio.h>
 
-#include "ioas.h"
+#include "vfio_compat.h"
 
 /* Called with the IOAS being destroyed: forget it if it is the compat one */
 void iommufd_vfio_compat_ioas_destroyed(struct iommufd_ioas *ioas)
@@ -27,29 +37,70 @@ void iommufd_vfio_compat_ioas_destroyed(struct iommufd_ioas *ioas)
 /**
  * iommufd_vfio_compat_ioas_get_id - ID of the compat IOAS
  * @ictx: context
- * @out_ioas_id: receives the ID
+ * @ioas_id: output: the ID
  *
  * Return: 0, or -ENODEV if no compat IOAS is set.
  */
-int iommufd_vfio_compat_ioas_get_id(struct iommufd_ctx *ictx, u32 *out_ioas_id)
+int iommufd_vfio_compat_ioas_get_id(struct iommufd_ctx *ictx, u32 *ioas_id)
 {
 	int rc = -ENODEV;
 
 	mutex_lock(&ictx->lock);
 	if (ictx->vfio_ioas) {
-		*out_ioas_id = ictx->vfio_ioas->obj.id;
+		*ioas_id = ictx->vfio_ioas->obj.id;
 		rc = 0;
 	}
 	mutex_unlock(&ictx->lock);
 	return rc;
 }
-EXPORT_SYMBOL_NS_GPL(iommufd_vfio_compat_ioas_get_id, IOMMUFD_VFIO);
+EXPORT_SYMBOL_GPL(iommufd_vfio_compat_ioas_get_id);
+
+/**
+ * iommufd_vfio_ioas_install - make an IOAS the compat IOAS
+ * @ictx: context; ictx->lock held
+ * @ioas: the IOAS
+ *
+ * A type1 v1 container may unmap any page of a mapping (vfio_container.c),
+ * so its compat IOAS maps without IOPTEs larger than a CPU page.
+ */
+void iommufd_vfio_ioas_install(struct iommufd_ctx *ictx,
+			       struct iommufd_ioas *ioas)
+{
+	lockdep_assert_held(&ictx->lock);
+
+	if (ictx->vfio_type == VFIO_TYPE1_IOMMU)
+		isp_set_large_pages(&ioas->isp, false);
+	ictx->vfio_ioas = ioas;
+}
+
+/**
+ * iommufd_vfio_ioas_get - the compat IOAS, referenced
+ * @ictx: context
+ *
+ * Return: the compat IOAS with a reference held (drop it with
+ * iommufd_obj_put()), ERR_PTR(-ENODEV) if the context has none.
+ */
+struct iommufd_ioas *iommufd_vfio_ioas_get(struct iommufd_ctx *ictx)
+{
+	u32 id;
+	int rc;
+
+	rc = iommufd_vfio_compat_ioas_get_id(ictx, &id);
+	if (rc)
+		return ERR_PTR(rc);
+	/* Fails with -ENOENT if the IOAS is being destroyed right now */
+	return iommufd_ioas_find(ictx, id);
+}
 
 /**
  * iommufd_vfio_compat_ioas_create - make sure a compat IOAS exists
  * @ictx: context
  *
- * Return: 0 or a negative errno.
+ * Called when a VFIO group (with an IOMMU) joins the context.  A context
+ * that a no-IOMMU group joined takes no group with an IOMMU, as in VFIO's
+ * own container.
+ *
+ * Return: 0, -EPERM for a no-IOMMU container, or another negative errno.
  */
 int iommufd_vfio_compat_ioas_create(struct iommufd_ctx *ictx)
 {
@@ -59,33 +110,56 @@ int iommufd_vfio_compat_ioas_create(struct iommufd_ctx *ictx)
 	mutex_lock(&ictx->lock);
 	if (ictx->vfio_ioas)
 		goto out_unlock;
+	if (ictx->vfio_noiommu) {
+		rc = -EPERM;
+		goto out_unlock;
+	}
 	ioas = iommufd_ioas_new(ictx);
 	if (IS_ERR(ioas)) {
 		rc = PTR_ERR(ioas);
 		goto out_unlock;
 	}
 	iommufd_obj_publish(ictx, &ioas->obj);
-	ictx->vfio_ioas = ioas;
+	iommufd_vfio_ioas_install(ictx, ioas);
 out_unlock:
 	mutex_unlock(&ictx->lock);
 	return rc;
 }
-EXPORT_SYMBOL_NS_GPL(iommufd_vfio_compat_ioas_create, IOMMUFD_VFIO);
+EXPORT_SYMBOL_GPL(iommufd_vfio_compat_ioas_create);
 
 /**
- * iommufd_vfio_compat_set_no_iommu - switch the context to VFIO no-iommu
+ * iommufd_vfio_compat_set_no_iommu - make the context a no-IOMMU container
  * @ictx: context
  *
- * No-iommu mode belongs to the legacy container support, not implemented
- * yet.
+ * Called when a VFIO no-IOMMU group joins the context.  Its devices do DMA
+ * untranslated, so the context must not have a compat IOAS (its user would
+ * expect translation) nor a type1 IOMMU type; VFIO_SET_IOMMU then accepts
+ * only VFIO_NOIOMMU_IOMMU.  Needs CAP_SYS_RAWIO, like VFIO's own no-IOMMU
+ * container.
  *
- * Return: -EOPNOTSUPP.
+ * Return: 0, -EPERM if the context is a translating container or the
+ * caller lacks CAP_SYS_RAWIO, -EOPNOTSUPP without
+ * CONFIG_IOMMUFD_VFIO_CONTAINER.
  */
 int iommufd_vfio_compat_set_no_iommu(struct iommufd_ctx *ictx)
 {
-	return -EOPNOTSUPP;
+	int rc = 0;
+
+	if (!IS_ENABLED(CONFIG_IOMMUFD_VFIO_CONTAINER))
+		return -EOPNOTSUPP;
+	if (!capable(CAP_SYS_RAWIO))
+		return -EPERM;
+
+	mutex_lock(&ictx->lock);
+	if (ictx->vfio_ioas || (ictx->vfio_type &&
+				ictx->vfio_type != VFIO_NOIOMMU_IOMMU))
+		rc = -EPERM;
+	else
+		ictx->vfio_noiommu = true;
+	mutex_unlock(&ictx->lock);
+	return rc;
 }
-EXPORT_SYMBOL_NS_GPL(iommufd_vfio_compat_set_no_iommu, IOMMUFD_VFIO);
+EXPORT_SYMBOL_GPL(iommufd_vfio_compat_set_no_iommu);
 
 /**
  * iommufd_do_vfio_ioas - IOMMU_VFIO_IOAS
@@ -114,7 +188,7 @@ int iommufd_do_vfio_ioas(struct iommufd_call *call)
 		if (IS_ERR(ioas))
 			return PTR_ERR(ioas);
 		mutex_lock(&ictx->lock);
-		ictx->vfio_ioas = ioas;
+		iommufd_vfio_ioas_install(ictx, ioas);
 		mutex_unlock(&ictx->lock);
 		iommufd_obj_put(ictx, &ioas->obj);
 		return 0;
@@ -126,18 +200,4 @@ int iommufd_do_vfio_ioas(struct iommufd_call *call)
 	default:
 		return -EOPNOTSUPP;
 	}
-}
-
-/**
- * iommufd_vfio_ioctl - legacy VFIO container ioctls on /dev/iommu
- * @ictx: context
- * @cmd: request
- * @arg: argument
- *
- * Return: -ENOTTY; the legacy container API is not implemented yet.
- */
-long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
-			unsigned long arg)
-{
-	return -ENOTTY;
 }

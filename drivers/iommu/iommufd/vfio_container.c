@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The legacy VFIO container API (type1 and no-IOMMU) on an iommufd context.
+ *
+ * /dev/vfio/vfio is served here with the file operations of /dev/iommu, so
+ * every container is an iommufd context and takes both APIs.  A VFIO group
+ * joining it (VFIO_GROUP_SET_CONTAINER) gives it its compat IOAS
+ * (vfio_compat.c), VFIO_SET_IOMMU picks the IOMMU type, and the type1
+ * ioctls work on the compat IOAS through the same IOVA bookkeeping calls as
+ * IOMMU_IOAS_MAP and IOMMU_IOAS_UNMAP.
+ *
+ * Type1 v1 and v2 differ in how an unmap may meet an existing mapping: v2
+ * refuses to cut one in two, v1 unmaps exactly the range asked for and
+ * splits mappings at its edges.  The compat IOAS of a v1 container
+ * therefore maps without IOPTEs larger than a CPU page (see
+ * iommufd_vfio_ioas_install()), so that every page boundary of a mapping
+ * can become an edge.
+ *
+ * Locking: the container state (ictx->vfio_type, ictx->vfio_noiommu) is
+ * protected by ictx->lock, which also guards ictx->vfio_ioas.
+ */
+#include <linux/iommu.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/uaccess.h>
+#include <uapi/linux/iommufd.h>
+#include <uapi/linux/vfio.h>
+
+#include "hwpt.h"
+#include "vfio_compat.h"
+
+/* The IOVA ranges capability reuses the IOAS's range copy-out */
+static_assert(sizeof(struct vfio_iova_range) ==
+	      sizeof(struct iommu_iova_range));
+static_assert(offsetof(struct vfio_iova_range, start) ==
+	      offsetof(struct iommu_iova_range, start));
+static_assert(offsetof(struct vfio_iova_range, end) ==
+	      offsetof(struct iommu_iova_range, last));
+
+/* May the container of @ictx be switched to @type?  ictx->lock held. */
+static bool iommufd_legacy_type_offered(struct iommufd_ctx *ictx,
+					unsigned long type)
+{
+	lockdep_assert_held(&ictx->lock);
+
+	if (ictx->vfio_noiommu)
+		return type == VFIO_NOIOMMU_IOMMU;
+	return type == VFIO_TYPE1_IOMMU || type == VFIO_TYPE1v2_IOMMU;
+}
+
+/*
+ * The compat IOAS of a container switched to a type1 IOMMU type, with a
+ * reference held.  As in VFIO, the IOMMU ioctls fail with -EINVAL before
+ * VFIO_SET_IOMMU, and the no-IOMMU type has none (-ENOTTY).
+ */
+static struct iommufd_ioas *iommufd_legacy_type1_ioas(struct iommufd_ctx *ictx,
+						      bool *v2)
+{
+	u32 type;
+
+	mutex_lock(&ictx->lock);
+	type = ictx->vfio_type;
+	mutex_unlock(&ictx->lock);
+
+	if (type == VFIO_NOIOMMU_IOMMU)
+		return ERR_PTR(-ENOTTY);
+	if (!type)
+		return ERR_PTR(-EINVAL);
+	if (v2)
+		*v2 = type == VFIO_TYPE1v2_IOMMU;
+	return iommufd_vfio_ioas_get(ictx);
+}
+
+/*
+ * The page sizes type1 reports: those every domain of the IOAS supports,
+ * sizes below PAGE_SIZE shown as PAGE_SIZE (memory is pinned in CPU pages),
+ * and every size from PAGE_SIZE up while there is no domain yet.
+ */
+static unsigned long iommufd_legacy_page_sizes(struct iommufd_ioas *ioas)
+{
+	unsigned long sizes = isp_page_sizes(&ioas->isp);
+
+	if (!sizes || (sizes & ~PAGE_MASK))
+		sizes = (sizes & PAGE_MASK) | PAGE_SIZE;
+	return sizes;
+}
+
+/* The granule of type1 mappings: the smallest page size reported */
+static unsigned long iommufd_legacy_granule(struct iommufd_ioas *ioas)
+{
+	return 1UL << __ffs(iommufd_legacy_page_sizes(ioas));
+}
+
+/* type1's rules for a range: not empty, aligned to @pgsize, no wrap */
+static int iommufd_legacy_check_range(u64 start, u64 length,
+				      unsigned long pgsize)
+{
+	u64 last;
+
+	if (!length || ((start | length) & (pgsize - 1)))
+		return -EINVAL;
+	if (check_add_overflow(start, length - 1, &last) || last > ULONG_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+/* Do all domains devices were attached to through VFIO block no-snoop DMA? */
+static int iommufd_legacy_cc_enforced(struct iommufd_ctx *ictx)
+{
+	struct iommufd_paging_hwpt *paging;
+	struct iommufd_ioas *ioas;
+	int enforced = 0;
+
+	ioas = iommufd_legacy_type1_ioas(ictx, NULL);
+	if (IS_ERR(ioas))
+		return 0;
+
+	mutex_lock(&ioas->hwpts_lock);
+	list_for_each_entry(paging, &ioas->auto_hwpts, auto_link) {
+		enforced = paging->coherent;
+		if (!enforced)
+			break;
+	}
+	mutex_unlock(&ioas->hwpts_lock);
+	iommufd_obj_put(ictx, &ioas->obj);
+	return enforced;
+}
+
+static long iommufd_legacy_has_ext(struct iommufd_ctx *ictx, unsigned long ext)
+{
+	bool offered;
+
+	switch (ext) {
+	case VFIO_UNMAP_ALL:
+		/* Comes with the type1 types */
+		ext = VFIO_TYPE1v2_IOMMU;
+		fallthrough;
+	case VFIO_TYPE1_IOMMU:
+	case VFIO_TYPE1v2_IOMMU:
+	case VFIO_NOIOMMU_IOMMU:
+		mutex_lock(&ictx->lock);
+		offered = iommufd_legacy_type_offered(ictx, ext);
+		mutex_unlock(&ictx->lock);
+		return offered;
+	case VFIO_DMA_CC_IOMMU:
+		return iommufd_legacy_cc_enforced(ictx);
+	default:
+		/*
+		 * Not offered: VFIO_UPDATE_VADDR, VFIO_TYPE1_NESTING_IOMMU,
+		 * the sPAPR types and VFIO_EEH.
+		 */
+		return 0;
+	}
+}
+
+static int iommufd_legacy_set_type(struct iommufd_ctx *ictx,
+				   unsigned long type)
+{
+	int rc = 0;
+
+	mutex_lock(&ictx->lock);
+	/* As in VFIO: once, and only after a group joined the container */
+	if (ictx->vfio_type || (!ictx->vfio_ioas && !ictx->vfio_noiommu)) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	if (!iommufd_legacy_type_offered(ictx, type)) {
+		rc = -ENODEV;
+		goto out_unlock;
+	}
+	ictx->vfio_type = type;
+	/*
+	 * Apply the type's rules to the compat IOAS.  It stays valid while
+	 * ictx->lock is held: its release clears ictx->vfio_ioas under the
+	 * lock before tearing it down.
+	 */
+	if (ictx->vfio_ioas)
+		iommufd_vfio_ioas_install(ictx, ictx->vfio_ioas);
+out_unlock:
+	mutex_unlock(&ictx->lock);
+	return rc;
+}
+
+/*
+ * The answer of VFIO_IOMMU_GET_INFO: struct vfio_iommu_type1_info, then the
+ * capability chain: the DMA-available capability (padded to 8 bytes, as
+ * VFIO aligns every capability) and the IOVA ranges capability with its
+ * ranges, last because its length varies.
+ */
+struct iommufd_legacy_avail_cap {
+	struct vfio_iommu_type1_info_dma_avail cap;
+	u32 pad;
+};
+
+#define IOMMUFD_LEGACY_AVAIL_OFF	sizeof(struct vfio_iommu_type1_info)
+#define IOMMUFD_LEGACY_RANGES_CAP_OFF \
+	(IOMMUFD_LEGACY_AVAIL_OFF + sizeof(struct iommufd_legacy_avail_cap))
+#define IOMMUFD_LEGACY_RANGES_OFF \
+	(IOMMUFD_LEGACY_RANGES_CAP_OFF + \
+	 sizeof(struct vfio_iommu_type1_info_cap_iova_range))
+
+static int iommufd_legacy_info(struct iommufd_ioas *ioas, void __user *ubuf)
+{
+	size_t need = offsetofend(struct vfio_iommu_type1_info, iova_pgsizes);
+	struct iommufd_legacy_avail_cap avail = {
+		.cap.header.id = VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL,
+		.cap.header.version = 1,
+		.cap.header.next = IOMMUFD_LEGACY_RANGES_CAP_OFF,
+		/* Mappings are not counted, only their memory is charged */
+		.cap.avail = U32_MAX,
+	};
+	struct vfio_iommu_type1_info_cap_iova_range ranges_cap = {
+		.header.id = VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
+		.header.version = 1,
+	};
+	struct vfio_iommu_type1_info out = {};
+	size_t outsz, total;
+	u32 room = 0, count;
+	int rc;
+
+	if (copy_from_user(&out, ubuf, need))
+		return -EFAULT;
+	if (out.argsz < need)
+		return -EINVAL;
+	outsz = min_t(size_t, out.argsz, sizeof(out));
+
+	if (out.argsz > IOMMUFD_LEGACY_RANGES_OFF)
+		room = (out.argsz - IOMMUFD_LEGACY_RANGES_OFF) /
+		       sizeof(struct vfio_iova_range);
+	rc = iommufd_ioas_copy_ranges(ioas, ubuf + IOMMUFD_LEGACY_RANGES_OFF, room,
+				      &count);
+	if (rc)
+		return rc;
+	out.iova_pgsizes = iommufd_legacy_page_sizes(ioas);
+
+	out.flags = VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS;
+	total = IOMMUFD_LEGACY_RANGES_OFF + count * sizeof(struct vfio_iova_range);
+	if (out.argsz < total) {
+		/* As in VFIO: no chain, but the size that would hold it */
+		out.argsz = total;
+		out.cap_offset = 0;
+	} else {
+		ranges_cap.nr_iovas = count;
+		out.cap_offset = IOMMUFD_LEGACY_AVAIL_OFF;
+		if (copy_to_user(ubuf + IOMMUFD_LEGACY_AVAIL_OFF, &avail,
+				 sizeof(avail)) ||
+		    copy_to_user(ubuf + IOMMUFD_LEGACY_RANGES_CAP_OFF, &ranges_cap,
+				 sizeof(ranges_cap)))
+			return -EFAULT;
+	}
+	return copy_to_user(ubuf, &out, outsz) ? -EFAULT : 0;
+}
+
+static int iommufd_legacy_map(struct iommufd_ioas *ioas, void __user *ubuf)
+{
+	size_t need = offsetofend(struct vfio_iommu_type1_dma_map, size);
+	u32 known = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE |
+		    VFIO_DMA_MAP_FLAG_VADDR;
+	struct vfio_iommu_type1_dma_map req;
+	unsigned long pgsize, iova;
+	int prot = IOMMU_CACHE;
+	int rc;
+
+	if (copy_from_user(&req, ubuf, need))
+		return -EFAULT;
+	if (req.argsz < need || (req.flags & ~known))
+		return -EINVAL;
+	/* No VFIO_UPDATE_VADDR: a clear "not supported", not a bad request */
+	if (req.flags & VFIO_DMA_MAP_FLAG_VADDR)
+		return -EOPNOTSUPP;
+	if (req.flags & VFIO_DMA_MAP_FLAG_READ)
+		prot |= IOMMU_READ;
+	if (req.flags & VFIO_DMA_MAP_FLAG_WRITE)
+		prot |= IOMMU_WRITE;
+	if (!(prot & (IOMMU_READ | IOMMU_WRITE)))
+		return -EINVAL;
+
+	pgsize = iommufd_legacy_granule(ioas);
+	rc = iommufd_legacy_check_range(req.iova, req.size, pgsize);
+	if (!rc)
+		rc = iommufd_legacy_check_range(req.vaddr, req.size, pgsize);
+	if (rc)
+		return rc;
+	iova = req.iova;
+	return isp_map_user_pages(&ioas->isp, &iova, u64_to_user_ptr(req.vaddr),
+				  req.size, prot, ioas->ictx->acct_mode, true);
+}
+
+static int iommufd_legacy_unmap(struct iommufd_ioas *ioas, bool v2,
+				void __user *ubuf)
+{
+	size_t need = offsetofend(struct vfio_iommu_type1_dma_unmap, size);
+	u32 unsupported = VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP |
+			  VFIO_DMA_UNMAP_FLAG_VADDR;
+	struct vfio_iommu_type1_dma_unmap req;
+	unsigned long unmapped = 0;
+	int rc;
+
+	if (copy_from_user(&req, ubuf, need))
+		return -EFAULT;
+	if (req.argsz < need ||
+	    (req.flags & ~(unsupported | VFIO_DMA_UNMAP_FLAG_ALL)))
+		return -EINVAL;
+	/* No dirty tracking, no VFIO_UPDATE_VADDR (see CHECK_EXTENSION) */
+	if (req.flags & unsupported)
+		return -EOPNOTSUPP;
+
+	if (req.flags & VFIO_DMA_UNMAP_FLAG_ALL) {
+		rc = -EINVAL;
+		if (!req.iova && !req.size)
+			rc = isp_unmap_everything(&ioas->isp, &unmapped);
+	} else {
+		rc = iommufd_legacy_check_range(req.iova, req.size,
+						iommufd_legacy_granule(ioas));
+		/* v1 cuts mappings at the edges, v2 refuses to (-ENOENT) */
+		if (!rc)
+			rc = isp_unmap_inside(&ioas->isp, req.iova,
+					      req.size, !v2, &unmapped);
+	}
+	if (rc)
+		return rc;
+
+	req.size = unmapped;
+	return copy_to_user(ubuf, &req, need) ? -EFAULT : 0;
+}
+
+/* The IOMMU ioctls of a type1 container, on its compat IOAS */
+static long iommufd_legacy_type1_ioctl(struct iommufd_ctx *ictx,
+				       unsigned int cmd, void __user *ubuf)
+{
+	struct iommufd_ioas *ioas;
+	bool v2;
+	long rc;
+
+	ioas = iommufd_legacy_type1_ioas(ictx, &v2);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	switch (cmd) {
+	case VFIO_IOMMU_GET_INFO:
+		rc = iommufd_legacy_info(ioas, ubuf);
+		break;
+	case VFIO_IOMMU_MAP_DMA:
+		rc = iommufd_legacy_map(ioas, ubuf);
+		break;
+	default:
+		rc = iommufd_legacy_unmap(ioas, v2, ubuf);
+		break;
+	}
+	iommufd_obj_put(ictx, &ioas->obj);
+	return rc;
+}
+
+/**
+ * iommufd_vfio_ioctl - legacy VFIO container ioctls
+ * @ictx: context of the /dev/vfio/vfio (or /dev/iommu) file
+ * @cmd: request
+ * @arg: argument
+ *
+ * Return: what the VFIO uAPI defines for @cmd (VFIO_API_VERSION, an
+ * extension's availability, 0), or a negative errno; -ENOTTY for requests
+ * that are not legacy container ioctls.
+ */
+long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
+			unsigned long arg)
+{
+	void __user *ubuf = (void __user *)arg;
+
+	switch (cmd) {
+	case VFIO_GET_API_VERSION:
+		return VFIO_API_VERSION;
+	case VFIO_CHECK_EXTENSION:
+		return iommufd_legacy_has_ext(ictx, arg);
+	case VFIO_SET_IOMMU:
+		return iommufd_legacy_set_type(ictx, arg);
+	case VFIO_IOMMU_GET_INFO:
+	case VFIO_IOMMU_MAP_DMA:
+	case VFIO_IOMMU_UNMAP_DMA:
+		return iommufd_legacy_type1_ioctl(ictx, cmd, ubuf);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/*
+ * World accessible like VFIO's own container: a container by itself gives
+ * access to no device; that comes from the group files.
+ */
+static struct miscdevice iommufd_legacy_miscdev = {
+	.minor = VFIO_MINOR,
+	.name = "vfio",
+	.nodename = "vfio/vfio",
+	.mode = 0666,
+};
+
+/**
+ * iommufd_vfio_container_init - create /dev/vfio/vfio
+ * @fops: the file operations of /dev/iommu
+ *
+ * Return: 0 or a negative errno.
+ */
+int iommufd_vfio_container_init(const struct file_operations *fops)
+{
+	iommufd_legacy_miscdev.fops = fops;
+	return misc_register(&iommufd_legacy_miscdev);
+}
+
+/**
+ * iommufd_vfio_container_exit - remove /dev/vfio/vfio
+ */
+void iommufd_vfio_container_exit(void)
+{
+	misc_deregister(&iommufd_legacy_miscdev);
+}
+
+MODULE_ALIAS_MISCDEV(VFIO_MINOR);
+MODULE_ALIAS("devname:vfio/vfio");
