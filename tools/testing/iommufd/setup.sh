@@ -12,6 +12,8 @@ pkgs=(
 	build-essential bc bison flex libelf-dev libssl-dev cpio kmod xz-utils
 	python3 rsync ccache sparse
 	qemu-system-x86 qemu-system-arm qemu-system-data qemu-utils
+	# vm-run.sh --qemu packs qemu-system-x86_64 with its firmware
+	seabios
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	busybox-static
 )

@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * edu_legacy_test - real device DMA through the legacy VFIO container
+ *
+ * The edu device is used the way programs written before iommufd use a
+ * device: its group joins /dev/vfio/vfio, VFIO_SET_IOMMU picks type1 (v1 or
+ * v2), the device file comes from the group and memory is mapped with
+ * VFIO_IOMMU_MAP_DMA.  The container is iommufd's (CONFIG_IOMMUFD_VFIO_CONTAINER),
+ * so this is DMA through the emulated IOMMU into mappings made by our
+ * compatibility layer.  As in edu_dma_test, blocked DMA is detected by the
+ * memory behind it keeping a known pattern.
+ *
+ * On machines without an IOMMU the same container serves VFIO's no-IOMMU
+ * mode instead: the noiommu fixture enables it, takes the device through
+ * a no-IOMMU group and checks what such a container offers.
+ */
+#define _GNU_SOURCE
+#include "kselftest_harness.h"
+#include "vfio_legacy.h"
+
+/* Multiples of the largest base page size we run on (64 KiB). */
+#define BUF_SIZE	(64 * 1024)
+#define IOVA_A		0x00100000ULL
+#define IOVA_B		0x00200000ULL
+#define IOVA_C		0x00300000ULL
+#define IOVA_NEVER	0x00800000ULL
+#define LEN		2048
+#define RW		(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
+
+/* A byte pattern that differs for every @seed and every offset. */
+static void fill(void *buf, size_t len, unsigned int seed)
+{
+	unsigned char *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (unsigned char)(seed * 29 + i * 11 + (i >> 8));
+}
+
+static bool all_bytes(const void *buf, size_t len, unsigned char val)
+{
+	const unsigned char *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != val)
+			return false;
+	return true;
+}
+
+FIXTURE(legacy) {
+	struct edu_dev edu;
+	struct edu_legacy lg;
+	size_t page;
+	char *a, *b, *c;
+};
+
+FIXTURE_VARIANT(legacy) {
+	unsigned long type;
+};
+
+FIXTURE_VARIANT_ADD(legacy, type1v2) {
+	.type = VFIO_TYPE1v2_IOMMU,
+};
+
+FIXTURE_VARIANT_ADD(legacy, type1) {
+	.type = VFIO_TYPE1_IOMMU,
+};
+
+FIXTURE_SETUP(legacy)
+{
+	edu_init(&self->edu);
+	edu_legacy_init(&self->lg);
+	if (!edu_machine_has_iommu())
+		SKIP(return, "no IOMMU: see the noiommu tests");
+	ASSERT_EQ(0, edu_legacy_open(&self->edu, &self->lg, variant->type));
+	self->page = sysconf(_SC_PAGESIZE);
+	self->a = edu_alloc_buf(BUF_SIZE);
+	self->b = edu_alloc_buf(BUF_SIZE);
+	self->c = edu_alloc_buf(BUF_SIZE);
+	ASSERT_NE(NULL, self->a);
+	ASSERT_NE(NULL, self->b);
+	ASSERT_NE(NULL, self->c);
+}
+
+FIXTURE_TEARDOWN(legacy)
+{
+	edu_legacy_close(&self->edu, &self->lg);
+	edu_free_buf(self->a, BUF_SIZE);
+	edu_free_buf(self->b, BUF_SIZE);
+	edu_free_buf(self->c, BUF_SIZE);
+}
+
+#define map_rw(buf, iova) \
+	ASSERT_EQ(0, edu_legacy_map(&self->lg, buf, BUF_SIZE, iova, RW))
+
+/* Loads the device buffer with @len bytes of pattern @seed, through @a. */
+static int load_device(struct edu_dev *edu, char *a, unsigned int seed,
+		       __u32 len)
+{
+	fill(a, len, seed);
+	return edu_dma_to_device(edu, IOVA_A, 0, len);
+}
+
+TEST_F(legacy, round_trip)
+{
+	map_rw(self->a, IOVA_A);
+	map_rw(self->b, IOVA_B);
+
+	ASSERT_EQ(0, load_device(&self->edu, self->a, 1, EDU_DMA_MAX));
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B + 0x801,
+				    EDU_DMA_MAX));
+	ASSERT_EQ(0, memcmp(self->a, self->b + 0x801, EDU_DMA_MAX));
+	ASSERT_TRUE(all_bytes(self->b, 0x801, 0));
+	ASSERT_TRUE(all_bytes(self->b + 0x801 + EDU_DMA_MAX,
+			      BUF_SIZE - 0x801 - EDU_DMA_MAX, 0));
+}
+
+/* Unmapped memory is out of the device's reach, in both directions. */
+TEST_F(legacy, unmap_blocks_dma)
+{
+	__u64 unmapped = 0;
+
+	map_rw(self->a, IOVA_A);
+	map_rw(self->b, IOVA_B);
+	map_rw(self->c, IOVA_C);
+	ASSERT_EQ(0, load_device(&self->edu, self->a, 2, LEN));
+
+	ASSERT_EQ(0, edu_legacy_unmap(&self->lg, IOVA_B, BUF_SIZE, 0,
+				      &unmapped));
+	ASSERT_EQ(BUF_SIZE, unmapped);
+	memset(self->b, 0x5a, BUF_SIZE);
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B, LEN));
+	ASSERT_TRUE(all_bytes(self->b, BUF_SIZE, 0x5a));
+
+	/* Nothing was ever mapped here either. */
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_NEVER, LEN));
+
+	/* The device cannot read A once it is unmapped. */
+	ASSERT_EQ(0, edu_legacy_unmap(&self->lg, IOVA_A, BUF_SIZE, 0,
+				      &unmapped));
+	fill(self->a, LEN, 3);
+	ASSERT_EQ(0, edu_dma_to_device(&self->edu, IOVA_A, 0, LEN));
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_C, LEN));
+	ASSERT_NE(0, memcmp(self->a, self->c, LEN));
+
+	/* Mapped again, B is reachable again. */
+	map_rw(self->b, IOVA_B);
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B, LEN));
+	ASSERT_EQ(0, memcmp(self->c, self->b, LEN));
+}
+
+/* Without VFIO_DMA_MAP_FLAG_WRITE the device reads but never writes. */
+TEST_F(legacy, readonly_mapping)
+{
+	map_rw(self->a, IOVA_A);
+	map_rw(self->b, IOVA_B);
+	fill(self->c, BUF_SIZE, 4);
+	ASSERT_EQ(0, edu_legacy_map(&self->lg, self->c, BUF_SIZE, IOVA_C,
+				    VFIO_DMA_MAP_FLAG_READ));
+
+	ASSERT_EQ(0, edu_dma_to_device(&self->edu, IOVA_C + 5, 0, LEN));
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B, LEN));
+	ASSERT_EQ(0, memcmp(self->c + 5, self->b, LEN));
+
+	memcpy(self->b, self->c, BUF_SIZE);
+	ASSERT_EQ(0, load_device(&self->edu, self->a, 5, LEN));
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_C, LEN));
+	ASSERT_EQ(0, memcmp(self->b, self->c, BUF_SIZE));
+}
+
+/*
+ * Type1 v1 unmaps exactly one page out of the middle of a mapping: the
+ * IOMMU then blocks that page and only that page.  v2 refuses the cut.
+ */
+TEST_F(legacy, unmap_one_page)
+{
+	size_t pg = self->page;
+	__u64 unmapped = 0;
+
+	if (BUF_SIZE < 3 * pg)
+		SKIP(return, "pages too large for the buffers");
+	map_rw(self->a, IOVA_A);
+	map_rw(self->b, IOVA_B);
+	ASSERT_EQ(0, load_device(&self->edu, self->a, 6, LEN));
+
+	if (variant->type == VFIO_TYPE1v2_IOMMU) {
+		struct vfio_iommu_type1_dma_unmap unmap = {
+			.argsz = sizeof(unmap),
+			.iova = IOVA_B + pg,
+			.size = pg,
+		};
+
+		ASSERT_EQ(-1, ioctl(self->lg.container, VFIO_IOMMU_UNMAP_DMA,
+				    &unmap));
+		ASSERT_EQ(ENOENT, errno);
+		ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B + pg, LEN));
+		ASSERT_EQ(0, memcmp(self->a, self->b + pg, LEN));
+		return;
+	}
+
+	ASSERT_EQ(0, edu_legacy_unmap(&self->lg, IOVA_B + pg, pg, 0,
+				      &unmapped));
+	ASSERT_EQ(pg, unmapped);
+	memset(self->b, 0x11, BUF_SIZE);
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B, LEN));
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B + pg, LEN));
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B + 2 * pg, LEN));
+	ASSERT_EQ(0, memcmp(self->a, self->b, LEN));
+	ASSERT_TRUE(all_bytes(self->b + pg, pg, 0x11));
+	ASSERT_EQ(0, memcmp(self->a, self->b + 2 * pg, LEN));
+
+	/* The rest of the mapping goes in one call: all but the hole. */
+	ASSERT_EQ(0, edu_legacy_unmap(&self->lg, IOVA_B, BUF_SIZE, 0,
+				      &unmapped));
+	ASSERT_EQ(BUF_SIZE - pg, unmapped);
+}
+
+TEST_F(legacy, unmap_all)
+{
+	__u64 unmapped = 0;
+
+	map_rw(self->a, IOVA_A);
+	map_rw(self->b, IOVA_B);
+	ASSERT_EQ(0, load_device(&self->edu, self->a, 7, LEN));
+
+	ASSERT_EQ(0, edu_legacy_unmap(&self->lg, 0, 0,
+				      VFIO_DMA_UNMAP_FLAG_ALL, &unmapped));
+	ASSERT_EQ(2 * BUF_SIZE, unmapped);
+	memset(self->b, 0x22, BUF_SIZE);
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B, LEN));
+	ASSERT_TRUE(all_bytes(self->b, BUF_SIZE, 0x22));
+}
+
+/* Does one of the usable ranges hold all of [first, last]? */
+static bool usable(struct vfio_iommu_type1_info_cap_iova_range *ranges,
+		   __u64 first, __u64 last)
+{
+	__u32 i;
+
+	for (i = 0; i < ranges->nr_iovas; i++)
+		if (ranges->iova_ranges[i].start <= first &&
+		    ranges->iova_ranges[i].end >= last)
+			return true;
+	return false;
+}
+
+/* What VFIO_IOMMU_GET_INFO says about a real IOMMU domain. */
+TEST_F(legacy, info)
+{
+	struct vfio_iommu_type1_info_cap_iova_range *ranges = NULL;
+	struct vfio_iommu_type1_info *info;
+	struct vfio_info_cap_header *cap;
+	char buf[4096] = {};
+	__u32 i, off;
+
+	info = (void *)buf;
+	info->argsz = sizeof(buf);
+	ASSERT_EQ(0, ioctl(self->lg.container, VFIO_IOMMU_GET_INFO, info));
+	ASSERT_TRUE(info->flags & VFIO_IOMMU_INFO_PGSIZES);
+	/* The smallest IOMMU page size the container uses is the CPU's */
+	ASSERT_EQ(self->page, info->iova_pgsizes & -info->iova_pgsizes);
+	ASSERT_TRUE(info->flags & VFIO_IOMMU_INFO_CAPS);
+
+	for (off = info->cap_offset; off; off = cap->next) {
+		ASSERT_LT(off, sizeof(buf));
+		cap = (void *)(buf + off);
+		if (cap->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE)
+			ranges = (void *)cap;
+	}
+	ASSERT_NE(NULL, ranges);
+	for (i = 0; i < ranges->nr_iovas; i++)
+		TH_LOG("usable IOVA 0x%llx-0x%llx",
+		       (unsigned long long)ranges->iova_ranges[i].start,
+		       (unsigned long long)ranges->iova_ranges[i].end);
+	ASSERT_TRUE(usable(ranges, IOVA_A, IOVA_NEVER + BUF_SIZE - 1));
+#if defined(__x86_64__)
+	/* The interrupt window is a reserved region of every x86 device */
+	ASSERT_FALSE(usable(ranges, 0xfee00000ULL, 0xfee00000ULL));
+#endif
+}
+
+/* The container's compat IOAS takes native iommufd calls too. */
+TEST_F(legacy, mixed_with_iommufd)
+{
+	struct iommu_vfio_ioas get = {
+		.size = sizeof(get),
+		.op = IOMMU_VFIO_IOAS_GET,
+	};
+	struct iommu_ioas_unmap unmap = { .size = sizeof(unmap) };
+
+	ASSERT_EQ(0, ioctl(self->lg.container, IOMMU_VFIO_IOAS, &get));
+	map_rw(self->a, IOVA_A);
+	ASSERT_EQ(0, edu_ioas_map(self->lg.container, get.ioas_id, self->c,
+				  BUF_SIZE, IOVA_C,
+				  IOMMU_IOAS_MAP_READABLE |
+				  IOMMU_IOAS_MAP_WRITEABLE));
+
+	ASSERT_EQ(0, load_device(&self->edu, self->a, 8, LEN));
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_C, LEN));
+	ASSERT_EQ(0, memcmp(self->a, self->c, LEN));
+
+	/* IOMMU_IOAS_UNMAP removes what VFIO_IOMMU_MAP_DMA mapped */
+	unmap.ioas_id = get.ioas_id;
+	unmap.iova = IOVA_A;
+	unmap.length = BUF_SIZE;
+	ASSERT_EQ(0, ioctl(self->lg.container, IOMMU_IOAS_UNMAP, &unmap));
+	ASSERT_EQ(BUF_SIZE, unmap.length);
+	fill(self->a, LEN, 9);
+	ASSERT_EQ(0, edu_dma_to_device(&self->edu, IOVA_A, 0, LEN));
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_C, LEN));
+	ASSERT_NE(0, memcmp(self->a, self->c, LEN));
+}
+
+/* ---------------------------------------------------------------------- */
+/* No-IOMMU mode                                                          */
+/* ---------------------------------------------------------------------- */
+
+#define NOIOMMU_PARAM "/sys/module/vfio/parameters/enable_unsafe_noiommu_mode"
+
+FIXTURE(noiommu) {
+	struct edu_dev edu;
+	struct edu_legacy lg;
+	bool enabled;
+};
+
+FIXTURE_SETUP(noiommu)
+{
+	edu_init(&self->edu);
+	edu_legacy_init(&self->lg);
+	if (edu_machine_has_iommu())
+		SKIP(return, "the machine has an IOMMU");
+	if (access(NOIOMMU_PARAM, W_OK))
+		SKIP(return, "kernel without CONFIG_VFIO_NOIOMMU");
+	ASSERT_EQ(0, edu_find(&self->edu));
+	/* Groups are made when vfio-pci takes the device */
+	ASSERT_EQ(0, edu_write_sysfs(NOIOMMU_PARAM, "1"));
+	self->enabled = true;
+	ASSERT_EQ(0, edu_bind_vfio_pci(&self->edu));
+}
+
+FIXTURE_TEARDOWN(noiommu)
+{
+	char path[PATH_MAX];
+
+	edu_legacy_close(&self->edu, &self->lg);
+	if (!self->enabled)
+		return;
+	/* Give the device back without its no-IOMMU group */
+	snprintf(path, sizeof(path), EDU_SYSFS_PCI "/devices/%s/driver/unbind",
+		 self->edu.bdf);
+	edu_write_sysfs(path, self->edu.bdf);
+	snprintf(path, sizeof(path), EDU_SYSFS_PCI "/devices/%s/driver_override",
+		 self->edu.bdf);
+	edu_write_sysfs(path, "\n");
+	edu_write_sysfs(NOIOMMU_PARAM, "0");
+}
+
+TEST_F(noiommu, container)
+{
+	struct vfio_iommu_type1_info info = { .argsz = sizeof(info) };
+	struct iommu_vfio_ioas get = {
+		.size = sizeof(get),
+		.op = IOMMU_VFIO_IOAS_GET,
+	};
+	int c;
+
+	ASSERT_EQ(0, edu_legacy_attach(&self->edu, &self->lg));
+	ASSERT_NE(NULL, strstr(self->lg.group_path, "noiommu-"));
+	c = self->lg.container;
+
+	/* Only the no-IOMMU type, and no compat IOAS */
+	ASSERT_EQ(1, ioctl(c, VFIO_CHECK_EXTENSION, VFIO_NOIOMMU_IOMMU));
+	ASSERT_EQ(0, ioctl(c, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU));
+	ASSERT_EQ(0, ioctl(c, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU));
+	ASSERT_EQ(0, ioctl(c, VFIO_CHECK_EXTENSION, VFIO_UNMAP_ALL));
+	ASSERT_EQ(-1, ioctl(c, IOMMU_VFIO_IOAS, &get));
+	ASSERT_EQ(ENODEV, errno);
+	ASSERT_EQ(-1, ioctl(c, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	ASSERT_EQ(ENODEV, errno);
+	ASSERT_EQ(0, ioctl(c, VFIO_SET_IOMMU, VFIO_NOIOMMU_IOMMU));
+
+	/* It has no IOMMU ioctls */
+	ASSERT_EQ(-1, ioctl(c, VFIO_IOMMU_GET_INFO, &info));
+	ASSERT_EQ(ENOTTY, errno);
+	ASSERT_EQ(-1, ioctl(c, VFIO_IOMMU_MAP_DMA, &info));
+	ASSERT_EQ(ENOTTY, errno);
+
+	/* The device works (untranslated, so no DMA is attempted here) */
+	ASSERT_EQ(0, edu_legacy_open_device(&self->edu, &self->lg));
+}
+
+/* A container with a compat IOAS expects translation: no no-IOMMU group */
+TEST_F(noiommu, not_with_translation)
+{
+	struct iommu_vfio_ioas set = {
+		.size = sizeof(set),
+		.op = IOMMU_VFIO_IOAS_SET,
+	};
+	struct edu_legacy *lg = &self->lg;
+
+	lg->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, lg->container);
+	ASSERT_EQ(0, edu_ioas_alloc(lg->container, &set.ioas_id));
+	ASSERT_EQ(0, ioctl(lg->container, IOMMU_VFIO_IOAS, &set));
+	ASSERT_EQ(0, edu_group_path(self->edu.bdf, lg->group_path,
+				    sizeof(lg->group_path)));
+	lg->group = open(lg->group_path, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, lg->group);
+	ASSERT_EQ(-1, ioctl(lg->group, VFIO_GROUP_SET_CONTAINER,
+			    &lg->container));
+	ASSERT_EQ(EPERM, errno);
+}
+
+TEST_HARNESS_MAIN
