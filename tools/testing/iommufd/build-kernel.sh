@@ -6,6 +6,9 @@
 #
 #   x86_64        tinyconfig + common + x86_64 fragments
 #   x86_64-debug  the same plus KASAN, lockdep, kmemleak (debug fragment)
+#   x86_64-type1  x86_64 plus the type1 fragment: /dev/vfio/vfio is vfio's
+#                 own container with its type1 IOMMU driver, not ours (for
+#                 comparison benchmarks, make bench-vtd)
 #   arm64         tinyconfig + common + arm64 fragments, cross-compiled
 #
 # IOMMUFD_EXTRA_CONFIG names further fragment files (space separated) that
@@ -19,7 +22,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
 out=${IOMMUFD_BUILD:-$top/build}
-target=${1:?usage: build-kernel.sh x86_64|x86_64-debug|arm64}
+target=${1:?usage: build-kernel.sh x86_64|x86_64-debug|x86_64-type1|arm64}
 cfg=$here/configs
 
 case "$target" in
@@ -29,6 +32,9 @@ x86_64)
 x86_64-debug)
 	arch=x86_64 srcarch=x86 cross= image=arch/x86/boot/bzImage
 	frags=("$cfg/common.config" "$cfg/x86_64.config" "$cfg/debug.config") ;;
+x86_64-type1)
+	arch=x86_64 srcarch=x86 cross= image=arch/x86/boot/bzImage
+	frags=("$cfg/common.config" "$cfg/x86_64.config" "$cfg/type1.config") ;;
 arm64)
 	arch=arm64 srcarch=arm64 cross=aarch64-linux-gnu- image=arch/arm64/boot/Image
 	frags=("$cfg/common.config" "$cfg/arm64.config") ;;
@@ -62,21 +68,26 @@ if ! cmp -s "$obj/allconfig.new" "$obj/allconfig" || [ ! -f "$obj/.config" ]; th
 	mv "$obj/allconfig.new" "$obj/allconfig"
 	"${kmake[@]}" KCONFIG_ALLCONFIG="$obj/allconfig" allnoconfig >/dev/null
 	# Every symbol our fragments set must have survived dependency
-	# resolution; tinyconfig silently drops what lacks a dependency.
+	# resolution; tinyconfig silently drops what lacks a dependency.  A
+	# later fragment overrides an earlier one, so only the last value
+	# given for a symbol counts.  "is not set" also holds for a symbol
+	# this tree does not have (yet).
 	bad=0
+	declare -A want=()
 	while IFS= read -r line; do
 		case "$line" in
-		CONFIG_*=*) sym=${line%%=*} want=${line#*=} ;;
-		"# CONFIG_"*" is not set") sym=${line#\# } sym=${sym%% *} want=n ;;
-		*) continue ;;
+		CONFIG_*=*) want[${line%%=*}]=${line#*=} ;;
+		"# CONFIG_"*" is not set") sym=${line#\# } want[${sym%% *}]=n ;;
 		esac
+	done < <(cat "${frags[@]}")
+	for sym in "${!want[@]}"; do
 		have=$(grep -E "^$sym=" "$obj/.config" | tail -n1 | cut -d= -f2- || true)
 		[ -n "$have" ] || have=n
-		if [ "$have" != "$want" ]; then
-			echo "config: $sym is '$have', our fragment wants '$want'" >&2
+		if [ "$have" != "${want[$sym]}" ]; then
+			echo "config: $sym is '$have', our fragment wants '${want[$sym]}'" >&2
 			bad=1
 		fi
-	done < <(cat "${frags[@]}")
+	done
 	if [ $bad != 0 ]; then
 		rm -f "$obj/allconfig"
 		exit 1

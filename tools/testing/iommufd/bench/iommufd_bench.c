@@ -64,6 +64,10 @@
  * With --icount the guest clock counts instructions (QEMU -icount
  * shift=0,sleep=off: one nanosecond per guest instruction), so "GiB/s"
  * means GiB per 10^9 instructions; the flag only changes that label.
+ *
+ * --edu is the other mode (edu_bench.c): IOMMU_IOAS_MAP/UNMAP through the
+ * real IOMMU domain of QEMU's edu device, beside vfio type1's
+ * VFIO_IOMMU_MAP_DMA/UNMAP_DMA of the same memory on the same device.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -85,6 +89,7 @@
 #include <linux/iommufd.h>
 #include <linux/membarrier.h>
 #include "drivers/iommu/iommufd/iommufd_test.h"
+#include "bench.h"
 
 #ifndef MAP_HUGE_SHIFT
 #define MAP_HUGE_SHIFT 26
@@ -93,37 +98,19 @@
 #define MAP_HUGE_2MB (21 << MAP_HUGE_SHIFT)
 #endif
 
-#define SZ_4K 0x00001000UL
-#define SZ_1M 0x00100000UL
-#define SZ_2M 0x00200000UL
-#define SZ_1G 0x40000000UL
 #define BENCH_IOVA 0x40000000UL	/* inside the mock aperture up to 1 GiB */
-#define MAX_REPS 101
 #define CLOCK_ICOUNT \
 	"instruction-time (QEMU -icount: 1 ns = 1 guest instruction, GiB/s = GiB per 1e9 instructions)"
 #define HEAD_FMT \
 	"%-7s %-5s %-9s %5s | %9s %9s %8s %8s | %9s %9s %8s %8s | %6s %6s | %6s %6s %s\n"
 #define ROW_FMT \
 	"%-7s %-5s %-9s %5s | %9.2f %9.2f %8s %8s | %9.2f %9.2f %8s %8s | %6.0f %6.0f | %6.2f %6.2f %s\n"
-#define MAX_SIZES 8
 #define HUGETLB_NR_PATH "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
 #define HUGETLB_FREE_PATH "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
 
-enum mem_kind { KIND_4K, KIND_THP, KIND_HUGETLB, NR_KINDS };
-enum dom_setup { DOM_NONE, DOM_MOCK, DOM_MOCK_HUGE, DOM_MOCK_X2, NR_DOMS };
-
-static const char * const kind_name[NR_KINDS] = { "4k", "thp", "hugetlb" };
+const char * const kind_name[NR_KINDS] = { "4k", "thp", "hugetlb" };
 static const char * const dom_name[NR_DOMS] = {
 	"none", "mock", "mock-huge", "mock-x2",
-};
-
-struct options {
-	bool kind[NR_KINDS];
-	bool dom[NR_DOMS];
-	unsigned long sizes[MAX_SIZES];
-	int nr_sizes;
-	int reps;
-	bool icount;
 };
 
 /* What one row measured; times in nanoseconds, kmem in KiB */
@@ -147,7 +134,7 @@ struct ksample {
 
 static int mock_state;	/* 0 unknown, 1 available, -1 not available */
 
-static double now_ns(void)
+double now_ns(void)
 {
 	struct timespec ts;
 
@@ -206,24 +193,30 @@ static int read_counters(const char *path, const char * const *names,
 	return found == nr ? 0 : -1;
 }
 
-static int read_sample(struct ksample *s)
+int read_pin_counts(long *acquired, long *released)
 {
-	static const char * const mem[] = { "MemFree", "Slab" };
 	static const char * const vm[] = {
 		"nr_foll_pin_acquired", "nr_foll_pin_released",
 	};
-	long *mem_vals[] = { &s->free_kib, &s->slab_kib };
-	long *vm_vals[] = { &s->pin_acquired, &s->pin_released };
+	long *vals[] = { acquired, released };
 
 	/* Fold the per-CPU counter deltas first (root only; best effort) */
 	write_long("/proc/sys/vm/stat_refresh", 1);
-	if (read_counters("/proc/meminfo", mem, mem_vals, 2) ||
-	    read_counters("/proc/vmstat", vm, vm_vals, 2))
+	return read_counters("/proc/vmstat", vm, vals, 2) ? -EIO : 0;
+}
+
+static int read_sample(struct ksample *s)
+{
+	static const char * const mem[] = { "MemFree", "Slab" };
+	long *mem_vals[] = { &s->free_kib, &s->slab_kib };
+
+	if (read_pin_counts(&s->pin_acquired, &s->pin_released) ||
+	    read_counters("/proc/meminfo", mem, mem_vals, 2))
 		return -EIO;
 	return 0;
 }
 
-static void read_line(const char *path, char *buf, size_t len)
+void read_line(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "r");
 
@@ -266,7 +259,7 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double median(const double *v, int n)
+double median(const double *v, int n)
 {
 	double s[MAX_REPS];
 
@@ -275,7 +268,7 @@ static double median(const double *v, int n)
 	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
-static double best(const double *v, int n)
+double best(const double *v, int n)
 {
 	double m = v[0];
 	int i;
@@ -288,14 +281,7 @@ static double best(const double *v, int n)
 
 /* Memory */
 
-struct buffer {
-	void *map;		/* what mmap returned */
-	size_t map_len;
-	void *p;		/* the aligned buffer */
-	size_t len;
-};
-
-static int buffer_alloc(struct buffer *b, enum mem_kind kind, size_t len)
+int buffer_alloc(struct buffer *b, enum mem_kind kind, size_t len)
 {
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS;
 	size_t off;
@@ -322,7 +308,7 @@ static int buffer_alloc(struct buffer *b, enum mem_kind kind, size_t len)
 	return 0;
 }
 
-static void buffer_free(struct buffer *b)
+void buffer_free(struct buffer *b)
 {
 	munmap(b->map, b->map_len);
 }
@@ -527,7 +513,7 @@ out:
 
 /* Output */
 
-static void fmt_rate(char *buf, size_t len, double per_s)
+void fmt_rate(char *buf, size_t len, double per_s)
 {
 	if (per_s >= 1e9)
 		snprintf(buf, len, "%.2fG", per_s / 1e9);
@@ -537,7 +523,7 @@ static void fmt_rate(char *buf, size_t len, double per_s)
 		snprintf(buf, len, "%.1fk", per_s / 1e3);
 }
 
-static void fmt_size(char *buf, size_t len, unsigned long size)
+void fmt_size(char *buf, size_t len, unsigned long size)
 {
 	if (size >= SZ_1G && !(size % SZ_1G))
 		snprintf(buf, len, "%luG", size / SZ_1G);
@@ -564,8 +550,9 @@ static void print_header(const struct options *opt)
 	printf("# clock: CLOCK_MONOTONIC (%s), %s\n", clk,
 	       opt->icount ? CLOCK_ICOUNT : "wall-time");
 	printf("# THP enabled: %s; defrag: %s\n", thp, defrag);
-	printf("# reps: %d per row (best and median shown), IOVA 0x%lx\n",
-	       opt->reps, BENCH_IOVA);
+	if (!opt->edu)
+		printf("# reps: %d per row (best and median shown), IOVA 0x%lx\n",
+		       opt->reps, BENCH_IOVA);
 }
 
 static void print_table_head(void)
@@ -714,13 +701,17 @@ static void help(FILE *f)
 {
 	fprintf(f,
 		"usage: iommufd_bench [options]\n"
-		"  --kinds LIST   comma separated of 4k,thp,hugetlb (default all)\n"
+		"  --kinds LIST   comma separated of 4k,thp,hugetlb (default all;\n"
+		"                 4k,thp with --edu)\n"
 		"  --sizes LIST   comma separated sizes with K/M/G suffix, 2 MiB\n"
-		"                 multiples, at most 1G (default 64M,256M,1G)\n"
+		"                 multiples, at most 1G (default 64M,256M,1G;\n"
+		"                 256M,1G with --edu)\n"
 		"  --reps N       timed map/unmap cycles per row (default 3)\n"
 		"  --mock-huge    also run a MOCK_FLAGS_DEVICE_HUGE_IOVA domain\n"
 		"  --mock-x2      also run two mock domains on one IOAS\n"
 		"  --no-mock      only the rows without a domain\n"
+		"  --edu          instead of mock domains: the edu device's real\n"
+		"                 IOMMU domain, beside vfio type1 (see edu_bench.c)\n"
 		"  --icount       label times as instruction-time (QEMU -icount)\n"
 		"Options in $IOMMUFD_BENCH_ARGS (space separated) come first; a\n"
 		"VM runner can set it from the kernel command line.\n");
@@ -776,10 +767,12 @@ static int parse_args(struct options *opt, int argc, char **argv)
 		if (!strcmp(a, "--kinds") && val) {
 			if (parse_kinds(opt, val))
 				return -1;
+			opt->kinds_given = true;
 			i++;
 		} else if (!strcmp(a, "--sizes") && val) {
 			if (parse_sizes(opt, val))
 				return -1;
+			opt->sizes_given = true;
 			i++;
 		} else if (!strcmp(a, "--reps") && val) {
 			opt->reps = atoi(val);
@@ -793,6 +786,8 @@ static int parse_args(struct options *opt, int argc, char **argv)
 		} else if (!strcmp(a, "--no-mock")) {
 			memset(opt->dom, 0, sizeof(opt->dom));
 			opt->dom[DOM_NONE] = true;
+		} else if (!strcmp(a, "--edu")) {
+			opt->edu = true;
 		} else if (!strcmp(a, "--icount")) {
 			opt->icount = true;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -823,6 +818,40 @@ static int parse_all_args(struct options *opt, int argc, char **argv)
 	return parse_args(opt, argc - 1, argv + 1);
 }
 
+/* The mock mode: every kind, size and domain setup; the exit status */
+static int run_mock_mode(const struct options *opt)
+{
+	int failed = 0, k, s;
+
+	print_table_head();
+	for (k = 0; k < NR_KINDS; k++) {
+		if (!opt->kind[k])
+			continue;
+		for (s = 0; s < opt->nr_sizes; s++)
+			failed += run_buffer(opt, k, opt->sizes[s]);
+	}
+	if (mock_state < 0)
+		printf("# mock domains not available (no CONFIG_IOMMUFD_TEST): %s\n",
+		       "only \"none\" rows");
+	printf("# %s\n", failed ? "some rows FAILED" : "done");
+	return failed ? 1 : 0;
+}
+
+/* What --edu compares unless told otherwise: 4 KiB and THP, 256M and 1G */
+static void edu_defaults(struct options *opt)
+{
+	if (!opt->kinds_given) {
+		memset(opt->kind, 0, sizeof(opt->kind));
+		opt->kind[KIND_4K] = true;
+		opt->kind[KIND_THP] = true;
+	}
+	if (!opt->sizes_given) {
+		opt->sizes[0] = 256UL << 20;
+		opt->sizes[1] = SZ_1G;
+		opt->nr_sizes = 2;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct options opt = {
@@ -833,12 +862,14 @@ int main(int argc, char **argv)
 		.reps = 3,
 	};
 	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
-	int failed = 0, k, s;
+	int rc;
 
 	if (parse_all_args(&opt, argc, argv)) {
 		help(stderr);
 		return 2;
 	}
+	if (opt.edu)
+		edu_defaults(&opt);
 	/* Root with CAP_IPC_LOCK is exempt anyway; this helps everyone else */
 	setrlimit(RLIMIT_MEMLOCK, &unlimited);
 
@@ -850,17 +881,7 @@ int main(int argc, char **argv)
 	if (opt.kind[KIND_HUGETLB])
 		hugetlb_reserve(&opt);
 	printf("\n");
-	print_table_head();
-	for (k = 0; k < NR_KINDS; k++) {
-		if (!opt.kind[k])
-			continue;
-		for (s = 0; s < opt.nr_sizes; s++)
-			failed += run_buffer(&opt, k, opt.sizes[s]);
-	}
+	rc = opt.edu ? edu_bench_run(&opt) : run_mock_mode(&opt);
 	hugetlb_restore();
-	if (mock_state < 0)
-		printf("# mock domains not available (no CONFIG_IOMMUFD_TEST): %s\n",
-		       "only \"none\" rows");
-	printf("# %s\n", failed ? "some rows FAILED" : "done");
-	return failed ? 1 : 0;
+	return rc;
 }

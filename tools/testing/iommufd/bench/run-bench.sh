@@ -1,27 +1,41 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run-bench.sh - build iommufd_bench and run it on the x86-noiommu machine
+# run-bench.sh - build iommufd_bench and run it in a test machine
 #
 # usage: run-bench.sh [BENCH OPTION...]
 #
-# Builds tools/testing/iommufd/bench/iommufd_bench.c statically against the
-# uAPI headers installed for the kernel in $IOMMUFD_BUILD, boots that kernel
-# under QEMU with a deterministic instruction clock (vm-run.sh --icount) and
-# prints the benchmark's table from the console log.  Exits 0 when the
-# benchmark program exited 0.
+# Builds iommufd_bench (tools/testing/iommufd/bench/*.c) statically against
+# the uAPI headers installed for the kernel in $IOMMUFD_BUILD, boots that
+# kernel under QEMU with a deterministic instruction clock (vm-run.sh
+# --icount) and prints the benchmark's tables from the console log.  Exits 0
+# when the benchmark program exited 0.
 #
 # BENCH OPTIONs go to iommufd_bench (see iommufd_bench --help); the default
 # is "--mock-huge --mock-x2" (every kind and size; no domain, one mock domain,
-# one mock domain with the huge IO page size, two mock domains).
+# one mock domain with the huge IO page size, two mock domains), run on the
+# x86-noiommu machine with the x86_64 kernel.
 # Example for a quick run:  run-bench.sh --mock-huge --sizes 64M --reps 1
 #
+# With --edu (make bench-vtd) the program maps through the edu device's real
+# VT-d domain, ours beside vfio type1's: that runs on the x86-vtd machine
+# with the x86_64-type1 kernel (build-kernel.sh x86_64-type1), where
+# /dev/vfio/vfio is vfio's own type1 container.
+# Example:  run-bench.sh --edu --kinds thp --sizes 256M --reps 1
+#
 # Environment:
-#   IOMMUFD_BUILD  build directory with obj-x86_64 (kernel, usr/include)
-#   BENCH_KERNEL   kernel image (default $IOMMUFD_BUILD/obj-x86_64/arch/x86/boot/bzImage)
+#   IOMMUFD_BUILD  build directory with obj-TARGET (kernel, usr/include)
+#   BENCH_TARGET   kernel target (default x86_64; x86_64-type1 with --edu)
+#   BENCH_MACHINE  machine (default x86-noiommu; x86-vtd with --edu)
+#   BENCH_KERNEL   kernel image (default $IOMMUFD_BUILD/obj-TARGET/arch/x86/boot/bzImage)
 #   BENCH_OUT      where the program, the initramfs and the logs go
-#                  (default $IOMMUFD_BUILD/bench)
+#                  (default $IOMMUFD_BUILD/bench, $IOMMUFD_BUILD/bench-edu
+#                  with --edu)
 #   BENCH_MEM      guest memory in MiB (default 4096)
+#   BENCH_PROFILE  1: with --edu, also profile the timed calls with the
+#                  QEMU plugin in profile/ and print the kernel instructions
+#                  per 4 KiB page per function (insnprof-report.py; the
+#                  counts stay in $BENCH_OUT/insnprof.counts)
 #   BENCH_TIMEOUT  whole-run limit in seconds (default 1800)
 #
 # The hugetlb pool: iommufd_bench grows the 2 MiB pool itself through sysfs
@@ -32,12 +46,18 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../../.." && pwd)
 build=${IOMMUFD_BUILD:-$top/build}
-obj=$build/obj-x86_64
+[ $# -gt 0 ] || set -- --mock-huge --mock-x2
+target=x86_64 machine=x86-noiommu work=$build/bench
+if [[ " $* " == *" --edu "* ]]; then
+	target=x86_64-type1 machine=x86-vtd work=$build/bench-edu
+fi
+target=${BENCH_TARGET:-$target}
+machine=${BENCH_MACHINE:-$machine}
+obj=$build/obj-$target
 kernel=${BENCH_KERNEL:-$obj/arch/x86/boot/bzImage}
-work=${BENCH_OUT:-$build/bench}
+work=${BENCH_OUT:-$work}
 mem=${BENCH_MEM:-4096}
 timeout=${BENCH_TIMEOUT:-1800}
-[ $# -gt 0 ] || set -- --mock-huge --mock-x2
 
 [ -f "$kernel" ] || { echo "run-bench: no kernel at $kernel" >&2; exit 2; }
 mkdir -p "$work"
@@ -54,18 +74,29 @@ if [ ! -f "$inc/linux/iommufd.h" ]; then
 fi
 
 prog=$work/iommufd_bench
-gcc -static -O2 -Wall -I"$inc" -I"$top" -o "$prog" "$here/iommufd_bench.c"
+gcc -static -O2 -Wall -I"$inc" -I"$top" -o "$prog" "$here"/*.c
 
 # Boot a private copy: the kernel may be rebuilt while the VM starts.
 cp "$kernel" "$work/bzImage"
+qemu_args=
+report=$here/profile/insnprof-report.py
+if [ "${BENCH_PROFILE:-0}" = 1 ]; then
+	[[ " $* " == *" --edu "* ]] ||
+		{ echo "run-bench: BENCH_PROFILE needs --edu" >&2; exit 2; }
+	gcc -O2 -Wall -shared -fPIC -o "$work/insnprof.so" "$here/profile/insnprof.c"
+	"$report" markers "$prog" >"$work/insnprof.markers"
+	cp "$obj/System.map" "$work/System.map"
+	rm -f "$work/insnprof.counts"
+	qemu_args="-plugin $work/insnprof.so,markers=$work/insnprof.markers,out=$work/insnprof.counts"
+fi
 logdir=$work/logs
-echo "run-bench: kernel $kernel, options: --icount $*" >&2
+echo "run-bench: $machine, kernel $kernel, options: --icount $*" >&2
 set +e
 IOMMUFD_BUILD=$work "$top/tools/testing/iommufd/vm-run.sh" \
 	--kernel "$work/bzImage" --icount --mem "$mem" --timeout "$timeout" \
-	--logdir "$logdir" --quiet \
+	--logdir "$logdir" --quiet ${qemu_args:+--qemu-args "$qemu_args"} \
 	--append "IOMMUFD_BENCH_ARGS=\"--icount $*\"" \
-	x86-noiommu "$prog"
+	"$machine" "$prog"
 vrc=$?
 set -e
 
@@ -83,4 +114,11 @@ elif [ "$rc" != 0 ]; then
 	exit 1
 fi
 [ $vrc = 0 ] || echo "run-bench: note: vm-run.sh reported a problem (rc=$vrc), see $logdir" >&2
+if [ -n "$qemu_args" ]; then
+	pages=$(sed -n 's/^# \([0-9]*\) pages of 4 KiB mapped.*/\1/p' "$work/bench-table.txt")
+	echo
+	echo "kernel instructions of the timed calls (all reps, first included):"
+	"$report" report "$work/insnprof.markers" "$work/insnprof.counts" \
+		"$work/System.map" ${pages:+--pages "$pages"} --top 12
+fi
 exit 0

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * bench.h - what the modes of iommufd_bench share: options, timing,
+ * statistics, test memory and output formatting.
+ *
+ * iommufd_bench.c holds main(), these helpers and the mock-domain mode;
+ * edu_bench.c holds the real-domain mode (--edu).
+ */
+#ifndef IOMMUFD_BENCH_H
+#define IOMMUFD_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SZ_4K 0x00001000UL
+#define SZ_1M 0x00100000UL
+#define SZ_2M 0x00200000UL
+#define SZ_1G 0x40000000UL
+#define MAX_REPS 101
+#define MAX_SIZES 8
+
+enum mem_kind { KIND_4K, KIND_THP, KIND_HUGETLB, NR_KINDS };
+enum dom_setup { DOM_NONE, DOM_MOCK, DOM_MOCK_HUGE, DOM_MOCK_X2, NR_DOMS };
+
+extern const char * const kind_name[NR_KINDS];
+
+/**
+ * struct options - the command line
+ * @kind: memory kinds to run
+ * @dom: mock-mode domain setups to run
+ * @sizes: buffer sizes, in the order given
+ * @nr_sizes: entries in @sizes
+ * @reps: timed map/unmap cycles per row
+ * @icount: times are instruction-time (QEMU -icount), a label only
+ * @edu: the real-domain mode (edu_bench.c) instead of the mock mode
+ * @kinds_given: --kinds was given (each mode has its own default)
+ * @sizes_given: --sizes was given
+ */
+struct options {
+	bool kind[NR_KINDS];
+	bool dom[NR_DOMS];
+	unsigned long sizes[MAX_SIZES];
+	int nr_sizes;
+	int reps;
+	bool icount;
+	bool edu;
+	bool kinds_given;
+	bool sizes_given;
+};
+
+/**
+ * struct buffer - test memory of one kind
+ * @map: what mmap() returned
+ * @map_len: length of @map
+ * @p: the buffer, 2 MiB aligned for THP
+ * @len: its length
+ */
+struct buffer {
+	void *map;
+	size_t map_len;
+	void *p;
+	size_t len;
+};
+
+double now_ns(void);
+double median(const double *v, int n);
+double best(const double *v, int n);
+void read_line(const char *path, char *buf, size_t len);
+/* nr_foll_pin_acquired and _released (/proc/vmstat), up to date; 0 or -EIO */
+int read_pin_counts(long *acquired, long *released);
+int buffer_alloc(struct buffer *b, enum mem_kind kind, size_t len);
+void buffer_free(struct buffer *b);
+void fmt_rate(char *buf, size_t len, double per_s);
+void fmt_size(char *buf, size_t len, unsigned long size);
+
+/* The real-domain mode; returns the exit status of the program */
+int edu_bench_run(const struct options *opt);
+
+#endif /* IOMMUFD_BENCH_H */
