@@ -6,9 +6,12 @@
 #   make check                   every suite on every machine
 #   make check MACHINES=x86-vtd  one machine (space separated list)
 #   make check SUITES=static     one suite: static, machine, iommufd, edu
-#   make kernel [TARGET=arm64]   just build a kernel (x86_64, x86_64-debug, arm64)
+#   make kernel [TARGET=arm64]   just build a kernel (x86_64, x86_64-debug,
+#                                x86_64-type1, arm64)
 #   make vm MACHINE=x86-amd TESTS="prog dir ..."   run any test programs
 #   make bench [BENCH_ARGS="--sizes 64M"]  map/unmap benchmark (instruction-time)
+#   make bench-vtd [BENCH_ARGS=...]  the same through the edu device's real VT-d
+#                                domain, ours beside vfio type1 (x86_64-type1 kernel)
 #   make clean                   drop build/ except the extracted base tree
 
 H := tools/testing/iommufd
@@ -17,7 +20,7 @@ MACHINE ?= x86-vtd
 
 export MACHINES SUITES IOMMUFD_TESTS
 
-.PHONY: all run check kernel vm bench clean setup
+.PHONY: all run check kernel vm bench bench-vtd clean setup
 
 all: check
 
@@ -40,6 +43,11 @@ bench: setup
 	@$(H)/prepare-tree.sh
 	@$(H)/build-kernel.sh x86_64 >/dev/null
 	@$(H)/bench/run-bench.sh $(BENCH_ARGS)
+
+bench-vtd: setup
+	@$(H)/prepare-tree.sh
+	@$(H)/build-kernel.sh x86_64-type1 >/dev/null
+	@$(H)/bench/run-bench.sh --edu $(BENCH_ARGS)
 
 vm:
 	@$(H)/vm-run.sh $(MACHINE) $(TESTS)

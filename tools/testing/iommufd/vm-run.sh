@@ -24,8 +24,14 @@
 #   --demo PROG     run PROG as the demo: its output is the transcript
 #   --append ARGS   extra kernel command line
 #   --mem MB        guest memory (default 3072)
+#   --qemu          also pack Debian's qemu-system-x86_64 into the machine
+#                   (binary, the libraries ldd lists, the TCG accelerator
+#                   module and firmware, at their host paths) for tests that
+#                   run QEMU inside it (x86 machines only)
 #   --icount        deterministic guest clock (-icount shift=0,sleep=off):
 #                   one nanosecond per executed instruction, for benchmarks
+#   --qemu-args ARGS  further QEMU arguments (split at blanks), e.g. a
+#                   -plugin for instruction profiles (bench/profile/)
 #   --logdir DIR    where the console log and results go
 #                   (default build/logs/MACHINE)
 #   --quiet         do not stream the console, print only the summary
@@ -41,7 +47,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
 out=${IOMMUFD_BUILD:-$top/build}
 
-kernel= timeout=900 demo= append= logdir= quiet=0 mem=3072 icount=()
+kernel= timeout=900 demo= append= logdir= quiet=0 mem=3072 icount=() qemu_args=() with_qemu=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=$2; shift 2 ;;
@@ -50,6 +56,8 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--icount) icount=(-icount shift=0,sleep=off); shift ;;
+	--qemu-args) read -r -a qemu_args <<<"$2"; shift 2 ;;
+	--qemu) with_qemu=1; shift ;;
 	--logdir) logdir=$2; shift 2 ;;
 	--quiet) quiet=1; shift ;;
 	-h|--help) sed -n '3,/^$/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -95,6 +103,33 @@ kernel=${kernel:-$out/obj-$target/$image}
 logdir=${logdir:-$out/logs/$machine}
 [ -f "$kernel" ] || { echo "vm-run: no kernel at $kernel (build it first)" >&2; exit 2; }
 [ -x "$busybox" ] || { echo "vm-run: no busybox at $busybox (run setup.sh)" >&2; exit 2; }
+[ $with_qemu = 0 ] || [ "$arch" = x86_64 ] ||
+	{ echo "vm-run: --qemu needs an x86 machine" >&2; exit 2; }
+
+# The --qemu payload: a cpio archive of Debian's QEMU at its host paths,
+# appended to the initramfs (the kernel unpacks concatenated archives in
+# turn).  Rebuilt only when the QEMU binary changes.
+qemu_payload() {
+	local bin=/usr/bin/qemu-system-x86_64 dest=$out/qemu-payload.cpio.gz
+	local accel=/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so
+	local stamp dir f
+	stamp=$(stat -L -c '%n %s %Y' "$bin" "$accel")
+	if [ -f "$dest" ] && [ "$(cat "$dest.stamp" 2>/dev/null)" = "$stamp" ]; then
+		return
+	fi
+	dir=$(mktemp -d "$out/qemu-payload.XXXXXX")
+	for f in "$bin" "$accel" $(ldd "$bin" "$accel" | awk '
+		$2 == "=>" && $3 ~ /^\// { print $3 }
+		$1 ~ /^\// && $1 !~ /:$/ { print $1 }' | sort -u); do
+		cp -L --parents "$f" "$dir"
+	done
+	mkdir -p "$dir/usr/share"
+	cp -a /usr/share/qemu /usr/share/seabios "$dir/usr/share/"
+	(cd "$dir" && find . | cpio -o -H newc --quiet | gzip -1 >"$dest.tmp")
+	rm -rf "$dir"
+	mv "$dest.tmp" "$dest"
+	echo "$stamp" >"$dest.stamp"
+}
 
 # Collect the test programs.
 tests=()
@@ -134,6 +169,10 @@ done
 [ -z "$demo" ] || cp "$demo" "$root/tests/demo"
 initrd=$logdir/initramfs.cpio.gz
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1 >"$initrd")
+if [ $with_qemu = 1 ]; then
+	qemu_payload
+	cat "$out/qemu-payload.cpio.gz" >>"$initrd"
+fi
 
 mode=tests
 [ -z "$demo" ] || mode=demo
@@ -150,7 +189,8 @@ if [ $quiet = 1 ]; then
 else
 	sink=(tee /dev/stderr)
 fi
-timeout --foreground "$timeout" "${qemu[@]}" -smp 2 -m "$mem" "${icount[@]}" -device edu \
+timeout --foreground "$timeout" "${qemu[@]}" -smp 2 -m "$mem" "${icount[@]}" \
+	${qemu_args[@]+"${qemu_args[@]}"} -device edu \
 	-display none -monitor none -serial stdio -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 	</dev/null 2>"$logdir/qemu.stderr" | tr -d '\r' | "${sink[@]}" >"$log"
