@@ -26,7 +26,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
-#include "iommu_test_utils.h"
+#include "legacy_utils.h"
 
 #define DEBUGFS "/sys/kernel/debug"
 #define MAX_NTH 5000
@@ -441,6 +441,35 @@ static int still_usable(int fd, void *buf)
 	return ifd_destroy(fd, ioas);
 }
 
+/*
+ * The legacy container on the same file: a type1 (v1) container on a compat
+ * IOAS with a mock domain, a map, a v1 unmap that splits the mapping, the
+ * capability chain of GET_INFO, and UNMAP_ALL.
+ */
+static int seq_legacy(struct seq *s)
+{
+	char info[256];
+	__u32 a, stdev;
+
+	if (ifd_ioas_alloc(s->fd, &a))
+		return -1;
+	if (mock_domain(s->fd, a, &stdev, NULL, NULL))
+		return -1;
+	if (vfio_ioas(s->fd, IOMMU_VFIO_IOAS_SET, &a))
+		return -1;
+	if (vc_set_iommu(s->fd, VFIO_TYPE1_IOMMU))
+		return -1;
+	if (vc_map(s->fd, s->buf, s->len, BASE, MAP_DMA_RW))
+		return -1;
+	if (vc_unmap(s->fd, BASE + 2 * page_sz, page_sz, 0, NULL))
+		return -1;
+	if (vc_get_info(s->fd, info, sizeof(info)))
+		return -1;
+	if (vc_unmap(s->fd, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, NULL))
+		return -1;
+	return ifd_destroy(s->fd, stdev);
+}
+
 static void seq_close(struct seq *s)
 {
 	unsigned int i;
@@ -533,6 +562,11 @@ TEST_F_TIMEOUT(fail_nth, explicit_hwpt, 600)
 TEST_F_TIMEOUT(fail_nth, access, 600)
 {
 	sweep(_metadata, self, variant, seq_access, NULL, 0);
+}
+
+TEST_F_TIMEOUT(fail_nth, legacy_container, 600)
+{
+	sweep(_metadata, self, variant, seq_legacy, NULL, 0);
 }
 
 TEST_F_TIMEOUT(fail_nth, huge_pages, 600)

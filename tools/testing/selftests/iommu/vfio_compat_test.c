@@ -12,84 +12,9 @@
  * page points at the right memory; MD_CHECK_REFS: one pin per page), and
  * every bad input is checked for its errno.
  */
-#include <linux/vfio.h>
-
-#include "iommu_test_utils.h"
+#include "legacy_utils.h"
 
 #define NR_PAGES 16
-
-/* ---------------------------------------------------------------------- */
-/* Legacy container wrappers: one ioctl each, ioctl()'s return value       */
-/* ---------------------------------------------------------------------- */
-
-static int vc_check_extension(int fd, unsigned long ext)
-{
-	return ioctl(fd, VFIO_CHECK_EXTENSION, ext);
-}
-
-static int vc_set_iommu(int fd, unsigned long type)
-{
-	return ioctl(fd, VFIO_SET_IOMMU, type);
-}
-
-static int vc_map(int fd, const void *buf, __u64 size, __u64 iova,
-		  __u32 flags)
-{
-	struct vfio_iommu_type1_dma_map map = {
-		.argsz = sizeof(map),
-		.flags = flags,
-		.vaddr = (uintptr_t)buf,
-		.iova = iova,
-		.size = size,
-	};
-
-	return ioctl(fd, VFIO_IOMMU_MAP_DMA, &map);
-}
-
-#define MAP_DMA_RW (VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
-
-/* *@unmapped receives the size the kernel reports, on success only */
-static int vc_unmap(int fd, __u64 iova, __u64 size, __u32 flags,
-		    __u64 *unmapped)
-{
-	struct vfio_iommu_type1_dma_unmap unmap = {
-		.argsz = sizeof(unmap),
-		.flags = flags,
-		.iova = iova,
-		.size = size,
-	};
-	int rc;
-
-	rc = ioctl(fd, VFIO_IOMMU_UNMAP_DMA, &unmap);
-	if (!rc && unmapped)
-		*unmapped = unmap.size;
-	return rc;
-}
-
-static int vfio_ioas(int fd, __u16 op, __u32 *ioas_id)
-{
-	struct iommu_vfio_ioas cmd = {
-		.size = sizeof(cmd),
-		.op = op,
-		.ioas_id = *ioas_id,
-	};
-	int rc;
-
-	rc = ioctl(fd, IOMMU_VFIO_IOAS, &cmd);
-	if (!rc)
-		*ioas_id = cmd.ioas_id;
-	return rc;
-}
-
-/* VFIO_IOMMU_GET_INFO into @buf of @argsz bytes (at least 16) */
-static int vc_get_info(int fd, void *buf, __u32 argsz)
-{
-	struct vfio_iommu_type1_info *info = buf;
-
-	memset(buf, 0xcc, argsz);
-	info->argsz = argsz;
-	return ioctl(fd, VFIO_IOMMU_GET_INFO, buf);
-}
 
 /* The capability @id in the chain of @info, or NULL */
 static struct vfio_info_cap_header *
