@@ -10,12 +10,43 @@
  * it, so however many areas (IOAS_COPY), domains and accesses share a
  * pages object each CPU page is pinned and charged once.
  *
+ * PFNs are recorded by runs of physically contiguous pages, in chunks of
+ * user address space of UPAGES_CHUNK_PAGES pages (a PMD's worth: 2 MiB with
+ * 4 KiB pages), kept in an xarray by chunk number.  A chunk whose pages are
+ * all one run - a THP or hugetlb folio, or a stretch of physically
+ * contiguous small pages - is a single value entry encoding pfn - index,
+ * valid for every page of the chunk; any other chunk is an array of its
+ * PFNs, exactly one page in size.  So huge folios cost one entry per PMD
+ * with no allocation, scattered 4 KiB memory costs 8 bytes per page in
+ * page-sized arrays (one allocation per 512 pages, none per page), and a
+ * chunk is only turned into an array when a second, different run lands in
+ * it.  Each batch returned by pin_user_pages*() is cut into physically
+ * contiguous pieces within chunks before it is recorded.
+ *
+ * Readers walk maximal runs, joining chunks and array slots that continue
+ * each other: unpinning is one unpin_user_page_range_dirty_lock() per run
+ * (the mm releases it per folio), mapping into a domain is one iommu_map()
+ * per run so the iommu core picks the largest IOPTEs the domain, the
+ * alignment and the run allow, and unmapping a range from a domain is a
+ * single iommu_unmap_fast() call.  The only per-4 KiB work left for huge
+ * folios is gup filling its page array and the contiguity check of it.
+ *
+ * The store is only meaningful where a holder covers it: nothing reads it
+ * elsewhere (mapping and access pins are done on held ranges, and the
+ * read/write slow path asks the holders first).  Recording a run therefore
+ * never has to preserve anything outside the holders, and releasing a range
+ * only unpins it and then erases the chunks no holder touches any more -
+ * no entry is ever split, so release and every unwind allocate nothing and
+ * cannot fail.
+ *
+ * A maple tree of runs (one entry per run, cut by range stores) was tried
+ * first.  It needs tree nodes to cut a run on release, and on physically
+ * scattered 4 KiB memory its per-run stores and node splits cost about
+ * 1450 more instructions per page to map than an xarray slot, and 18
+ * instead of 8 bytes per page.
+ *
  * Pinning is done in batches whose temporary page-pointer array is bounded
- * by iommufd_temp_memory_limit.  Unpinning walks the recorded PFNs and
- * releases physically contiguous runs with one call, so huge folios are
- * released per folio.  Mapping into a domain also goes by contiguous runs
- * and lets the iommu core pick the largest IOPTE sizes; unmapping a range
- * is a single iommu_unmap_fast() call.
+ * by iommufd_temp_memory_limit.
  *
  * Charges go to the creator's user (locked_vm) or mm (pinned_vm) as chosen
  * when the object is created, and are released to the same counter.
@@ -23,6 +54,7 @@
 #include <linux/capability.h>
 #include <linux/highmem.h>
 #include <linux/iommu.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -172,83 +204,344 @@ static void upages_unaccount(struct upages *pages,
 	}
 }
 
-/* PFN store; all callers hold pages->mutex */
+/*
+ * PFN store; every caller holds pages->mutex.
+ *
+ * Chunk c covers the UPAGES_CHUNK_PAGES pages of user address space that
+ * start at the c-th such boundary at or below pages->uptr, so its first and
+ * last page indexes may lie outside the object.  Its entry in pages->pfns is
+ * NULL (nothing recorded), a run value (every recorded page of the chunk is
+ * physically at index + delta) or a struct upages_chunk.  A run value is
+ * the value pfn - index kept modulo 2^(BITS_PER_LONG - 1) so that it fits a
+ * value entry whatever the sign of the difference; PFNs are far below that
+ * bound, so the PFN of any index is recovered exactly.
+ */
+#define UPAGES_CHUNK_PAGES (PAGE_SIZE / sizeof(unsigned long))
+#define UPAGES_CHUNK_SHIFT ilog2(UPAGES_CHUNK_PAGES)
+#define UPAGES_DELTA_MASK (ULONG_MAX >> 1)
 
-static void upages_erase_pfns(struct upages *pages,
-			      unsigned long first, unsigned long last)
+/**
+ * struct upages_chunk - the PFNs of a chunk that is not one run
+ * @pfn: by position in the chunk; only the held positions are meaningful
+ */
+struct upages_chunk {
+	unsigned long pfn[UPAGES_CHUNK_PAGES];
+};
+
+static void *upages_run_entry(unsigned long index, unsigned long pfn)
 {
-	XA_STATE(xas, &pages->pfns, first);
-	void *entry;
-
-	xas_lock(&xas);
-	xas_for_each(&xas, entry, last)
-		xas_store(&xas, NULL);
-	xas_unlock(&xas);
+	return xa_mk_value((pfn - index) & UPAGES_DELTA_MASK);
 }
 
-static int upages_store_pfns(struct upages *pages, unsigned long index,
-			     struct page **page_list, unsigned long npages)
+static unsigned long upages_run_pfn(void *entry, unsigned long index)
 {
-	XA_STATE(xas, &pages->pfns, index);
+	return (xa_to_value(entry) + index) & UPAGES_DELTA_MASK;
+}
+
+/* Position of page index 0 in its chunk */
+static unsigned long upages_head(struct upages *pages)
+{
+	return ((unsigned long)pages->uptr >> PAGE_SHIFT) &
+	       (UPAGES_CHUNK_PAGES - 1);
+}
+
+static unsigned long upages_chunk_of(struct upages *pages,
+				     unsigned long index)
+{
+	return (index + upages_head(pages)) >> UPAGES_CHUNK_SHIFT;
+}
+
+static unsigned long upages_slot_of(struct upages *pages,
+				    unsigned long index)
+{
+	return (index + upages_head(pages)) & (UPAGES_CHUNK_PAGES - 1);
+}
+
+/* First and last page index of the object in the chunk of @index */
+static unsigned long upages_chunk_first(struct upages *pages,
+					unsigned long index)
+{
+	return index - min(index, upages_slot_of(pages, index));
+}
+
+static unsigned long upages_chunk_last(struct upages *pages,
+				       unsigned long index)
+{
+	return min(index + UPAGES_CHUNK_PAGES - 1 -
+		   upages_slot_of(pages, index), pages->npages - 1);
+}
+
+/* The store's entry of chunk @c, as last loaded or stored through it */
+struct upages_chunk_ref {
+	unsigned long c;
+	void *entry;
+};
+
+static void upages_ref_init(struct upages_chunk_ref *ref)
+{
+	ref->c = ULONG_MAX;	/* no chunk has that number */
+}
+
+static void *upages_ref_load(struct upages *pages,
+			     struct upages_chunk_ref *ref, unsigned long c)
+{
+	if (ref->c != c) {
+		ref->c = c;
+		ref->entry = xa_load(&pages->pfns, c);
+	}
+	return ref->entry;
+}
+
+/* Free what an entry owns; NULL and run values own nothing */
+static void upages_drop_entry(void *entry)
+{
+	if (!xa_is_value(entry))
+		kfree(entry);
+}
+
+/* Turn the run value @run of chunk @c into an array that says the same */
+static struct upages_chunk *upages_expand_chunk(struct upages *pages,
+						unsigned long c, void *run)
+{
+	unsigned long base = c * UPAGES_CHUNK_PAGES - upages_head(pages);
+	struct upages_chunk *chunk;
+	unsigned long i;
+	void *old;
+
+	chunk = kmalloc(sizeof(*chunk), GFP_KERNEL_ACCOUNT);
+	if (!chunk)
+		return ERR_PTR(-ENOMEM);
+	/* Positions outside the object get a meaningless value */
+	for (i = 0; i != UPAGES_CHUNK_PAGES; i++)
+		chunk->pfn[i] = upages_run_pfn(run, base + i);
+	old = xa_store(&pages->pfns, c, chunk, GFP_KERNEL_ACCOUNT);
+	if (xa_is_err(old)) {
+		kfree(chunk);
+		return ERR_PTR(xa_err(old));
+	}
+	return chunk;
+}
+
+/*
+ * Record that the @npages pages from @first, all in one chunk, are
+ * physically contiguous from @pfn.  The other held pages of the chunk keep
+ * what they had.  @ref caches the chunk's entry between calls.
+ */
+static int upages_record_piece(struct upages *pages,
+			       struct upages_chunk_ref *ref,
+			       unsigned long first, unsigned long npages,
+			       unsigned long pfn)
+{
+	unsigned long c = upages_chunk_of(pages, first);
+	void *run = upages_run_entry(first, pfn);
+	struct upages_chunk *chunk;
+	unsigned long i, slot;
+	void *old;
+
+	old = upages_ref_load(pages, ref, c);
+	if (old == run)
+		return 0;
+	/* Nothing of the chunk recorded yet, or all of it rewritten now */
+	if (!old || (first == upages_chunk_first(pages, first) &&
+		     first + npages - 1 == upages_chunk_last(pages, first))) {
+		old = xa_store(&pages->pfns, c, run, GFP_KERNEL_ACCOUNT);
+		if (xa_is_err(old))
+			return xa_err(old);
+		ref->entry = run;
+		upages_drop_entry(old);
+		return 0;
+	}
+
+	chunk = xa_is_value(old) ? upages_expand_chunk(pages, c, old) : old;
+	if (IS_ERR(chunk))
+		return PTR_ERR(chunk);
+	ref->entry = chunk;
+	slot = upages_slot_of(pages, first);
+	for (i = 0; i != npages; i++)
+		chunk->pfn[slot + i] = pfn + i;
+	return 0;
+}
+
+/* Number of leading pages of @list that are physically contiguous */
+static unsigned long upages_contig_pages(struct page **list,
+					 unsigned long n)
+{
+	unsigned long pfn = page_to_pfn(list[0]);
+	unsigned long i;
+
+	for (i = 1; i != n; i++)
+		if (page_to_pfn(list[i]) != pfn + i)
+			break;
+	return i;
+}
+
+/*
+ * Record the @npages pages just pinned at @index, one physically contiguous
+ * piece per chunk at a time.  Test builds can stop halfway through to
+ * exercise the unwind.
+ */
+static int upages_record_batch(struct upages *pages, unsigned long index,
+			       struct page **page_list, unsigned long npages)
+{
+	struct upages_chunk_ref ref;
 	unsigned long stop = npages;
 	unsigned long i = 0;
+	int rc;
 
-	/* Test builds can fail halfway through to exercise the unwind. */
 	if (iommufd_inject_failure())
 		stop = npages / 2;
+	upages_ref_init(&ref);
 
-	do {
-		xas_lock(&xas);
-		for (; i < stop; i++) {
-			xas_store(&xas, xa_mk_value(page_to_pfn(page_list[i])));
-			if (xas_error(&xas))
-				break;
-			xas_next(&xas);
-		}
-		xas_unlock(&xas);
-	} while (xas_nomem(&xas, GFP_KERNEL_ACCOUNT));
+	while (i != stop) {
+		unsigned long room = upages_chunk_last(pages, index + i) -
+				     (index + i) + 1;
+		unsigned long n = upages_contig_pages(page_list + i,
+						      min(stop - i, room));
 
-	if (!xas_error(&xas) && i == npages)
-		return 0;
-	if (i)
-		upages_erase_pfns(pages, index, index + i - 1);
-	return xas_error(&xas) ?: -EINVAL;
+		rc = upages_record_piece(pages, &ref, index + i, n,
+					 page_to_pfn(page_list[i]));
+		if (rc)
+			return rc;
+		i += n;
+	}
+	return stop == npages ? 0 : -EINVAL;
 }
 
-static void upages_unpin_run(struct upages *pages, unsigned long pfn,
-			     unsigned long npages)
+/*
+ * Drop the chunks of [first, last] that no holder touches any more.  Only
+ * frees: erasing from an xarray never allocates, so this cannot fail.
+ */
+static void upages_forget(struct upages *pages, unsigned long first,
+			  unsigned long last)
 {
-	unpin_user_page_range_dirty_lock(pfn_to_page(pfn), npages,
-					 pages->writable);
-	upages_unaccount(pages, npages);
-	pages->npinned -= npages;
-}
-
-/* Unpin and forget every page in [first, last]; they must all be pinned */
-static void upages_unpin_span(struct upages *pages,
-			      unsigned long first, unsigned long last)
-{
-	unsigned long run_pfn = 0, run_len = 0;
-	unsigned long index;
-	void *entry;
+	unsigned long index = first;
 
 	lockdep_assert_held(&pages->mutex);
+	while (index <= last) {
+		unsigned long clast = upages_chunk_last(pages, index);
 
-	xa_for_each_range(&pages->pfns, index, entry, first, last) {
-		unsigned long pfn = xa_to_value(entry);
-
-		if (run_len && pfn == run_pfn + run_len) {
-			run_len++;
-			continue;
-		}
-		if (run_len)
-			upages_unpin_run(pages, run_pfn, run_len);
-		run_pfn = pfn;
-		run_len = 1;
+		if (!interval_tree_iter_first(&pages->holders,
+					      upages_chunk_first(pages, index),
+					      clast))
+			upages_drop_entry(xa_erase(&pages->pfns,
+						   upages_chunk_of(pages,
+								   index)));
+		index = clast + 1;
 	}
-	if (run_len)
-		upages_unpin_run(pages, run_pfn, run_len);
-	upages_erase_pfns(pages, first, last);
+}
+
+/**
+ * struct upages_walk - cursor over the runs of a held range
+ * @pages: the pages object
+ * @next: page index where the next run starts
+ * @last: last page index of the walk
+ * @ref: the chunk of @next
+ * @pend_npages: pages of the piece at @next if already looked up, or 0
+ * @pend_pfn: its first PFN
+ * @first: first page index of the current run
+ * @npages: number of pages in the current run
+ * @pfn: PFN of page @first
+ * @error: -EINVAL once a page without PFN was found (a bug)
+ *
+ * Each step yields the longest physically contiguous run from @next,
+ * across chunk boundaries.
+ */
+struct upages_walk {
+	struct upages *pages;
+	unsigned long next;
+	unsigned long last;
+	struct upages_chunk_ref ref;
+	unsigned long pend_npages;
+	unsigned long pend_pfn;
+	unsigned long first;
+	unsigned long npages;
+	unsigned long pfn;
+	int error;
+};
+
+static void upages_walk_start(struct upages_walk *walk,
+			      struct upages *pages, unsigned long first,
+			      unsigned long last)
+{
+	lockdep_assert_held(&pages->mutex);
+	walk->pages = pages;
+	walk->next = first;
+	walk->last = last;
+	upages_ref_init(&walk->ref);
+	walk->pend_npages = 0;
+	walk->error = 0;
+}
+
+/*
+ * The physically contiguous pages from @walk->next to the end of its chunk
+ * at most; 0 if the chunk has nothing recorded.
+ */
+static unsigned long upages_walk_piece(struct upages_walk *walk,
+				       unsigned long *pfn)
+{
+	struct upages *pages = walk->pages;
+	unsigned long end = min(upages_chunk_last(pages, walk->next),
+				walk->last);
+	void *entry = upages_ref_load(pages, &walk->ref,
+				      upages_chunk_of(pages, walk->next));
+	struct upages_chunk *chunk;
+	unsigned long slot, n;
+
+	if (!entry)
+		return 0;
+	if (xa_is_value(entry)) {
+		*pfn = upages_run_pfn(entry, walk->next);
+		return end - walk->next + 1;
+	}
+
+	chunk = entry;
+	slot = upages_slot_of(pages, walk->next);
+	*pfn = chunk->pfn[slot];
+	for (n = 1; walk->next + n <= end; n++)
+		if (chunk->pfn[slot + n] != *pfn + n)
+			break;
+	return n;
+}
+
+static bool upages_walk_next(struct upages_walk *walk)
+{
+	walk->npages = 0;
+	while (!walk->error && walk->next <= walk->last) {
+		if (!walk->pend_npages)
+			walk->pend_npages = upages_walk_piece(walk,
+							      &walk->pend_pfn);
+		if (WARN_ON(!walk->pend_npages)) {
+			walk->error = -EINVAL;
+			break;
+		}
+		if (!walk->npages) {
+			walk->first = walk->next;
+			walk->pfn = walk->pend_pfn;
+		} else if (walk->pend_pfn != walk->pfn + walk->npages) {
+			break;
+		}
+		walk->npages += walk->pend_npages;
+		walk->next += walk->pend_npages;
+		walk->pend_npages = 0;
+	}
+	return walk->npages;
+}
+
+/* Unpin and uncharge every page of [first, last]; they must all be pinned */
+static void upages_unpin_runs(struct upages *pages, unsigned long first,
+			      unsigned long last)
+{
+	unsigned long npages = 0;
+	struct upages_walk walk;
+
+	upages_walk_start(&walk, pages, first, last);
+	while (upages_walk_next(&walk)) {
+		unpin_user_page_range_dirty_lock(pfn_to_page(walk.pfn),
+						 walk.npages, pages->writable);
+		npages += walk.npages;
+	}
+	upages_unaccount(pages, npages);
+	pages->npinned -= npages;
 }
 
 /*
@@ -331,7 +624,7 @@ static int upages_pin_span(struct upages *pages, unsigned long first,
 		}
 		upages_unaccount(pages, want - got);
 
-		rc = upages_store_pfns(pages, first + done, page_list, got);
+		rc = upages_record_batch(pages, first + done, page_list, got);
 		if (rc) {
 			unpin_user_pages(page_list, got);
 			upages_unaccount(pages, got);
@@ -342,8 +635,9 @@ static int upages_pin_span(struct upages *pages, unsigned long first,
 	}
 	upages_put_mm(pages, remote);
 
+	/* What was recorded of this span is forgotten by the caller */
 	if (rc && done)
-		upages_unpin_span(pages, first, first + done - 1);
+		upages_unpin_runs(pages, first, first + done - 1);
 out_free:
 	kfree(page_list);
 	return rc;
@@ -356,7 +650,7 @@ static void upages_unpin_holes(struct upages *pages,
 
 	interval_tree_for_each_span(&span, &pages->holders, first, last)
 		if (span.is_hole)
-			upages_unpin_span(pages, span.start_hole,
+			upages_unpin_runs(pages, span.start_hole,
 					  span.last_hole);
 }
 
@@ -376,15 +670,17 @@ static int __upages_hold(struct upages *pages,
 			continue;
 		rc = upages_pin_span(pages, span.start_hole,
 				     span.last_hole);
-		if (rc) {
-			if (span.start_hole > node->start)
-				upages_unpin_holes(pages, node->start,
-						   span.start_hole - 1);
-			return rc;
-		}
+		if (rc)
+			goto err_unpin;
 	}
 	interval_tree_insert(node, &pages->holders);
 	return 0;
+
+err_unpin:
+	if (span.start_hole > node->start)
+		upages_unpin_holes(pages, node->start, span.start_hole - 1);
+	upages_forget(pages, node->start, node->last);
+	return rc;
 }
 
 static void __upages_release(struct upages *pages,
@@ -393,6 +689,7 @@ static void __upages_release(struct upages *pages,
 	lockdep_assert_held(&pages->mutex);
 	interval_tree_remove(node, &pages->holders);
 	upages_unpin_holes(pages, node->start, node->last);
+	upages_forget(pages, node->start, node->last);
 }
 
 /**
@@ -419,7 +716,7 @@ int upages_hold(struct upages *pages, struct interval_tree_node *node)
  * @pages: pages object
  * @node: the node passed to upages_hold()
  *
- * Unpins and uncharges the pages no remaining holder covers.
+ * Unpins and uncharges the pages no remaining holder covers.  Cannot fail.
  */
 void upages_release(struct upages *pages,
 		    struct interval_tree_node *node)
@@ -447,11 +744,14 @@ static void upages_fill_page_list(struct upages *pages,
 				  unsigned long first, unsigned long last,
 				  struct page **out_pages)
 {
-	unsigned long index;
-	void *entry;
+	struct upages_walk walk;
+	unsigned long i;
 
-	xa_for_each_range(&pages->pfns, index, entry, first, last)
-		out_pages[index - first] = pfn_to_page(xa_to_value(entry));
+	upages_walk_start(&walk, pages, first, last);
+	while (upages_walk_next(&walk))
+		for (i = 0; i != walk.npages; i++)
+			out_pages[walk.first - first + i] =
+				pfn_to_page(walk.pfn + i);
 }
 
 /**
@@ -561,6 +861,25 @@ static int upages_rw_unpinned(struct upages *pages,
 	return 0;
 }
 
+/* Copy within page @index if it is pinned; false if it is not */
+static bool upages_rw_pinned(struct upages *pages, unsigned long index,
+			     unsigned long offset, void *data,
+			     unsigned long length, bool write)
+{
+	struct upages_walk walk;
+	bool pinned;
+
+	mutex_lock(&pages->mutex);
+	upages_walk_start(&walk, pages, index, index);
+	pinned = interval_tree_iter_first(&pages->holders, index, index) &&
+		 upages_walk_next(&walk);
+	if (pinned)
+		upages_copy_page(pfn_to_page(walk.pfn), offset, data, length,
+				 write);
+	mutex_unlock(&pages->mutex);
+	return pinned;
+}
+
 /*
  * Page by page through the pinned PFNs when there are some, otherwise by
  * pinning each page in the owner's mm.  Works for any caller, also after the
@@ -573,16 +892,9 @@ static int upages_rw_slow(struct upages *pages, unsigned long offset,
 		unsigned long index = offset >> PAGE_SHIFT;
 		unsigned long in_page = offset & ~PAGE_MASK;
 		unsigned long n = min(length, PAGE_SIZE - in_page);
-		void *entry;
 		int rc = 0;
 
-		mutex_lock(&pages->mutex);
-		entry = xa_load(&pages->pfns, index);
-		if (entry)
-			upages_copy_page(pfn_to_page(xa_to_value(entry)), in_page,
-					 data, n, write);
-		mutex_unlock(&pages->mutex);
-		if (!entry)
+		if (!upages_rw_pinned(pages, index, in_page, data, n, write))
 			rc = upages_rw_unpinned(pages, index, in_page, data,
 						n, write);
 		if (rc)
@@ -680,12 +992,12 @@ static int upages_map_run(struct iommu_domain *domain, unsigned long iova,
  * @domain: target domain
  * @iova: IOVA of the first byte
  * @offset: byte offset in @pages of the first byte
- * @length: bytes to map
+ * @length: bytes to map, not zero
  * @prot: IOMMU_READ / IOMMU_WRITE / IOMMU_CACHE
  * @large_pages: false to map at most one CPU page per IOPTE
  *
- * Physically contiguous runs are mapped with one iommu_map() call each so
- * the driver can use its largest page sizes.
+ * Each run of physically contiguous pages is mapped with one iommu_map()
+ * call so the driver can use its largest page sizes.  Takes pages->mutex.
  *
  * Return: 0, or a negative errno with nothing left mapped.
  */
@@ -695,52 +1007,33 @@ int upages_map(struct upages *pages, struct iommu_domain *domain,
 {
 	unsigned long first = offset >> PAGE_SHIFT;
 	unsigned long last = (offset + length - 1) >> PAGE_SHIFT;
-	unsigned long next_index = first, mapped = 0;
-	phys_addr_t run_start = 0, run_end = 0;
-	unsigned long index;
-	void *entry;
+	unsigned long skip = offset & ~PAGE_MASK;
+	unsigned long mapped = 0;
+	struct upages_walk walk;
 	int rc;
 
-	xa_for_each_range(&pages->pfns, index, entry, first, last) {
-		phys_addr_t start = PFN_PHYS(xa_to_value(entry));
-		phys_addr_t end = start + PAGE_SIZE;
+	mutex_lock(&pages->mutex);
+	upages_walk_start(&walk, pages, first, last);
+	while (upages_walk_next(&walk)) {
+		unsigned long len = (walk.npages << PAGE_SHIFT) - skip;
 
-		if (WARN_ON(index != next_index)) {
-			rc = -EINVAL;
+		len = min(len, length - mapped);
+		rc = upages_map_run(domain, iova + mapped,
+				    PFN_PHYS(walk.pfn) + skip, len, prot,
+				    large_pages);
+		if (rc)
 			goto err_unmap;
-		}
-		next_index++;
-		if (index == first)
-			start += offset & ~PAGE_MASK;
-		if (index == last)
-			end -= PAGE_SIZE - ((offset + length - 1) & ~PAGE_MASK) - 1;
-
-		if (run_end == start && run_end) {
-			run_end = end;
-			continue;
-		}
-		if (run_end) {
-			rc = upages_map_run(domain, iova + mapped, run_start,
-					    run_end - run_start, prot,
-					    large_pages);
-			if (rc)
-				goto err_unmap;
-			mapped += run_end - run_start;
-		}
-		run_start = start;
-		run_end = end;
+		mapped += len;
+		skip = 0;
 	}
-	if (WARN_ON(next_index != last + 1)) {
-		rc = -EINVAL;
-		goto err_unmap;
-	}
-	rc = upages_map_run(domain, iova + mapped, run_start, run_end - run_start,
-			    prot, large_pages);
+	rc = walk.error;
 	if (rc)
 		goto err_unmap;
+	mutex_unlock(&pages->mutex);
 	return 0;
 
 err_unmap:
+	mutex_unlock(&pages->mutex);
 	upages_unmap_domain(domain, iova, mapped);
 	return rc;
 }

@@ -47,8 +47,9 @@ extern unsigned int iommufd_temp_memory_limit;
  * @owner_mm: its mm (grabbed, not mmget'ed: pins after exit fail -EFAULT)
  * @owner_user: its user (IOMMUFD_ACCOUNT_USER)
  * @npinned: number of pages pinned and accounted right now
- * @pfns: page index -> xa_mk_value(pfn) for every pinned page.  A page is
- *	pinned exactly when some holder covers it.
+ * @pfns: the PFNs of the pinned pages by runs: chunk of user address space
+ *	-> one run value or an array of PFNs (pages.c).  Only meaningful
+ *	where a holder covers it.
  * @holders: interval tree of page index ranges that must stay pinned (an
  *	area mapped into at least one domain, or an in-kernel access pin).
  *	Pins are not counted per holder: a page is pinned once however many
