@@ -10,6 +10,7 @@
  * exactly one racer won where only one can, and that no pin was leaked.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 
 #include "iommu_test_utils.h"
@@ -181,7 +182,8 @@ static void *domain_churn(void *arg)
 		}
 		if (ifd_destroy(w->self->fd, stdev))
 			worker_bad(w, "destroy stdev", errno);
-		w->ops++;
+		/* Read by the test while this thread runs */
+		__atomic_fetch_add(&w->ops, 1, __ATOMIC_RELEASE);
 	}
 	return NULL;
 }
@@ -203,7 +205,14 @@ TEST_F_TIMEOUT(conc, map_unmap_while_domains_change, 300)
 	w[NR_WORKERS].self = self;
 	w[NR_WORKERS].stop = &stop;
 
+	/*
+	 * The mappers only start once domains are coming and going: under
+	 * TCG on a busy host they could otherwise finish before the churn
+	 * thread first runs.
+	 */
 	start_workers(&w[NR_WORKERS], 1, domain_churn);
+	while (!__atomic_load_n(&w[NR_WORKERS].ops, __ATOMIC_ACQUIRE))
+		sched_yield();
 	start_workers(w, NR_WORKERS, map_read_unmap);
 	ASSERT_EQ(NR_WORKERS * ITERATIONS, join_workers(_metadata, w,
 							NR_WORKERS));
