@@ -4,10 +4,10 @@
  *
  * A struct upages describes a page aligned range of one process's
  * memory.  Nothing is pinned when it is created.  Users that need the memory
- * resident register a "holder" (an interval of page indexes): an area that
+ * resident register a "holder" (an interval of page indexes): a segment that
  * is mapped into domains, or an in-kernel access pin.  A page is pinned,
  * accounted and its PFN recorded exactly while at least one holder covers
- * it, so however many areas (IOAS_COPY), domains and accesses share a
+ * it, so however many segments (IOAS_COPY), domains and accesses share a
  * pages object each CPU page is pinned and charged once.
  *
  * PFNs are recorded by runs of physically contiguous pages, in chunks of

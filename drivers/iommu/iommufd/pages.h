@@ -36,7 +36,7 @@ extern unsigned int iommufd_temp_memory_limit;
 
 /**
  * struct upages - a range of user memory that may be pinned
- * @kref: one reference per area (IOAS_MAP and every IOAS_COPY of it)
+ * @kref: one reference per segment (IOAS_MAP and every IOAS_COPY of it)
  * @mutex: protects every field below it
  * @uptr: page aligned user address of page index 0
  * @npages: number of CPU pages covered
@@ -51,7 +51,7 @@ extern unsigned int iommufd_temp_memory_limit;
  *	-> one run value or an array of PFNs (pages.c).  Only meaningful
  *	where a holder covers it.
  * @holders: interval tree of page index ranges that must stay pinned (an
- *	area mapped into at least one domain, or an in-kernel access pin).
+ *	segment mapped into at least one domain, or an in-kernel access pin).
  *	Pins are not counted per holder: a page is pinned once however many
  *	holders cover it.
  * @access_pins: the in-kernel access pins, by page index range, each
