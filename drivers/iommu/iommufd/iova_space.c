@@ -1440,8 +1440,8 @@ void isp_del_access(struct iova_space *isp,
 	wait_event(isp->acc_wait, !atomic_read(&link->in_flight));
 }
 
-static void isp_unpin_areas(struct iova_space *isp, unsigned long iova,
-			    unsigned long last, struct isp_seg *stop)
+static void isp_unpin_segs(struct iova_space *isp, unsigned long iova,
+			   unsigned long last, struct isp_seg *stop)
 {
 	struct isp_seg *seg;
 
@@ -1525,7 +1525,7 @@ int isp_access_pin_pages(struct iova_space *isp, unsigned long iova,
 					       out_pages);
 		}
 		if (rc) {
-			isp_unpin_areas(isp, iova, last, seg);
+			isp_unpin_segs(isp, iova, last, seg);
 			break;
 		}
 		atomic_inc(&seg->num_accesses);
@@ -1551,7 +1551,7 @@ void isp_access_unpin_pages(struct iova_space *isp, unsigned long iova,
 	if (WARN_ON(iommufd_range_last(iova, length, &last)))
 		return;
 	down_read(&isp->tree_rwsem);
-	isp_unpin_areas(isp, iova, last, NULL);
+	isp_unpin_segs(isp, iova, last, NULL);
 	up_read(&isp->tree_rwsem);
 }
 
