@@ -33,48 +33,6 @@
 #define LEN		2048
 #define RW		(IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
 
-static char machine[64];
-
-static void __attribute__((constructor)) read_machine(void)
-{
-	char cmdline[4096], *p;
-
-	if (edu_read_sysfs("/proc/cmdline", cmdline, sizeof(cmdline)))
-		return;
-	p = strstr(cmdline, "harness.machine=");
-	if (p)
-		sscanf(p + strlen("harness.machine="), "%63s", machine);
-}
-
-/* Outside the harness's VMs, go by whether the kernel found an IOMMU. */
-static bool machine_has_iommu(void)
-{
-	if (machine[0])
-		return strcmp(machine, "x86-noiommu") && strcmp(machine, "x86-debug");
-	return edu_iommu();
-}
-
-/* A byte pattern that differs for every @seed and every offset. */
-static void fill(void *buf, size_t len, unsigned int seed)
-{
-	unsigned char *p = buf;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		p[i] = (unsigned char)(seed * 31 + i * 7 + (i >> 8));
-}
-
-static bool all_bytes(const void *buf, size_t len, unsigned char val)
-{
-	const unsigned char *p = buf;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i] != val)
-			return false;
-	return true;
-}
-
 FIXTURE(edu) {
 	struct edu_dev edu;
 	char *a, *b, *c, *d;
@@ -82,9 +40,8 @@ FIXTURE(edu) {
 
 FIXTURE_SETUP(edu)
 {
-	if (!machine_has_iommu())
-		SKIP(return, "%s has no IOMMU, so vfio-pci cannot take the device",
-		     machine[0] ? machine : "this machine");
+	if (!edu_machine_has_iommu())
+		SKIP(return, "no IOMMU here, so vfio-pci cannot take the device");
 	edu_init(&self->edu);
 	ASSERT_EQ(0, edu_open(&self->edu));
 	self->a = edu_alloc_buf(BUF_SIZE);
@@ -115,7 +72,7 @@ FIXTURE_TEARDOWN(edu)
 static int load_device(struct edu_dev *edu, char *a, unsigned int seed,
 		       __u32 len)
 {
-	fill(a, len, seed);
+	edu_fill(a, len, seed);
 	return edu_dma_to_device(edu, IOVA_A, 0, len);
 }
 
@@ -170,15 +127,15 @@ TEST_F(edu, round_trip)
 	map_rw(self->a, IOVA_A);
 	map_rw(self->b, IOVA_B);
 
-	fill(self->a, LEN, 1);
+	edu_fill(self->a, LEN, 1);
 	ASSERT_EQ(0, edu_dma_to_device(&self->edu, IOVA_A, 0, LEN));
 	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B, LEN));
 	ASSERT_EQ(0, memcmp(self->a, self->b, LEN));
 	/* Exactly LEN bytes were written. */
-	ASSERT_TRUE(all_bytes(self->b + LEN, BUF_SIZE - LEN, 0));
+	ASSERT_TRUE(edu_all_bytes(self->b + LEN, BUF_SIZE - LEN, 0));
 
 	/* The largest transfer the device allows, both ways. */
-	fill(self->a, EDU_DMA_MAX, 2);
+	edu_fill(self->a, EDU_DMA_MAX, 2);
 	ASSERT_EQ(0, edu_dma_to_device(&self->edu, IOVA_A, 0, EDU_DMA_MAX));
 	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B, EDU_DMA_MAX));
 	ASSERT_EQ(0, memcmp(self->a, self->b, EDU_DMA_MAX));
@@ -212,15 +169,15 @@ TEST_F(edu, iovas_and_offsets)
 		TH_LOG("case %u: IOVA 0x%llx -> edu +0x%x -> IOVA 0x%llx, %u bytes",
 		       i, IOVA_TOP + src, cases[i].dev, IOVA_B + dst, len);
 		memset(self->b, 0, BUF_SIZE);
-		fill(self->a + src, len, 10 + i);
+		edu_fill(self->a + src, len, 10 + i);
 		ASSERT_EQ(0, edu_dma_to_device(&self->edu, IOVA_TOP + src,
 					       cases[i].dev, len));
 		ASSERT_EQ(0, edu_dma_to_ram(&self->edu, cases[i].dev,
 					    IOVA_B + dst, len));
 		ASSERT_EQ(0, memcmp(self->a + src, self->b + dst, len));
-		ASSERT_TRUE(all_bytes(self->b, dst, 0));
-		ASSERT_TRUE(all_bytes(self->b + dst + len,
-				      BUF_SIZE - dst - len, 0));
+		ASSERT_TRUE(edu_all_bytes(self->b, dst, 0));
+		ASSERT_TRUE(edu_all_bytes(self->b + dst + len,
+					  BUF_SIZE - dst - len, 0));
 	}
 }
 
@@ -234,9 +191,9 @@ TEST_F(edu, unmapped_iova_blocked)
 	ASSERT_EQ(0, load_device(&self->edu, self->a, 3, LEN));
 	memset(self->b, 0x5a, BUF_SIZE);
 	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_NEVER, LEN));
-	ASSERT_TRUE(all_bytes(self->b, BUF_SIZE, 0x5a));
+	ASSERT_TRUE(edu_all_bytes(self->b, BUF_SIZE, 0x5a));
 
-	ASSERT_TRUE(all_bytes(self->c, BUF_SIZE, 0));
+	ASSERT_TRUE(edu_all_bytes(self->c, BUF_SIZE, 0));
 
 	/* The device still works, and still holds pattern 3. */
 	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B, LEN));
@@ -266,7 +223,7 @@ TEST_F(edu, unmap_blocks_dma)
 	/* Unmapped A: the device cannot read pattern 7 from it. */
 	ASSERT_EQ(0, edu_ioas_unmap(self->edu.iommufd, self->edu.ioas_id,
 				    IOVA_A, BUF_SIZE));
-	fill(self->a, LEN, 7);
+	edu_fill(self->a, LEN, 7);
 	ASSERT_EQ(0, edu_dma_to_device(&self->edu, IOVA_A, 0, LEN));
 	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_C, LEN));
 	ASSERT_NE(0, memcmp(self->a, self->c, LEN));
@@ -282,7 +239,7 @@ TEST_F(edu, readonly_blocks_device_writes)
 {
 	map_rw(self->a, IOVA_A);
 	map_rw(self->b, IOVA_B);
-	fill(self->c, BUF_SIZE, 8);
+	edu_fill(self->c, BUF_SIZE, 8);
 	memcpy(self->d, self->c, BUF_SIZE);
 	ASSERT_EQ(0, edu_ioas_map(self->edu.iommufd, self->edu.ioas_id,
 				  self->c, BUF_SIZE, IOVA_C,
@@ -319,7 +276,7 @@ TEST_F(edu, replace_ioas)
 	ASSERT_NE(hwpt1, self->edu.hwpt_id);
 
 	/* IOAS 2's IOVAs work: C -> device -> D. */
-	fill(self->c, LEN, 11);
+	edu_fill(self->c, LEN, 11);
 	ASSERT_EQ(0, edu_dma_to_device(&self->edu, IOVA_C, 0, LEN));
 	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_D, LEN));
 	ASSERT_EQ(0, memcmp(self->c, self->d, LEN));
@@ -327,8 +284,8 @@ TEST_F(edu, replace_ioas)
 	/* IOAS 1's are dead: B stays as it is, A is not read. */
 	memset(self->b, 0x77, BUF_SIZE);
 	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B, LEN));
-	ASSERT_TRUE(all_bytes(self->b, BUF_SIZE, 0x77));
-	fill(self->a, LEN, 12);
+	ASSERT_TRUE(edu_all_bytes(self->b, BUF_SIZE, 0x77));
+	edu_fill(self->a, LEN, 12);
 	ASSERT_EQ(0, edu_dma_to_device(&self->edu, IOVA_A, 0, LEN));
 	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_D, LEN));
 	ASSERT_NE(0, memcmp(self->a, self->d, LEN));
@@ -347,7 +304,7 @@ TEST_F(edu, replace_ioas)
 	ASSERT_EQ(0, memcmp(self->a, self->b, LEN));
 	memset(self->d, 0x66, BUF_SIZE);
 	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_D, LEN));
-	ASSERT_TRUE(all_bytes(self->d, BUF_SIZE, 0x66));
+	ASSERT_TRUE(edu_all_bytes(self->d, BUF_SIZE, 0x66));
 	ASSERT_EQ(0, edu_destroy(self->edu.iommufd, ioas2));
 }
 
@@ -361,7 +318,7 @@ TEST_F(edu, detach_blocks_dma)
 	ASSERT_EQ(0, edu_detach(&self->edu));
 	memset(self->b, 0x33, BUF_SIZE);
 	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B, LEN));
-	ASSERT_TRUE(all_bytes(self->b, BUF_SIZE, 0x33));
+	ASSERT_TRUE(edu_all_bytes(self->b, BUF_SIZE, 0x33));
 
 	ASSERT_EQ(0, edu_attach(&self->edu, self->edu.ioas_id));
 	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B, LEN));
@@ -391,8 +348,8 @@ TEST(no_access_before_bind)
 	__u16 cmd;
 	void *p;
 
-	if (!machine_has_iommu())
-		SKIP(return, "no IOMMU on %s", machine);
+	if (!edu_machine_has_iommu())
+		SKIP(return, "no IOMMU on this machine");
 	ASSERT_LE(0, open_unbound(&edu));
 
 	EXPECT_EQ(-1, ioctl(edu.devfd, VFIO_DEVICE_GET_REGION_INFO, &info));
@@ -423,8 +380,8 @@ TEST(close_unbinds)
 	int fd2, gfd;
 	ssize_t n;
 
-	if (!machine_has_iommu())
-		SKIP(return, "no IOMMU on %s", machine);
+	if (!edu_machine_has_iommu())
+		SKIP(return, "no IOMMU on this machine");
 	ASSERT_LE(0, open_unbound(&first));
 	ASSERT_EQ(0, edu_bind_iommufd(&first, edu_open_iommufd()));
 	ASSERT_LE(0, open_unbound(&second));

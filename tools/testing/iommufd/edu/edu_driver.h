@@ -921,4 +921,39 @@ static inline bool edu_machine_has_iommu(void)
 	return edu_iommu();
 }
 
+/**
+ * edu_fill() - fill a buffer with a pattern that differs per @seed and offset
+ * @buf: buffer
+ * @len: its length
+ * @seed: pattern selector
+ */
+static inline void edu_fill(void *buf, size_t len, unsigned int seed)
+{
+	unsigned char *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (unsigned char)(seed * 31 + i * 7 + (i >> 8));
+}
+
+/**
+ * edu_all_bytes() - is every byte of a buffer @val?
+ * @buf: buffer
+ * @len: its length
+ * @val: expected byte
+ *
+ * Return: true when all @len bytes equal @val.
+ */
+static inline bool edu_all_bytes(const void *buf, size_t len,
+				 unsigned char val)
+{
+	const unsigned char *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != val)
+			return false;
+	return true;
+}
+
 #endif /* EDU_DRIVER_H */

@@ -27,27 +27,6 @@
 #define LEN		2048
 #define RW		(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
 
-/* A byte pattern that differs for every @seed and every offset. */
-static void fill(void *buf, size_t len, unsigned int seed)
-{
-	unsigned char *p = buf;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		p[i] = (unsigned char)(seed * 29 + i * 11 + (i >> 8));
-}
-
-static bool all_bytes(const void *buf, size_t len, unsigned char val)
-{
-	const unsigned char *p = buf;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i] != val)
-			return false;
-	return true;
-}
-
 FIXTURE(legacy) {
 	struct edu_dev edu;
 	struct edu_legacy lg;
@@ -98,7 +77,7 @@ FIXTURE_TEARDOWN(legacy)
 static int load_device(struct edu_dev *edu, char *a, unsigned int seed,
 		       __u32 len)
 {
-	fill(a, len, seed);
+	edu_fill(a, len, seed);
 	return edu_dma_to_device(edu, IOVA_A, 0, len);
 }
 
@@ -111,9 +90,9 @@ TEST_F(legacy, round_trip)
 	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B + 0x801,
 				    EDU_DMA_MAX));
 	ASSERT_EQ(0, memcmp(self->a, self->b + 0x801, EDU_DMA_MAX));
-	ASSERT_TRUE(all_bytes(self->b, 0x801, 0));
-	ASSERT_TRUE(all_bytes(self->b + 0x801 + EDU_DMA_MAX,
-			      BUF_SIZE - 0x801 - EDU_DMA_MAX, 0));
+	ASSERT_TRUE(edu_all_bytes(self->b, 0x801, 0));
+	ASSERT_TRUE(edu_all_bytes(self->b + 0x801 + EDU_DMA_MAX,
+				  BUF_SIZE - 0x801 - EDU_DMA_MAX, 0));
 }
 
 /* Unmapped memory is out of the device's reach, in both directions. */
@@ -131,7 +110,7 @@ TEST_F(legacy, unmap_blocks_dma)
 	ASSERT_EQ(BUF_SIZE, unmapped);
 	memset(self->b, 0x5a, BUF_SIZE);
 	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B, LEN));
-	ASSERT_TRUE(all_bytes(self->b, BUF_SIZE, 0x5a));
+	ASSERT_TRUE(edu_all_bytes(self->b, BUF_SIZE, 0x5a));
 
 	/* Nothing was ever mapped here either. */
 	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_NEVER, LEN));
@@ -139,7 +118,7 @@ TEST_F(legacy, unmap_blocks_dma)
 	/* The device cannot read A once it is unmapped. */
 	ASSERT_EQ(0, edu_legacy_unmap(&self->lg, IOVA_A, BUF_SIZE, 0,
 				      &unmapped));
-	fill(self->a, LEN, 3);
+	edu_fill(self->a, LEN, 3);
 	ASSERT_EQ(0, edu_dma_to_device(&self->edu, IOVA_A, 0, LEN));
 	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_C, LEN));
 	ASSERT_NE(0, memcmp(self->a, self->c, LEN));
@@ -155,7 +134,7 @@ TEST_F(legacy, readonly_mapping)
 {
 	map_rw(self->a, IOVA_A);
 	map_rw(self->b, IOVA_B);
-	fill(self->c, BUF_SIZE, 4);
+	edu_fill(self->c, BUF_SIZE, 4);
 	ASSERT_EQ(0, edu_legacy_map(&self->lg, self->c, BUF_SIZE, IOVA_C,
 				    VFIO_DMA_MAP_FLAG_READ));
 
@@ -207,7 +186,7 @@ TEST_F(legacy, unmap_one_page)
 	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B + pg, LEN));
 	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B + 2 * pg, LEN));
 	ASSERT_EQ(0, memcmp(self->a, self->b, LEN));
-	ASSERT_TRUE(all_bytes(self->b + pg, pg, 0x11));
+	ASSERT_TRUE(edu_all_bytes(self->b + pg, pg, 0x11));
 	ASSERT_EQ(0, memcmp(self->a, self->b + 2 * pg, LEN));
 
 	/* The rest of the mapping goes in one call: all but the hole. */
@@ -229,7 +208,7 @@ TEST_F(legacy, unmap_all)
 	ASSERT_EQ(2 * BUF_SIZE, unmapped);
 	memset(self->b, 0x22, BUF_SIZE);
 	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_B, LEN));
-	ASSERT_TRUE(all_bytes(self->b, BUF_SIZE, 0x22));
+	ASSERT_TRUE(edu_all_bytes(self->b, BUF_SIZE, 0x22));
 }
 
 /* Does one of the usable ranges hold all of [first, last]? */
@@ -306,7 +285,7 @@ TEST_F(legacy, mixed_with_iommufd)
 	unmap.length = BUF_SIZE;
 	ASSERT_EQ(0, ioctl(self->lg.container, IOMMU_IOAS_UNMAP, &unmap));
 	ASSERT_EQ(BUF_SIZE, unmap.length);
-	fill(self->a, LEN, 9);
+	edu_fill(self->a, LEN, 9);
 	ASSERT_EQ(0, edu_dma_to_device(&self->edu, IOVA_A, 0, LEN));
 	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_C, LEN));
 	ASSERT_NE(0, memcmp(self->a, self->c, LEN));
