@@ -53,11 +53,9 @@ FIXTURE_SETUP(conc)
 		.last = MOCK_APERTURE_LAST,
 	};
 
-	self->fd = ifd_open();
+	self->fd = mock_open();
 	if (self->fd < 0)
-		SKIP(return, "/dev/iommu: %s", strerror(errno));
-	if (!mock_available(self->fd))
-		SKIP(return, "kernel without CONFIG_IOMMUFD_TEST");
+		SKIP(return, "/dev/iommu: %s", mock_open_error(self->fd));
 	if (variant->temp_limit)
 		ASSERT_OK(mock_set_temp_memory_limit(self->fd,
 						     variant->temp_limit));

@@ -68,11 +68,9 @@ FIXTURE_VARIANT_ADD(ioas, two_domains_limit16) {
 
 FIXTURE_SETUP(ioas)
 {
-	self->fd = ifd_open();
+	self->fd = mock_open();
 	if (self->fd < 0)
-		SKIP(return, "/dev/iommu: %s", strerror(errno));
-	if (!mock_available(self->fd))
-		SKIP(return, "kernel without CONFIG_IOMMUFD_TEST");
+		SKIP(return, "/dev/iommu: %s", mock_open_error(self->fd));
 
 	ASSERT_OK(ifd_ioas_alloc(self->fd, &self->ioas_id));
 	if (variant->temp_limit)

@@ -319,6 +319,30 @@ static inline bool mock_available(int fd)
 }
 
 /*
+ * Open /dev/iommu for a test that needs the mock.  Return: the fd, or a
+ * negative errno: that of open(), or -EOPNOTSUPP for a kernel without
+ * CONFIG_IOMMUFD_TEST.  mock_open_error() says which, for SKIP().
+ */
+static inline int mock_open(void)
+{
+	int fd = ifd_open();
+
+	if (fd < 0)
+		return -errno;
+	if (!mock_available(fd)) {
+		close(fd);
+		return -EOPNOTSUPP;
+	}
+	return fd;
+}
+
+static inline const char *mock_open_error(int rc)
+{
+	return rc == -EOPNOTSUPP ? "kernel without CONFIG_IOMMUFD_TEST" :
+				   strerror(-rc);
+}
+
+/*
  * Create a mock device (with @dev_flags when @op is MOCK_DOMAIN_FLAGS), bind
  * it and attach it to @pt_id.  Any of the output pointers may be NULL.
  */

@@ -35,11 +35,9 @@ FIXTURE(obj) {
 
 FIXTURE_SETUP(obj)
 {
-	self->fd = ifd_open();
+	self->fd = mock_open();
 	if (self->fd < 0)
-		SKIP(return, "/dev/iommu: %s", strerror(errno));
-	if (!mock_available(self->fd))
-		SKIP(return, "kernel without CONFIG_IOMMUFD_TEST");
+		SKIP(return, "/dev/iommu: %s", mock_open_error(self->fd));
 
 	self->buf_size = NR_BUF_PAGES * page_sz;
 	self->buf = buf_alloc(self->buf_size, BUF_SMALL);
@@ -1107,11 +1105,9 @@ TEST(close_releases_everything)
 	int fd, access_fd;
 	void *buf;
 
-	fd = ifd_open();
+	fd = mock_open();
 	if (fd < 0)
-		SKIP(return, "/dev/iommu: %s", strerror(errno));
-	if (!mock_available(fd))
-		SKIP(return, "kernel without CONFIG_IOMMUFD_TEST");
+		SKIP(return, "/dev/iommu: %s", mock_open_error(fd));
 	buf = buf_alloc(size, BUF_SMALL);
 	ASSERT_NE(NULL, buf);
 
@@ -1134,11 +1130,9 @@ TEST(access_fd_outlives_iommufd)
 	int fd, fd2, access_fd;
 	void *buf;
 
-	fd = ifd_open();
+	fd = mock_open();
 	if (fd < 0)
-		SKIP(return, "/dev/iommu: %s", strerror(errno));
-	if (!mock_available(fd))
-		SKIP(return, "kernel without CONFIG_IOMMUFD_TEST");
+		SKIP(return, "/dev/iommu: %s", mock_open_error(fd));
 	buf = buf_alloc(size, BUF_SMALL);
 	ASSERT_NE(NULL, buf);
 	fd2 = ifd_open();

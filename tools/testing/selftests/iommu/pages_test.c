@@ -46,11 +46,9 @@ FIXTURE_VARIANT_ADD(pages, huge_iova_limit32) {
 
 FIXTURE_SETUP(pages)
 {
-	self->fd = ifd_open();
+	self->fd = mock_open();
 	if (self->fd < 0)
-		SKIP(return, "/dev/iommu: %s", strerror(errno));
-	if (!mock_available(self->fd))
-		SKIP(return, "kernel without CONFIG_IOMMUFD_TEST");
+		SKIP(return, "/dev/iommu: %s", mock_open_error(self->fd));
 	if (variant->temp_limit)
 		ASSERT_OK(mock_set_temp_memory_limit(self->fd,
 						     variant->temp_limit));
@@ -664,11 +662,9 @@ static int rlimit_open(const struct _fixture_variant_rlimit *variant, __u32 *ioa
 
 FIXTURE_SETUP(rlimit)
 {
-	self->fd = ifd_open();
+	self->fd = mock_open();
 	if (self->fd < 0)
-		SKIP(return, "/dev/iommu: %s", strerror(errno));
-	if (!mock_available(self->fd))
-		SKIP(return, "kernel without CONFIG_IOMMUFD_TEST");
+		SKIP(return, "/dev/iommu: %s", mock_open_error(self->fd));
 	close(self->fd);
 
 	self->fd = rlimit_open(variant, &self->ioas_id);
@@ -808,11 +804,9 @@ TEST(rlimit_cap_ipc_lock_exempt)
 	void *buf;
 	int fd;
 
-	fd = ifd_open();
+	fd = mock_open();
 	if (fd < 0)
-		SKIP(return, "/dev/iommu: %s", strerror(errno));
-	if (!mock_available(fd))
-		SKIP(return, "kernel without CONFIG_IOMMUFD_TEST");
+		SKIP(return, "/dev/iommu: %s", mock_open_error(fd));
 	buf = buf_alloc(len, BUF_SMALL);
 	ASSERT_NE(NULL, buf);
 	ASSERT_OK(setrlimit(RLIMIT_MEMLOCK, &lim));

@@ -89,11 +89,9 @@ FIXTURE_VARIANT_ADD(container, v2_no_domain) {
 
 FIXTURE_SETUP(container)
 {
-	self->fd = ifd_open();
+	self->fd = mock_open();
 	if (self->fd < 0)
-		SKIP(return, "/dev/iommu: %s", strerror(errno));
-	if (!mock_available(self->fd))
-		SKIP(return, "kernel without CONFIG_IOMMUFD_TEST");
+		SKIP(return, "/dev/iommu: %s", mock_open_error(self->fd));
 	if (vc_check_extension(self->fd, VFIO_TYPE1v2_IOMMU) < 0 &&
 	    errno == ENOTTY)
 		SKIP(return, "kernel without CONFIG_IOMMUFD_VFIO_CONTAINER");
