@@ -350,7 +350,7 @@ static void isp_seg_free(struct isp_seg *seg)
 	kfree(seg);
 }
 
-/* Unmap, unlink and free an segment without access pins */
+/* Unmap, unlink and free a segment without access pins */
 static void isp_seg_destroy(struct iova_space *isp,
 			    struct isp_seg *seg)
 {
@@ -677,7 +677,7 @@ static void isp_notify_accesses(struct iova_space *isp, unsigned long iova,
 	up_read(&isp->acc_rwsem);
 }
 
-/* -ENOENT if an segment crosses start or last */
+/* -ENOENT if a segment crosses start or last */
 static int isp_check_unmap_cut(struct iova_space *isp,
 			       unsigned long start, unsigned long last)
 {
