@@ -16,9 +16,13 @@ mkdir -p /dev/hugepages
 mount -t hugetlbfs hugetlbfs /dev/hugepages
 
 # From here on the console carries only test output: kernel messages go to
-# the log buffer (dumped below) unless they are emergencies.  An oops raises
-# the console level by itself.
+# the log buffer unless they are emergencies.  An oops raises the console
+# level by itself.  A reader drains the log buffer into a file for the whole
+# run (dumped below), so a noisy test cannot push an earlier WARN out of the
+# ring buffer before anybody saw it.
 echo 1 >/proc/sys/kernel/printk
+cat /proc/kmsg >/tmp/kernel.log &
+klog_pid=$!
 
 mode=tests
 for arg in $(cat /proc/cmdline); do
@@ -54,8 +58,12 @@ if [ -e /sys/kernel/debug/kmemleak ]; then
 	echo "### KMEMLEAK END"
 fi
 
+# Let the reader catch up with the last messages, then print what it read
+# without the <level> prefixes of /proc/kmsg.
+sleep 1
+kill $klog_pid
 echo "### DMESG BEGIN"
-dmesg
+sed 's/^<[0-9]*>//' /tmp/kernel.log
 echo "### DMESG END"
 echo "### ALL DONE"
 sync
