@@ -1210,7 +1210,29 @@ static int mock_op_set_temp_memory_limit(struct iommufd_call *call,
 	return 0;
 }
 
-/* IOMMU_TEST_OP_DIRTY: mark the populated slots of the set bits dirty */
+/* Mark the populated slots of [@start, @start + @size) dirty */
+static bool mock_pt_mark_dirty(struct mock_pt *pt, u64 start, u64 size)
+{
+	unsigned long index;
+	bool found = false;
+	void *entry;
+
+	xa_for_each_range(&pt->slots, index, entry, mock_slot(start),
+			  mock_slot(start + size - 1)) {
+		xa_cmpxchg(&pt->slots, index, entry,
+			   xa_mk_value(xa_to_value(entry) | MOCK_SLOT_DIRTY),
+			   GFP_KERNEL);
+		found = true;
+	}
+	return found;
+}
+
+/*
+ * IOMMU_TEST_OP_DIRTY: bit i stands for the page_size bytes at iova + i *
+ * page_size; every populated slot of a set bit's page is marked dirty, and
+ * the bits that found at least one are counted.  With page_size equal to
+ * the mock's IO page size that is one slot per bit.
+ */
 static int mock_op_dirty(struct iommufd_call *call,
 			 struct iommu_test_cmd *arg)
 {
@@ -1218,15 +1240,17 @@ static int mock_op_dirty(struct iommufd_call *call,
 	u64 length = arg->dirty.length;
 	u64 iova = arg->dirty.iova;
 	struct iommufd_paging_hwpt *paging;
-	struct mock_pt *pt;
-	unsigned long *bitmap = NULL;
 	unsigned long nbits, i, count = 0;
+	unsigned long *bitmap;
+	struct mock_pt *pt;
+	u64 last;
 	int rc;
 
 	if (!page_size || !length || iova % page_size || length % page_size ||
 	    !arg->dirty.uptr)
 		return -EINVAL;
-	if (length / page_size > SZ_16M * BITS_PER_BYTE)
+	if (length / page_size > SZ_16M * BITS_PER_BYTE ||
+	    check_add_overflow(iova, length - 1, &last) || last > ULONG_MAX)
 		return -EOVERFLOW;
 	nbits = length / page_size;
 
@@ -1249,17 +1273,10 @@ static int mock_op_dirty(struct iommufd_call *call,
 		rc = -EFAULT;
 		goto out_free;
 	}
-
 	for_each_set_bit(i, bitmap, nbits) {
-		unsigned long index = (iova + i * page_size) / page_size;
-		void *entry = xa_load(&pt->slots, index);
-
-		if (!entry)
-			continue;
-		xa_cmpxchg(&pt->slots, index, entry,
-			   xa_mk_value(xa_to_value(entry) | MOCK_SLOT_DIRTY),
-			   GFP_KERNEL);
-		count++;
+		count += mock_pt_mark_dirty(pt, iova + i * page_size,
+					    page_size);
+		cond_resched();
 	}
 	arg->dirty.out_nr_dirty = count;
 	rc = iommufd_call_reply(call, sizeof(*arg));
