@@ -255,8 +255,14 @@ static phys_addr_t mock_pt_iova_to_phys(struct iommu_domain *domain,
 static void mock_pt_free(struct iommu_domain *domain)
 {
 	struct mock_pt *pt = to_mock_domain(domain);
+	unsigned long index = 0;
 
-	WARN_ON(!xa_empty(&pt->slots));
+	/*
+	 * Every mapping must be gone. Test for entries rather than with
+	 * xa_empty(): a store that failed to allocate (twice, so its retry
+	 * failed too) may leave empty interior nodes behind.
+	 */
+	WARN_ON(xa_find(&pt->slots, &index, ULONG_MAX, XA_PRESENT));
 	xa_destroy(&pt->slots);
 	kfree(pt);
 }

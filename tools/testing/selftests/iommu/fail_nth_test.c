@@ -22,6 +22,14 @@
  * never failed, and set task-filter to Y with no task marked make-it-fail,
  * so the random, probability driven mode never fires anywhere else in the
  * system. The previous settings are restored afterwards.
+ *
+ * The "twice" variant makes a second allocation fail right after the n-th
+ * evaluation: failslab's probability path (probability 100, times 2, this
+ * task marked make-it-fail) is only consulted once the fail-nth countdown
+ * has run out, so the n-th evaluation fails through fail-nth and the next
+ * slab allocation through the probability path.  Retry paths (an xarray
+ * store whose atomic allocation failed and whose retry fails as well) are
+ * only reached that way.
  */
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -118,6 +126,7 @@ FIXTURE(fail_nth) {
 	char saved[ARRAY_SIZE(fi_settings)][32];
 	bool configured;
 	int nth_fd;
+	int make_it_fail_fd;
 	void *buf;
 	void *buf2;
 	size_t len;
@@ -126,6 +135,7 @@ FIXTURE(fail_nth) {
 
 FIXTURE_VARIANT(fail_nth) {
 	__u32 temp_limit;
+	bool twice;
 };
 
 FIXTURE_VARIANT_ADD(fail_nth, default_limit) {
@@ -140,6 +150,10 @@ FIXTURE_VARIANT_ADD(fail_nth, limit32) {
 	.temp_limit = 32,
 };
 
+FIXTURE_VARIANT_ADD(fail_nth, twice) {
+	.twice = true,
+};
+
 FIXTURE_SETUP(fail_nth)
 {
 	char path[128];
@@ -147,6 +161,7 @@ FIXTURE_SETUP(fail_nth)
 	int fd;
 
 	self->nth_fd = -1;
+	self->make_it_fail_fd = -1;
 	fd = ifd_open();
 	if (fd < 0)
 		SKIP(return, "/dev/iommu: %s", strerror(errno));
@@ -180,6 +195,14 @@ FIXTURE_SETUP(fail_nth)
 	}
 	self->configured = true;
 
+	if (variant->twice) {
+		ASSERT_OK(write_file(DEBUGFS "/failslab/probability", "100"));
+		snprintf(path, sizeof(path), "/proc/self/task/%ld/make-it-fail",
+			 (long)syscall(SYS_gettid));
+		self->make_it_fail_fd = open(path, O_WRONLY);
+		ASSERT_LE(0, self->make_it_fail_fd);
+	}
+
 	self->len = NR_PAGES * page_sz;
 	self->buf = buf_alloc(self->len, BUF_SMALL);
 	self->buf2 = buf_alloc(self->len, BUF_SMALL);
@@ -194,6 +217,10 @@ FIXTURE_TEARDOWN(fail_nth)
 	unsigned int i;
 	int fd;
 
+	if (self->make_it_fail_fd >= 0) {
+		pwrite(self->make_it_fail_fd, "0", 1, 0);
+		close(self->make_it_fail_fd);
+	}
 	if (self->nth_fd >= 0) {
 		pwrite(self->nth_fd, "0", 1, 0);
 		close(self->nth_fd);
@@ -505,10 +532,16 @@ static void sweep(struct __test_metadata *_metadata,
 		if (limit)
 			ASSERT_OK(mock_set_temp_memory_limit(s.fd, limit));
 
+		if (variant->twice) {
+			ASSERT_OK(write_file(DEBUGFS "/failslab/times", "2"));
+			ASSERT_EQ(1, pwrite(self->make_it_fail_fd, "1", 1, 0));
+		}
 		ASSERT_OK(nth_arm(self->nth_fd, n));
 		rc = fn(&s);
 		err = errno;
 		injected = nth_disarm(self->nth_fd);
+		if (variant->twice)
+			ASSERT_EQ(1, pwrite(self->make_it_fail_fd, "0", 1, 0));
 
 		if (rc)
 			failed++;
