@@ -497,6 +497,25 @@ static int seq_legacy(struct seq *s)
 	return ifd_destroy(s->fd, stdev);
 }
 
+/*
+ * A PASID-capable mock device: its PASID width comes from a managed software
+ * node, which device_add() links in sysfs and device_del() unlinks again,
+ * also when device_add() fails halfway.
+ */
+static int seq_pasid(struct seq *s)
+{
+	__u32 a, stdev;
+
+	if (ifd_ioas_alloc(s->fd, &a))
+		return -1;
+	if (mock_domain_flags(s->fd, a, MOCK_FLAGS_DEVICE_PASID, &stdev, NULL,
+			      NULL))
+		return -1;
+	if (ifd_map_fixed(s->fd, a, s->buf, s->len, BASE))
+		return -1;
+	return ifd_destroy(s->fd, stdev);
+}
+
 static void seq_close(struct seq *s)
 {
 	unsigned int i;
@@ -600,6 +619,11 @@ TEST_F_TIMEOUT(fail_nth, access, 600)
 TEST_F_TIMEOUT(fail_nth, legacy_container, 600)
 {
 	sweep(_metadata, self, variant, seq_legacy, NULL, 0);
+}
+
+TEST_F_TIMEOUT(fail_nth, pasid_device, 600)
+{
+	sweep(_metadata, self, variant, seq_pasid, NULL, 0);
 }
 
 TEST_F_TIMEOUT(fail_nth, huge_pages, 600)
