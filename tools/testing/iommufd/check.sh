@@ -6,7 +6,7 @@
 # summary ending in the line "N passed, N failed".
 #
 # Environment (all optional; the Makefile passes its variables through):
-#   MACHINES  machines to boot (default: all five)
+#   MACHINES  machines to boot (default: all six)
 #   SUITES    suites to run (default: all):
 #               static    checkpatch, kernel-doc, sparse, W=1, uAPI ABI; the
 #                         benchmark and its profiler still build (they run
@@ -24,7 +24,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
 out=${IOMMUFD_BUILD:-$top/build}
-all_machines="x86-noiommu x86-vtd x86-amd arm64-smmuv3 x86-debug"
+all_machines="x86-noiommu x86-vtd x86-amd arm64-smmuv3 arm64-virtio x86-debug"
 machines=${MACHINES:-$all_machines}
 suites=${SUITES:-static machine iommufd edu}
 res=$out/results

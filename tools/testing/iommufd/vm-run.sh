@@ -10,6 +10,7 @@
 #   x86-vtd       q35 + emulated Intel VT-d (interrupt remapping, scalable mode)
 #   x86-amd       q35 + emulated AMD-Vi (interrupt remapping)
 #   arm64-smmuv3  aarch64 virt + SMMUv3, GICv3 with ITS
+#   arm64-virtio  aarch64 virt + virtio-iommu-pci, GICv3 with ITS
 #   x86-debug     x86-noiommu with the debug kernel (KASAN, lockdep, kmemleak)
 # Every machine has QEMU's edu PCI device.
 #
@@ -91,6 +92,13 @@ x86-amd)
 arm64-smmuv3)
 	target=arm64 console=ttyAMA0
 	qemu=(qemu-system-aarch64 -M virt,iommu=smmuv3,gic-version=3 -accel tcg -cpu max) ;;
+arm64-virtio)
+	# The paravirtual IOMMU of guests; virt's device tree routes every
+	# other PCI device through it.  It remaps MSI in software (SW_MSI)
+	# and leaves interrupt isolation to the ITS.
+	target=arm64 console=ttyAMA0
+	qemu=(qemu-system-aarch64 -M virt,gic-version=3 -accel tcg -cpu max
+	      -device virtio-iommu-pci) ;;
 *)
 	echo "vm-run: unknown machine $machine" >&2; exit 2 ;;
 esac

@@ -677,14 +677,35 @@ static inline int edu_dma_to_ram(struct edu_dev *edu, __u32 dev_off,
 /**
  * struct edu_iommu - what we know about an IOMMU driver and its emulation
  * @name: human-readable name
- * @class_prefix: prefix of its instances in /sys/class/iommu
+ * @class_prefix: prefix of its instances in /sys/class/iommu, or NULL
+ * @driver: else the driver of the device behind such an instance
+ *          (virtio-iommu names its instance after its PCI function)
  * @fault_pattern: found in every line the driver logs for a blocked DMA
  * @no_fault_log: when the emulation blocks DMA without reporting it to the
  *                driver, why; NULL when it reports
  */
 struct edu_iommu {
-	const char *name, *class_prefix, *fault_pattern, *no_fault_log;
+	const char *name, *class_prefix, *driver, *fault_pattern, *no_fault_log;
 };
+
+/* Is /sys/class/iommu/@instance one of @iommu's? */
+static inline bool edu_iommu_match(const struct edu_iommu *iommu,
+				   const char *instance)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+
+	if (iommu->class_prefix)
+		return !strncmp(instance, iommu->class_prefix,
+				strlen(iommu->class_prefix));
+	snprintf(path, sizeof(path), "/sys/class/iommu/%s/device/driver",
+		 instance);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return false;
+	link[n] = 0;
+	return !strcmp(strrchr(link, '/') + 1, iommu->driver);
+}
 
 /**
  * edu_iommu() - the IOMMU of this machine, told by /sys/class/iommu
@@ -694,10 +715,11 @@ struct edu_iommu {
 static inline const struct edu_iommu *edu_iommu(void)
 {
 	static const struct edu_iommu known[] = {
-		{ "Intel VT-d", "dmar", "DMAR: [DMA ", NULL },
-		{ "AMD-Vi", "ivhd", "IO_PAGE_FAULT",
+		{ "Intel VT-d", "dmar", NULL, "DMAR: [DMA ", NULL },
+		{ "AMD-Vi", "ivhd", NULL, "IO_PAGE_FAULT",
 		  "QEMU 7.2's emulation blocks the DMA but raises no event" },
-		{ "Arm SMMUv3", "smmu3.", "event 0x", NULL },
+		{ "Arm SMMUv3", "smmu3.", NULL, "event 0x", NULL },
+		{ "virtio-iommu", NULL, "virtio_iommu", "fault from EP", NULL },
 	};
 	const struct edu_iommu *found = NULL;
 	struct dirent *e;
@@ -709,8 +731,8 @@ static inline const struct edu_iommu *edu_iommu(void)
 		return NULL;
 	while (!found && (e = readdir(d)))
 		for (i = 0; i < ARRAY_SIZE(known); i++)
-			if (!strncmp(e->d_name, known[i].class_prefix,
-				     strlen(known[i].class_prefix)))
+			if (e->d_name[0] != '.' &&
+			    edu_iommu_match(&known[i], e->d_name))
 				found = &known[i];
 	closedir(d);
 	return found;

@@ -55,6 +55,7 @@ enum iommu_kind {
 	IOMMU_VTD,
 	IOMMU_AMD,
 	IOMMU_SMMUV3,
+	IOMMU_VIRTIO,
 };
 
 struct resv_region {
@@ -96,12 +97,17 @@ static int pci_link_name(const char *bdf, const char *link, char *name,
 
 static enum iommu_kind iommu_kind_of(const char *name)
 {
+	static const struct edu_iommu virtio = { .driver = "virtio_iommu" };
+
 	if (!strncmp(name, "dmar", 4))
 		return IOMMU_VTD;
 	if (!strncmp(name, "ivhd", 4))
 		return IOMMU_AMD;
 	if (!strncmp(name, "smmu3.", 6))
 		return IOMMU_SMMUV3;
+	/* virtio-iommu names its instance after its PCI function */
+	if (edu_iommu_match(&virtio, name))
+		return IOMMU_VIRTIO;
 	return IOMMU_OTHER;
 }
 
@@ -984,6 +990,9 @@ static bool nest_parent_expected(struct __test_metadata *_metadata,
 	case IOMMU_SMMUV3:
 		*why = "the 6.12 SMMUv3 driver has no nesting";
 		return false;
+	case IOMMU_VIRTIO:
+		*why = "virtio-iommu has no nesting";
+		return false;
 	default:
 		*why = "unknown IOMMU";
 		return false;
@@ -1100,7 +1109,9 @@ TEST_F(edu_err, dirty_tracking)
 		     self->iommu,
 		     self->kind == IOMMU_VTD ? "no ECAP.SLADS" :
 		     self->kind == IOMMU_AMD ? "no EFR.HDSUP" :
-		     self->kind == IOMMU_SMMUV3 ? "no IDR0.HTTU" : "unknown");
+		     self->kind == IOMMU_SMMUV3 ? "no IDR0.HTTU" :
+		     self->kind == IOMMU_VIRTIO ? "not in virtio-iommu" :
+		     "unknown");
 	if (expect >= 0)
 		EXPECT_EQ(1, expect);
 	ASSERT_EQ(0, hwpt_alloc(self->ifd, self->edu.devid, self->ioas_id,
@@ -1159,9 +1170,10 @@ TEST_F(edu_err, hw_info_matches_driver)
 		break;
 	case IOMMU_AMD:
 	case IOMMU_SMMUV3:
+	case IOMMU_VIRTIO:
 		/*
-		 * Neither 6.12 driver has a hw_info op (an SMMUv3 format
-		 * arrives with 6.13): no data, the buffer is cleared.
+		 * None of these 6.12 drivers has a hw_info op (an SMMUv3
+		 * format arrives with 6.13): no data, the buffer is cleared.
 		 */
 		EXPECT_EQ(IOMMU_HW_INFO_TYPE_NONE, cmd.out_data_type);
 		EXPECT_EQ(0, cmd.data_len);

@@ -16,10 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <linux/vfio.h>
 
 #include "kselftest_harness.h"
 
@@ -183,31 +186,60 @@ TEST(edu_present)
 	TH_LOG("edu at %s", edu_bdf);
 }
 
+/*
+ * The driver of the device behind IOMMU class device @name (virtio-iommu
+ * names its instance after the PCI function it lives on), "" if none.
+ */
+static void iommu_driver_of(const char *name, char *drv, size_t len)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+
+	drv[0] = 0;
+	snprintf(path, sizeof(path), "/sys/class/iommu/%s/device/driver", name);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return;
+	link[n] = 0;
+	snprintf(drv, len, "%s", strrchr(link, '/') + 1);
+}
+
 TEST(iommu_as_expected)
 {
+	/* An IOMMU instance by the prefix of its name, or by its driver */
 	static const struct {
-		const char *machine, *class_prefix;
+		const char *machine, *class_prefix, *driver;
 	} expect[] = {
-		{ "x86-vtd", "dmar" },
-		{ "x86-amd", "ivhd" },
-		{ "arm64-smmuv3", "smmu3." },
+		{ "x86-vtd", "dmar", NULL },
+		{ "x86-amd", "ivhd", NULL },
+		{ "arm64-smmuv3", "smmu3.", NULL },
+		{ "arm64-virtio", NULL, "virtio_iommu" },
 	};
-	const char *prefix = NULL;
-	char group[PATH_MAX];
+	const char *prefix = NULL, *driver = NULL;
+	char group[PATH_MAX], drv[NAME_MAX + 1];
 	bool found = false;
 	struct dirent *e;
 	unsigned int i;
 	DIR *d;
 
-	for (i = 0; i < ARRAY_SIZE(expect); i++)
-		if (!strcmp(machine, expect[i].machine))
+	for (i = 0; i < ARRAY_SIZE(expect); i++) {
+		if (!strcmp(machine, expect[i].machine)) {
 			prefix = expect[i].class_prefix;
+			driver = expect[i].driver;
+		}
+	}
 
 	d = opendir("/sys/class/iommu");
 	if (d) {
-		while ((e = readdir(d)))
+		while ((e = readdir(d))) {
+			if (e->d_name[0] == '.')
+				continue;
 			if (prefix && !strncmp(e->d_name, prefix, strlen(prefix)))
 				found = true;
+			iommu_driver_of(e->d_name, drv, sizeof(drv));
+			if (driver && !strcmp(drv, driver))
+				found = true;
+		}
 		closedir(d);
 	}
 	ASSERT_EQ(machine_has_iommu(), found);
@@ -266,6 +298,141 @@ TEST(edu_binds_to_vfio_pci)
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group",
 		 edu_bdf);
 	EXPECT_TRUE(exists(path));
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind",
+		 edu_bdf);
+	EXPECT_EQ(0, write_file(path, edu_bdf));
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 edu_bdf);
+	EXPECT_EQ(0, write_file(path, "\n"));
+}
+
+/*
+ * The IOMMU class device that translates the edu device: the name of the
+ * "iommu" link of the PCI device, "" when it has none.
+ */
+static void edu_iommu_name(char *name, size_t len)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+
+	name[0] = 0;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu", edu_bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return;
+	link[n] = 0;
+	snprintf(name, len, "%s", strrchr(link, '/') + 1);
+}
+
+/* Is there a reserved region of @type in the group file @path? */
+static bool group_has_region(const char *path, const char *type)
+{
+	char buf[4096], *line;
+
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return false;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		if (strstr(line, type))
+			return true;
+	return false;
+}
+
+/*
+ * Binds the edu device (on vfio-pci) to a new /dev/iommu through its vfio
+ * cdev and closes both again: 0 or -errno of the bind.
+ */
+static int bind_iommufd(void)
+{
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	char path[PATH_MAX], cdev[PATH_MAX] = "";
+	int devfd, ifd, ret = 0;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev",
+		 edu_bdf);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, "vfio", 4))
+			snprintf(cdev, sizeof(cdev), "/dev/vfio/devices/%s",
+				 e->d_name);
+	closedir(d);
+	devfd = open(cdev, O_RDWR);
+	if (devfd < 0)
+		return -errno;
+	ifd = open("/dev/iommu", O_RDWR);
+	if (ifd < 0) {
+		ret = -errno;
+		close(devfd);
+		return ret;
+	}
+	bind.iommufd = ifd;
+	if (ioctl(devfd, VFIO_DEVICE_BIND_IOMMUFD, &bind))
+		ret = -errno;
+	close(devfd);
+	close(ifd);
+	return ret;
+}
+
+/*
+ * arm64-virtio: the edu device is translated by virtio-iommu, in an IOMMU
+ * group of its own, with the software MSI window the driver reserves
+ * (virtio-iommu remaps MSI in software: the doorbell must be mapped in
+ * every domain the device uses), and its MSI go to a GICv3 ITS, which
+ * isolates them by device ID.
+ */
+TEST(edu_behind_virtio_iommu)
+{
+	char path[PATH_MAX], link[PATH_MAX], name[NAME_MAX + 1], val[16];
+	char drv[NAME_MAX + 1];
+	char *log;
+	ssize_t n;
+
+	if (strcmp(machine, "arm64-virtio"))
+		SKIP(return, "not arm64-virtio");
+	ASSERT_NE(0, edu_bdf[0]);
+
+	/* Probing a driver configures the device's IOMMU (device tree) */
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 edu_bdf);
+	ASSERT_EQ(0, write_file(path, "vfio-pci"));
+	ASSERT_EQ(0, write_file("/sys/bus/pci/drivers_probe", edu_bdf));
+
+	edu_iommu_name(name, sizeof(name));
+	iommu_driver_of(name, drv, sizeof(drv));
+	TH_LOG("edu translated by %s (%s)", name, drv);
+	EXPECT_STREQ("virtio_iommu", drv);
+	snprintf(path, sizeof(path), "/sys/class/iommu/%s/devices/%s", name,
+		 edu_bdf);
+	EXPECT_TRUE(exists(path));
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group",
+		 edu_bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	ASSERT_LT(0, n);
+	link[n] = 0;
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%s/devices/%s",
+		 strrchr(link, '/') + 1, edu_bdf);
+	EXPECT_TRUE(exists(path));
+	snprintf(path, sizeof(path),
+		 "/sys/kernel/iommu_groups/%s/reserved_regions",
+		 strrchr(link, '/') + 1);
+	EXPECT_TRUE(group_has_region(path, "msi"));
+
+	/* Isolated MSI: an ITS, and iommufd not told to accept unsafe MSI */
+	log = kernel_log();
+	ASSERT_NE(NULL, log);
+	EXPECT_NE(NULL, strstr(log, "ITS@"));
+	EXPECT_NE(NULL, strstr(log, "virtio_iommu"));
+	free(log);
+	ASSERT_LT(0, read_file("/sys/module/iommufd/parameters/allow_unsafe_interrupts",
+			       val, sizeof(val)));
+	EXPECT_EQ('N', val[0]);
+	/* ... so binding to iommufd, which insists on isolation, works */
+	EXPECT_EQ(0, bind_iommufd());
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind",
 		 edu_bdf);
