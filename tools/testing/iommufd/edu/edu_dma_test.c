@@ -334,6 +334,85 @@ static int open_unbound(struct edu_dev *edu)
 	return edu_open_cdev(edu);
 }
 
+/* IOMMU_HWPT_ALLOC of a plain paging HWPT for @edu on @ioas_id */
+static int hwpt_alloc(struct edu_dev *edu, __u32 ioas_id, __u32 *hwpt_id)
+{
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.dev_id = edu->devid,
+		.pt_id = ioas_id,
+	};
+
+	if (ioctl(edu->iommufd, IOMMU_HWPT_ALLOC, &cmd))
+		return edu_fail(errno, "IOMMU_HWPT_ALLOC on %u", ioas_id);
+	*hwpt_id = cmd.out_hwpt_id;
+	return 0;
+}
+
+/*
+ * What is mapped before the device is attached reaches it: the domain made
+ * for an attach to an IOAS, and one allocated with IOMMU_HWPT_ALLOC, are
+ * filled from the IOAS's existing mappings, also with IOMMU drivers that
+ * finish a domain only when it is first attached (virtio-iommu in 6.12).
+ */
+TEST(map_before_attach)
+{
+	__u32 ioas1 = 0, ioas2 = 0, hwpt = 0;
+	struct edu_dev edu;
+	char *buf[4];
+	unsigned int i;
+
+	if (!edu_machine_has_iommu())
+		SKIP(return, "no IOMMU on this machine");
+	for (i = 0; i < ARRAY_SIZE(buf); i++) {
+		buf[i] = edu_alloc_buf(BUF_SIZE);
+		ASSERT_NE(NULL, buf[i]);
+	}
+	ASSERT_LE(0, open_unbound(&edu));
+	ASSERT_EQ(0, edu_bind_iommufd(&edu, edu_open_iommufd()));
+	ASSERT_EQ(0, edu_ioas_alloc(edu.iommufd, &ioas1));
+	ASSERT_EQ(0, edu_ioas_map(edu.iommufd, ioas1, buf[0], BUF_SIZE,
+				  IOVA_A, RW));
+	ASSERT_EQ(0, edu_ioas_map(edu.iommufd, ioas1, buf[1], BUF_SIZE,
+				  IOVA_B, RW));
+	ASSERT_EQ(0, edu_ioas_alloc(edu.iommufd, &ioas2));
+	ASSERT_EQ(0, edu_ioas_map(edu.iommufd, ioas2, buf[2], BUF_SIZE,
+				  IOVA_C, RW));
+	ASSERT_EQ(0, edu_ioas_map(edu.iommufd, ioas2, buf[3], BUF_SIZE,
+				  IOVA_D, RW));
+
+	/* First attach: an automatic domain for an IOAS with mappings */
+	ASSERT_EQ(0, edu_attach(&edu, ioas1));
+	ASSERT_EQ(0, edu_map_bar0(&edu));
+	ASSERT_EQ(0, edu_enable_dma(&edu));
+	ASSERT_EQ(0, edu_check_alive(&edu));
+	edu_fill(buf[0], LEN, 21);
+	ASSERT_EQ(0, edu_dma_to_device(&edu, IOVA_A, 0, LEN));
+	ASSERT_EQ(0, edu_dma_to_ram(&edu, 0, IOVA_B, LEN));
+	ASSERT_EQ(0, memcmp(buf[0], buf[1], LEN));
+
+	/* A HWPT allocated for an IOAS with mappings, replaced onto */
+	ASSERT_EQ(0, hwpt_alloc(&edu, ioas2, &hwpt));
+	ASSERT_EQ(0, edu_attach(&edu, hwpt));
+	ASSERT_EQ(hwpt, edu.hwpt_id);
+	edu_fill(buf[2], LEN, 22);
+	ASSERT_EQ(0, edu_dma_to_device(&edu, IOVA_C, 0, LEN));
+	ASSERT_EQ(0, edu_dma_to_ram(&edu, 0, IOVA_D, LEN));
+	ASSERT_EQ(0, memcmp(buf[2], buf[3], LEN));
+
+	/* Detached, then attached again straight to that HWPT */
+	ASSERT_EQ(0, edu_detach(&edu));
+	ASSERT_EQ(0, edu_attach(&edu, hwpt));
+	edu_fill(buf[3], LEN, 23);
+	ASSERT_EQ(0, edu_dma_to_device(&edu, IOVA_D, 0, LEN));
+	ASSERT_EQ(0, edu_dma_to_ram(&edu, 0, IOVA_C, LEN));
+	ASSERT_EQ(0, memcmp(buf[2], buf[3], LEN));
+
+	edu_close(&edu);
+	for (i = 0; i < ARRAY_SIZE(buf); i++)
+		edu_free_buf(buf[i], BUF_SIZE);
+}
+
 /* The device file gives no access to the device until it is bound. */
 TEST(no_access_before_bind)
 {
