@@ -18,6 +18,7 @@
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
+#include "../dma-iommu.h"
 #include "../iommu-priv.h"
 #include "device.h"
 #include "fault.h"
@@ -320,36 +321,77 @@ u32 iommufd_device_to_id(struct iommufd_device *idev)
 }
 EXPORT_SYMBOL_GPL(iommufd_device_to_id);
 
-/*
- * Reserve the device's reserved regions (MSI windows, RMRRs...) in @ioas and
- * make the software MSI window usable in the domain if there is one.
- */
+/* Reserve the device's reserved regions (MSI windows, RMRRs...) in @ioas */
 static int iommufd_device_enforce_resv(struct iommufd_device *idev,
 				       struct iommufd_hwpt *hwpt)
 {
 	struct iommufd_ioas *ioas = iommufd_hwpt_ioas(hwpt);
-	phys_addr_t sw_msi_start = PHYS_ADDR_MAX;
-	struct iommufd_paging_hwpt *paging;
-	int rc;
 
 	lockdep_assert_held(&ioas->hwpts_lock);
-	rc = isp_reserve_dev_regions(&ioas->isp, idev->dev,
-				     &sw_msi_start);
-	if (rc)
-		return rc;
+	return isp_reserve_dev_regions(&ioas->isp, idev->dev, NULL);
+}
 
-	if (sw_msi_start == PHYS_ADDR_MAX || !iommufd_hwpt_is_paging(hwpt))
-		return 0;
-	paging = as_paging_hwpt(hwpt);
-	if (paging->msi_cookie)
-		return 0;
-	rc = iommu_get_msi_cookie(hwpt->domain, sw_msi_start);
-	if (rc) {
-		isp_unreserve_tag(&ioas->isp, idev->dev);
-		return rc;
+/* The start of @dev's software MSI window, PHYS_ADDR_MAX if it has none */
+static phys_addr_t iommufd_device_sw_msi_start(struct device *dev)
+{
+	phys_addr_t start = PHYS_ADDR_MAX;
+	struct iommu_resv_region *region;
+	LIST_HEAD(regions);
+
+	iommu_get_resv_regions(dev, &regions);
+	list_for_each_entry(region, &regions, list)
+		if (region->type == IOMMU_RESV_SW_MSI)
+			start = region->start;
+	iommu_put_resv_regions(dev, &regions);
+	return start;
+}
+
+/*
+ * Where the IOMMU translates MSI writes (a software MSI window, as with
+ * SMMUv3 or virtio-iommu and a GICv3 ITS), make the window work in @hwpt
+ * before the devices of @devs move there from @old (NULL: from blocking),
+ * on every attach and replace.  The paging domain that translates (the
+ * parent of a nested HWPT) gets an MSI cookie, so that vectors allocated
+ * from now on get their doorbell mapped in it.  Vectors allocated before
+ * keep the IOVA their doorbell had in @old's domain: those pages are mapped
+ * at the same IOVAs in the new domain, or the interrupts would stop.
+ */
+static int iommufd_grp_setup_msi(struct list_head *devs,
+				 struct iommufd_hwpt *old,
+				 struct iommufd_hwpt *hwpt)
+{
+	struct iommufd_paging_hwpt *paging = iommufd_hwpt_to_paging(hwpt);
+	phys_addr_t sw_msi_start = PHYS_ADDR_MAX;
+	struct iommufd_paging_hwpt *old_paging;
+	struct iommufd_device *cur;
+	int rc;
+
+	lockdep_assert_held(&paging->ioas->hwpts_lock);
+	list_for_each_entry(cur, devs, group_item) {
+		sw_msi_start = iommufd_device_sw_msi_start(cur->dev);
+		if (sw_msi_start != PHYS_ADDR_MAX)
+			break;
 	}
-	paging->msi_cookie = true;
-	return 0;
+	if (sw_msi_start == PHYS_ADDR_MAX)
+		return 0;
+
+	if (!paging->msi_cookie) {
+		rc = iommu_get_msi_cookie(paging->base.domain, sw_msi_start);
+		if (rc)
+			return rc;
+		paging->msi_cookie = true;
+	}
+	if (!old)
+		return 0;
+	/*
+	 * The group was attached to @old with these devices, so its cookie
+	 * (if any) was set up then, under the group lock we hold.
+	 */
+	old_paging = iommufd_hwpt_to_paging(old);
+	if (!old_paging->msi_cookie)
+		return 0;
+	return iommu_dma_copy_msi_pages(paging->base.domain,
+					old_paging->base.domain);
 }
 
 /* Enforce the reserved regions of every device in @list in @hwpt's IOAS */
@@ -520,6 +562,9 @@ static int iommufd_device_set_hwpt_locked(struct iommufd_device *idev,
 		if (rc)
 			goto out_unlist;
 	}
+	rc = iommufd_grp_setup_msi(moving, replace ? cur : NULL, hwpt);
+	if (rc)
+		goto err_unresv;
 
 	if (replace || !cur) {
 		rc = iommufd_grp_set_domain(grp, idev, cur, hwpt);
