@@ -518,9 +518,11 @@ static int iommufd_device_set_hwpt_locked(struct iommufd_device *idev,
 					  struct iommufd_hwpt **old,
 					  unsigned int *nr_old)
 {
+	struct iommufd_paging_hwpt *paging = iommufd_hwpt_to_paging(hwpt);
 	struct iommufd_grp *grp = idev->grp;
 	struct iommufd_hwpt *cur = grp->hwpt;
 	bool attached = !list_empty(&idev->group_item);
+	bool fill_after = false;
 	LIST_HEAD(single);
 	struct list_head *moving;
 	unsigned int n, i;
@@ -547,6 +549,23 @@ static int iommufd_device_set_hwpt_locked(struct iommufd_device *idev,
 		return -EINVAL;
 	if (hwpt->fault && !replace && cur)
 		return -EINVAL;
+	/*
+	 * A domain that its driver finishes at the first attach is filled
+	 * right after that attach; meanwhile the group translates through
+	 * the empty domain, which only a group that does no DMA yet may do.
+	 * Once finished (an earlier attach failed later on), it is filled
+	 * before the attach like any other.
+	 */
+	if (paging->unfilled) {
+		fill_after = !iommufd_domain_finished(paging->base.domain);
+		if (fill_after && cur)
+			return -EOPNOTSUPP;
+		if (!fill_after) {
+			rc = iommufd_paging_hwpt_fill(paging);
+			if (rc)
+				return rc;
+		}
+	}
 
 	if (replace) {
 		moving = &grp->devices;
@@ -570,6 +589,15 @@ static int iommufd_device_set_hwpt_locked(struct iommufd_device *idev,
 		rc = iommufd_grp_set_domain(grp, idev, cur, hwpt);
 		if (rc)
 			goto err_unresv;
+	}
+	if (fill_after) {
+		rc = iommufd_paging_hwpt_fill(paging);
+		if (rc) {
+			/* Back to blocking, where the group came from */
+			iommu_detach_group_handle(hwpt->domain, grp->group);
+			iommufd_grp_handle_done(grp, hwpt, NULL);
+			goto err_unresv;
+		}
 	}
 
 	for (i = 0; i != n; i++)
@@ -779,8 +807,10 @@ static int iommufd_device_change_pt(struct iommufd_device *idev,
  * attached must be attached to the same HWPT.
  *
  * Return: 0, or -ENOENT (no such object), -EINVAL (wrong object type or
- * incompatible HWPT), -EBUSY (already attached), other errors of the IOMMU
- * driver and of filling a new domain.
+ * incompatible HWPT), -EBUSY (already attached), -EOPNOTSUPP (the HWPT's
+ * domain is one its driver finishes at its first attach, and the group
+ * already translates through another HWPT, as for every replace), other
+ * errors of the IOMMU driver and of filling a new domain.
  */
 int iommufd_device_attach(struct iommufd_device *idev, u32 *target_id)
 {

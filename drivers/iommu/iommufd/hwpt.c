@@ -36,7 +36,8 @@ static void iommufd_paging_hwpt_release(struct iommufd_obj *obj)
 		mutex_unlock(&ioas->hwpts_lock);
 	}
 	if (paging->base.domain) {
-		isp_detach_domain(&ioas->isp, paging->base.domain);
+		if (!paging->unfilled)
+			isp_detach_domain(&ioas->isp, paging->base.domain);
 		iommu_domain_free(paging->base.domain);
 	}
 	iommufd_obj_put(paging->base.ictx, &ioas->obj);
@@ -112,6 +113,43 @@ iommufd_paging_domain_alloc(struct iommufd_device *idev, u32 flags)
 }
 
 /**
+ * iommufd_domain_finished - Has the IOMMU driver set the domain's aperture?
+ * @domain: a paging domain
+ *
+ * Some drivers (virtio-iommu and arm-smmu in 6.12) leave a new domain's
+ * geometry unset, 0..0, and finish the domain for the IOMMU instance it is
+ * first attached to; until then it cannot map anything.
+ *
+ * Return: true if the aperture is known.
+ */
+bool iommufd_domain_finished(struct iommu_domain *domain)
+{
+	return domain->geometry.aperture_start ||
+	       domain->geometry.aperture_end;
+}
+
+/**
+ * iommufd_paging_hwpt_fill - Mirror the IOAS into a HWPT's domain
+ * @paging: the HWPT; its IOAS's hwpts_lock must be held once it is visible
+ *
+ * Does nothing if the domain already mirrors the IOAS.
+ *
+ * Return: 0, or an error of isp_attach_domain(), notably -EADDRINUSE for
+ * existing mappings outside the aperture, with the HWPT still unfilled.
+ */
+int iommufd_paging_hwpt_fill(struct iommufd_paging_hwpt *paging)
+{
+	int rc;
+
+	if (!paging->unfilled)
+		return 0;
+	rc = isp_attach_domain(&paging->ioas->isp, paging->base.domain);
+	if (!rc)
+		paging->unfilled = false;
+	return rc;
+}
+
+/**
  * iommufd_paging_hwpt_create - Create a paging HWPT on an IOAS
  * @ictx: the context
  * @ioas: the IOAS; the new HWPT takes a reference
@@ -120,8 +158,10 @@ iommufd_paging_domain_alloc(struct iommufd_device *idev, u32 flags)
  * @auto_domain: created by attaching a device to @ioas; the caller holds
  *	@ioas->hwpts_lock and lists it in @ioas->auto_hwpts
  *
- * The new domain gets every mapping of the IOAS. The HWPT is not visible
- * yet: the caller finalizes it or aborts it.
+ * The new domain gets every mapping of the IOAS, unless its driver finishes
+ * it at the first attach (iommufd_domain_finished()): then it is filled
+ * right after that attach. The HWPT is not visible yet: the caller
+ * finalizes it or aborts it.
  *
  * Return: the HWPT, or an ERR_PTR: -EOPNOTSUPP for flags the IOMMU cannot
  * honour, errors of the driver and of filling the domain.
@@ -159,16 +199,17 @@ iommufd_paging_hwpt_create(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 		rc = PTR_ERR(domain);
 		goto err_abort;
 	}
+	paging->base.domain = domain;
+	paging->unfilled = true;
 	/* Only reached through the uAPI without attaching anything first */
 	if (idev->can_force_coherent)
 		paging->coherent = iommufd_domain_force_coherent(domain);
 
-	rc = isp_attach_domain(&ioas->isp, domain);
-	if (rc) {
-		iommu_domain_free(domain);
-		goto err_abort;
+	if (iommufd_domain_finished(domain)) {
+		rc = iommufd_paging_hwpt_fill(paging);
+		if (rc)
+			goto err_abort;
 	}
-	paging->base.domain = domain;
 	return paging;
 
 err_abort:

@@ -44,7 +44,8 @@ struct iommufd_hwpt {
  * struct iommufd_paging_hwpt - a HWPT that mirrors an IOAS
  * @base: the HWPT
  * @ioas: the IOAS; one reference held, and @base.domain is one of the
- *	domains of its iova_space for the whole life of the HWPT
+ *	domains of its iova_space from the first fill (see @unfilled) to the
+ *	end of the HWPT
  * @auto_domain: created by attaching a device to the IOAS; listed in
  *	@ioas->auto_hwpts (by @auto_link, under @ioas->hwpts_lock), reused by
  *	compatible devices and destroyed when its last device leaves
@@ -53,6 +54,9 @@ struct iommufd_hwpt {
  *	by @ioas->hwpts_lock
  * @msi_cookie: the software MSI window is set up in the domain; protected
  *	by @ioas->hwpts_lock
+ * @unfilled: the domain is not one of the IOAS's domains yet, because its
+ *	driver finishes it at the first attach: iommufd_paging_hwpt_fill()
+ *	adds it then. Protected by @ioas->hwpts_lock.
  * @auto_link: entry in @ioas->auto_hwpts while @auto_domain
  */
 struct iommufd_paging_hwpt {
@@ -62,6 +66,7 @@ struct iommufd_paging_hwpt {
 	bool nest_parent;
 	bool coherent;
 	bool msi_cookie;
+	bool unfilled;
 	struct list_head auto_link;
 };
 
@@ -154,5 +159,7 @@ iommufd_paging_hwpt_create(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 			   struct iommufd_device *idev, u32 flags,
 			   bool auto_domain);
 int iommufd_paging_hwpt_enforce_cc(struct iommufd_paging_hwpt *paging);
+bool iommufd_domain_finished(struct iommu_domain *domain);
+int iommufd_paging_hwpt_fill(struct iommufd_paging_hwpt *paging);
 
 #endif

@@ -1069,16 +1069,20 @@ unsigned long isp_syz_iova_to_iova(struct iova_space *isp, u64 syz_iova)
 
 /* Domains */
 
+/*
+ * Reserve what lies outside the domain's aperture.  An aperture of 0..0 is
+ * not "no limit" but an unset one: drivers that finish a domain at its first
+ * attach leave it so until then, and such a domain cannot map anything yet.
+ */
 static int isp_reserve_aperture(struct iova_space *isp,
 				struct iommu_domain *domain)
 {
 	const struct iommu_domain_geometry *geo = &domain->geometry;
 	int rc;
 
-	if (geo->aperture_start > geo->aperture_end)
+	if (geo->aperture_start > geo->aperture_end ||
+	    (!geo->aperture_start && !geo->aperture_end))
 		return -EINVAL;
-	if (!geo->aperture_start && !geo->aperture_end)
-		return 0;
 	if (geo->aperture_start) {
 		rc = __isp_reserve(isp, 0, geo->aperture_start - 1,
 				   domain);
@@ -1179,7 +1183,8 @@ static unsigned long isp_find_domain(struct iova_space *isp,
  * allow.
  *
  * Return: 0, or a negative errno with the table and @domain unchanged:
- * -EADDRINUSE if existing mappings are outside the aperture or misaligned.
+ * -EADDRINUSE if existing mappings are outside the aperture or misaligned,
+ * -EINVAL if the domain has no page sizes or no aperture set.
  */
 int isp_attach_domain(struct iova_space *isp,
 		      struct iommu_domain *domain)
