@@ -15,9 +15,9 @@
  * (MD_CHECK_REFS), the IOVA ranges of an IOAS that the device did not join
  * are not narrowed, and no leftover object keeps an IOAS or HWPT busy.
  *
- * Also here: the read()/write() errors of fault queues, and races of attach
- * and replace with IOMMU_DESTROY of their target, where exactly one side
- * may win and the loser must see ENOENT (attach) or EBUSY (destroy).
+ * Also here: races of attach and replace with IOMMU_DESTROY of their
+ * target, where exactly one side may win and the loser must see ENOENT
+ * (attach) or EBUSY (destroy). Fault queues are in fault_test.c.
  */
 #include <pthread.h>
 
@@ -141,23 +141,6 @@ static int fault_queue_alloc(int fd, __u32 *fault_id, int *fault_fd)
 	*fault_id = cmd.out_fault_id;
 	*fault_fd = cmd.out_fault_fd;
 	return 0;
-}
-
-static int mock_trigger_iopf(int fd, __u32 dev_id, __u32 pasid, __u32 grpid,
-			     __u64 addr)
-{
-	struct iommu_test_cmd req = {
-		.trigger_iopf = {
-			.dev_id = dev_id,
-			.pasid = pasid,
-			.grpid = grpid,
-			.perm = IOMMU_PGFAULT_PERM_READ |
-				IOMMU_PGFAULT_PERM_WRITE,
-			.addr = addr,
-		},
-	};
-
-	return mock_cmd(fd, IOMMU_TEST_OP_TRIGGER_IOPF, &req);
 }
 
 /* A hw_info request for @dev_id with a @len byte buffer at @data */
@@ -585,122 +568,6 @@ TEST_F(dev, nested_alloc_errors)
 	ASSERT_OK(ifd_destroy(self->fd, parent));
 	ASSERT_OK(ifd_destroy(self->fd, plain));
 	munmap(hole, page_sz);
-}
-
-TEST_F(dev, nested_alloc_fault_id)
-{
-	struct iommu_hwpt_selftest data = { .iotlb = 7 };
-	__u32 parent, fault_id, nested, stdev;
-	struct iommu_hwpt_alloc cmd;
-	int fault_fd;
-
-	ASSERT_OK(ifd_hwpt_alloc(self->fd, self->idev_id, self->ioas_id,
-				 IOMMU_HWPT_ALLOC_NEST_PARENT, &parent));
-	ASSERT_OK(fault_queue_alloc(self->fd, &fault_id, &fault_fd));
-
-	/* fault_id must name a fault queue */
-	cmd = nested_req(self->idev_id, parent, &data);
-	cmd.flags = IOMMU_HWPT_FAULT_ID_VALID;
-	cmd.fault_id = 0;
-	EXPECT_ERRNO(ENOENT, hwpt_alloc(self->fd, &cmd));
-	cmd.fault_id = UINT32_MAX;
-	EXPECT_ERRNO(ENOENT, hwpt_alloc(self->fd, &cmd));
-	cmd.fault_id = self->ioas_id;
-	EXPECT_ERRNO(ENOENT, hwpt_alloc(self->fd, &cmd));
-	cmd.fault_id = parent;
-	EXPECT_ERRNO(ENOENT, hwpt_alloc(self->fd, &cmd));
-	EXPECT_EQ(BAD_ID, cmd.out_hwpt_id);
-	/* The refused nested HWPTs are gone: nothing holds the parent */
-	ASSERT_OK(ifd_destroy(self->fd, parent));
-	ASSERT_OK(ifd_hwpt_alloc(self->fd, self->idev_id, self->ioas_id,
-				 IOMMU_HWPT_ALLOC_NEST_PARENT, &parent));
-
-	/* Without FAULT_ID_VALID fault_id is not looked at */
-	cmd = nested_req(self->idev_id, parent, &data);
-	cmd.fault_id = UINT32_MAX;
-	ASSERT_OK(hwpt_alloc(self->fd, &cmd));
-	ASSERT_OK(ifd_destroy(self->fd, cmd.out_hwpt_id));
-
-	/* A fault-capable nested HWPT keeps its queue alive */
-	cmd = nested_req(self->idev_id, parent, &data);
-	cmd.flags = IOMMU_HWPT_FAULT_ID_VALID;
-	cmd.fault_id = fault_id;
-	ASSERT_OK(hwpt_alloc(self->fd, &cmd));
-	nested = cmd.out_hwpt_id;
-	EXPECT_ERRNO(EBUSY, ifd_destroy(self->fd, fault_id));
-	ASSERT_OK(close(fault_fd));
-	EXPECT_ERRNO(EBUSY, ifd_destroy(self->fd, fault_id));
-
-	/* And a device attached to it keeps the HWPT alive */
-	ASSERT_OK(mock_domain(self->fd, nested, &stdev, NULL, NULL));
-	EXPECT_ERRNO(EBUSY, ifd_destroy(self->fd, nested));
-	EXPECT_ERRNO(EBUSY, ifd_destroy(self->fd, parent));
-	ASSERT_OK(ifd_destroy(self->fd, stdev));
-	ASSERT_OK(ifd_destroy(self->fd, nested));
-	ASSERT_OK(ifd_destroy(self->fd, fault_id));
-	ASSERT_OK(ifd_destroy(self->fd, parent));
-}
-
-/* read() and write() of a fault queue reject malformed records */
-TEST_F(dev, fault_queue_io_errors)
-{
-	struct iommu_hwpt_selftest data = { .iotlb = 7 };
-	struct iommu_hwpt_page_response resp[2];
-	struct iommu_hwpt_pgfault fault[2];
-	__u32 parent, fault_id, pt;
-	struct iommu_hwpt_alloc cmd;
-	int fault_fd;
-
-	ASSERT_OK(ifd_hwpt_alloc(self->fd, self->idev_id, self->ioas_id,
-				 IOMMU_HWPT_ALLOC_NEST_PARENT, &parent));
-	ASSERT_OK(fault_queue_alloc(self->fd, &fault_id, &fault_fd));
-	cmd = nested_req(self->idev_id, parent, &data);
-	cmd.flags = IOMMU_HWPT_FAULT_ID_VALID;
-	cmd.fault_id = fault_id;
-	ASSERT_OK(hwpt_alloc(self->fd, &cmd));
-	pt = cmd.out_hwpt_id;
-	ASSERT_OK(mock_domain_replace(self->fd, self->stdev_id, &pt));
-	ASSERT_EQ(cmd.out_hwpt_id, pt);
-
-	ASSERT_OK(mock_trigger_iopf(self->fd, self->idev_id, 0x10, 3,
-				    0x5000));
-	/* Whole records only */
-	EXPECT_EQ(-1, read(fault_fd, fault, sizeof(fault[0]) - 1));
-	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, read(fault_fd, fault, sizeof(fault[0]) + 8));
-	EXPECT_EQ(EINVAL, errno);
-	ASSERT_EQ(sizeof(fault[0]), read(fault_fd, fault, sizeof(fault)));
-	EXPECT_EQ(self->idev_id, fault[0].dev_id);
-	EXPECT_EQ(0x10, fault[0].pasid);
-	EXPECT_EQ(3, fault[0].grpid);
-	EXPECT_EQ(0x5000, fault[0].addr);
-
-	resp[0].cookie = fault[0].cookie;
-	resp[0].code = IOMMUFD_PAGE_RESP_SUCCESS;
-	resp[1] = resp[0];
-	EXPECT_EQ(-1, write(fault_fd, resp, sizeof(resp[0]) - 1));
-	EXPECT_EQ(EINVAL, errno);
-	/* An unknown code, a cookie nobody waits for */
-	resp[0].code = IOMMUFD_PAGE_RESP_INVALID + 1;
-	EXPECT_EQ(-1, write(fault_fd, resp, sizeof(resp[0])));
-	EXPECT_EQ(EINVAL, errno);
-	resp[0].code = IOMMUFD_PAGE_RESP_SUCCESS;
-	resp[0].cookie = fault[0].cookie + 1;
-	EXPECT_EQ(-1, write(fault_fd, resp, sizeof(resp[0])));
-	EXPECT_EQ(EINVAL, errno);
-	/* A good answer followed by a repeated one: the first counts */
-	resp[0].cookie = fault[0].cookie;
-	EXPECT_EQ(sizeof(resp[0]), write(fault_fd, resp, sizeof(resp)));
-	EXPECT_EQ(-1, write(fault_fd, resp, sizeof(resp[0])));
-	EXPECT_EQ(EINVAL, errno);
-
-	/* Leave the fault-capable HWPT; then it and the queue can go */
-	pt = self->ioas_id;
-	ASSERT_OK(mock_domain_replace(self->fd, self->stdev_id, &pt));
-	ASSERT_OK(close(fault_fd));
-	ASSERT_OK(ifd_destroy(self->fd, cmd.out_hwpt_id));
-	ASSERT_OK(ifd_destroy(self->fd, fault_id));
-	ASSERT_OK(ifd_destroy(self->fd, parent));
 }
 
 /* ---------------------------------------------------------------------- */
