@@ -9,7 +9,8 @@
  * A group is first on the pending list, then (read, waiting for the answer)
  * in the awaiting xarray. When a device leaves a fault-capable HWPT, every
  * group of that attachment still queued is answered INVALID, as is
- * everything when the file is closed.
+ * everything when the file is closed, and every fault that arrives after
+ * that: nobody could read it any more.
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
@@ -29,9 +30,10 @@
  * @obj: object header, type IOMMUFD_OBJ_FAULT. The file holds a reference
  *	until it is closed; every HWPT using the queue holds one.
  * @ictx: the context
- * @lock: protects @pending and @awaiting
+ * @lock: protects @pending, @awaiting and @closed
  * @pending: groups not read yet (struct iopf_group.node)
  * @awaiting: cookie -> group read but not answered
+ * @closed: the file is closed, nobody can read or answer any more
  * @readers: readers waiting for @pending
  */
 struct iommufd_fault {
@@ -40,6 +42,7 @@ struct iommufd_fault {
 	struct mutex lock; /* see above */
 	struct list_head pending;
 	struct xarray awaiting;
+	bool closed;
 	wait_queue_head_t readers;
 };
 
@@ -65,8 +68,8 @@ static void iommufd_fault_answer(struct iopf_group *group,
  * iommufd_fault_queue_iopf - The iopf_handler of fault-capable domains
  * @group: the faults, from the IOMMU core
  *
- * Queues @group for userspace. Called from the fault reporting context,
- * which may sleep.
+ * Queues @group for userspace, or answers it INVALID if the queue's file is
+ * closed. Called from the fault reporting context, which may sleep.
  *
  * Return: 0.
  */
@@ -76,6 +79,11 @@ int iommufd_fault_queue_iopf(struct iopf_group *group)
 	struct iommufd_fault *fault = hwpt->fault;
 
 	mutex_lock(&fault->lock);
+	if (fault->closed) {
+		mutex_unlock(&fault->lock);
+		iommufd_fault_answer(group, IOMMU_PAGE_RESP_INVALID);
+		return 0;
+	}
 	list_add_tail(&group->node, &fault->pending);
 	mutex_unlock(&fault->lock);
 	wake_up_interruptible(&fault->readers);
@@ -241,14 +249,19 @@ static __poll_t fault_queue_poll(struct file *filep,
 	return mask;
 }
 
-/* Nobody can answer any more: answer everything INVALID */
+/* Nobody can answer any more: answer everything INVALID, now and later */
 static int fault_queue_release(struct inode *inode, struct file *filep)
 {
 	struct iommufd_fault *fault = filep->private_data;
+	struct iommufd_ctx *ictx = fault->ictx;
 
+	mutex_lock(&fault->lock);
+	fault->closed = true;
+	mutex_unlock(&fault->lock);
 	iommufd_fault_auto_response(fault, NULL);
-	iommufd_obj_put(fault->ictx, &fault->obj);
-	iommufd_ctx_put(fault->ictx);
+	/* Without the file's reference IOMMU_DESTROY may free @fault */
+	iommufd_obj_put(ictx, &fault->obj);
+	iommufd_ctx_put(ictx);
 	return 0;
 }
 

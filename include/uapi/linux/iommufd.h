@@ -967,8 +967,9 @@ enum iommu_hwpt_pgfault_perm {
  *
  * read() on the file descriptor of a fault queue returns a whole number of
  * these records. A fault stays pending until userspace writes a response for
- * its group, or until the device leaves the HWPT, in which case the kernel
- * answers it as IOMMUFD_PAGE_RESP_INVALID.
+ * its group, or until the device leaves the HWPT or the file is closed, in
+ * which case the kernel answers it as IOMMUFD_PAGE_RESP_INVALID; faults
+ * arriving after the close are answered so at once.
  */
 struct iommu_hwpt_pgfault {
 	__u32 flags;
