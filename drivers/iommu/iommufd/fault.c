@@ -3,21 +3,30 @@
  * Fault queues: IOMMU_FAULT_QUEUE_ALLOC creates one together with a file
  * descriptor. HWPTs allocated with its ID route the I/O page faults of their
  * devices into it; read() returns them as struct iommu_hwpt_pgfault records,
- * one record per fault, the faults of a group sharing a cookie; write() of
- * struct iommu_hwpt_page_response answers a group by its cookie.
+ * one record per fault, whole groups at a time, the faults of a group sharing
+ * a cookie; write() of struct iommu_hwpt_page_response answers a group by its
+ * cookie.
  *
- * A group is first on the pending list, then (read, waiting for the answer)
- * in the awaiting xarray. When a device leaves a fault-capable HWPT, every
- * group of that attachment still queued is answered INVALID, as is
- * everything when the file is closed, and every fault that arrives after
- * that: nobody could read it any more.
+ * The IOMMU's page-request handler queues under a spinlock that is never
+ * held across a user copy or anything else that may wait: a reader whose
+ * buffer is userfaultfd- or FUSE-backed must not stall the fault path of
+ * every device behind the IOMMU. read() takes groups off the queue and
+ * copies their records to a kernel buffer under the lock, and to the user
+ * without it.
+ *
+ * Every group the handler accepted is ours to answer, exactly once: it is
+ * taken off the IOMMU core's list of outstanding groups at once, so that
+ * the core never answers or frees it behind our back. It is answered by
+ * write(), or INVALID when its device leaves the HWPT, when the file is
+ * closed, or, arriving after the close, straight away.
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/iommufd.h>
-#include <linux/mutex.h>
+#include <linux/mm.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <uapi/linux/iommufd.h>
 
@@ -25,23 +34,29 @@
 #include "fault.h"
 #include "hwpt.h"
 
+/* Most records one read() returns, unless the first group alone has more */
+#define IOMMUFD_FAULT_READ_MAX 64
+
 /**
  * struct iommufd_fault - a fault queue
  * @obj: object header, type IOMMUFD_OBJ_FAULT. The file holds a reference
  *	until it is closed; every HWPT using the queue holds one.
  * @ictx: the context
- * @lock: protects @pending, @awaiting and @closed
+ * @lock: protects @pending, @closed and the node of every group in @groups;
+ *	a spinlock, never held across anything that may wait
  * @pending: groups not read yet (struct iopf_group.node)
- * @awaiting: cookie -> group read but not answered
+ * @groups: cookie -> every group not answered yet. A group is queued (on
+ *	@pending), being read (on the private list of a read()) or read (its
+ *	node empty); only a read group can be answered by write().
  * @closed: the file is closed, nobody can read or answer any more
  * @readers: readers waiting for @pending
  */
 struct iommufd_fault {
 	struct iommufd_obj obj;
 	struct iommufd_ctx *ictx;
-	struct mutex lock; /* see above */
+	spinlock_t lock; /* see above */
 	struct list_head pending;
-	struct xarray awaiting;
+	struct xarray groups;
 	bool closed;
 	wait_queue_head_t readers;
 };
@@ -57,6 +72,7 @@ struct iommufd_obj *iommufd_fault_obj(struct iommufd_fault *fault)
 	return &fault->obj;
 }
 
+/* Sleeps: the core serialises responses with a mutex */
 static void iommufd_fault_answer(struct iopf_group *group,
 				 enum iommu_page_response_code code)
 {
@@ -71,21 +87,35 @@ static void iommufd_fault_answer(struct iopf_group *group,
  * Queues @group for userspace, or answers it INVALID if the queue's file is
  * closed. Called from the fault reporting context, which may sleep.
  *
- * Return: 0.
+ * Return: 0, or -ENOMEM, in which case the core answers @group.
  */
 int iommufd_fault_queue_iopf(struct iopf_group *group)
 {
 	struct iommufd_hwpt *hwpt = group->attach_handle->domain->fault_data;
 	struct iommufd_fault *fault = hwpt->fault;
+	void *old;
+	u32 cookie;
+	int rc;
 
-	mutex_lock(&fault->lock);
+	/* Reserve the cookie: nothing under the lock below allocates */
+	rc = xa_alloc(&fault->groups, &cookie, NULL, xa_limit_32b, GFP_KERNEL);
+	if (rc)
+		return rc;
+	/* Ours to answer from now on, whatever happens to the device */
+	iopf_group_dequeue(group);
+	group->cookie = cookie;
+
+	spin_lock(&fault->lock);
 	if (fault->closed) {
-		mutex_unlock(&fault->lock);
+		spin_unlock(&fault->lock);
+		xa_erase(&fault->groups, cookie);
 		iommufd_fault_answer(group, IOMMU_PAGE_RESP_INVALID);
 		return 0;
 	}
+	old = xa_store(&fault->groups, cookie, group, GFP_NOWAIT);
+	WARN_ON(xa_is_err(old));
 	list_add_tail(&group->node, &fault->pending);
-	mutex_unlock(&fault->lock);
+	spin_unlock(&fault->lock);
 	wake_up_interruptible(&fault->readers);
 	return 0;
 }
@@ -95,29 +125,30 @@ int iommufd_fault_queue_iopf(struct iopf_group *group)
  * @fault: the queue of the HWPT that was attached
  * @handle: the attachment, no longer reachable by new faults
  *
- * Every group of @handle still queued or waiting for an answer is answered
- * INVALID and freed; a NULL @handle means every group of the queue.
+ * Every group of @handle not answered yet, queued, being read or read, is
+ * answered INVALID and freed; a NULL @handle means every group of the queue.
  */
 void iommufd_fault_auto_response(struct iommufd_fault *fault,
 				 struct iommu_attach_handle *handle)
 {
 	struct iopf_group *group, *next;
 	unsigned long index;
+	LIST_HEAD(answer);
 
-	mutex_lock(&fault->lock);
-	list_for_each_entry_safe(group, next, &fault->pending, node) {
+	spin_lock(&fault->lock);
+	xa_for_each(&fault->groups, index, group) {
 		if (handle && group->attach_handle != handle)
 			continue;
+		xa_erase(&fault->groups, index);
+		/* Off the queue or a reader's list, if on any */
+		list_move_tail(&group->node, &answer);
+	}
+	spin_unlock(&fault->lock);
+
+	list_for_each_entry_safe(group, next, &answer, node) {
 		list_del(&group->node);
 		iommufd_fault_answer(group, IOMMU_PAGE_RESP_INVALID);
 	}
-	xa_for_each(&fault->awaiting, index, group) {
-		if (handle && group->attach_handle != handle)
-			continue;
-		xa_erase(&fault->awaiting, index);
-		iommufd_fault_answer(group, IOMMU_PAGE_RESP_INVALID);
-	}
-	mutex_unlock(&fault->lock);
 }
 
 static void iommufd_fault_fill(struct iommu_hwpt_pgfault *data,
@@ -139,58 +170,98 @@ static void iommufd_fault_fill(struct iommu_hwpt_pgfault *data,
 	};
 }
 
-/* Copy out one whole group; it then waits in @awaiting for its answer */
-static ssize_t iommufd_fault_read_group(struct iommufd_fault *fault,
-					struct iopf_group *group,
-					char __user *buf, size_t space)
+/* Records of the first queued group, 0 if none */
+static size_t iommufd_fault_first_count(struct iommufd_fault *fault)
 {
-	const size_t rec = sizeof(struct iommu_hwpt_pgfault);
-	struct iommu_hwpt_pgfault data;
-	struct iopf_fault *iopf;
-	size_t done = 0;
-	int rc;
+	struct iopf_group *group;
 
-	if (space < group->fault_count * rec)
-		return 0;
-	rc = xa_alloc(&fault->awaiting, &group->cookie, group, xa_limit_32b,
-		      GFP_KERNEL);
-	if (rc)
-		return rc;
-
-	list_for_each_entry(iopf, &group->faults, list) {
-		iommufd_fault_fill(&data, group, &iopf->fault.prm);
-		if (copy_to_user(buf + done, &data, rec)) {
-			xa_erase(&fault->awaiting, group->cookie);
-			return -EFAULT;
-		}
-		done += rec;
-	}
-	list_del(&group->node);
-	return done;
+	lockdep_assert_held(&fault->lock);
+	group = list_first_entry_or_null(&fault->pending, struct iopf_group,
+					 node);
+	return group ? group->fault_count : 0;
 }
 
+/*
+ * Move the queued groups that fit, whole and in order, into @room records of
+ * @kbuf onto @taken. Return: the number of records written.
+ */
+static size_t iommufd_fault_take(struct iommufd_fault *fault,
+				 struct iommu_hwpt_pgfault *kbuf, size_t room,
+				 struct list_head *taken)
+{
+	struct iopf_group *group, *next;
+	struct iopf_fault *iopf;
+	size_t n = 0;
+
+	lockdep_assert_held(&fault->lock);
+	list_for_each_entry_safe(group, next, &fault->pending, node) {
+		if (group->fault_count > room - n)
+			break;
+		list_for_each_entry(iopf, &group->faults, list)
+			iommufd_fault_fill(&kbuf[n++], group, &iopf->fault.prm);
+		list_move_tail(&group->node, taken);
+	}
+	return n;
+}
+
+/*
+ * Returns 0 when nothing is queued and fails with EINVAL when @count has no
+ * room for all records of the first queued group, so that a reader that
+ * poll() calls readable never reads "end of file".
+ */
 static ssize_t fault_queue_read(struct file *filep, char __user *buf,
 				size_t count, loff_t *ppos)
 {
+	const size_t rec = sizeof(struct iommu_hwpt_pgfault);
 	struct iommufd_fault *fault = filep->private_data;
+	struct iommu_hwpt_pgfault *kbuf = NULL;
 	struct iopf_group *group, *next;
-	ssize_t done = 0, rc = 0;
+	size_t first, room = 0, n;
+	LIST_HEAD(taken);
+	ssize_t rc;
 
 	if (*ppos)
 		return -ESPIPE;
-	if (count % sizeof(struct iommu_hwpt_pgfault))
+	if (!count || count % rec)
 		return -EINVAL;
 
-	mutex_lock(&fault->lock);
-	list_for_each_entry_safe(group, next, &fault->pending, node) {
-		rc = iommufd_fault_read_group(fault, group, buf + done,
-					      count - done);
-		if (rc <= 0)
+	/* A buffer for what one read() returns, at least the first group */
+	for (;;) {
+		spin_lock(&fault->lock);
+		first = iommufd_fault_first_count(fault);
+		if (first && first <= room)
 			break;
-		done += rc;
+		spin_unlock(&fault->lock);
+		if (!first || first > count / rec) {
+			rc = first ? -EINVAL : 0;
+			goto out_free;
+		}
+		kvfree(kbuf);
+		room = max(first, min_t(size_t, count / rec,
+					IOMMUFD_FAULT_READ_MAX));
+		kbuf = kvmalloc_array(room, rec, GFP_KERNEL_ACCOUNT);
+		if (!kbuf)
+			return -ENOMEM;
 	}
-	mutex_unlock(&fault->lock);
-	return done ?: rc;
+	n = iommufd_fault_take(fault, kbuf, room, &taken);
+	spin_unlock(&fault->lock);
+
+	/* No lock held: the copy may wait as long as it likes */
+	rc = copy_to_user(buf, kbuf, n * rec) ? -EFAULT : n * rec;
+
+	/* Groups answered meanwhile (detach) are no longer on @taken */
+	spin_lock(&fault->lock);
+	if (rc < 0) {
+		/* Nothing lost: back to the head of the queue, in order */
+		list_splice(&taken, &fault->pending);
+	} else {
+		list_for_each_entry_safe(group, next, &taken, node)
+			list_del_init(&group->node);
+	}
+	spin_unlock(&fault->lock);
+out_free:
+	kvfree(kbuf);
+	return rc;
 }
 
 static ssize_t fault_queue_write(struct file *filep,
@@ -209,7 +280,6 @@ static ssize_t fault_queue_write(struct file *filep,
 	if (count % rec)
 		return -EINVAL;
 
-	mutex_lock(&fault->lock);
 	while (count > done) {
 		if (copy_from_user(&reply, buf + done, rec)) {
 			rc = -EFAULT;
@@ -220,7 +290,14 @@ static ssize_t fault_queue_write(struct file *filep,
 			rc = -EINVAL;
 			break;
 		}
-		group = xa_erase(&fault->awaiting, reply.cookie);
+		spin_lock(&fault->lock);
+		group = xa_load(&fault->groups, reply.cookie);
+		/* Only a group that was read can be answered */
+		if (group && list_empty(&group->node))
+			xa_erase(&fault->groups, reply.cookie);
+		else
+			group = NULL;
+		spin_unlock(&fault->lock);
 		if (!group) {
 			rc = -EINVAL;
 			break;
@@ -231,7 +308,6 @@ static ssize_t fault_queue_write(struct file *filep,
 				     IOMMU_PAGE_RESP_INVALID);
 		done += rec;
 	}
-	mutex_unlock(&fault->lock);
 	return done ?: rc;
 }
 
@@ -242,10 +318,10 @@ static __poll_t fault_queue_poll(struct file *filep,
 	__poll_t mask = EPOLLOUT;
 
 	poll_wait(filep, &fault->readers, wait);
-	mutex_lock(&fault->lock);
+	spin_lock(&fault->lock);
 	if (!list_empty(&fault->pending))
 		mask |= EPOLLIN;
-	mutex_unlock(&fault->lock);
+	spin_unlock(&fault->lock);
 	return mask;
 }
 
@@ -255,9 +331,9 @@ static int fault_queue_release(struct inode *inode, struct file *filep)
 	struct iommufd_fault *fault = filep->private_data;
 	struct iommufd_ctx *ictx = fault->ictx;
 
-	mutex_lock(&fault->lock);
+	spin_lock(&fault->lock);
 	fault->closed = true;
-	mutex_unlock(&fault->lock);
+	spin_unlock(&fault->lock);
 	iommufd_fault_auto_response(fault, NULL);
 	/* Without the file's reference IOMMU_DESTROY may free @fault */
 	iommufd_obj_put(ictx, &fault->obj);
@@ -279,9 +355,8 @@ static void iommufd_fault_destroy(struct iommufd_obj *obj)
 						   obj);
 
 	/* The file is closed and no HWPT routes faults here any more */
-	WARN_ON(!list_empty(&fault->pending) || !xa_empty(&fault->awaiting));
-	xa_destroy(&fault->awaiting);
-	mutex_destroy(&fault->lock);
+	WARN_ON(!list_empty(&fault->pending) || !xa_empty(&fault->groups));
+	xa_destroy(&fault->groups);
 }
 
 static const struct iommufd_obj_ops iommufd_fault_ops = {
@@ -310,9 +385,9 @@ int iommufd_do_fault_alloc(struct iommufd_call *call)
 	if (IS_ERR(fault))
 		return PTR_ERR(fault);
 	fault->ictx = call->ictx;
-	mutex_init(&fault->lock);
+	spin_lock_init(&fault->lock);
 	INIT_LIST_HEAD(&fault->pending);
-	xa_init_flags(&fault->awaiting, XA_FLAGS_ALLOC1);
+	xa_init_flags(&fault->groups, XA_FLAGS_ALLOC1);
 	init_waitqueue_head(&fault->readers);
 
 	fdno = get_unused_fd_flags(O_CLOEXEC);

@@ -966,10 +966,13 @@ enum iommu_hwpt_pgfault_perm {
  *          group, which is done once, after its LAST_PAGE message.
  *
  * read() on the file descriptor of a fault queue returns a whole number of
- * these records. A fault stays pending until userspace writes a response for
- * its group, or until the device leaves the HWPT or the file is closed, in
- * which case the kernel answers it as IOMMUFD_PAGE_RESP_INVALID; faults
- * arriving after the close are answered so at once.
+ * these records, and only whole groups: 0 when no fault is waiting, EINVAL
+ * when the buffer has no room for all records of the first waiting group
+ * (or is not a multiple of the record size). A fault stays pending until
+ * userspace writes a response for its group, or until the device leaves the
+ * HWPT or the file is closed, in which case the kernel answers it as
+ * IOMMUFD_PAGE_RESP_INVALID; faults arriving after the close are answered
+ * so at once.
  */
 struct iommu_hwpt_pgfault {
 	__u32 flags;
@@ -1000,8 +1003,8 @@ enum iommufd_page_response_code {
 /**
  * struct iommu_hwpt_page_response - answer written to a fault queue
  * @cookie: The @cookie of the fault group being answered, as read from the
- *          group's last struct iommu_hwpt_pgfault. A cookie with no pending
- *          group is rejected with EINVAL.
+ *          group's last struct iommu_hwpt_pgfault. A cookie of no group
+ *          that was read and is still unanswered is rejected with EINVAL.
  * @code: One of enum iommufd_page_response_code.
  *
  * write() on the file descriptor of a fault queue takes a whole number of

@@ -11,11 +11,15 @@
  * Checked here:
  * - how a nested HWPT gets its queue, and the record rules of read() and
  *   write();
+ * - that poll() agrees with read(), and that a reader parked in a user
+ *   copy does not hold up the IOMMU's fault path;
  * - that faults arriving after the file was closed are answered at once,
  *   and that closing the file races safely with IOMMU_DESTROY of the queue.
  */
+#include <poll.h>
 #include <pthread.h>
 #include <time.h>
+#include <linux/userfaultfd.h>
 
 #include "iommu_test_utils.h"
 
@@ -134,6 +138,24 @@ static void fault_attach(struct __test_metadata *_metadata,
 	pt = self->nested_id;
 	ASSERT_OK(mock_domain_replace(self->fd, self->stdev_id, &pt));
 	ASSERT_EQ(self->nested_id, pt);
+}
+
+/* Does the fault queue say it has something to read? */
+static bool readable(int fault_fd)
+{
+	struct pollfd p = { .fd = fault_fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
+static int respond(int fault_fd, __u32 cookie)
+{
+	struct iommu_hwpt_page_response r = {
+		.cookie = cookie,
+		.code = IOMMUFD_PAGE_RESP_SUCCESS,
+	};
+
+	return write(fault_fd, &r, sizeof(r)) == sizeof(r) ? 0 : -1;
 }
 
 static double now(void)
@@ -259,6 +281,190 @@ TEST_F(fault, fault_queue_io_errors)
 	ASSERT_OK(ifd_destroy(self->fd, self->nested_id));
 	ASSERT_OK(ifd_destroy(self->fd, self->fault_id));
 	ASSERT_OK(ifd_destroy(self->fd, self->parent_id));
+}
+
+/*
+ * poll() and read() agree: readable means a read() with room for a record
+ * returns one, and a read() with no room for the waiting group fails with
+ * EINVAL rather than returning 0 (end of file) while poll() says readable.
+ * A group is not answerable before it was read, and stays queued when the
+ * copy to the reader fails.
+ */
+TEST_F(fault, read_poll_agree)
+{
+	struct iommu_hwpt_pgfault fault[4];
+	void *ro;
+	int i;
+
+	fault_attach(_metadata, self);
+	EXPECT_FALSE(readable(self->fault_fd));
+	/* Nothing queued: an empty read, a read without room is wrong */
+	EXPECT_EQ(0, read(self->fault_fd, fault, sizeof(fault)));
+	EXPECT_EQ(-1, read(self->fault_fd, fault, 0));
+	EXPECT_EQ(EINVAL, errno);
+
+	for (i = 0; i != 3; i++)
+		ASSERT_OK(mock_trigger_iopf(self->fd, self->idev_id, 0, i,
+					    0x1000 * (i + 1)));
+	EXPECT_TRUE(readable(self->fault_fd));
+	EXPECT_EQ(-1, read(self->fault_fd, fault, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_TRUE(readable(self->fault_fd));
+
+	/* Not read yet: not answerable (the first cookie is 1 or more) */
+	for (i = 1; i != 8; i++) {
+		struct iommu_hwpt_page_response r = { .cookie = i };
+
+		EXPECT_EQ(-1, write(self->fault_fd, &r, sizeof(r)));
+		EXPECT_EQ(EINVAL, errno);
+	}
+
+	/* A failed copy loses nothing */
+	ro = mmap(NULL, page_sz, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		  0);
+	ASSERT_NE(MAP_FAILED, ro);
+	EXPECT_EQ(-1, read(self->fault_fd, ro, 2 * REC));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(ro, page_sz);
+	EXPECT_TRUE(readable(self->fault_fd));
+
+	/* Whole groups in order, as many as fit */
+	ASSERT_EQ(2 * REC, read(self->fault_fd, fault, 2 * REC));
+	EXPECT_EQ(0x1000, fault[0].addr);
+	EXPECT_EQ(0x2000, fault[1].addr);
+	EXPECT_NE(fault[0].cookie, fault[1].cookie);
+	EXPECT_TRUE(readable(self->fault_fd));
+	ASSERT_EQ(REC, read(self->fault_fd, &fault[2], 2 * REC));
+	EXPECT_EQ(0x3000, fault[2].addr);
+	EXPECT_EQ(2, fault[2].grpid);
+	EXPECT_FALSE(readable(self->fault_fd));
+	EXPECT_EQ(0, read(self->fault_fd, fault, REC));
+
+	for (i = 0; i != 3; i++)
+		EXPECT_OK(respond(self->fault_fd, fault[i].cookie));
+	EXPECT_EQ(-1, respond(self->fault_fd, fault[0].cookie));
+}
+
+/* A reader parked in a user copy on a userfaultfd-registered page */
+struct parked_reader {
+	int fault_fd;
+	void *buf;
+	ssize_t ret;
+	int err;
+};
+
+static void *parked_read(void *arg)
+{
+	struct parked_reader *r = arg;
+
+	r->ret = read(r->fault_fd, r->buf, REC);
+	r->err = errno;
+	return NULL;
+}
+
+struct trigger {
+	int fd;
+	__u32 dev_id;
+	int rc;
+	int done;
+};
+
+static void *trigger_iopf(void *arg)
+{
+	struct trigger *t = arg;
+
+	t->rc = mock_trigger_iopf(t->fd, t->dev_id, 0, 9, 0x9000);
+	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static int uffd_open(void *page)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {
+		.range = { .start = (uintptr_t)page, .len = page_sz },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	int ufd;
+
+	ufd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (ufd < 0)
+		return -1;
+	if (ioctl(ufd, UFFDIO_API, &api) || ioctl(ufd, UFFDIO_REGISTER, &reg)) {
+		close(ufd);
+		return -1;
+	}
+	return ufd;
+}
+
+/*
+ * The IOMMU's fault path (here TRIGGER_IOPF, which reports synchronously)
+ * must not wait for a reader of the queue: the reader's buffer may be
+ * userfaultfd- or FUSE-backed, and its copy may never finish.
+ */
+TEST_F(fault, iopf_not_held_up_by_reader)
+{
+	struct parked_reader r = { .ret = -2 };
+	struct trigger t = { .fd = self->fd, .dev_id = self->idev_id };
+	struct iommu_hwpt_pgfault first, second;
+	struct uffdio_range zero_range;
+	struct uffdio_zeropage zero;
+	struct uffd_msg msg;
+	pthread_t reader, trig;
+	struct pollfd p;
+	double start;
+	bool prompt;
+	int ufd;
+
+	fault_attach(_metadata, self);
+	r.fault_fd = self->fault_fd;
+	r.buf = mmap(NULL, page_sz, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, r.buf);
+	ufd = uffd_open(r.buf);
+	if (ufd < 0)
+		SKIP(return, "userfaultfd: %s", strerror(errno));
+
+	/* Something to read, then a reader that stalls copying it out */
+	ASSERT_OK(mock_trigger_iopf(self->fd, self->idev_id, 0, 1, 0x1000));
+	ASSERT_OK(pthread_create(&reader, NULL, parked_read, &r));
+	p = (struct pollfd){ .fd = ufd, .events = POLLIN };
+	ASSERT_EQ(1, poll(&p, 1, 20000));
+	ASSERT_EQ(sizeof(msg), read(ufd, &msg, sizeof(msg)));
+	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+
+	/* The reader is parked in the kernel's copy: report another fault */
+	ASSERT_OK(pthread_create(&trig, NULL, trigger_iopf, &t));
+	start = now();
+	while (!__atomic_load_n(&t.done, __ATOMIC_ACQUIRE) &&
+	       now() - start < 10)
+		usleep(1000);
+	prompt = __atomic_load_n(&t.done, __ATOMIC_ACQUIRE);
+	if (!prompt)
+		TH_LOG("TRIGGER_IOPF still waiting after 10 s behind the reader");
+	EXPECT_TRUE(prompt);
+
+	/* Let the reader go */
+	zero_range = (struct uffdio_range){
+		.start = (uintptr_t)r.buf, .len = page_sz,
+	};
+	zero = (struct uffdio_zeropage){ .range = zero_range };
+	ASSERT_OK(ioctl(ufd, UFFDIO_ZEROPAGE, &zero));
+	ASSERT_OK(pthread_join(reader, NULL));
+	ASSERT_OK(pthread_join(trig, NULL));
+	close(ufd);
+	EXPECT_OK(t.rc);
+
+	/* Each fault was delivered once, in order */
+	ASSERT_EQ(REC, r.ret);
+	memcpy(&first, r.buf, REC);
+	EXPECT_EQ(0x1000, first.addr);
+	ASSERT_EQ(REC, read(self->fault_fd, &second, REC));
+	EXPECT_EQ(0x9000, second.addr);
+	EXPECT_EQ(0, read(self->fault_fd, &second, REC));
+	EXPECT_OK(respond(self->fault_fd, first.cookie));
+	EXPECT_OK(respond(self->fault_fd, second.cookie));
+	munmap(r.buf, page_sz);
 }
 
 /* ---------------------------------------------------------------------- */
