@@ -223,14 +223,19 @@ iommufd_nested_hwpt_create(struct iommufd_ctx *ictx,
 			   struct iommufd_device *idev, u32 flags,
 			   const struct iommu_user_data *user_data)
 {
+	/* Flags the core consumes itself; none is the driver's */
+	const u32 core_flags = IOMMU_HWPT_FAULT_ID_VALID;
 	const struct iommu_ops *ops = dev_iommu_ops(idev->dev);
 	struct iommufd_nested_hwpt *nested;
 	struct iommu_domain *domain;
 	int rc;
 
-	if (flags & ~IOMMU_HWPT_FAULT_ID_VALID)
+	if (flags & ~core_flags)
 		return ERR_PTR(-EOPNOTSUPP);
 	if (!parent->nest_parent)
+		return ERR_PTR(-EINVAL);
+	/* The device's driver is handed only a parent domain of its own */
+	if (parent->base.domain->owner != ops)
 		return ERR_PTR(-EINVAL);
 	/* A nested table is described by driver data: none, nothing to do */
 	if (!ops->domain_alloc_user || !user_data)
@@ -244,8 +249,8 @@ iommufd_nested_hwpt_create(struct iommufd_ctx *ictx,
 	nested->parent = parent;
 	iommufd_obj_hold(&parent->base.obj);
 
-	domain = ops->domain_alloc_user(idev->dev, flags, parent->base.domain,
-					user_data);
+	domain = ops->domain_alloc_user(idev->dev, flags & ~core_flags,
+					parent->base.domain, user_data);
 	if (IS_ERR_OR_NULL(domain)) {
 		rc = domain ? PTR_ERR(domain) : -ENOMEM;
 		goto err_abort;

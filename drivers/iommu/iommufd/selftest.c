@@ -374,7 +374,11 @@ mock_pt_alloc_nested(struct iommu_domain *parent, u32 flags,
 	struct iommu_hwpt_selftest data;
 	int rc, i;
 
-	if (flags & ~IOMMU_HWPT_FAULT_ID_VALID)
+	/*
+	 * As VT-d: no allocation flag means anything to a nested domain.
+	 * Whether it reports faults to userspace is the core's business.
+	 */
+	if (flags)
 		return ERR_PTR(-EOPNOTSUPP);
 	if (!udata || udata->type != IOMMU_HWPT_DATA_SELFTEST)
 		return ERR_PTR(-EOPNOTSUPP);

@@ -1322,6 +1322,65 @@ static int mock_device(int ifd, __u32 ioas_id, __u32 *stdev_id,
 	return rc;
 }
 
+/* Does the kernel have the mock IOMMU (CONFIG_IOMMUFD_TEST)? */
+static bool mock_iommu_present(int ifd)
+{
+	struct iommu_test_cmd probe = {
+		.size = sizeof(probe),
+		.op = 0,
+	};
+
+	return ioctl(ifd, IOMMU_TEST_CMD, &probe) == -1 && errno == EOPNOTSUPP;
+}
+
+/*
+ * A nested HWPT for the device on a NEST_PARENT HWPT of another IOMMU
+ * driver: the core refuses it with EINVAL before the device's driver is
+ * handed a parent domain that is not its own, with or without a fault
+ * queue.
+ */
+TEST_F(edu_err, nested_on_other_iommu_parent_refused)
+{
+	struct iommu_hwpt_vtd_s1 s1 = {};
+	struct iommu_test_cmd mock = {
+		.size = sizeof(mock),
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN,
+	};
+	struct iommu_hwpt_alloc cmd;
+	__u32 ioas2, parent, fault_id;
+	int fault_fd;
+
+	if (!mock_iommu_present(self->ifd))
+		SKIP(return, "no second IOMMU driver (kernel without CONFIG_IOMMUFD_TEST)");
+
+	bind_dev(_metadata, self);
+	ASSERT_EQ(0, ioas_alloc(self->ifd, &ioas2));
+	mock.id = ioas2;
+	ASSERT_EQ(0, ioctl(self->ifd, IOMMU_TEST_CMD, &mock));
+	ASSERT_EQ(0, hwpt_alloc(self->ifd, mock.mock_domain.out_idev_id, ioas2,
+				IOMMU_HWPT_ALLOC_NEST_PARENT, &parent));
+	ASSERT_EQ(0, fault_queue_alloc(self->ifd, &fault_id, &fault_fd));
+
+	cmd = hwpt_req(self->edu.devid, parent, 0);
+	cmd.data_type = IOMMU_HWPT_DATA_VTD_S1;
+	cmd.data_len = sizeof(s1);
+	cmd.data_uptr = (uintptr_t)&s1;
+	EXPECT_EQ(-1, ioctl(self->ifd, IOMMU_HWPT_ALLOC, &cmd));
+	EXPECT_EQ(EINVAL, errno);
+	cmd.flags = IOMMU_HWPT_FAULT_ID_VALID;
+	cmd.fault_id = fault_id;
+	EXPECT_EQ(-1, ioctl(self->ifd, IOMMU_HWPT_ALLOC, &cmd));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(BAD_ID, cmd.out_hwpt_id);
+
+	/* Nothing holds the parent or the queue */
+	close(fault_fd);
+	EXPECT_EQ(0, destroy(self->ifd, fault_id));
+	EXPECT_EQ(0, destroy(self->ifd, parent));
+	EXPECT_EQ(0, destroy(self->ifd, mock.mock_domain.out_stdev_id));
+	EXPECT_EQ(0, destroy(self->ifd, ioas2));
+}
+
 /*
  * A HWPT of another IOMMU driver is no target for the device, neither for
  * an attach nor for a replace; attaching (or replacing) to an IOAS that has
