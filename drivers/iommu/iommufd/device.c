@@ -15,6 +15,7 @@
 #include <linux/iommufd.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
@@ -440,8 +441,20 @@ static void iommufd_grp_handle_done(struct iommufd_grp *grp,
 }
 
 /*
+ * Can @dev take page requests of its own? An SR-IOV VF has no PRI
+ * capability of its own but shares its PF's (see pci_enable_pri()), which
+ * the PF's owner controls: the VF's user cannot own the page requests.
+ */
+static bool iommufd_dev_owns_pri(struct device *dev)
+{
+	return !dev_is_pci(dev) || !to_pci_dev(dev)->is_virtfn;
+}
+
+/*
  * Switch the group's domain from @old (NULL: blocking) to @hwpt's, with a
  * new attach handle naming @idev, without passing through any other domain.
+ * A fault-capable @hwpt needs a device that owns its page requests:
+ * -EOPNOTSUPP otherwise.
  */
 static int iommufd_grp_set_domain(struct iommufd_grp *grp,
 				  struct iommufd_device *idev,
@@ -452,6 +465,8 @@ static int iommufd_grp_set_domain(struct iommufd_grp *grp,
 	struct iommufd_dev_attach *att;
 	int rc;
 
+	if (hwpt->fault && !iommufd_dev_owns_pri(idev->dev))
+		return -EOPNOTSUPP;
 	att = kzalloc(sizeof(*att), GFP_KERNEL);
 	if (!att)
 		return -ENOMEM;
