@@ -11,8 +11,11 @@
  */
 #include <linux/iommu.h>
 #include <linux/log2.h>
+#include <linux/overflow.h>
 #include <linux/pci.h>
 #include <linux/pci-ats.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -483,13 +486,61 @@ out_put:
 	return rc;
 }
 
+/* Bytes of user array one call of the driver works through at most */
+#define IOMMUFD_INVALIDATE_BATCH SZ_64K
+
+/*
+ * Hand @domain the user's array in batches of at most
+ * IOMMUFD_INVALIDATE_BATCH bytes (or one entry, if that is larger), with a
+ * chance to reschedule in between and a way out for a task being killed:
+ * neither the entry size nor their number is bounded by the uAPI. @base is
+ * the user address of @all's array. @done is the number of entries handled,
+ * also on failure.
+ */
+static int iommufd_invalidate_batches(struct iommu_domain *domain,
+				      const struct iommu_user_data_array *all,
+				      u64 base, u32 *done)
+{
+	u32 batch = max_t(u32, 1, IOMMUFD_INVALIDATE_BATCH / all->entry_len);
+	struct iommu_user_data_array part = *all;
+	u64 offset, addr;
+	u32 n;
+	int rc;
+
+	*done = 0;
+	for (;;) {
+		n = min(batch, all->entry_num - *done);
+		offset = (u64)*done * all->entry_len;
+		/* An array past the end of the address space is unreadable */
+		if (check_add_overflow(base, offset, &addr) ||
+		    addr > ULONG_MAX)
+			return -EFAULT;
+		part.uptr = u64_to_user_ptr(addr);
+		part.entry_num = n;
+		rc = domain->ops->cache_invalidate_user(domain, &part);
+		/* The driver reports how many it handled, all on success */
+		*done += min(part.entry_num, n);
+		if (rc)
+			return rc;
+		if (WARN_ON_ONCE(part.entry_num < n))
+			return -EIO;
+		if (*done == all->entry_num)
+			break;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	return 0;
+}
+
 /**
  * iommufd_do_hwpt_invalidate - Handle IOMMU_HWPT_INVALIDATE
  * @call: the command, struct iommu_hwpt_invalidate
  *
  * The driver processes the entries in order and stops at the first one that
  * fails; entry_num is written back with the number it processed, also on
- * failure.
+ * failure. Any entry size and number are taken; the work is done in
+ * batches and stops with -EINTR when the task is being killed.
  *
  * Return: 0 or an error code for userspace.
  */
@@ -511,9 +562,7 @@ int iommufd_do_hwpt_invalidate(struct iommufd_call *call)
 		rc = -EOPNOTSUPP;
 		goto out;
 	}
-	if (arg->entry_num &&
-	    (!arg->data_uptr || !arg->entry_len || arg->entry_len > PAGE_SIZE ||
-	     arg->entry_num > SZ_512K)) {
+	if (arg->entry_num && (!arg->data_uptr || !arg->entry_len)) {
 		rc = -EINVAL;
 		goto out;
 	}
@@ -524,11 +573,14 @@ int iommufd_do_hwpt_invalidate(struct iommufd_call *call)
 		goto out;
 	}
 	domain = nested->base.domain;
-	if (domain->ops->cache_invalidate_user) {
-		rc = domain->ops->cache_invalidate_user(domain, &data_array);
-		done_num = data_array.entry_num;
-	} else {
+	if (!domain->ops->cache_invalidate_user) {
 		rc = -EOPNOTSUPP;
+	} else if (!arg->entry_num) {
+		/* Nothing to do, but the driver judges the data type */
+		rc = domain->ops->cache_invalidate_user(domain, &data_array);
+	} else {
+		rc = iommufd_invalidate_batches(domain, &data_array,
+						arg->data_uptr, &done_num);
 	}
 	iommufd_obj_put(call->ictx, &nested->base.obj);
 

@@ -904,8 +904,10 @@ struct iommu_hwpt_vtd_s1_invalidate {
  * tells how many entries before it took effect.
  *
  * With a non-zero @entry_num, @data_uptr and @entry_len must be non-zero,
- * otherwise EINVAL. An @entry_num of 0 processes nothing and can be used to
- * probe whether the HWPT accepts @data_type.
+ * otherwise EINVAL; neither has an upper limit. An @entry_num of 0 processes
+ * nothing and can be used to probe whether the HWPT accepts @data_type. A
+ * large array is worked through in steps; a task that is being killed stops
+ * between two of them (EINTR).
  */
 struct iommu_hwpt_invalidate {
 	__u32 size;

@@ -8,17 +8,21 @@
  * by write(). Faults are injected with IOMMU_TEST_OP_TRIGGER_IOPF, which
  * reports them synchronously, as the IOMMU's page-request handler would.
  *
- * Checked here:
- * - how a nested HWPT gets its queue: the flag is the core's, the driver
- *   never sees it; the record rules of read() and write();
- * - that poll() agrees with read(), and that a reader parked in a user
- *   copy does not hold up the IOMMU's fault path;
- * - that faults arriving after the file was closed are answered at once,
- *   and that closing the file races safely with IOMMU_DESTROY of the queue.
+ * Checked here: how a nested HWPT gets its queue (the flag is the core's,
+ * the driver never sees it), the record rules of read() and write() and
+ * that poll() agrees with read(), that a reader parked in a user copy does
+ * not hold up the IOMMU's fault path, that faults arriving after the file
+ * was closed are answered at once instead of piling up, that closing the
+ * file races safely with IOMMU_DESTROY of the queue, and that
+ * IOMMU_HWPT_INVALIDATE takes arrays of any entry size and count, works
+ * through them in bounded steps, reports exactly how far it got and can be
+ * killed.
  */
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <linux/userfaultfd.h>
 
 #include "iommu_test_utils.h"
@@ -649,6 +653,185 @@ TEST_F_TIMEOUT(fault, close_races_destroy, 300)
 		TH_LOG("IOMMU_DESTROY: %s", strerror(c.bad_errno));
 	TH_LOG("%u queues allocated, closed and destroyed in %.1f s",
 	       allocated, now() - start);
+}
+
+/* ---------------------------------------------------------------------- */
+/* IOMMU_HWPT_INVALIDATE                                                   */
+/* ---------------------------------------------------------------------- */
+
+struct inval {
+	__u32 flags;
+	__u32 iotlb_id;
+};
+
+static int invalidate(int fd, __u32 hwpt_id, void *entries, __u32 entry_len,
+		      __u32 *entry_num)
+{
+	struct iommu_hwpt_invalidate cmd = {
+		.size = sizeof(cmd),
+		.hwpt_id = hwpt_id,
+		.data_uptr = (uintptr_t)entries,
+		.data_type = IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+		.entry_len = entry_len,
+		.entry_num = *entry_num,
+	};
+	int rc;
+
+	rc = ioctl(fd, IOMMU_HWPT_INVALIDATE, &cmd);
+	*entry_num = cmd.entry_num;
+	return rc;
+}
+
+/* A mock nested HWPT whose 4 IOTLB entries all hold @iotlb */
+static __u32 nested_with_iotlb(struct __test_metadata *_metadata,
+			       struct _test_data_fault *self, __u32 iotlb)
+{
+	struct iommu_hwpt_selftest data = { .iotlb = iotlb };
+	struct iommu_hwpt_alloc cmd;
+
+	if (!self->parent_id)
+		ASSERT_OK(ifd_hwpt_alloc(self->fd, self->idev_id,
+					 self->ioas_id,
+					 IOMMU_HWPT_ALLOC_NEST_PARENT,
+					 &self->parent_id));
+	cmd = nested_req(self->idev_id, self->parent_id, &data);
+	EXPECT_OK(hwpt_alloc(self->fd, &cmd));
+	return cmd.out_hwpt_id;
+}
+
+static struct inval *entry(void *array, __u32 entry_len, __u32 i)
+{
+	return (struct inval *)((char *)array + (size_t)entry_len * i);
+}
+
+/*
+ * Neither the entry size nor the number of entries has a limit in the uAPI:
+ * the core takes any, and the driver judges the entries. Arrays of more
+ * than 512K entries are worked through, and a failing entry stops the work
+ * with entry_num telling exactly how many came before it, also deep into
+ * the array.
+ */
+TEST_F_TIMEOUT(fault, invalidate_any_size, 300)
+{
+	const __u32 big_len = 2 * page_sz + sizeof(struct inval);
+	const __u32 many = (1U << 19) + 4096;
+	const __u32 inval_len = sizeof(struct inval);
+	__u32 nested, num, i, bad;
+	size_t size;
+	void *array;
+
+	nested = nested_with_iotlb(_metadata, self, 7);
+	size = (size_t)many * inval_len;
+	array = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, array);
+
+	/*
+	 * Entries longer than a page: not refused by the core, which looks
+	 * up the HWPT (ENOENT for a paging one); the 6.12 mock takes only its
+	 * own entry size (iommu_copy_struct_from_user_array()), so its first
+	 * entry fails.
+	 */
+	num = 4;
+	EXPECT_ERRNO(ENOENT, invalidate(self->fd, self->parent_id, array,
+					big_len, &num));
+	EXPECT_EQ(0, num);
+	num = many;
+	EXPECT_ERRNO(ENOENT, invalidate(self->fd, self->parent_id, array,
+					inval_len, &num));
+	EXPECT_EQ(0, num);
+	num = 4;
+	EXPECT_ERRNO(EINVAL, invalidate(self->fd, nested, array, big_len,
+					&num));
+	EXPECT_EQ(0, num);
+	EXPECT_OK(mock_check_iotlb(self->fd, nested, 0, 7));
+
+	/* More than 512K entries */
+	for (i = 0; i != many; i++)
+		entry(array, inval_len, i)->iotlb_id = i % 4;
+	num = many;
+	EXPECT_OK(invalidate(self->fd, nested, array, inval_len, &num));
+	EXPECT_EQ(many, num);
+	for (i = 0; i != 4; i++)
+		EXPECT_OK(mock_check_iotlb(self->fd, nested, i, 0));
+
+	/* A failing entry in the middle of a later batch */
+	bad = many - 1000;
+	entry(array, inval_len, bad)->iotlb_id =
+		MOCK_NESTED_DOMAIN_IOTLB_ID_MAX + 1;
+	num = many;
+	EXPECT_ERRNO(EINVAL, invalidate(self->fd, nested, array, inval_len,
+					&num));
+	EXPECT_EQ(bad, num);
+	entry(array, inval_len, bad)->iotlb_id = 0;
+	bad = (1U << 19) + 3;
+	entry(array, inval_len, bad)->flags = 1U << 1;
+	num = many;
+	EXPECT_ERRNO(EOPNOTSUPP, invalidate(self->fd, nested, array,
+					    inval_len, &num));
+	EXPECT_EQ(bad, num);
+	entry(array, inval_len, bad)->flags = 0;
+
+	/* The array unreadable from its last page on */
+	ASSERT_EQ(0, size % page_sz);
+	ASSERT_OK(mprotect((char *)array + size - page_sz, page_sz,
+			   PROT_NONE));
+	num = many;
+	EXPECT_ERRNO(EFAULT, invalidate(self->fd, nested, array, inval_len,
+					&num));
+	EXPECT_EQ((size - page_sz) / inval_len, num);
+	munmap(array, size);
+	ASSERT_OK(ifd_destroy(self->fd, nested));
+}
+
+/*
+ * An invalidation of 4G entries can take very long: a fatal signal must
+ * end it. The array is 32 GiB of never-written anonymous memory, every
+ * entry of which reads as a valid "invalidate IOTLB entry 0".
+ */
+TEST_F_TIMEOUT(fault, invalidate_killable, 120)
+{
+	const size_t size = (size_t)UINT32_MAX * sizeof(struct inval);
+	int status = 0;
+	double start;
+	__u32 nested;
+	void *array;
+	pid_t pid;
+
+	if (sizeof(long) < 8)
+		SKIP(return, "needs a 64-bit address space");
+	nested = nested_with_iotlb(_metadata, self, 7);
+	array = mmap(NULL, size, PROT_READ,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, array);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		__u32 num = UINT32_MAX;
+
+		invalidate(self->fd, nested, array, sizeof(struct inval),
+			   &num);
+		/* Returned: a refusal, or 4G entries done in no time */
+		_exit(1);
+	}
+	/* Wait until the child is at work: its entry 0 was applied */
+	start = now();
+	while (mock_check_iotlb(self->fd, nested, 0, 0) && now() - start < 20)
+		usleep(10 * 1000);
+	EXPECT_OK(mock_check_iotlb(self->fd, nested, 0, 0));
+	usleep(100 * 1000);
+
+	start = now();
+	ASSERT_OK(kill(pid, SIGKILL));
+	while (waitpid(pid, &status, WNOHANG) == 0 && now() - start < 60)
+		usleep(10 * 1000);
+	TH_LOG("child gone %.2f s after SIGKILL", now() - start);
+	EXPECT_TRUE(WIFSIGNALED(status));
+	if (WIFSIGNALED(status))
+		EXPECT_EQ(SIGKILL, WTERMSIG(status));
+	EXPECT_GT(10, now() - start);
+	munmap(array, size);
 }
 
 TEST_HARNESS_MAIN
