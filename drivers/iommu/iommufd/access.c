@@ -7,6 +7,13 @@
  * The IOAS tells the access that a range is about to be unmapped through
  * the unmap callback of the access's owner, which must drop its pins of that
  * range before returning; unmap waits for that.
+ *
+ * Leaving an IOAS (replace, detach, destroy) goes in three steps: new pins
+ * and reads/writes are refused, the owner's unmap callback runs for every
+ * mapping with pins, with none of the locks that pinning, unpinning or the
+ * IOAS need, and only then does the access switch or drop its IOAS. So every
+ * pin is released in the IOAS it was taken in, and none outlives the
+ * attachment.
  */
 #include <linux/iommufd.h>
 #include <linux/mutex.h>
@@ -36,15 +43,18 @@ struct iommufd_access_link {
  * @owner_ops: the owner's callbacks
  * @owner_data: the owner's cookie for @owner_ops
  * @attach_lock: serialises attach, replace and detach, and protects @cur.
- *	The IOAS's access list lock nests inside it, so @lock must not be held
- *	when registering or unregistering: the IOAS calls the unmap callback
- *	with its access list locked, and the callback unpins under @lock.
- * @lock: protects @ioas and @pins_ioas (changed under both locks); held
- *	across pinning, unpinning and rw so that the IOAS stays attached
- * @ioas: the attached IOAS (a reference held), or NULL
- * @pins_ioas: the IOAS the current pins live in: @ioas, except while a
- *	replace tells the owner to drop the pins of the old one
- * @links: the registrations in @ioas and, during a replace, in the old IOAS
+ *	Held across the owner's unmap callback when leaving an IOAS, so the
+ *	callback must not attach, replace or detach this access. @lock must
+ *	not be held when registering or unregistering in an IOAS: that waits
+ *	for running unmap callbacks, and the callback unpins under @lock.
+ * @lock: protects @ioas, @leaving and @npins (@ioas and @leaving change
+ *	under both locks); held across pinning, unpinning and rw so that the
+ *	IOAS stays attached
+ * @ioas: the attached IOAS (a reference held), or NULL. The access's pins
+ *	always live in it: it only changes once the owner dropped them all.
+ * @leaving: a replace or detach is in progress: pins and rw are refused
+ * @npins: pins taken and not yet unpinned
+ * @links: the registrations in @ioas and, during a replace, in the new IOAS
  * @cur: index in @links of the registration in @ioas
  */
 struct iommufd_access {
@@ -53,9 +63,10 @@ struct iommufd_access {
 	const struct iommufd_access_ops *owner_ops;
 	void *owner_data;
 	struct mutex attach_lock; /* see above */
-	struct mutex lock; /* protects ioas, pins_ioas */
+	struct mutex lock; /* protects ioas, leaving, npins */
 	struct iommufd_ioas *ioas;
-	struct iommufd_ioas *pins_ioas;
+	bool leaving;
+	unsigned long npins;
 	struct iommufd_access_link links[2];
 	unsigned int cur;
 };
@@ -69,13 +80,73 @@ static void iommufd_access_unmap(struct isp_access_link *link,
 	acc->owner_ops->unmap(acc->owner_data, iova, length);
 }
 
+/*
+ * Refuse new pins and rw, then have the owner drop every pin it holds in
+ * @acc->ioas: its unmap callback is called for each mapping that holds
+ * access pins, as unmapping it would, with only @attach_lock held. (Not
+ * once over the whole IOVA space: some owners walk the range they are given
+ * page by page.) On return the access is still attached to @acc->ioas with
+ * @leaving set.
+ *
+ * Return: 0, or -EBUSY if the owner kept pins (a bug of the owner).
+ */
+static int iommufd_access_flush(struct iommufd_access *acc)
+{
+	struct iova_space *isp = &acc->ioas->isp;
+	unsigned long from = 0, start, last;
+	bool pinned;
+	int rc = 0;
+
+	lockdep_assert_held(&acc->attach_lock);
+
+	/* A pin in flight finishes under @lock before @leaving is set */
+	mutex_lock(&acc->lock);
+	acc->leaving = true;
+	pinned = acc->npins;
+	mutex_unlock(&acc->lock);
+
+	while (pinned && isp_access_next_pinned(isp, from, &start, &last)) {
+		acc->owner_ops->unmap(acc->owner_data, start,
+				      last - start + 1);
+		mutex_lock(&acc->lock);
+		pinned = acc->npins;
+		mutex_unlock(&acc->lock);
+		if (last == ULONG_MAX)
+			break;
+		from = last + 1;
+	}
+
+	mutex_lock(&acc->lock);
+	if (WARN_ON_ONCE(acc->npins))
+		rc = -EBUSY;
+	mutex_unlock(&acc->lock);
+	return rc;
+}
+
+/* Leave the IOAS for good; returns it, the caller drops its reference */
+static struct iommufd_ioas *iommufd_access_leave(struct iommufd_access *acc)
+{
+	struct iommufd_ioas *ioas = acc->ioas;
+
+	lockdep_assert_held(&acc->attach_lock);
+
+	/* Pins the owner kept are leaked: there is nowhere to release them */
+	iommufd_access_flush(acc);
+	mutex_lock(&acc->lock);
+	acc->ioas = NULL;
+	acc->leaving = false;
+	mutex_unlock(&acc->lock);
+	isp_del_access(&ioas->isp, &acc->links[acc->cur].link);
+	return ioas;
+}
+
 static void iommufd_access_obj_destroy(struct iommufd_obj *obj)
 {
 	struct iommufd_access *acc =
 		container_of(obj, struct iommufd_access, obj);
 
-	if (acc->ioas)
-		iommufd_access_detach(acc);
+	/* iommufd_access_destroy() detached it */
+	WARN_ON(acc->ioas);
 	mutex_destroy(&acc->lock);
 	mutex_destroy(&acc->attach_lock);
 	iommufd_ctx_put(acc->ictx);
@@ -131,12 +202,21 @@ EXPORT_SYMBOL_GPL(iommufd_access_create);
 
 /**
  * iommufd_access_destroy - Destroy an access object
- * @acc: the access; it should hold no pins
+ * @acc: the access
  *
- * Detaches the access if it is still attached.
+ * Detaches the access first if it is still attached, which calls the owner's
+ * unmap callback as iommufd_access_detach() does.
  */
 void iommufd_access_destroy(struct iommufd_access *acc)
 {
+	struct iommufd_ioas *ioas = NULL;
+
+	mutex_lock(&acc->attach_lock);
+	if (acc->ioas)
+		ioas = iommufd_access_leave(acc);
+	mutex_unlock(&acc->attach_lock);
+	if (ioas)
+		iommufd_obj_put(acc->ictx, &ioas->obj);
 	iommufd_obj_destroy_held(acc->ictx, &acc->obj);
 }
 EXPORT_SYMBOL_GPL(iommufd_access_destroy);
@@ -174,7 +254,6 @@ int iommufd_access_attach(struct iommufd_access *acc, u32 ioas_id)
 	/* The lookup reference becomes the attachment's */
 	mutex_lock(&acc->lock);
 	acc->ioas = ioas;
-	acc->pins_ioas = ioas;
 	mutex_unlock(&acc->lock);
 
 out_unlock:
@@ -188,13 +267,15 @@ EXPORT_SYMBOL_GPL(iommufd_access_attach);
  * @acc: an attached access
  * @ioas_id: ID of the new IOAS
  *
- * The access is registered in the new IOAS first; then its owner's unmap
- * callback is called for the whole IOVA space, so that it drops every pin in
- * the old IOAS; then the access leaves the old IOAS. Replacing with the
- * current IOAS does nothing.
+ * The access is registered in the new IOAS first. Then pins and rw are
+ * refused (-ENOENT) while the owner's unmap callback is called for every
+ * mapping of the old IOAS that holds access pins, so that the owner drops
+ * all of its pins there; then the access switches to the new IOAS and
+ * leaves the old one. Replacing with the current IOAS does nothing.
  *
  * Return: 0, -ENOENT if the access is detached or @ioas_id is not an IOAS,
- * -EADDRINUSE as for attach (the old attachment stays).
+ * -EADDRINUSE as for attach, -EBUSY if the owner kept pins after its unmap
+ * callback (the old attachment stays in each case).
  */
 int iommufd_access_replace(struct iommufd_access *acc, u32 ioas_id)
 {
@@ -221,16 +302,18 @@ int iommufd_access_replace(struct iommufd_access *acc, u32 ioas_id)
 	rc = isp_add_access(&ioas->isp, &acc->links[next].link);
 	if (rc)
 		goto err_put;
-	mutex_lock(&acc->lock);
-	acc->ioas = ioas;
-	mutex_unlock(&acc->lock);
 
-	/* Pins taken from now on are in the new IOAS; drop the old ones */
-	acc->owner_ops->unmap(acc->owner_data, 0, ULONG_MAX);
-
+	rc = iommufd_access_flush(acc);
 	mutex_lock(&acc->lock);
-	acc->pins_ioas = ioas;
+	if (!rc)
+		acc->ioas = ioas;
+	acc->leaving = false;
 	mutex_unlock(&acc->lock);
+	if (rc) {
+		isp_del_access(&ioas->isp, &acc->links[next].link);
+		goto err_put;
+	}
+
 	isp_del_access(&old->isp, &acc->links[acc->cur].link);
 	acc->cur = next;
 	mutex_unlock(&acc->attach_lock);
@@ -247,23 +330,22 @@ EXPORT_SYMBOL_GPL(iommufd_access_replace);
 
 /**
  * iommufd_access_detach - Detach an access from its IOAS
- * @acc: an attached access; its owner must have unpinned everything
+ * @acc: an attached access
+ *
+ * Pins and rw are refused (-ENOENT) from now on; the owner's unmap callback
+ * is called for every mapping that holds access pins, so that the owner
+ * drops all of its pins, before the access leaves the IOAS.
  */
 void iommufd_access_detach(struct iommufd_access *acc)
 {
 	struct iommufd_ioas *ioas;
 
 	mutex_lock(&acc->attach_lock);
-	ioas = acc->ioas;
-	if (WARN_ON(!ioas)) {
+	if (WARN_ON(!acc->ioas)) {
 		mutex_unlock(&acc->attach_lock);
 		return;
 	}
-	mutex_lock(&acc->lock);
-	acc->ioas = NULL;
-	acc->pins_ioas = NULL;
-	mutex_unlock(&acc->lock);
-	isp_del_access(&ioas->isp, &acc->links[acc->cur].link);
+	ioas = iommufd_access_leave(acc);
 	mutex_unlock(&acc->attach_lock);
 	iommufd_obj_put(acc->ictx, &ioas->obj);
 }
@@ -281,8 +363,9 @@ EXPORT_SYMBOL_GPL(iommufd_access_detach);
  * range, which the owner must do at the latest from its unmap callback.
  *
  * Return: 0, -EINVAL (zero length, misaligned, range being unmapped),
- * -EOVERFLOW, -ENOENT (detached, or the range is not fully mapped), -EPERM
- * (the mapping forbids the direction), or a pinning error.
+ * -EOVERFLOW, -ENOENT (detached, a replace or detach in progress, or the
+ * range is not fully mapped), -EPERM (the mapping forbids the direction), or
+ * a pinning error.
  */
 int iommufd_access_pin_pages(struct iommufd_access *acc, unsigned long iova,
 			     unsigned long length, struct page **out_pages,
@@ -301,12 +384,14 @@ int iommufd_access_pin_pages(struct iommufd_access *acc, unsigned long iova,
 		return rc;
 
 	mutex_lock(&acc->lock);
-	if (acc->ioas)
+	if (acc->ioas && !acc->leaving)
 		rc = isp_access_pin_pages(&acc->ioas->isp, iova, length,
 					  out_pages,
 					  flags & IOMMUFD_ACCESS_RW_WRITE);
 	else
 		rc = -ENOENT;
+	if (!rc)
+		acc->npins++;
 	mutex_unlock(&acc->lock);
 	return rc;
 }
@@ -327,9 +412,10 @@ void iommufd_access_unpin_pages(struct iommufd_access *acc,
 		return;
 
 	mutex_lock(&acc->lock);
-	if (!WARN_ON(!acc->pins_ioas))
-		isp_access_unpin_pages(&acc->pins_ioas->isp, iova,
-				       length);
+	if (!WARN_ON(!acc->ioas || !acc->npins)) {
+		isp_access_unpin_pages(&acc->ioas->isp, iova, length);
+		acc->npins--;
+	}
 	mutex_unlock(&acc->lock);
 }
 EXPORT_SYMBOL_GPL(iommufd_access_unpin_pages);
@@ -343,8 +429,9 @@ EXPORT_SYMBOL_GPL(iommufd_access_unpin_pages);
  * @flags: IOMMUFD_ACCESS_RW_WRITE to write @data to the IOVA, else read;
  *	IOMMUFD_ACCESS_RW_KTHREAD if called from a kthread
  *
- * Return: 0, -EINVAL, -EOVERFLOW, -ENOENT (detached or a hole in the
- * range), -EPERM (the mapping forbids the direction), or a pinning error.
+ * Return: 0, -EINVAL, -EOVERFLOW, -ENOENT (detached, a replace or detach
+ * in progress, or a hole in the range), -EPERM (the mapping forbids the
+ * direction), or a pinning error.
  */
 int iommufd_access_rw(struct iommufd_access *acc, unsigned long iova,
 		      void *data, size_t len, unsigned int flags)
@@ -360,7 +447,7 @@ int iommufd_access_rw(struct iommufd_access *acc, unsigned long iova,
 		return rc;
 
 	mutex_lock(&acc->lock);
-	if (acc->ioas)
+	if (acc->ioas && !acc->leaving)
 		rc = isp_access_rw(&acc->ioas->isp, iova, data, len, flags);
 	else
 		rc = -ENOENT;

@@ -1561,6 +1561,38 @@ void isp_access_unpin_pages(struct iova_space *isp, unsigned long iova,
 }
 
 /**
+ * isp_access_next_pinned - find the next mapping holding access pins
+ * @isp: table
+ * @from: first IOVA to look at
+ * @start: output: first IOVA of the mapping at or after @from
+ * @last: output: its last IOVA
+ *
+ * An access leaving the table asks its owner to drop the pins of each such
+ * mapping in turn, with no lock held, as an unmap of the mapping would.
+ *
+ * Return: true if there is such a mapping.
+ */
+bool isp_access_next_pinned(struct iova_space *isp, unsigned long from,
+			    unsigned long *start, unsigned long *last)
+{
+	struct isp_seg *seg;
+	bool found = false;
+
+	down_read(&isp->tree_rwsem);
+	for (seg = isp_seg_first(isp, from, ULONG_MAX); seg;
+	     seg = isp_seg_next(seg, ULONG_MAX)) {
+		if (atomic_read(&seg->num_accesses)) {
+			*start = max(from, isp_seg_iova(seg));
+			*last = seg->node.last;
+			found = true;
+			break;
+		}
+	}
+	up_read(&isp->tree_rwsem);
+	return found;
+}
+
+/**
  * isp_access_rw - copy to or from the memory behind a range of IOVA
  * @isp: table
  * @iova: first IOVA, any alignment

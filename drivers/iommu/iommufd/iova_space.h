@@ -198,6 +198,8 @@ int isp_access_pin_pages(struct iova_space *isp, unsigned long iova,
 			 unsigned int flags);
 void isp_access_unpin_pages(struct iova_space *isp, unsigned long iova,
 			    unsigned long length);
+bool isp_access_next_pinned(struct iova_space *isp, unsigned long from,
+			    unsigned long *start, unsigned long *last);
 int isp_access_rw(struct iova_space *isp, unsigned long iova, void *data,
 		  unsigned long length, unsigned int flags);
 

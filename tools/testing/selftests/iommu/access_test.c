@@ -3,8 +3,8 @@
  * In-kernel access objects, driven through the mock: pinning IOVA ranges,
  * reading and writing IOVA (fast path and the foreign-mm slow path), the
  * unmap notification that makes an access drop its pins before an IOVA range
- * disappears, replacing the IOAS under an access, and the syzkaller IOVA
- * encoding.
+ * disappears, replacing the IOAS under an access, closing the access (which
+ * must drop its pins), and the syzkaller IOVA encoding.
  */
 #include "iommu_test_utils.h"
 
@@ -514,6 +514,98 @@ TEST_F(access, close_unpins)
 	self->access_fd = -1;
 	ASSERT_OK(mock_check_refs(self->fd, self->buf, self->buf_size,
 				  self->refs));
+}
+
+/*
+ * Closing the access fd destroys the access, and destroying detaches it: the
+ * core must have the owner drop its pins first (the mock only drops them
+ * from its unmap callback, like vfio's emulated devices), or they outlive
+ * the access: still counted, never unmappable, leaked with the IOAS.
+ */
+TEST_F(access, close_flushes_pins_for_unmap)
+{
+	__u64 unmapped;
+	__u32 id;
+
+	ASSERT_OK(mock_access_pages(self->fd, self->access_fd, 0, self->base,
+				    4 * page_sz, self->buf, &id));
+	ASSERT_OK(mock_access_pages(self->fd, self->access_fd,
+				    MOCK_FLAGS_ACCESS_WRITE,
+				    self->base + 8 * page_sz, 8 * page_sz,
+				    self->buf + 8 * page_sz, &id));
+	ASSERT_OK(close(self->access_fd));
+	self->access_fd = -1;
+	ASSERT_OK(mock_check_refs(self->fd, self->buf, self->buf_size,
+				  self->refs));
+	/* No pin left to refuse the unmap with EDEADLOCK */
+	ASSERT_OK(ifd_unmap(self->fd, self->ioas_id, self->base,
+			    self->buf_size, &unmapped));
+	ASSERT_EQ(self->buf_size, unmapped);
+	ASSERT_OK(mock_check_refs(self->fd, self->buf, self->buf_size, 0));
+}
+
+TEST_F(access, close_flushes_pins_for_ioas_destroy)
+{
+	__u32 id;
+
+	ASSERT_OK(mock_access_pages(self->fd, self->access_fd,
+				    MOCK_FLAGS_ACCESS_WRITE, self->base,
+				    self->buf_size, self->buf, &id));
+	ASSERT_OK(close(self->access_fd));
+	self->access_fd = -1;
+	if (self->stdev_id)
+		ASSERT_OK(ifd_destroy(self->fd, self->stdev_id));
+	ASSERT_OK(ifd_destroy(self->fd, self->ioas_id));
+	ASSERT_OK(mock_check_refs(self->fd, self->buf, self->buf_size, 0));
+}
+
+/* The access keeps the context alive; its pins go when it does */
+TEST_F(access, close_flushes_pins_after_ctx_close)
+{
+	__u32 id;
+	int fd2;
+
+	fd2 = mock_open();
+	ASSERT_LE(0, fd2);
+	ASSERT_OK(mock_access_pages(self->fd, self->access_fd, 0,
+				    self->base + page_sz, 2 * page_sz,
+				    self->buf + page_sz, &id));
+	ASSERT_OK(close(self->fd));
+	self->fd = -1;
+	ASSERT_OK(mock_check_refs(fd2, self->buf + page_sz, 2 * page_sz, 1));
+	ASSERT_OK(close(self->access_fd));
+	self->access_fd = -1;
+	ASSERT_OK(mock_check_refs(fd2, self->buf, self->buf_size, 0));
+	close(fd2);
+}
+
+/* A replace followed by a close: nothing of either IOAS stays pinned */
+TEST_F(access, replace_then_close_flushes_pins)
+{
+	__u64 unmapped;
+	__u32 ioas2, id;
+	char *buf2;
+
+	buf2 = buf_alloc(self->buf_size, BUF_SMALL);
+	ASSERT_NE(NULL, buf2);
+	ASSERT_OK(ifd_ioas_alloc(self->fd, &ioas2));
+	ASSERT_OK(ifd_map_fixed(self->fd, ioas2, buf2, self->buf_size,
+				self->base));
+	ASSERT_OK(mock_access_pages(self->fd, self->access_fd, 0, self->base,
+				    self->buf_size, self->buf, &id));
+	ASSERT_OK(mock_access_replace_ioas(self->fd, self->access_fd, ioas2));
+	ASSERT_OK(mock_check_refs(self->fd, self->buf, self->buf_size,
+				  self->refs));
+	ASSERT_OK(mock_access_pages(self->fd, self->access_fd, 0, self->base,
+				    self->buf_size, buf2, &id));
+	ASSERT_OK(mock_check_refs(self->fd, buf2, self->buf_size, 1));
+	ASSERT_OK(close(self->access_fd));
+	self->access_fd = -1;
+	ASSERT_OK(mock_check_refs(self->fd, buf2, self->buf_size, 0));
+	ASSERT_OK(ifd_unmap(self->fd, ioas2, 0, UINT64_MAX, &unmapped));
+	ASSERT_EQ(self->buf_size, unmapped);
+	ASSERT_OK(ifd_destroy(self->fd, ioas2));
+	munmap(buf2, self->buf_size);
 }
 
 TEST_F(access, replace_ioas)

@@ -2,8 +2,9 @@
 /*
  * Several threads working on one /dev/iommu file at the same time: map and
  * unmap while domains are attached and detached, racing unmaps and destroys
- * of the same objects, pinning through an access while the IOVA is unmapped,
- * destroying an IOAS and closing the file while other threads use them.
+ * of the same objects, pinning through an access while the IOVA is unmapped
+ * or the access moves to another IOAS, destroying an IOAS and closing the
+ * file while other threads use them.
  *
  * Worker threads never assert; they count what they saw and the main thread
  * checks that every result was one of the outcomes the uAPI allows, that
@@ -453,6 +454,142 @@ TEST_F_TIMEOUT(conc, pin_while_unmapping, 300)
 
 	close(p.access_fd);
 	ASSERT_OK(mock_check_refs(self->fd, p.buf, p.len, 0));
+}
+
+/* ---------------------------------------------------------------------- */
+
+/* Rounds of replace, and pages of the area pinned in pieces meanwhile */
+#define REPLACE_ROUNDS (20 * ITERATIONS)
+#define REPLACE_PAGES 32
+#define NR_PINNERS 3
+
+struct replace_race {
+	int access_fd;
+	__u32 ioas[2];
+	char *buf[2];		/* what each IOAS maps at base */
+	size_t len;
+	atomic_bool *stop;
+	atomic_ulong pins;	/* pins that succeeded */
+};
+
+/*
+ * Pin, unpin and read through the access while another thread moves it
+ * between two IOASes. A pin or read may be refused while a replace is in
+ * progress (ENOENT); a pin may be dropped by the replace before it is
+ * unpinned (ENOENT); a read sees one IOAS's memory or the other's.
+ */
+static void *pin_during_replace(void *arg)
+{
+	struct worker *w = arg;
+	struct replace_race *r = w->buf;
+	int fd = w->self->fd, afd = r->access_fd;
+	unsigned int i = w->id;
+	char probe[64];
+	__u32 id;
+
+	while (!atomic_load(r->stop)) {
+		size_t off = (i * 7 % (REPLACE_PAGES - 8)) * page_sz;
+		size_t len = (1 + i % 8) * page_sz;
+		__u64 iova = w->self->base + off;
+
+		i++;
+		if (!mock_access_pages(fd, afd, 0, iova, len, NULL, &id)) {
+			atomic_fetch_add(&r->pins, 1);
+			if (mock_access_unpin(fd, afd, id) && errno != ENOENT)
+				worker_bad(w, "unpin", errno);
+		} else if (errno != ENOENT) {
+			worker_bad(w, "access_pages", errno);
+		}
+		if (mock_access_rw(fd, afd, iova + 5, probe, sizeof(probe),
+				   i % 2 ? MOCK_ACCESS_RW_SLOW_PATH : 0)) {
+			if (errno != ENOENT)
+				worker_bad(w, "access_rw", errno);
+		} else if (memcmp(probe, r->buf[0] + off + 5, sizeof(probe)) &&
+			   memcmp(probe, r->buf[1] + off + 5, sizeof(probe))) {
+			worker_bad(w, "data", 0);
+		}
+		__atomic_fetch_add(&w->ops, 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static void *replace_back_and_forth(void *arg)
+{
+	struct worker *w = arg;
+	struct replace_race *r = w->buf;
+	unsigned int i;
+
+	for (i = 0; i != REPLACE_ROUNDS; i++) {
+		if (mock_access_replace_ioas(w->self->fd, r->access_fd,
+					     r->ioas[(i + 1) % 2]))
+			worker_bad(w, "replace", errno);
+		w->ops++;
+	}
+	atomic_store(r->stop, true);
+	return NULL;
+}
+
+/*
+ * Replacing the IOAS of an access with pins: the owner drops the pins of
+ * the old IOAS, and no pin taken meanwhile may land in one IOAS and be
+ * released against the other. Afterwards every pin is back, both IOASes
+ * unmap cleanly and nothing warned.
+ */
+TEST_F_TIMEOUT(conc, pin_while_replacing_ioas, 300)
+{
+	unsigned int refs = self->hwpt_id ? 1 : 0;
+	struct worker w[1 + NR_PINNERS] = {};
+	atomic_bool stop = false;
+	struct replace_race r = { .stop = &stop };
+	unsigned long taint = kernel_taint();
+	__u32 stdev2 = 0;
+	__u64 unmapped;
+	unsigned int i;
+
+	r.len = REPLACE_PAGES * page_sz;
+	r.ioas[0] = self->ioas_id;
+	ASSERT_OK(ifd_ioas_alloc(self->fd, &r.ioas[1]));
+	if (self->hwpt_id)
+		ASSERT_OK(mock_domain(self->fd, r.ioas[1], &stdev2, NULL,
+				      NULL));
+	for (i = 0; i != 2; i++) {
+		r.buf[i] = buf_alloc(r.len, BUF_SMALL);
+		ASSERT_NE(NULL, r.buf[i]);
+		pattern_fill(r.buf[i], r.len, 60 + i);
+		ASSERT_OK(ifd_map_fixed(self->fd, r.ioas[i], r.buf[i], r.len,
+					self->base));
+	}
+	ASSERT_OK(mock_access_create(self->fd, r.ioas[0],
+				     MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+				     &r.access_fd));
+	for (i = 0; i != ARRAY_SIZE(w); i++) {
+		w[i].id = i;
+		w[i].self = self;
+		w[i].buf = &r;
+	}
+	start_workers(&w[1], NR_PINNERS, pin_during_replace);
+	while (!__atomic_load_n(&w[1].ops, __ATOMIC_ACQUIRE))
+		sched_yield();
+	start_workers(w, 1, replace_back_and_forth);
+	join_workers(_metadata, w, ARRAY_SIZE(w));
+	ASSERT_EQ(REPLACE_ROUNDS, w[0].ops);
+	ASSERT_LT(0, atomic_load(&r.pins));
+
+	ASSERT_OK(close(r.access_fd));
+	for (i = 0; i != 2; i++) {
+		ASSERT_OK(mock_check_refs(self->fd, r.buf[i], r.len, refs));
+		ASSERT_OK(ifd_unmap(self->fd, r.ioas[i], self->base, r.len,
+				    &unmapped));
+		ASSERT_EQ(r.len, unmapped);
+		ASSERT_OK(mock_check_refs(self->fd, r.buf[i], r.len, 0));
+	}
+	if (stdev2)
+		ASSERT_OK(ifd_destroy(self->fd, stdev2));
+	ASSERT_OK(ifd_destroy(self->fd, r.ioas[1]));
+	/* A pin released against the wrong IOAS warns in the pages layer */
+	ASSERT_EQ(taint & TAINT_WARN_BIT, kernel_taint() & TAINT_WARN_BIT);
+	for (i = 0; i != 2; i++)
+		munmap(r.buf[i], r.len);
 }
 
 /* ---------------------------------------------------------------------- */
