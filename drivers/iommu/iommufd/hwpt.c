@@ -367,10 +367,14 @@ int iommufd_do_hwpt_alloc(struct iommufd_call *call)
 
 	hwpt = iommufd_hwpt_alloc_on(call, idev, pt_obj,
 				     arg->data_len ? &user_data : NULL);
-	if (IS_ERR(hwpt)) {
-		rc = PTR_ERR(hwpt);
-		goto out_put_pt;
-	}
+	/*
+	 * The new HWPT holds what it needs: let go of the device (its unbind
+	 * waits for the reference) before the copy-out userspace can delay.
+	 */
+	iommufd_obj_put(call->ictx, pt_obj);
+	iommufd_obj_put(call->ictx, &idev->obj);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
 
 	arg->out_hwpt_id = hwpt->obj.id;
 	rc = iommufd_call_reply(call, sizeof(*arg));
@@ -378,56 +382,63 @@ int iommufd_do_hwpt_alloc(struct iommufd_call *call)
 		iommufd_obj_discard(call->ictx, &hwpt->obj);
 	else
 		iommufd_obj_publish(call->ictx, &hwpt->obj);
+	return rc;
 
-out_put_pt:
-	iommufd_obj_put(call->ictx, pt_obj);
 out_put_idev:
 	iommufd_obj_put(call->ictx, &idev->obj);
 	return rc;
 }
 
 /*
- * Hardware data of the device's IOMMU, as its driver reports it. A caller
- * asking for a particular format gets it only if that is the driver's.
+ * Hardware data of the device's IOMMU, as its driver reports it, in a kernel
+ * buffer (NULL if there is none). A caller asking for a particular format
+ * gets it only if that is the driver's.
  */
-static int iommufd_fill_hw_data(struct iommu_hw_info *arg, struct device *dev,
-				u32 requested_type)
+static void *iommufd_get_hw_data(struct device *dev, u32 requested_type,
+				 u32 *data_len, u32 *type)
 {
 	const struct iommu_ops *ops = dev_iommu_ops(dev);
-	void __user *uptr = u64_to_user_ptr(arg->data_uptr);
-	u32 data_len = 0, type = IOMMU_HW_INFO_TYPE_NONE;
 	void *data = NULL;
-	u32 copy_len;
-	int rc = 0;
+	int rc;
 
+	*data_len = 0;
+	*type = IOMMU_HW_INFO_TYPE_NONE;
 	if (ops->hw_info) {
-		data = ops->hw_info(dev, &data_len, &type);
+		data = ops->hw_info(dev, data_len, type);
 		if (IS_ERR(data))
-			return PTR_ERR(data);
-		if (WARN_ON_ONCE(type == IOMMU_HW_INFO_TYPE_NONE && data_len)) {
+			return data;
+		if (WARN_ON_ONCE(*type == IOMMU_HW_INFO_TYPE_NONE &&
+				 *data_len)) {
 			rc = -EOPNOTSUPP;
-			goto out_free;
+			goto err_free;
 		}
 	}
 	if (requested_type != IOMMU_HW_INFO_TYPE_DEFAULT &&
-	    requested_type != type) {
+	    requested_type != *type) {
 		rc = -EOPNOTSUPP;
-		goto out_free;
+		goto err_free;
 	}
+	return data;
 
-	copy_len = min(arg->data_len, data_len);
+err_free:
+	kfree(data);
+	return ERR_PTR(rc);
+}
+
+/* Copy the data out; only then report its length and type */
+static int iommufd_copy_hw_data(struct iommu_hw_info *arg, const void *data,
+				u32 data_len, u32 type)
+{
+	void __user *uptr = u64_to_user_ptr(arg->data_uptr);
+	u32 copy_len = min(arg->data_len, data_len);
+
 	if (copy_to_user(uptr, data, copy_len) ||
 	    (arg->data_len > copy_len &&
-	     clear_user(uptr + copy_len, arg->data_len - copy_len))) {
-		rc = -EFAULT;
-		goto out_free;
-	}
+	     clear_user(uptr + copy_len, arg->data_len - copy_len)))
+		return -EFAULT;
 	arg->data_len = data_len;
 	arg->out_data_type = type;
-
-out_free:
-	kfree(data);
-	return rc;
+	return 0;
 }
 
 static void iommufd_fill_hw_caps(struct iommu_hw_info *arg, struct device *dev)
@@ -456,6 +467,10 @@ static void iommufd_fill_hw_caps(struct iommu_hw_info *arg, struct device *dev)
  * iommufd_do_get_hw_info - Handle IOMMU_GET_HW_INFO
  * @call: the command, struct iommu_hw_info
  *
+ * Everything is collected into kernel memory first: the device reference is
+ * dropped before the user copies, which userspace can delay at will while
+ * an unbind of the device waits for the reference.
+ *
  * Return: 0 or an error code for userspace.
  */
 int iommufd_do_get_hw_info(struct iommufd_call *call)
@@ -463,6 +478,8 @@ int iommufd_do_get_hw_info(struct iommufd_call *call)
 	struct iommu_hw_info *arg = call->args;
 	u32 requested_type = IOMMU_HW_INFO_TYPE_DEFAULT;
 	struct iommufd_device *idev;
+	u32 data_len, type;
+	void *data;
 	int rc;
 
 	if (arg->flags & ~IOMMU_HW_INFO_FLAG_INPUT_TYPE ||
@@ -474,15 +491,18 @@ int iommufd_do_get_hw_info(struct iommufd_call *call)
 	idev = iommufd_device_find(call->ictx, arg->dev_id);
 	if (IS_ERR(idev))
 		return PTR_ERR(idev);
-
-	rc = iommufd_fill_hw_data(arg, idev->dev, requested_type);
-	if (rc)
-		goto out_put;
-	iommufd_fill_hw_caps(arg, idev->dev);
-	rc = iommufd_call_reply(call, sizeof(*arg));
-
-out_put:
+	data = iommufd_get_hw_data(idev->dev, requested_type, &data_len,
+				   &type);
+	if (!IS_ERR(data))
+		iommufd_fill_hw_caps(arg, idev->dev);
 	iommufd_obj_put(call->ictx, &idev->obj);
+	if (IS_ERR(data))
+		return PTR_ERR(data);
+
+	rc = iommufd_copy_hw_data(arg, data, data_len, type);
+	if (!rc)
+		rc = iommufd_call_reply(call, sizeof(*arg));
+	kfree(data);
 	return rc;
 }
 
