@@ -46,8 +46,10 @@ static void iommufd_paging_hwpt_release(struct iommufd_obj *obj)
 	iommufd_obj_put(paging->base.ictx, &ioas->obj);
 }
 
+/* An automatic HWPT that lost its last device owes nothing to its destroyer */
 static const struct iommufd_obj_ops iommufd_paging_hwpt_ops = {
 	.release = iommufd_paging_hwpt_release,
+	.deferrable = true,
 };
 
 static void iommufd_nested_hwpt_release(struct iommufd_obj *obj)

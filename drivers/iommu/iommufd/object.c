@@ -9,12 +9,33 @@
  * take, so a destroyed object can never be found again and an object in
  * use can never be destroyed.
  */
+#define pr_fmt(fmt) "iommufd: " fmt
+
 #include <linux/err.h>
 #include <linux/fault-inject.h>
+#include <linux/jiffies.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "object.h"
+
+/*
+ * How long iommufd_obj_destroy_held() waits for transient references before
+ * it gives up on a type that allows it. No ioctl holds one for more than a
+ * moment unless it is parked in a user copy or GUP of memory that userspace
+ * does not make present (userfaultfd, FUSE).
+ */
+#define IOMMUFD_DESTROY_WAIT_MS (60 * MSEC_PER_SEC)
+
+#ifdef CONFIG_IOMMUFD_TEST
+static unsigned int destroy_wait_ms = IOMMUFD_DESTROY_WAIT_MS;
+module_param(destroy_wait_ms, uint, 0644);
+MODULE_PARM_DESC(destroy_wait_ms,
+		 "Test builds: how long destroying an object in use waits for its transient users before giving up, if its type allows that");
+#else
+static const unsigned int destroy_wait_ms = IOMMUFD_DESTROY_WAIT_MS;
+#endif
 
 #ifdef CONFIG_IOMMUFD_TEST
 static DECLARE_FAULT_ATTR(iommufd_fault_attr);
@@ -154,25 +175,30 @@ struct iommufd_obj *iommufd_obj_find(struct iommufd_ctx *ictx, u32 id,
 	return obj ?: ERR_PTR(-ENOENT);
 }
 
+static void iommufd_obj_free(struct iommufd_obj *obj)
+{
+	obj->ops->release(obj);
+	kfree(obj);
+}
+
 /**
  * iommufd_obj_put - drop a reference
  * @ictx: owning context
  * @obj: object from iommufd_obj_find() or iommufd_obj_hold()
  *
- * Never frees: the last reference is the table's, dropped by destroy.
+ * The last reference is normally the table's, dropped by destroy. Only when
+ * iommufd_obj_destroy_held() gave up waiting for transient users does the
+ * last of them free the object here.
  */
 void iommufd_obj_put(struct iommufd_ctx *ictx, struct iommufd_obj *obj)
 {
-	refcount_dec(&obj->refs);
+	if (refcount_dec_and_test(&obj->refs)) {
+		iommufd_obj_free(obj);
+		return;
+	}
 	/* Pairs with the condition check in iommufd_obj_destroy_held() */
 	if (wq_has_sleeper(&ictx->unref_wait))
 		wake_up(&ictx->unref_wait);
-}
-
-static void iommufd_obj_free(struct iommufd_obj *obj)
-{
-	obj->ops->release(obj);
-	kfree(obj);
 }
 
 /*
@@ -227,10 +253,18 @@ int iommufd_obj_destroy_by_id(struct iommufd_ctx *ictx, u32 id)
  * transient lookups to drop their references and destroys the object.
  * The caller must not hold locks that such lookups may need, and there must
  * be no other long-term references left.
+ *
+ * A lookup may be held across a user copy or GUP that userspace can delay
+ * at will, so the wait is bounded where the type allows it
+ * (&iommufd_obj_ops.deferrable): after a long time the call gives up and
+ * the last transient user releases the object. Other types (a device, whose
+ * owner may free it as soon as this returns) are waited for as long as it
+ * takes; their lookups must not be held across such a copy.
  */
 void iommufd_obj_destroy_held(struct iommufd_ctx *ictx,
 			      struct iommufd_obj *obj)
 {
+	unsigned int wait_ms = READ_ONCE(destroy_wait_ms);
 	void *old;
 
 	/* Take over the table's reference; the ID stops resolving now. */
@@ -240,7 +274,24 @@ void iommufd_obj_destroy_held(struct iommufd_ctx *ictx,
 		return;
 	}
 	refcount_dec(&obj->refs);
+	if (wait_event_timeout(ictx->unref_wait,
+			       refcount_read(&obj->refs) == 1,
+			       msecs_to_jiffies(wait_ms)))
+		goto out_free;
+
+	/* Userspace can cause this: no WARN */
+	if (obj->ops->deferrable) {
+		pr_warn_ratelimited("object %u still in use after %u ms; its last user will release it\n",
+				    obj->id, wait_ms);
+		/* Drop the table's reference: whoever drops the last frees */
+		if (refcount_dec_and_test(&obj->refs))
+			iommufd_obj_free(obj);
+		return;
+	}
+	pr_warn_ratelimited("object %u still in use after %u ms; waiting for its users\n",
+			    obj->id, wait_ms);
 	wait_event(ictx->unref_wait, refcount_read(&obj->refs) == 1);
+out_free:
 	iommufd_obj_free(obj);
 }
 

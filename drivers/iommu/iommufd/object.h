@@ -130,10 +130,16 @@ struct iommufd_obj;
  *	not fail.  The object memory itself is freed by the object core.
  * @cancel: optional; undo a not yet finalized object (see
  *	iommufd_obj_discard()).  Defaults to @release.
+ * @deferrable: iommufd_obj_destroy_held() may give up waiting for transient
+ *	references after a long time and leave @release to whoever drops the
+ *	last one, from iommufd_obj_put().  Only for types whose @release needs
+ *	nothing of the destroyer (no owner data, no device that may go away
+ *	once destroy returns) and takes no lock held around a put.
  */
 struct iommufd_obj_ops {
 	void (*release)(struct iommufd_obj *obj);
 	void (*cancel)(struct iommufd_obj *obj);
+	bool deferrable;
 };
 
 /**
@@ -143,6 +149,8 @@ struct iommufd_obj_ops {
  *	holds one more.  IOMMU_DESTROY succeeds only when the table's reference
  *	is the only one left, otherwise it fails with -EBUSY, so an object is
  *	never freed under a user and destroy never sleeps waiting for one.
+ *	(Kernel owners wait in iommufd_obj_destroy_held(), which may leave a
+ *	deferrable object to its last user.)
  * @type: the object's type, fixed at allocation
  * @id: the object's ID in &iommufd_ctx.obj_table, fixed at allocation
  * @ops: type callbacks

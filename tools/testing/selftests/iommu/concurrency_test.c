@@ -980,4 +980,93 @@ TEST_F_TIMEOUT(conc, unbind_while_hwpt_alloc_reply_waits, 120)
 	uffd_page_fini(&u);
 }
 
+#define DESTROY_WAIT_PARAM "/sys/module/iommufd/parameters/destroy_wait_ms"
+
+static int param_rw(const char *path, unsigned int *old, unsigned int val)
+{
+	FILE *f = fopen(path, "r+");
+	int rc = -1;
+
+	if (!f)
+		return -1;
+	if (!old || fscanf(f, "%u", old) == 1) {
+		rewind(f);
+		rc = fprintf(f, "%u\n", val) > 0 ? 0 : -1;
+	}
+	if (fclose(f))
+		rc = -1;
+	return rc;
+}
+
+static int bg_check_map(struct bg_call *c)
+{
+	return mock_check_map(c->fd, c->id, MOCK_APERTURE_START, c->uptr,
+			      mio_sz);
+}
+
+/*
+ * A thread parked in a GUP while it holds an automatic HWPT (here the mock's
+ * MD_CHECK_MAP on a userfaultfd page) when the HWPT's last device goes: the
+ * detach gives up waiting after the (shortened) timeout and the parked
+ * thread frees the HWPT when it lets go of it.
+ */
+TEST_F_TIMEOUT(conc, detach_while_auto_hwpt_user_waits, 120)
+{
+	struct bg_call check = { .fn = bg_check_map, .fd = self->fd };
+	struct bg_call destroy = { .fn = bg_destroy, .fd = self->fd };
+	size_t len = AREA_PAGES * page_sz;
+	unsigned int old_wait;
+	__u32 ioas, stdev, hwpt;
+	bool have_param;
+	struct uffd_page u;
+	bool prompt;
+	char *buf;
+	int rc;
+
+	rc = uffd_page_init(&u, false);
+	if (rc == UFFD_UNAVAILABLE) {
+		uffd_page_fini(&u);
+		SKIP(return, "userfaultfd: %s", strerror(errno));
+	}
+	ASSERT_OK(rc);
+	/* Without the knob the default timeout is far too long to pass */
+	have_param = !param_rw(DESTROY_WAIT_PARAM, &old_wait, 200);
+	if (!have_param)
+		TH_LOG("%s: %s", DESTROY_WAIT_PARAM, strerror(errno));
+	buf = buf_alloc(len, BUF_SMALL);
+	ASSERT_NE(NULL, buf);
+	ASSERT_OK(ifd_ioas_alloc(self->fd, &ioas));
+	ASSERT_OK(mock_domain(self->fd, ioas, &stdev, &hwpt, NULL));
+	ASSERT_OK(ifd_map_fixed(self->fd, ioas, buf, len,
+				MOCK_APERTURE_START));
+
+	check.id = hwpt;
+	check.uptr = u.page;
+	bg_call_start(&check);
+	ASSERT_OK(uffd_wait_fault(&u, 30000));
+	destroy.id = stdev;
+	bg_call_start(&destroy);
+	prompt = bg_call_wait(&destroy, PROMPT_MS);
+	if (prompt) {
+		/* The HWPT is gone from the table but still holds the IOAS */
+		EXPECT_ERRNO(ENOENT, mock_check_map(self->fd, hwpt,
+						    MOCK_APERTURE_START, buf,
+						    mio_sz));
+		EXPECT_ERRNO(EBUSY, ifd_destroy(self->fd, ioas));
+	}
+	ASSERT_OK(uffd_resolve(&u));
+	pthread_join(check.thread, NULL);
+	pthread_join(destroy.thread, NULL);
+	if (have_param)
+		ASSERT_OK(param_rw(DESTROY_WAIT_PARAM, NULL, old_wait));
+
+	ASSERT_TRUE(prompt);
+	EXPECT_EQ(0, destroy.rc);
+	/* The last user freed the HWPT: the IOAS is free and nothing pinned */
+	ASSERT_OK(ifd_destroy(self->fd, ioas));
+	ASSERT_OK(mock_check_refs(self->fd, buf, len, 0));
+	munmap(buf, len);
+	uffd_page_fini(&u);
+}
+
 TEST_HARNESS_MAIN
