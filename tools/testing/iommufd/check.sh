@@ -33,6 +33,8 @@ start=$(date +%s)
 rm -rf "$res"
 mkdir -p "$res"
 has_suite() { [[ " $suites " == *" $1 "* ]]; }
+# The static checks alone boot no machine (only the x86_64 kernel is built).
+[ "$(echo $suites)" = static ] && machines=
 record() { # suite machine name passed failed note
 	printf '%s\t%s\t%s\t%d\t%d\t0\t%s\n' "$1" "$2" "$3" "$4" "$5" "${6:-}" \
 		>>"$res/all.tsv"
