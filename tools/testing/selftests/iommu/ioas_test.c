@@ -724,10 +724,19 @@ TEST_F(ioas, destroy_with_mappings)
 
 TEST_F(ioas, huge_pages_option_off)
 {
-	__u64 unmapped;
+	struct iommu_iova_range r[8];
+	__u64 unmapped, val;
+	__u32 num = 8;
 
 	ASSERT_OK(ifd_option_set(self->fd, IOMMU_OPTION_HUGE_PAGES,
 				 self->ioas_id, 0));
+	ASSERT_OK(ifd_option_get(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				 self->ioas_id, &val));
+	ASSERT_EQ(0, val);
+	/* Everything is mapped in CPU pages now, so that is the alignment */
+	ASSERT_OK(ifd_iova_ranges(self->fd, self->ioas_id, r, &num, &val));
+	ASSERT_EQ(page_sz, val);
+
 	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, self->buf,
 				self->buf_size, self->base));
 	check_mapped(_metadata, self, self->base, self->buf, self->buf_size);
@@ -735,6 +744,100 @@ TEST_F(ioas, huge_pages_option_off)
 			    self->buf_size, &unmapped));
 	ASSERT_EQ(self->buf_size, unmapped);
 	ASSERT_OK(mock_check_refs(self->fd, self->buf, self->buf_size, 0));
+
+	/* Back on: the alignment the domains need, mappings may be large */
+	ASSERT_OK(ifd_option_set(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				 self->ioas_id, 1));
+	get_ranges(_metadata, self, self->ioas_id, r, &num);
+}
+
+/* With large pages off, neither the IOVA nor the memory may be sub-page */
+TEST_F(ioas, huge_pages_off_needs_page_alignment)
+{
+	const size_t off[] = { 1, 8, 512, page_sz / 2 };
+	unsigned int i;
+	__u64 iova;
+
+	ASSERT_OK(ifd_option_set(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				 self->ioas_id, 0));
+	for (i = 0; i != ARRAY_SIZE(off); i++) {
+		ASSERT_ERRNO(EINVAL, ifd_map(self->fd, self->ioas_id,
+					     self->buf + off[i], page_sz,
+					     &iova));
+		ASSERT_ERRNO(EINVAL, ifd_map_fixed(self->fd, self->ioas_id,
+						   self->buf + off[i],
+						   page_sz, self->base));
+		ASSERT_ERRNO(EINVAL, ifd_map_fixed(self->fd, self->ioas_id,
+						   self->buf, page_sz,
+						   self->base + off[i]));
+		ASSERT_ERRNO(EINVAL, ifd_map_fixed(self->fd, self->ioas_id,
+						   self->buf,
+						   page_sz + off[i],
+						   self->base));
+	}
+	/* Nothing was mapped by the failures */
+	ASSERT_OK(ifd_unmap(self->fd, self->ioas_id, 0, UINT64_MAX, &iova));
+	ASSERT_EQ(0, iova);
+	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, self->buf + page_sz,
+				2 * page_sz, self->base + page_sz));
+	check_mapped(_metadata, self, self->base + page_sz,
+		     self->buf + page_sz, 2 * page_sz);
+	/* COPY follows the same rule */
+	ASSERT_ERRNO(EINVAL, ifd_copy(self->fd, self->ioas_id, &iova,
+				      self->ioas_id, self->base + page_sz,
+				      page_sz / 2, MAP_RW));
+	ASSERT_OK(ifd_copy(self->fd, self->ioas_id, &iova, self->ioas_id,
+			   self->base + page_sz, page_sz, MAP_RW));
+	ASSERT_EQ(0, iova % page_sz);
+	check_mapped(_metadata, self, iova, self->buf + page_sz, page_sz);
+}
+
+/* Large pages cannot be turned off under mappings that need them */
+TEST_F(ioas, huge_pages_off_refused)
+{
+	__u64 val;
+
+	if (self->nr_hwpts) {
+		/* Domains hold mappings: refused whatever their alignment */
+		ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, self->buf,
+					4 * page_sz, self->base));
+		ASSERT_ERRNO(EBUSY, ifd_option_set(self->fd,
+						   IOMMU_OPTION_HUGE_PAGES,
+						   self->ioas_id, 0));
+	} else {
+		/* Without domains only a misaligned mapping is in the way */
+		ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, self->buf,
+					4 * page_sz, self->base));
+		ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, self->buf + 8,
+					page_sz, self->base + 8 * page_sz));
+		ASSERT_ERRNO(EADDRINUSE, ifd_option_set(self->fd,
+							IOMMU_OPTION_HUGE_PAGES,
+							self->ioas_id, 0));
+		ASSERT_OK(ifd_unmap(self->fd, self->ioas_id,
+				    self->base + 8 * page_sz, page_sz, NULL));
+		ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, self->buf,
+					page_sz, self->base + 8 * page_sz + 8));
+		ASSERT_ERRNO(EADDRINUSE, ifd_option_set(self->fd,
+							IOMMU_OPTION_HUGE_PAGES,
+							self->ioas_id, 0));
+		ASSERT_OK(ifd_unmap(self->fd, self->ioas_id,
+				    self->base + 8 * page_sz + 8, page_sz,
+				    NULL));
+		ASSERT_OK(ifd_option_set(self->fd, IOMMU_OPTION_HUGE_PAGES,
+					 self->ioas_id, 0));
+	}
+	ASSERT_OK(ifd_option_get(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				 self->ioas_id, &val));
+	ASSERT_EQ(self->nr_hwpts ? 1 : 0, val);
+	check_mapped(_metadata, self, self->base, self->buf, 4 * page_sz);
+
+	/* Once nothing is mapped it may be turned off */
+	ASSERT_OK(ifd_unmap(self->fd, self->ioas_id, 0, UINT64_MAX, NULL));
+	ASSERT_OK(ifd_option_set(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				 self->ioas_id, 0));
+	ASSERT_OK(ifd_option_get(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				 self->ioas_id, &val));
+	ASSERT_EQ(0, val);
 }
 
 /* Many single-page areas whose pages are in reverse order */
