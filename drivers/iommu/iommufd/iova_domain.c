@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The domains of an IOVA space: filling a domain with every mapping when
+ * it is attached, emptying it when it is detached, and its dirty tracking.
+ */
+#include <linux/iommu.h>
+#include <linux/iova_bitmap.h>
+
+#include "iova_space_internal.h"
+
+/* Domains */
+
+/*
+ * Reserve what lies outside the domain's aperture.  An aperture of 0..0 is
+ * not "no limit" but an unset one: drivers that finish a domain at its first
+ * attach leave it so until then, and such a domain cannot map anything yet.
+ */
+static int isp_reserve_aperture(struct iova_space *isp,
+				struct iommu_domain *domain)
+{
+	const struct iommu_domain_geometry *geo = &domain->geometry;
+	int rc;
+
+	if (geo->aperture_start > geo->aperture_end ||
+	    (!geo->aperture_start && !geo->aperture_end))
+		return -EINVAL;
+	if (geo->aperture_start) {
+		rc = __isp_reserve(isp, 0, geo->aperture_start - 1,
+				   domain);
+		if (rc)
+			return rc;
+	}
+	if (geo->aperture_end < ULONG_MAX) {
+		rc = __isp_reserve(isp, geo->aperture_end + 1, ULONG_MAX,
+				   domain);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Map every segment into @domain; on failure nothing of it is left there */
+static int isp_populate_domain(struct iova_space *isp,
+			       struct iommu_domain *domain)
+{
+	bool first = !isp->ndomains;
+	struct isp_seg *seg, *failed;
+	int rc;
+
+	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
+	     seg = isp_seg_next(seg, ULONG_MAX)) {
+		if (first) {
+			rc = upages_hold(seg->pages, &seg->pin_node);
+			if (rc)
+				goto err_unfill;
+		}
+		rc = isp_seg_map_domain(isp, seg, domain);
+		if (rc) {
+			if (first)
+				upages_release(seg->pages,
+					       &seg->pin_node);
+			goto err_unfill;
+		}
+		seg->held = true;
+	}
+	return 0;
+
+err_unfill:
+	failed = seg;
+	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
+	     seg = isp_seg_next(seg, ULONG_MAX)) {
+		if (seg == failed)
+			break;
+		upages_unmap_domain(domain, isp_seg_iova(seg),
+				    isp_seg_length(seg));
+		if (first) {
+			upages_release(seg->pages, &seg->pin_node);
+			seg->held = false;
+		}
+	}
+	return rc;
+}
+
+/* Remove every segment from @domain; release the pins if it is the last one */
+static void isp_depopulate_domain(struct iova_space *isp,
+				  struct iommu_domain *domain)
+{
+	bool last = isp->ndomains == 1;
+	struct isp_seg *seg;
+
+	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
+	     seg = isp_seg_next(seg, ULONG_MAX)) {
+		if (WARN_ON(!seg->held))
+			continue;
+		upages_unmap_domain(domain, isp_seg_iova(seg),
+				    isp_seg_length(seg));
+		if (last) {
+			upages_release(seg->pages, &seg->pin_node);
+			seg->held = false;
+		}
+	}
+}
+
+static unsigned long isp_find_domain(struct iova_space *isp,
+				     struct iommu_domain *domain)
+{
+	struct iommu_domain *cur;
+	unsigned long index;
+
+	xa_for_each(&isp->domains, index, cur)
+		if (cur == domain)
+			return index;
+	return ULONG_MAX;
+}
+
+/**
+ * isp_attach_domain - mirror the table into a domain
+ * @isp: table
+ * @domain: paging domain, not yet in any table
+ *
+ * Reserves the IOVA outside the domain's aperture (owned by @domain),
+ * raises the table's IOVA alignment to the domain's smallest page size and
+ * maps every segment, at the largest page sizes the memory and the domain
+ * allow.
+ *
+ * Return: 0, or a negative errno with the table and @domain unchanged:
+ * -EADDRINUSE if existing mappings are outside the aperture or misaligned,
+ * -EINVAL if the domain has no page sizes or no aperture set.
+ */
+int isp_attach_domain(struct iova_space *isp,
+		      struct iommu_domain *domain)
+{
+	u32 index;
+	int rc;
+
+	if (!domain->pgsize_bitmap)
+		return -EINVAL;
+
+	down_write(&isp->dom_rwsem);
+	down_write(&isp->tree_rwsem);
+	if (WARN_ON(isp_find_domain(isp, domain) != ULONG_MAX)) {
+		rc = -EEXIST;
+		goto out_unlock;
+	}
+
+	rc = isp_reserve_aperture(isp, domain);
+	if (rc)
+		goto err_reserved;
+
+	rc = xa_alloc(&isp->domains, &index, domain, xa_limit_32b,
+		      GFP_KERNEL_ACCOUNT);
+	if (rc)
+		goto err_reserved;
+	rc = isp_update_alignment(isp);
+	if (rc)
+		goto err_erase;
+
+	rc = isp_populate_domain(isp, domain);
+	if (rc)
+		goto err_erase;
+	isp->ndomains++;
+	goto out_unlock;
+
+err_erase:
+	xa_erase(&isp->domains, index);
+	isp->iova_alignment = isp_calc_alignment(isp);
+err_reserved:
+	__isp_unreserve_tag(isp, domain);
+out_unlock:
+	up_write(&isp->tree_rwsem);
+	up_write(&isp->dom_rwsem);
+	return rc;
+}
+
+/**
+ * isp_detach_domain - stop mirroring the table into a domain
+ * @isp: table
+ * @domain: domain added by isp_attach_domain()
+ *
+ * Unmaps every segment from @domain (one unmap call per segment) and drops its
+ * aperture reservations; the last domain leaving unpins the memory.
+ */
+void isp_detach_domain(struct iova_space *isp,
+		       struct iommu_domain *domain)
+{
+	unsigned long index;
+
+	down_write(&isp->dom_rwsem);
+	down_write(&isp->tree_rwsem);
+	index = isp_find_domain(isp, domain);
+	if (WARN_ON(index == ULONG_MAX))
+		goto out_unlock;
+
+	isp_depopulate_domain(isp, domain);
+	xa_erase(&isp->domains, index);
+	isp->ndomains--;
+	__isp_unreserve_tag(isp, domain);
+	isp->iova_alignment = isp_calc_alignment(isp);
+out_unlock:
+	up_write(&isp->tree_rwsem);
+	up_write(&isp->dom_rwsem);
+}
+
+/* Dirty tracking */
+
+/* Read (and clear unless asked not to) the dirty bits of [iova, iova+len) */
+static int isp_read_dirty_range(struct iommu_domain *domain,
+				struct iova_bitmap *bitmap,
+				unsigned long iova, unsigned long length,
+				unsigned long flags)
+{
+	struct iommu_iotlb_gather tlb;
+	struct iommu_dirty_bitmap dirty;
+	int rc;
+
+	iommu_dirty_bitmap_init(&dirty, bitmap, &tlb);
+	rc = domain->dirty_ops->read_and_clear_dirty(domain, iova, length,
+						     flags, &dirty);
+	iommu_iotlb_sync(domain, &tlb);
+	return rc;
+}
+
+/**
+ * isp_track_dirty - start or stop dirty tracking of a domain
+ * @isp: table the domain mirrors
+ * @domain: domain with dirty_ops
+ * @on: start (after clearing stale dirty bits of every segment) or stop
+ *
+ * Return: 0, -EOPNOTSUPP if the domain cannot track dirty IOVA, or the
+ * driver's error.
+ */
+int isp_track_dirty(struct iova_space *isp,
+		    struct iommu_domain *domain, bool on)
+{
+	struct isp_seg *seg;
+	int rc = 0;
+
+	if (!domain->dirty_ops)
+		return -EOPNOTSUPP;
+
+	down_read(&isp->tree_rwsem);
+	if (on) {
+		for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
+		     seg = isp_seg_next(seg, ULONG_MAX)) {
+			rc = isp_read_dirty_range(domain, NULL,
+						  isp_seg_iova(seg),
+						  isp_seg_length(seg), 0);
+			if (rc)
+				goto out_unlock;
+		}
+	}
+	rc = domain->dirty_ops->set_dirty_tracking(domain, on);
+out_unlock:
+	up_read(&isp->tree_rwsem);
+	return rc;
+}
+
+struct isp_dirty_walk {
+	struct iova_space *isp;
+	struct iommu_domain *domain;
+	unsigned long flags;
+};
+
+static int isp_dirty_window(struct iova_bitmap *bitmap, unsigned long iova,
+			    size_t length, void *opaque)
+{
+	struct isp_dirty_walk *walk = opaque;
+	unsigned long last = iova + length - 1;
+	struct isp_seg *seg;
+	int rc;
+
+	for (seg = isp_seg_first(walk->isp, iova, last); seg;
+	     seg = isp_seg_next(seg, last)) {
+		unsigned long start = max(iova, isp_seg_iova(seg));
+		unsigned long end = min(last, seg->node.last);
+
+		rc = isp_read_dirty_range(walk->domain, bitmap, start,
+					  end - start + 1, walk->flags);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/**
+ * isp_collect_dirty - report dirty IOVA to a user bitmap
+ * @isp: table the domain mirrors
+ * @domain: domain with dirty tracking enabled
+ * @flags: IOMMU_DIRTY_NO_CLEAR to leave the dirty bits set
+ * @iova: first IOVA; aligned to the table's IOVA alignment
+ * @length: bytes; aligned likewise and fully mapped
+ * @page_size: IOVA bytes per bit, a power of two not below the alignment
+ * @data: user bitmap, bit k for IOVA @iova + k * @page_size
+ *
+ * Return: 0; -EINVAL for a bad range, page size or a hole in the range;
+ * -EOPNOTSUPP if the domain cannot track dirty IOVA; -EFAULT; or the
+ * driver's error.
+ */
+int isp_collect_dirty(struct iova_space *isp,
+		      struct iommu_domain *domain,
+		      unsigned long flags, unsigned long iova,
+		      unsigned long length,
+		      unsigned long page_size, u64 __user *data)
+{
+	struct isp_dirty_walk walk = {
+		.isp = isp, .domain = domain, .flags = flags,
+	};
+	struct iova_bitmap *bitmap;
+	unsigned long last;
+	int rc;
+
+	if (!domain->dirty_ops)
+		return -EOPNOTSUPP;
+	if (iommufd_range_last(iova, length, &last) ||
+	    !is_power_of_2(page_size))
+		return -EINVAL;
+
+	down_read(&isp->tree_rwsem);
+	if ((iova | length | page_size) & (isp->iova_alignment - 1) ||
+	    isp_check_contig(isp, iova, last, false, 0) < 0) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	bitmap = iova_bitmap_alloc(iova, length, page_size, data);
+	if (IS_ERR(bitmap)) {
+		rc = PTR_ERR(bitmap);
+		goto out_unlock;
+	}
+	rc = iova_bitmap_for_each(bitmap, &walk, isp_dirty_window);
+	iova_bitmap_free(bitmap);
+out_unlock:
+	up_read(&isp->tree_rwsem);
+	return rc;
+}

@@ -1,0 +1,635 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Mapping, copying and unmapping in an IOVA space (the IOAS_MAP, IOAS_COPY
+ * and IOAS_UNMAP side of the IOVA bookkeeping layer).
+ */
+#include <linux/err.h>
+#include <linux/iommu.h>
+#include <linux/log2.h>
+#include <linux/slab.h>
+
+#include "iova_space_internal.h"
+
+/* One slice of a pages object to be mapped contiguously in IOVA */
+struct isp_map_part {
+	struct upages *pages;
+	unsigned long pages_offset;
+	unsigned long length;
+};
+
+/* Segments */
+
+static struct isp_seg *isp_seg_alloc(struct isp_map_part *part,
+				     unsigned long iova, int iommu_prot)
+{
+	struct isp_seg *seg;
+
+	seg = kzalloc(sizeof(*seg), GFP_KERNEL_ACCOUNT);
+	if (!seg)
+		return NULL;
+	seg->node.start = iova;
+	seg->node.last = iova + part->length - 1;
+	seg->pin_node.start = part->pages_offset >> PAGE_SHIFT;
+	seg->pin_node.last =
+		(part->pages_offset + part->length - 1) >> PAGE_SHIFT;
+	seg->pages_offset = part->pages_offset;
+	seg->iommu_prot = iommu_prot;
+	seg->pages = part->pages;
+	upages_get(part->pages);
+	return seg;
+}
+
+int isp_seg_map_domain(struct iova_space *isp, struct isp_seg *seg,
+		       struct iommu_domain *domain)
+{
+	if (!isp->disable_large_pages)
+		seg->large_ioptes = true;
+	return upages_map(seg->pages, domain, isp_seg_iova(seg),
+			  seg->pages_offset, isp_seg_length(seg),
+			  seg->iommu_prot, !isp->disable_large_pages);
+}
+
+/* Pin a new segment and map it into every domain, all or nothing */
+static int isp_seg_fill_domains(struct iova_space *isp,
+				struct isp_seg *seg)
+{
+	struct iommu_domain *domain, *failed;
+	unsigned long index;
+	int rc;
+
+	if (!isp->ndomains)
+		return 0;
+
+	rc = upages_hold(seg->pages, &seg->pin_node);
+	if (rc)
+		return rc;
+
+	xa_for_each(&isp->domains, index, domain) {
+		rc = isp_seg_map_domain(isp, seg, domain);
+		if (rc)
+			goto err_unmap;
+	}
+	seg->held = true;
+	return 0;
+
+err_unmap:
+	failed = domain;
+	xa_for_each(&isp->domains, index, domain) {
+		if (domain == failed)
+			break;
+		upages_unmap_domain(domain, isp_seg_iova(seg),
+				    isp_seg_length(seg));
+	}
+	upages_release(seg->pages, &seg->pin_node);
+	return rc;
+}
+
+static void isp_seg_unfill_domains(struct iova_space *isp,
+				   struct isp_seg *seg)
+{
+	struct iommu_domain *domain;
+	unsigned long index;
+
+	if (!seg->held)
+		return;
+	xa_for_each(&isp->domains, index, domain)
+		upages_unmap_domain(domain, isp_seg_iova(seg),
+				    isp_seg_length(seg));
+	upages_release(seg->pages, &seg->pin_node);
+	seg->held = false;
+}
+
+/* Free a segment that is in no tree */
+static void isp_seg_free(struct isp_seg *seg)
+{
+	if (!seg)
+		return;
+	upages_put(seg->pages);
+	kfree(seg);
+}
+
+/* Unmap, unlink and free a segment without access pins */
+void isp_seg_destroy(struct iova_space *isp, struct isp_seg *seg)
+{
+	lockdep_assert_held_write(&isp->tree_rwsem);
+
+	isp_seg_unfill_domains(isp, seg);
+	interval_tree_remove(&seg->node, &isp->seg_tree);
+	isp_seg_free(seg);
+}
+
+/* IOVA allocation */
+
+static bool isp_fit(unsigned long start, unsigned long last,
+		    unsigned long length, unsigned long align,
+		    unsigned long *iova)
+{
+	unsigned long aligned = ALIGN(start, align);
+
+	if (aligned < start || aligned > last || last - aligned < length - 1)
+		return false;
+	*iova = aligned;
+	return true;
+}
+
+/* Find free, unreserved IOVA inside [start, last] */
+static bool isp_find_hole(struct iova_space *isp, unsigned long start,
+			  unsigned long last, unsigned long length,
+			  unsigned long align, unsigned long *iova)
+{
+	struct interval_tree_span_iter area_span, resv_span;
+
+	interval_tree_for_each_span(&area_span, &isp->seg_tree, start,
+				    last) {
+		if (!area_span.is_hole)
+			continue;
+		interval_tree_for_each_span(&resv_span, &isp->resv_tree,
+					    area_span.start_hole,
+					    area_span.last_hole)
+			if (resv_span.is_hole &&
+			    isp_fit(resv_span.start_hole, resv_span.last_hole,
+				    length, align, iova))
+				return true;
+	}
+	return false;
+}
+
+/* Validate a fixed IOVA: aligned, unreserved and not already mapped */
+static int isp_validate_iova(struct iova_space *isp, unsigned long iova,
+			     unsigned long length)
+{
+	unsigned long last;
+
+	if (iova % isp->iova_alignment)
+		return -EINVAL;
+	if (iommufd_range_last(iova, length, &last))
+		return -EOVERFLOW;
+	if (interval_tree_iter_first(&isp->resv_tree, iova, last))
+		return -EINVAL;
+	if (isp_seg_first(isp, iova, last))
+		return -EEXIST;
+	return 0;
+}
+
+/*
+ * Pick an IOVA for @length bytes, aligned at least to the largest power of
+ * two dividing the length.  Where the user address allows it, align further,
+ * up to the length rounded up to a power of two, so the domains can use
+ * large IOPTEs for physically contiguous memory.
+ */
+static int isp_pick_iova(struct iova_space *isp, unsigned long *iova,
+			 unsigned long uva, unsigned long length)
+{
+	struct interval_tree_node *allowed;
+	unsigned long align;
+	bool found = false;
+
+	if (length >= ULONG_MAX / 2)
+		return -EOVERFLOW;
+	align = roundup_pow_of_two(length);
+	if (uva)
+		align = min(align, 1UL << __ffs(uva));
+	align = max(align, 1UL << __ffs(length));
+	if (align < isp->iova_alignment)
+		return -EINVAL;
+
+	if (RB_EMPTY_ROOT(&isp->allow_tree.rb_root)) {
+		found = isp_find_hole(isp, 0, ULONG_MAX, length, align, iova);
+	} else {
+		for (allowed = interval_tree_iter_first(&isp->allow_tree, 0,
+							ULONG_MAX);
+		     allowed && !found;
+		     allowed = interval_tree_iter_next(allowed, 0, ULONG_MAX))
+			found = isp_find_hole(isp, allowed->start,
+					      allowed->last, length, align,
+					      iova);
+	}
+	if (!found)
+		return -ENOSPC;
+	/* The search and the validation must agree */
+	if (WARN_ON(isp_validate_iova(isp, *iova, length)))
+		return -EINVAL;
+	return 0;
+}
+
+/* Map @elms back to back starting at *@iova (chosen if !@fixed_iova) */
+static int isp_map_parts(struct iova_space *isp, unsigned long *iova,
+			 struct isp_map_part *parts, unsigned int nelms,
+			 unsigned long length, int iommu_prot, bool fixed_iova,
+			 unsigned long uva)
+{
+	struct isp_seg *seg, *next;
+	unsigned long cur;
+	unsigned int i;
+	int rc;
+
+	down_read(&isp->dom_rwsem);
+	down_write(&isp->tree_rwsem);
+	if (fixed_iova)
+		rc = isp_validate_iova(isp, *iova, length);
+	else
+		rc = isp_pick_iova(isp, iova, uva, length);
+	if (rc)
+		goto out_unlock;
+
+	for (i = 0, cur = *iova; i != nelms; cur += parts[i++].length) {
+		if (!isp_span_aligned(cur, parts[i].length,
+				      parts[i].pages_offset,
+				      isp->iova_alignment)) {
+			rc = -EINVAL;
+			goto out_unlock;
+		}
+	}
+
+	for (i = 0, cur = *iova; i != nelms; cur += parts[i++].length) {
+		seg = isp_seg_alloc(&parts[i], cur, iommu_prot);
+		if (!seg) {
+			rc = -ENOMEM;
+			goto err_remove;
+		}
+		interval_tree_insert(&seg->node, &isp->seg_tree);
+		rc = isp_seg_fill_domains(isp, seg);
+		if (rc) {
+			isp_seg_destroy(isp, seg);
+			goto err_remove;
+		}
+	}
+	goto out_unlock;
+
+err_remove:
+	if (cur != *iova) {
+		for (seg = isp_seg_first(isp, *iova, cur - 1); seg;
+		     seg = next) {
+			next = isp_seg_next(seg, cur - 1);
+			isp_seg_destroy(isp, seg);
+		}
+	}
+out_unlock:
+	up_write(&isp->tree_rwsem);
+	up_read(&isp->dom_rwsem);
+	return rc;
+}
+
+/**
+ * isp_map_user_pages - map user memory into the IOVA space
+ * @isp: table
+ * @iova: in: the IOVA if @fixed_iova; out: the IOVA used
+ * @uptr: user address
+ * @length: bytes
+ * @iommu_prot: IOMMU_READ / IOMMU_WRITE; IOMMU_WRITE pins for write
+ * @mode: accounting mode for the new pages object
+ * @fixed_iova: use *@iova instead of allocating
+ *
+ * Nothing is pinned unless the table has domains.
+ *
+ * Return: 0 or a negative errno with nothing mapped.
+ */
+int isp_map_user_pages(struct iova_space *isp, unsigned long *iova,
+		       void __user *uptr, unsigned long length, int iommu_prot,
+		       enum iommufd_account_mode mode, bool fixed_iova)
+{
+	struct isp_map_part part = { .length = length };
+	int rc;
+
+	part.pages = upages_create(uptr, length, iommu_prot & IOMMU_WRITE,
+				   mode);
+	if (IS_ERR(part.pages))
+		return PTR_ERR(part.pages);
+	part.pages_offset = upages_offset(part.pages, uptr);
+
+	rc = isp_map_parts(isp, iova, &part, 1, length, iommu_prot,
+			   fixed_iova, (unsigned long)uptr);
+	upages_put(part.pages);
+	return rc;
+}
+
+/*
+ * Check that [iova, last] is fully covered by segments that may be accessed
+ * with @flags (ISP_ACCESS_WRITE).  Returns the number of segments.
+ */
+int isp_check_contig(struct iova_space *isp, unsigned long iova,
+		     unsigned long last, bool check_access, unsigned int flags)
+{
+	int needed = (flags & ISP_ACCESS_WRITE) ? IOMMU_WRITE : IOMMU_READ;
+	unsigned long cur = iova;
+	struct isp_seg *seg;
+	int n = 0;
+
+	lockdep_assert_held(&isp->tree_rwsem);
+
+	for (seg = isp_seg_first(isp, iova, last); seg;
+	     seg = isp_seg_next(seg, last)) {
+		if (seg->node.start > cur)
+			return -ENOENT;
+		if (check_access && seg->prevent_access)
+			return -EINVAL;
+		if (check_access && !(seg->iommu_prot & needed))
+			return -EPERM;
+		n++;
+		if (seg->node.last >= last)
+			return n;
+		cur = seg->node.last + 1;
+	}
+	return -ENOENT;
+}
+
+/**
+ * isp_copy_iova - map memory already mapped in another table
+ * @dst: destination table
+ * @dst_iova: in: the IOVA if @fixed_iova; out: the IOVA used
+ * @src: source table (may be @dst)
+ * @src_iova: source IOVA
+ * @length: bytes; [@src_iova, @src_iova + @length) must be fully mapped
+ * @iommu_prot: IOMMU_READ / IOMMU_WRITE of the new mapping
+ * @fixed_iova: use *@dst_iova instead of allocating
+ *
+ * The new segments share the source's pages objects, so nothing is pinned or
+ * charged twice.
+ *
+ * Return: 0 or a negative errno with nothing mapped.
+ */
+int isp_copy_iova(struct iova_space *dst, unsigned long *dst_iova,
+		  struct iova_space *src, unsigned long src_iova,
+		  unsigned long length, int iommu_prot, bool fixed_iova)
+{
+	struct isp_map_part *parts;
+	struct isp_seg *seg;
+	unsigned long last;
+	int n, i = 0;
+	int rc;
+
+	rc = iommufd_range_last(src_iova, length, &last);
+	if (rc)
+		return rc;
+
+	down_read(&src->tree_rwsem);
+	n = isp_check_contig(src, src_iova, last, false, 0);
+	if (n < 0) {
+		up_read(&src->tree_rwsem);
+		return n;
+	}
+	parts = kcalloc(n, sizeof(*parts), GFP_KERNEL_ACCOUNT);
+	if (!parts) {
+		up_read(&src->tree_rwsem);
+		return -ENOMEM;
+	}
+	for (seg = isp_seg_first(src, src_iova, last); seg;
+	     seg = isp_seg_next(seg, last)) {
+		unsigned long start = max(src_iova, isp_seg_iova(seg));
+		unsigned long end = min(last, seg->node.last);
+
+		parts[i].pages = seg->pages;
+		upages_get(seg->pages);
+		parts[i].pages_offset = isp_seg_offset(seg, start);
+		parts[i++].length = end - start + 1;
+	}
+	up_read(&src->tree_rwsem);
+
+	rc = -EPERM;
+	for (i = 0; i != n; i++)
+		if ((iommu_prot & IOMMU_WRITE) && !parts[i].pages->writable)
+			goto out_put;
+
+	rc = isp_map_parts(dst, dst_iova, parts, n, length, iommu_prot,
+			   fixed_iova,
+			   (unsigned long)parts[0].pages->uptr +
+			   parts[0].pages_offset);
+out_put:
+	for (i = 0; i != n; i++)
+		upages_put(parts[i].pages);
+	kfree(parts);
+	return rc;
+}
+
+/* -ENOENT if a segment crosses start or last */
+static int isp_check_unmap_cut(struct iova_space *isp,
+			       unsigned long start, unsigned long last)
+{
+	struct isp_seg *seg;
+
+	for (seg = isp_seg_first(isp, start, last); seg;
+	     seg = isp_seg_next(seg, last))
+		if (seg->node.start < start || seg->node.last > last)
+			return -ENOENT;
+	return 0;
+}
+
+/*
+ * The segment that @iova would split, if it can be split there, or NULL if
+ * there is nothing to split.  Only the bookkeeping is split; the domains
+ * keep their IOPTEs, so no IOPTE may span @iova: the segment must have been
+ * mapped with IOPTEs of at most a CPU page, and @iova must be on a CPU page
+ * boundary of its memory.  A segment with access pins is not split either:
+ * which part each pin would belong to is not recorded.
+ */
+static struct isp_seg *isp_seg_to_split(struct iova_space *isp,
+					unsigned long iova)
+{
+	struct isp_seg *seg = isp_seg_first(isp, iova, iova);
+
+	lockdep_assert_held_write(&isp->tree_rwsem);
+
+	if (!seg || isp_seg_iova(seg) == iova)
+		return NULL;
+	if (seg->large_ioptes || iova % isp->iova_alignment ||
+	    isp_seg_offset(seg, iova) % PAGE_SIZE)
+		return ERR_PTR(-EINVAL);
+	if (atomic_read(&seg->num_accesses))
+		return ERR_PTR(-EBUSY);
+	return seg;
+}
+
+/* Replace @seg by two segments that meet at @iova */
+static int isp_seg_split(struct iova_space *isp, struct isp_seg *seg,
+			 unsigned long iova)
+{
+	struct isp_map_part head = {
+		.pages = seg->pages,
+		.pages_offset = seg->pages_offset,
+		.length = iova - isp_seg_iova(seg),
+	};
+	struct isp_map_part tail = {
+		.pages = seg->pages,
+		.pages_offset = isp_seg_offset(seg, iova),
+		.length = seg->node.last - iova + 1,
+	};
+	struct isp_seg *first, *second;
+	int rc = -ENOMEM;
+
+	first = isp_seg_alloc(&head, isp_seg_iova(seg), seg->iommu_prot);
+	second = isp_seg_alloc(&tail, iova, seg->iommu_prot);
+	if (!first || !second)
+		goto err_free;
+	if (seg->held) {
+		/* Within @seg's hold: nothing new is pinned */
+		rc = upages_hold(seg->pages, &first->pin_node);
+		if (rc)
+			goto err_free;
+		rc = upages_hold(seg->pages, &second->pin_node);
+		if (rc)
+			goto err_release;
+		upages_release(seg->pages, &seg->pin_node);
+	}
+	first->held = seg->held;
+	second->held = seg->held;
+	first->prevent_access = seg->prevent_access;
+	second->prevent_access = seg->prevent_access;
+	interval_tree_remove(&seg->node, &isp->seg_tree);
+	interval_tree_insert(&first->node, &isp->seg_tree);
+	interval_tree_insert(&second->node, &isp->seg_tree);
+	isp_seg_free(seg);
+	return 0;
+
+err_release:
+	upages_release(seg->pages, &first->pin_node);
+err_free:
+	isp_seg_free(second);
+	isp_seg_free(first);
+	return rc;
+}
+
+/*
+ * Make @start and @last + 1 segment boundaries.  Both are checked before
+ * either is split; -ENOMEM may still leave the first split done, which
+ * changes no translation.
+ */
+static int isp_split_edges(struct iova_space *isp, unsigned long start,
+			   unsigned long last)
+{
+	struct isp_seg *head, *tail = NULL;
+	int rc = 0;
+
+	head = isp_seg_to_split(isp, start);
+	if (!IS_ERR(head) && last != ULONG_MAX)
+		tail = isp_seg_to_split(isp, last + 1);
+	if (IS_ERR(head) || IS_ERR(tail))
+		return IS_ERR(head) ? PTR_ERR(head) : PTR_ERR(tail);
+
+	if (head)
+		rc = isp_seg_split(isp, head, start);
+	/* Splitting the head may have replaced the tail's segment */
+	if (!rc && tail)
+		rc = isp_seg_split(isp, isp_seg_first(isp, last + 1, last + 1),
+				   last + 1);
+	return rc;
+}
+
+static int isp_unmap_span(struct iova_space *isp, unsigned long start,
+			  unsigned long last, bool split, unsigned long *bytes)
+{
+	unsigned long done = 0;
+	struct isp_seg *seg;
+	unsigned int tries = 0;
+	int rc = 0;
+
+again:
+	down_read(&isp->dom_rwsem);
+	down_write(&isp->tree_rwsem);
+	/* Cutting a mapping changes nothing; checked again after each retry */
+	if (split)
+		rc = isp_split_edges(isp, start, last);
+	else
+		rc = isp_check_unmap_cut(isp, start, last);
+	while (!rc && (seg = isp_seg_first(isp, start, last))) {
+		unsigned long iova = isp_seg_iova(seg);
+		unsigned long length = isp_seg_length(seg);
+
+		if (atomic_read(&seg->num_accesses)) {
+			if (tries++ == ISP_UNMAP_ACCESS_RETRIES) {
+				rc = -EDEADLOCK;
+				break;
+			}
+			seg->prevent_access = true;
+			up_write(&isp->tree_rwsem);
+			up_read(&isp->dom_rwsem);
+			isp_notify_accesses(isp, iova, length);
+			goto again;
+		}
+		isp_seg_destroy(isp, seg);
+		done += length;
+	}
+	if (rc)
+		for (seg = isp_seg_first(isp, start, last); seg;
+		     seg = isp_seg_next(seg, last))
+			seg->prevent_access = false;
+	up_write(&isp->tree_rwsem);
+	up_read(&isp->dom_rwsem);
+
+	if (bytes)
+		*bytes = done;
+	return rc;
+}
+
+/**
+ * isp_unmap_range - unmap every mapping inside a range
+ * @isp: table
+ * @iova: first IOVA
+ * @length: bytes
+ * @bytes: optional, receives the number of bytes unmapped
+ *
+ * In-kernel accesses holding pins in the range are asked to drop them.
+ *
+ * Return: 0; -ENOENT if nothing is mapped there or a mapping crosses the
+ * range's edges (then nothing is unmapped); -EDEADLOCK if accesses keep
+ * their pins.
+ */
+int isp_unmap_range(struct iova_space *isp, unsigned long iova,
+		    unsigned long length, unsigned long *bytes)
+{
+	unsigned long last, done = 0;
+	int rc;
+
+	rc = iommufd_range_last(iova, length, &last);
+	if (rc)
+		return rc;
+
+	rc = isp_unmap_span(isp, iova, last, false, &done);
+	if (!rc && !done)
+		rc = -ENOENT;
+	if (bytes)
+		*bytes = done;
+	return rc;
+}
+
+/**
+ * isp_unmap_everything - unmap everything
+ * @isp: table
+ * @bytes: optional, receives the number of bytes unmapped
+ *
+ * Return: 0 (also when nothing was mapped) or -EDEADLOCK.
+ */
+int isp_unmap_everything(struct iova_space *isp, unsigned long *bytes)
+{
+	return isp_unmap_span(isp, 0, ULONG_MAX, false, bytes);
+}
+
+/**
+ * isp_unmap_inside - unmap whatever is mapped inside a range
+ * @isp: table
+ * @iova: first IOVA
+ * @length: bytes
+ * @split: split mappings that cross the range's edges, so that exactly the
+ *	range is unmapped; possible where no IOPTE spans an edge, which holds
+ *	for mappings made while large IOPTEs were off (isp_set_large_pages())
+ *	and edges on CPU page boundaries of the memory.  Without @split such
+ *	a mapping fails the call.
+ * @bytes: optional, receives the number of bytes unmapped
+ *
+ * Unlike isp_unmap_range(), finding nothing to unmap is no error.
+ *
+ * Return: 0; -ENOENT if a mapping crosses an edge and !@split; -EINVAL if
+ * it cannot be split there, -EBUSY if in-kernel accesses pin pages of it,
+ * -ENOMEM (nothing unmapped in these cases); -EDEADLOCK as for
+ * isp_unmap_range().
+ */
+int isp_unmap_inside(struct iova_space *isp, unsigned long iova,
+		     unsigned long length, bool split, unsigned long *bytes)
+{
+	unsigned long last;
+	int rc;
+
+	rc = iommufd_range_last(iova, length, &last);
+	if (rc)
+		return rc;
+	return isp_unmap_span(isp, iova, last, split, bytes);
+}
