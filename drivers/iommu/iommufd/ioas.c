@@ -153,38 +153,65 @@ out_put:
 	return rc;
 }
 
+/* Ranges read from the user per copy_from_user() by ALLOW_IOVAS */
+#define IOMMUFD_ALLOW_IOVAS_BATCH 32
+
+/* Build the allowed set from the user array, outside any IOAS lock */
+static int iommufd_ioas_read_allowed(struct isp_allowed_set *set,
+				     struct iommu_iova_range __user *uranges,
+				     u32 num)
+{
+	struct iommu_iova_range batch[IOMMUFD_ALLOW_IOVAS_BATCH];
+	u32 done, i, n;
+	int rc;
+
+	for (done = 0; done != num; done += n) {
+		n = min_t(u32, num - done, ARRAY_SIZE(batch));
+		if (copy_from_user(batch, uranges + done, n * sizeof(*batch)))
+			return -EFAULT;
+		for (i = 0; i != n; i++) {
+			rc = isp_allowed_add(set, batch[i].start,
+					     batch[i].last);
+			if (rc)
+				return rc;
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
 /**
  * iommufd_do_ioas_allow_iovas - IOMMU_IOAS_ALLOW_IOVAS
  * @call: the ioctl call
+ *
+ * At most IOMMUFD_ALLOW_IOVAS_MAX ranges (E2BIG beyond); every range
+ * costs a small accounted allocation, all made before the IOAS is locked.
  *
  * Return: 0 or a negative errno with the allowed set unchanged.
  */
 int iommufd_do_ioas_allow_iovas(struct iommufd_call *call)
 {
 	struct iommu_ioas_allow_iovas *arg = call->args;
-	struct iommu_iova_range *ranges = NULL;
+	struct isp_allowed_set set = ISP_ALLOWED_SET_INIT;
 	struct iommufd_ioas *ioas;
 	int rc;
 
 	if (arg->__reserved)
 		return -EOPNOTSUPP;
-
-	if (arg->num_iovas) {
-		ranges = memdup_array_user(u64_to_user_ptr(arg->allowed_iovas),
-					   arg->num_iovas, sizeof(*ranges));
-		if (IS_ERR(ranges))
-			return PTR_ERR(ranges);
-	}
+	if (arg->num_iovas > IOMMUFD_ALLOW_IOVAS_MAX)
+		return -E2BIG;
 
 	ioas = iommufd_ioas_find(call->ictx, arg->ioas_id);
-	if (IS_ERR(ioas)) {
-		rc = PTR_ERR(ioas);
-		goto out_free;
-	}
-	rc = isp_set_allowed(&ioas->isp, ranges, arg->num_iovas);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	rc = iommufd_ioas_read_allowed(&set,
+				       u64_to_user_ptr(arg->allowed_iovas),
+				       arg->num_iovas);
+	if (!rc)
+		rc = isp_set_allowed(&ioas->isp, &set);
+	/* The old ranges on success, the new ones otherwise */
+	isp_allowed_free(&set);
 	iommufd_obj_put(call->ictx, &ioas->obj);
-out_free:
-	kfree(ranges);
 	return rc;
 }
 

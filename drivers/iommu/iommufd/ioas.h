@@ -49,6 +49,13 @@ static inline struct iommufd_ioas *iommufd_ioas_find(struct iommufd_ctx *ictx,
 			    struct iommufd_ioas, obj);
 }
 
+/*
+ * Most ranges IOMMU_IOAS_ALLOW_IOVAS takes (uAPI, E2BIG beyond): as many as
+ * the 4 MiB copy of the array that bounded it before held, so no caller
+ * that worked is refused
+ */
+#define IOMMUFD_ALLOW_IOVAS_MAX 262144U /* 2^18 */
+
 struct iommufd_ioas *iommufd_ioas_new(struct iommufd_ctx *ictx);
 
 int iommufd_do_ioas_alloc(struct iommufd_call *call);

@@ -19,6 +19,7 @@
  */
 #include <linux/err.h>
 #include <linux/iommu.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <uapi/linux/iommufd.h>
 
@@ -236,60 +237,72 @@ void isp_notify_accesses(struct iova_space *isp, unsigned long iova,
 /* Allowed ranges */
 
 /**
+ * isp_allowed_add - add a range to a set being built
+ * @set: the set
+ * @start: first IOVA
+ * @last: last IOVA (inclusive)
+ *
+ * Return: 0, -EINVAL for a malformed range or one overlapping another of
+ * the set, -ENOMEM.
+ */
+int isp_allowed_add(struct isp_allowed_set *set, u64 start, u64 last)
+{
+	struct isp_allowed *part;
+
+	if (start > last || last > ULONG_MAX ||
+	    interval_tree_iter_first(&set->tree, start, last))
+		return -EINVAL;
+	part = kzalloc(sizeof(*part), GFP_KERNEL_ACCOUNT);
+	if (!part)
+		return -ENOMEM;
+	part->node.start = start;
+	part->node.last = last;
+	interval_tree_insert(&part->node, &set->tree);
+	return 0;
+}
+
+/**
+ * isp_allowed_free - free the ranges of a set
+ * @set: the set; empty afterwards
+ */
+void isp_allowed_free(struct isp_allowed_set *set)
+{
+	struct interval_tree_node *node;
+
+	while ((node = interval_tree_iter_first(&set->tree, 0, ULONG_MAX))) {
+		interval_tree_remove(node, &set->tree);
+		kfree(container_of(node, struct isp_allowed, node));
+		cond_resched();
+	}
+}
+
+/**
  * isp_set_allowed - replace the allowed IOVA ranges
  * @isp: table
- * @ranges: new ranges; none may overlap another or a reserved range
- * @nranges: number of ranges; 0 lifts the restriction
+ * @set: the new ranges; an empty set lifts the restriction.  On success it
+ *	receives the old ranges, on failure it keeps the new ones; either way
+ *	the caller frees it with isp_allowed_free().
  *
- * Return: 0, -EINVAL for malformed or overlapping ranges, -EADDRINUSE if a
- * range intersects reserved IOVA, -ENOMEM.
+ * Return: 0, -EADDRINUSE if a range intersects reserved IOVA.
  */
-int isp_set_allowed(struct iova_space *isp,
-		    const struct iommu_iova_range *ranges,
-		    unsigned int nranges)
+int isp_set_allowed(struct iova_space *isp, struct isp_allowed_set *set)
 {
-	struct rb_root_cached allowed = RB_ROOT_CACHED;
-	struct interval_tree_node *node, *next;
-	struct isp_allowed *part;
-	unsigned int i;
+	struct interval_tree_node *node;
 	int rc = 0;
 
 	down_write(&isp->tree_rwsem);
-	for (i = 0; i != nranges; i++) {
-		unsigned long start = ranges[i].start;
-		unsigned long last = ranges[i].last;
-
-		if (start != ranges[i].start || last != ranges[i].last ||
-		    start > last ||
-		    interval_tree_iter_first(&allowed, start, last)) {
-			rc = -EINVAL;
-			break;
-		}
-		if (interval_tree_iter_first(&isp->resv_tree, start,
-					     last)) {
+	for (node = interval_tree_iter_first(&set->tree, 0, ULONG_MAX); node;
+	     node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
+		if (interval_tree_iter_first(&isp->resv_tree, node->start,
+					     node->last)) {
 			rc = -EADDRINUSE;
 			break;
 		}
-		part = kzalloc(sizeof(*part), GFP_KERNEL_ACCOUNT);
-		if (!part) {
-			rc = -ENOMEM;
-			break;
-		}
-		part->node.start = start;
-		part->node.last = last;
-		interval_tree_insert(&part->node, &allowed);
+		cond_resched();
 	}
 	if (!rc)
-		swap(allowed, isp->allow_tree);
+		swap(set->tree, isp->allow_tree);
 	up_write(&isp->tree_rwsem);
-
-	/* Free whichever set is no longer in use */
-	for (node = interval_tree_iter_first(&allowed, 0, ULONG_MAX); node;
-	     node = next) {
-		next = interval_tree_iter_next(node, 0, ULONG_MAX);
-		interval_tree_remove(node, &allowed);
-		kfree(container_of(node, struct isp_allowed, node));
-	}
 	return rc;
 }
 
@@ -631,22 +644,25 @@ int isp_access_rw(struct iova_space *isp, unsigned long iova, void *data,
  * isp_destroy - free a table
  * @isp: table without domains and accesses
  *
- * Unmaps everything and drops the reserved ranges without a tag.
+ * Unmaps everything and drops the allowed ranges and the reserved ranges
+ * without a tag.
  */
 void isp_destroy(struct iova_space *isp)
 {
+	struct isp_allowed_set allowed = ISP_ALLOWED_SET_INIT;
 	struct isp_seg *seg;
 
 	WARN_ON(!xa_empty(&isp->domains));
 	WARN_ON(!xa_empty(&isp->accessors));
 
-	isp_set_allowed(isp, NULL, 0);
 	down_write(&isp->tree_rwsem);
+	swap(allowed.tree, isp->allow_tree);
 	while ((seg = isp_seg_first(isp, 0, ULONG_MAX)))
 		isp_seg_destroy(isp, seg);
 	__isp_unreserve_tag(isp, NULL);
 	WARN_ON(!RB_EMPTY_ROOT(&isp->resv_tree.rb_root));
 	up_write(&isp->tree_rwsem);
+	isp_allowed_free(&allowed);
 
 	xa_destroy(&isp->domains);
 	xa_destroy(&isp->accessors);

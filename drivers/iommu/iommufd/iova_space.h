@@ -143,6 +143,19 @@ enum {
 void isp_init(struct iova_space *isp);
 void isp_destroy(struct iova_space *isp);
 
+/**
+ * struct isp_allowed_set - a set of allowed IOVA ranges being built
+ * @tree: the ranges (struct isp_allowed), none overlapping another
+ *
+ * Built with isp_allowed_add() outside any isp lock, installed with
+ * isp_set_allowed(), freed with isp_allowed_free().
+ */
+struct isp_allowed_set {
+	struct rb_root_cached tree;
+};
+
+#define ISP_ALLOWED_SET_INIT { .tree = RB_ROOT_CACHED }
+
 /* IOVA space management (ioas.c) */
 int isp_map_user_pages(struct iova_space *isp, unsigned long *iova,
 		       void __user *uptr, unsigned long length, int iommu_prot,
@@ -155,9 +168,9 @@ int isp_unmap_range(struct iova_space *isp, unsigned long iova,
 int isp_unmap_everything(struct iova_space *isp, unsigned long *bytes);
 int isp_unmap_inside(struct iova_space *isp, unsigned long iova,
 		     unsigned long length, bool split, unsigned long *bytes);
-int isp_set_allowed(struct iova_space *isp,
-		    const struct iommu_iova_range *ranges,
-		    unsigned int nranges);
+int isp_allowed_add(struct isp_allowed_set *set, u64 start, u64 last);
+void isp_allowed_free(struct isp_allowed_set *set);
+int isp_set_allowed(struct iova_space *isp, struct isp_allowed_set *set);
 int isp_get_allowed_ranges(struct iova_space *isp,
 			   int (*fn)(void *data, unsigned long start,
 				     unsigned long last),

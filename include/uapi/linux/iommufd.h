@@ -244,7 +244,8 @@ struct iommu_ioas_iova_ranges {
  * Each range needs @start <= @last and the ranges must not overlap each
  * other, otherwise EINVAL. If IOVA in the requested ranges is already
  * unusable because of an attached device, the call fails with EADDRINUSE and
- * the previous list stays in force.
+ * the previous list stays in force. At most 262144 (2^18) ranges are
+ * accepted; a larger @num_iovas fails with E2BIG.
  */
 struct iommu_ioas_allow_iovas {
 	__u32 size;
