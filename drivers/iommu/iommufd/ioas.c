@@ -76,25 +76,6 @@ int iommufd_do_ioas_alloc(struct iommufd_call *call)
 	return 0;
 }
 
-struct iova_ranges_out {
-	struct iommu_iova_range __user *ranges;
-	u32 max;
-	u32 count;
-};
-
-static int iommufd_ioas_emit_range(void *data, unsigned long start,
-				   unsigned long last)
-{
-	struct iova_ranges_out *out = data;
-	struct iommu_iova_range range = { .start = start, .last = last };
-
-	if (out->count < out->max &&
-	    copy_to_user(&out->ranges[out->count], &range, sizeof(range)))
-		return -EFAULT;
-	out->count++;
-	return 0;
-}
-
 /**
  * iommufd_ioas_copy_ranges - copy the usable IOVA ranges to userspace
  * @ioas: IOAS
@@ -103,17 +84,34 @@ static int iommufd_ioas_emit_range(void *data, unsigned long start,
  * @count: receives the number of usable ranges, which may exceed @max
  *	(the ranges beyond it are not copied)
  *
- * Return: 0 or -EFAULT.
+ * The ranges are taken into a kernel buffer and copied out with no lock
+ * held, so a user buffer that faults slowly holds up only this call.
+ *
+ * Return: 0, -EFAULT or -ENOMEM.
  */
 int iommufd_ioas_copy_ranges(struct iommufd_ioas *ioas,
 			     struct iommu_iova_range __user *ranges, u32 max,
 			     u32 *count)
 {
-	struct iova_ranges_out out = { .ranges = ranges, .max = max };
+	struct iommu_iova_range *buf = NULL;
+	u32 room = 0, n;
 	int rc;
 
-	rc = isp_get_allowed_ranges(&ioas->isp, iommufd_ioas_emit_range, &out);
-	*count = out.count;
+	isp_get_allowed_ranges(&ioas->isp, NULL, 0, &n);
+	/* The ranges may change between two looks; take one that fits */
+	while (room < min(n, max)) {
+		kvfree(buf);
+		room = min(n, max);
+		buf = kvcalloc(room, sizeof(*buf), GFP_KERNEL_ACCOUNT);
+		if (!buf)
+			return -ENOMEM;
+		isp_get_allowed_ranges(&ioas->isp, buf, room, &n);
+	}
+	rc = 0;
+	if (copy_to_user(ranges, buf, min(n, room) * sizeof(*buf)))
+		rc = -EFAULT;
+	kvfree(buf);
+	*count = n;
 	return rc;
 }
 

@@ -309,35 +309,39 @@ int isp_set_allowed(struct iova_space *isp, struct isp_allowed_set *set)
 /**
  * isp_get_allowed_ranges - report the IOVA that may be mapped
  * @isp: table
- * @fn: called for each usable range in ascending order; a non-zero
- *	return stops the walk and is returned
- * @data: passed to @fn
+ * @ranges: receives the first @max usable ranges in ascending order
+ * @max: room in @ranges
+ * @count: receives the number of usable ranges, which may exceed @max
  *
  * The usable IOVA is everything that is not reserved; the reserved ranges
  * include what lies outside the apertures of the domains.  Allowed ranges
- * only steer automatic allocation and are not reported.
+ * only steer automatic allocation and are not reported.  @ranges is kernel
+ * memory: nothing is copied to the user under the table's lock.
  *
- * Return: 0 or the first non-zero value returned by @fn.
+ * Return: 0.
  */
 int isp_get_allowed_ranges(struct iova_space *isp,
-			   int (*fn)(void *data, unsigned long start,
-				     unsigned long last),
-			   void *data)
+			   struct iommu_iova_range *ranges, u32 max,
+			   u32 *count)
 {
 	struct interval_tree_span_iter span;
-	int rc = 0;
+	u32 n = 0;
 
 	down_read(&isp->tree_rwsem);
 	interval_tree_for_each_span(&span, &isp->resv_tree, 0,
 				    ULONG_MAX) {
 		if (!span.is_hole)
 			continue;
-		rc = fn(data, span.start_hole, span.last_hole);
-		if (rc)
-			break;
+		if (n < max) {
+			ranges[n].start = span.start_hole;
+			ranges[n].last = span.last_hole;
+		}
+		n++;
+		cond_resched();
 	}
 	up_read(&isp->tree_rwsem);
-	return rc;
+	*count = n;
+	return 0;
 }
 
 /**

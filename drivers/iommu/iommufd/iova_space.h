@@ -172,9 +172,8 @@ int isp_allowed_add(struct isp_allowed_set *set, u64 start, u64 last);
 void isp_allowed_free(struct isp_allowed_set *set);
 int isp_set_allowed(struct iova_space *isp, struct isp_allowed_set *set);
 int isp_get_allowed_ranges(struct iova_space *isp,
-			   int (*fn)(void *data, unsigned long start,
-				     unsigned long last),
-			   void *data);
+			   struct iommu_iova_range *ranges, u32 max,
+			   u32 *count);
 void isp_set_large_pages(struct iova_space *isp, bool on);
 unsigned long isp_page_sizes(struct iova_space *isp);
 unsigned long isp_syz_iova_to_iova(struct iova_space *isp, u64 syz_iova);
