@@ -416,7 +416,7 @@ int iommufd_ioas_set_option(struct iommufd_call *call)
 	else if (arg->val64 > 1)
 		rc = -EINVAL;
 	else
-		isp_set_large_pages(&ioas->isp, arg->val64);
+		rc = isp_set_large_pages(&ioas->isp, arg->val64);
 
 	iommufd_obj_put(call->ictx, &ioas->obj);
 	return rc;

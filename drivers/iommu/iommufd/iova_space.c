@@ -65,10 +65,16 @@ unsigned long isp_calc_alignment(struct iova_space *isp)
 		align = max(align, 1UL << __ffs(domain->pgsize_bitmap));
 	xa_for_each(&isp->accessors, index, link)
 		align = max(align, link->iova_alignment);
+	/* CPU page IOPTEs: neither the IOVA nor the memory may be sub-page */
+	if (isp->disable_large_pages)
+		align = max(align, PAGE_SIZE);
 	return align;
 }
 
-/* Adopt the alignment the domains and accesses need, if the segments allow */
+/*
+ * Adopt the alignment the domains, accesses and large page setting need, if
+ * the segments allow
+ */
 int isp_update_alignment(struct iova_space *isp)
 {
 	unsigned long align = isp_calc_alignment(isp);
@@ -348,12 +354,37 @@ int isp_get_allowed_ranges(struct iova_space *isp,
  * isp_set_large_pages - allow or forbid IOPTEs larger than a CPU page
  * @isp: table
  * @on: allow large IOPTEs for mappings made from now on
+ *
+ * While they are off, the table's IOVA alignment is at least PAGE_SIZE, for
+ * the IOVA and for the memory of every mapping.  They cannot be turned off
+ * while domains are attached and anything is mapped:
+ * those mappings may already use large IOPTEs.
+ *
+ * Return: 0; -EBUSY if domains hold mappings; -EADDRINUSE if a mapping is
+ * not PAGE_SIZE aligned.  The setting is unchanged on failure.
  */
-void isp_set_large_pages(struct iova_space *isp, bool on)
+int isp_set_large_pages(struct iova_space *isp, bool on)
 {
+	int rc = 0;
+
 	down_write(&isp->dom_rwsem);
-	isp->disable_large_pages = !on;
+	down_write(&isp->tree_rwsem);
+	if (on) {
+		isp->disable_large_pages = false;
+		isp->iova_alignment = isp_calc_alignment(isp);
+	} else if (!isp->disable_large_pages) {
+		if (isp->ndomains && !RB_EMPTY_ROOT(&isp->seg_tree.rb_root)) {
+			rc = -EBUSY;
+		} else {
+			isp->disable_large_pages = true;
+			rc = isp_update_alignment(isp);
+			if (rc)
+				isp->disable_large_pages = false;
+		}
+	}
+	up_write(&isp->tree_rwsem);
 	up_write(&isp->dom_rwsem);
+	return rc;
 }
 
 /**

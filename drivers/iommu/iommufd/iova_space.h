@@ -55,7 +55,8 @@ struct page;
  *	write-held, so holding any of them keeps it stable
  * @acc_wait: woken when an unmap callback returns
  * @iova_alignment: every segment's IOVA and length is a multiple of this; the
- *	largest minimum page size of the domains and the accesses' alignment
+ *	largest minimum page size of the domains, the accesses' alignment and
+ *	PAGE_SIZE while @disable_large_pages
  * @disable_large_pages: map PAGE_SIZE at a time (IOMMU_OPTION_HUGE_PAGES=0)
  */
 struct iova_space {
@@ -174,7 +175,7 @@ int isp_set_allowed(struct iova_space *isp, struct isp_allowed_set *set);
 int isp_get_allowed_ranges(struct iova_space *isp,
 			   struct iommu_iova_range *ranges, u32 max,
 			   u32 *count);
-void isp_set_large_pages(struct iova_space *isp, bool on);
+int isp_set_large_pages(struct iova_space *isp, bool on);
 unsigned long isp_page_sizes(struct iova_space *isp);
 unsigned long isp_syz_iova_to_iova(struct iova_space *isp, u64 syz_iova);
 

@@ -395,7 +395,15 @@ struct iommu_ioas_unmap {
  *                           page size units, which allows unmapping any
  *                           page-aligned part of a mapping through the VFIO
  *                           compatibility interface and can help
- *                           benchmarking.
+ *                           benchmarking. While it is 0 the IOAS alignment
+ *                           (see IOMMU_IOAS_IOVA_RANGES) is at least the CPU
+ *                           page size, and it applies to the user address of
+ *                           IOMMU_IOAS_MAP as well: later maps that are not
+ *                           page aligned fail with EINVAL. Setting 0 fails
+ *                           with EADDRINUSE while a mapping of the IOAS is
+ *                           not page aligned, and with EBUSY while hardware
+ *                           page tables are attached to the IOAS and it has
+ *                           mappings (they may already use large pages).
  *
  * Values other than 0 and 1 fail with EINVAL; unknown option IDs with
  * EOPNOTSUPP.

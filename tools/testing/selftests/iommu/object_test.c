@@ -1225,25 +1225,32 @@ TEST(option_rlimit_mode)
 
 TEST_F(obj, option_huge_pages)
 {
+	__u32 ioas;
 	__u64 val;
 
 	ASSERT_OK(ifd_option_get(self->fd, IOMMU_OPTION_HUGE_PAGES,
 				 self->ioas_id, &val));
 	ASSERT_EQ(1, val);
-	ASSERT_OK(ifd_option_set(self->fd, IOMMU_OPTION_HUGE_PAGES,
-				 self->ioas_id, 0));
+	/* Not while domains hold mappings, which may use large IOPTEs */
+	ASSERT_ERRNO(EBUSY, ifd_option_set(self->fd, IOMMU_OPTION_HUGE_PAGES,
+					   self->ioas_id, 0));
 	ASSERT_OK(ifd_option_get(self->fd, IOMMU_OPTION_HUGE_PAGES,
 				 self->ioas_id, &val));
+	ASSERT_EQ(1, val);
+
+	ASSERT_OK(ifd_ioas_alloc(self->fd, &ioas));
+	ASSERT_OK(ifd_option_set(self->fd, IOMMU_OPTION_HUGE_PAGES, ioas, 0));
+	ASSERT_OK(ifd_option_get(self->fd, IOMMU_OPTION_HUGE_PAGES, ioas,
+				 &val));
 	ASSERT_EQ(0, val);
 	ASSERT_ERRNO(EINVAL, ifd_option_set(self->fd, IOMMU_OPTION_HUGE_PAGES,
-					    self->ioas_id, 2));
+					    ioas, 2));
 	/* Per-IOAS option: 0 is not an IOAS */
 	ASSERT_ERRNO(ENOENT, ifd_option_get(self->fd, IOMMU_OPTION_HUGE_PAGES,
 					    0, &val));
-	ASSERT_OK(ifd_option_set(self->fd, IOMMU_OPTION_HUGE_PAGES,
-				 self->ioas_id, 1));
-	ASSERT_OK(ifd_option_get(self->fd, IOMMU_OPTION_HUGE_PAGES,
-				 self->ioas_id, &val));
+	ASSERT_OK(ifd_option_set(self->fd, IOMMU_OPTION_HUGE_PAGES, ioas, 1));
+	ASSERT_OK(ifd_option_get(self->fd, IOMMU_OPTION_HUGE_PAGES, ioas,
+				 &val));
 	ASSERT_EQ(1, val);
 }
 
