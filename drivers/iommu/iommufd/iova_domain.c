@@ -2,6 +2,9 @@
 /*
  * The domains of an IOVA space: filling a domain with every mapping when
  * it is attached, emptying it when it is detached, and its dirty tracking.
+ * Mappings still being made (placeholders) are left to the call making
+ * them, which writes them into whatever domains there are when it
+ * publishes them.
  */
 #include <linux/iommu.h>
 #include <linux/iova_bitmap.h>
@@ -39,7 +42,11 @@ static int isp_reserve_aperture(struct iova_space *isp,
 	return 0;
 }
 
-/* Map every segment into @domain; on failure nothing of it is left there */
+/*
+ * Map every mapping into @domain; on failure nothing of it is left there.
+ * Placeholders are left to their map call, which writes them into the
+ * domains it finds when it publishes them.
+ */
 static int isp_populate_domain(struct iova_space *isp,
 			       struct iommu_domain *domain)
 {
@@ -49,6 +56,8 @@ static int isp_populate_domain(struct iova_space *isp,
 
 	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
 	     seg = isp_seg_next(seg, ULONG_MAX)) {
+		if (!isp_seg_live(seg))
+			continue;
 		if (first) {
 			rc = upages_hold(seg->pages, &seg->pin_node);
 			if (rc)
@@ -71,6 +80,8 @@ err_unfill:
 	     seg = isp_seg_next(seg, ULONG_MAX)) {
 		if (seg == failed)
 			break;
+		if (!isp_seg_live(seg))
+			continue;
 		upages_unmap_domain(domain, isp_seg_iova(seg),
 				    isp_seg_length(seg));
 		if (first) {
@@ -81,7 +92,10 @@ err_unfill:
 	return rc;
 }
 
-/* Remove every segment from @domain; release the pins if it is the last one */
+/*
+ * Remove every mapping from @domain; release the pins if it is the last
+ * one.  Placeholders are in no domain; their map call releases its pins.
+ */
 static void isp_depopulate_domain(struct iova_space *isp,
 				  struct iommu_domain *domain)
 {
@@ -90,7 +104,7 @@ static void isp_depopulate_domain(struct iova_space *isp,
 
 	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
 	     seg = isp_seg_next(seg, ULONG_MAX)) {
-		if (WARN_ON(!seg->held))
+		if (!isp_seg_live(seg) || WARN_ON(!seg->held))
 			continue;
 		upages_unmap_domain(domain, isp_seg_iova(seg),
 				    isp_seg_length(seg));
@@ -121,11 +135,13 @@ static unsigned long isp_find_domain(struct iova_space *isp,
  * Reserves the IOVA outside the domain's aperture (owned by @domain),
  * raises the table's IOVA alignment to the domain's smallest page size and
  * maps every segment, at the largest page sizes the memory and the domain
- * allow.
+ * allow.  Maps in progress are not waited for: they reach @domain when they
+ * complete.
  *
  * Return: 0, or a negative errno with the table and @domain unchanged:
- * -EADDRINUSE if existing mappings are outside the aperture or misaligned,
- * -EINVAL if the domain has no page sizes or no aperture set.
+ * -EADDRINUSE if existing mappings (or mappings being made) are outside the
+ * aperture or misaligned, -EINVAL if the domain has no page sizes or no
+ * aperture set.
  */
 int isp_attach_domain(struct iova_space *isp,
 		      struct iommu_domain *domain)
@@ -242,6 +258,8 @@ int isp_track_dirty(struct iova_space *isp,
 	if (on) {
 		for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
 		     seg = isp_seg_next(seg, ULONG_MAX)) {
+			if (!isp_seg_live(seg))
+				continue;
 			rc = isp_read_dirty_range(domain, NULL,
 						  isp_seg_iova(seg),
 						  isp_seg_length(seg), 0);
@@ -261,25 +279,33 @@ struct isp_dirty_walk {
 	unsigned long flags;
 };
 
+/*
+ * One window of the user bitmap, pinned by iova_bitmap with no isp lock
+ * held: read the dirty bits of what is mapped there now
+ */
 static int isp_dirty_window(struct iova_bitmap *bitmap, unsigned long iova,
 			    size_t length, void *opaque)
 {
 	struct isp_dirty_walk *walk = opaque;
 	unsigned long last = iova + length - 1;
 	struct isp_seg *seg;
-	int rc;
+	int rc = 0;
 
+	down_read(&walk->isp->tree_rwsem);
 	for (seg = isp_seg_first(walk->isp, iova, last); seg;
 	     seg = isp_seg_next(seg, last)) {
 		unsigned long start = max(iova, isp_seg_iova(seg));
 		unsigned long end = min(last, seg->node.last);
 
+		if (!isp_seg_live(seg))
+			continue;
 		rc = isp_read_dirty_range(walk->domain, bitmap, start,
 					  end - start + 1, walk->flags);
 		if (rc)
-			return rc;
+			break;
 	}
-	return 0;
+	up_read(&walk->isp->tree_rwsem);
+	return rc;
 }
 
 /**
@@ -291,6 +317,11 @@ static int isp_dirty_window(struct iova_bitmap *bitmap, unsigned long iova,
  * @length: bytes; aligned likewise and fully mapped
  * @page_size: IOVA bytes per bit, a power of two not below the alignment
  * @data: user bitmap, bit k for IOVA @iova + k * @page_size
+ *
+ * The range is checked once; the bitmap is then filled window by window,
+ * each from what is mapped at that moment, and the table is only locked
+ * while a window's dirty bits are read, never while the user bitmap is
+ * pinned.
  *
  * Return: 0; -EINVAL for a bad range, page size or a hole in the range;
  * -EOPNOTSUPP if the domain cannot track dirty IOVA; -EFAULT; or the
@@ -307,7 +338,7 @@ int isp_collect_dirty(struct iova_space *isp,
 	};
 	struct iova_bitmap *bitmap;
 	unsigned long last;
-	int rc;
+	int rc = 0;
 
 	if (!domain->dirty_ops)
 		return -EOPNOTSUPP;
@@ -317,18 +348,16 @@ int isp_collect_dirty(struct iova_space *isp,
 
 	down_read(&isp->tree_rwsem);
 	if ((iova | length | page_size) & (isp->iova_alignment - 1) ||
-	    isp_check_contig(isp, iova, last, false, 0) < 0) {
+	    isp_check_contig(isp, iova, last, false, 0) < 0)
 		rc = -EINVAL;
-		goto out_unlock;
-	}
+	up_read(&isp->tree_rwsem);
+	if (rc)
+		return rc;
+
 	bitmap = iova_bitmap_alloc(iova, length, page_size, data);
-	if (IS_ERR(bitmap)) {
-		rc = PTR_ERR(bitmap);
-		goto out_unlock;
-	}
+	if (IS_ERR(bitmap))
+		return PTR_ERR(bitmap);
 	rc = iova_bitmap_for_each(bitmap, &walk, isp_dirty_window);
 	iova_bitmap_free(bitmap);
-out_unlock:
-	up_read(&isp->tree_rwsem);
 	return rc;
 }

@@ -2,6 +2,13 @@
 /*
  * Mapping, copying and unmapping in an IOVA space (the IOAS_MAP, IOAS_COPY
  * and IOAS_UNMAP side of the IOVA bookkeeping layer).
+ *
+ * A new mapping is made in three steps, so that no isp lock is held while
+ * its memory is pinned (see iova_space.h): its segments are inserted as
+ * placeholders (generation 0) that take the IOVA, then pinned with no lock
+ * held, then written into the domains and published under dom_rwsem.  Only
+ * the call that created a placeholder touches it until then; everybody
+ * else treats it as IOVA in use but not mapped.
  */
 #include <linux/err.h>
 #include <linux/iommu.h>
@@ -10,17 +17,24 @@
 
 #include "iova_space_internal.h"
 
-/* One slice of a pages object to be mapped contiguously in IOVA */
-struct isp_map_part {
-	struct upages *pages;
-	unsigned long pages_offset;
+/*
+ * A mapping being made by isp_map_new(): its segments, first in @segs by
+ * their offset from the mapping's start, then placeholders at [@iova, @last]
+ */
+struct isp_new_map {
+	struct rb_root_cached segs;
 	unsigned long length;
+	int iommu_prot;
+	unsigned long iova;
+	unsigned long last;
 };
 
 /* Segments */
 
-static struct isp_seg *isp_seg_alloc(struct isp_map_part *part,
-				     unsigned long iova, int iommu_prot)
+static struct isp_seg *isp_seg_alloc(struct upages *pages,
+				     unsigned long pages_offset,
+				     unsigned long iova, unsigned long length,
+				     int iommu_prot)
 {
 	struct isp_seg *seg;
 
@@ -28,14 +42,13 @@ static struct isp_seg *isp_seg_alloc(struct isp_map_part *part,
 	if (!seg)
 		return NULL;
 	seg->node.start = iova;
-	seg->node.last = iova + part->length - 1;
-	seg->pin_node.start = part->pages_offset >> PAGE_SHIFT;
-	seg->pin_node.last =
-		(part->pages_offset + part->length - 1) >> PAGE_SHIFT;
-	seg->pages_offset = part->pages_offset;
+	seg->node.last = iova + length - 1;
+	seg->pin_node.start = pages_offset >> PAGE_SHIFT;
+	seg->pin_node.last = (pages_offset + length - 1) >> PAGE_SHIFT;
+	seg->pages_offset = pages_offset;
 	seg->iommu_prot = iommu_prot;
-	seg->pages = part->pages;
-	upages_get(part->pages);
+	seg->pages = pages;
+	upages_get(pages);
 	return seg;
 }
 
@@ -49,27 +62,32 @@ int isp_seg_map_domain(struct iova_space *isp, struct isp_seg *seg,
 			  seg->iommu_prot, !isp->disable_large_pages);
 }
 
-/* Pin a new segment and map it into every domain, all or nothing */
-static int isp_seg_fill_domains(struct iova_space *isp,
-				struct isp_seg *seg)
+static void isp_seg_unmap_domains(struct iova_space *isp,
+				  struct isp_seg *seg)
+{
+	struct iommu_domain *domain;
+	unsigned long index;
+
+	xa_for_each(&isp->domains, index, domain)
+		upages_unmap_domain(domain, isp_seg_iova(seg),
+				    isp_seg_length(seg));
+}
+
+/* Map a held segment into every domain, all or nothing */
+static int isp_seg_map_domains(struct iova_space *isp,
+			       struct isp_seg *seg)
 {
 	struct iommu_domain *domain, *failed;
 	unsigned long index;
 	int rc;
 
-	if (!isp->ndomains)
-		return 0;
-
-	rc = upages_hold(seg->pages, &seg->pin_node);
-	if (rc)
-		return rc;
+	lockdep_assert_held(&isp->dom_rwsem);
 
 	xa_for_each(&isp->domains, index, domain) {
 		rc = isp_seg_map_domain(isp, seg, domain);
 		if (rc)
 			goto err_unmap;
 	}
-	seg->held = true;
 	return 0;
 
 err_unmap:
@@ -80,21 +98,15 @@ err_unmap:
 		upages_unmap_domain(domain, isp_seg_iova(seg),
 				    isp_seg_length(seg));
 	}
-	upages_release(seg->pages, &seg->pin_node);
 	return rc;
 }
 
 static void isp_seg_unfill_domains(struct iova_space *isp,
 				   struct isp_seg *seg)
 {
-	struct iommu_domain *domain;
-	unsigned long index;
-
 	if (!seg->held)
 		return;
-	xa_for_each(&isp->domains, index, domain)
-		upages_unmap_domain(domain, isp_seg_iova(seg),
-				    isp_seg_length(seg));
+	isp_seg_unmap_domains(isp, seg);
 	upages_release(seg->pages, &seg->pin_node);
 	seg->held = false;
 }
@@ -212,61 +224,241 @@ static int isp_pick_iova(struct iova_space *isp, unsigned long *iova,
 	return 0;
 }
 
-/* Map @elms back to back starting at *@iova (chosen if !@fixed_iova) */
-static int isp_map_parts(struct iova_space *isp, unsigned long *iova,
-			 struct isp_map_part *parts, unsigned int nelms,
-			 unsigned long length, int iommu_prot, bool fixed_iova,
-			 unsigned long uva)
+/* New mappings */
+
+static void isp_new_init(struct isp_new_map *nm, int iommu_prot)
 {
-	struct isp_seg *seg, *next;
-	unsigned long cur;
-	unsigned int i;
+	*nm = (struct isp_new_map){
+		.segs = RB_ROOT_CACHED,
+		.iommu_prot = iommu_prot,
+	};
+}
+
+/* Append @length bytes of @pages from byte @pages_offset to @nm */
+static int isp_new_add(struct isp_new_map *nm, struct upages *pages,
+		       unsigned long pages_offset, unsigned long length)
+{
+	struct isp_seg *seg;
+
+	seg = isp_seg_alloc(pages, pages_offset, nm->length, length,
+			    nm->iommu_prot);
+	if (!seg)
+		return -ENOMEM;
+	interval_tree_insert(&seg->node, &nm->segs);
+	nm->length += length;
+	return 0;
+}
+
+/* Free the segments of a new mapping that was never reserved */
+static void isp_new_discard(struct isp_new_map *nm)
+{
+	struct interval_tree_node *node;
+
+	while ((node = interval_tree_iter_first(&nm->segs, 0, ULONG_MAX))) {
+		interval_tree_remove(node, &nm->segs);
+		isp_seg_free(isp_seg_from_node(node));
+	}
+}
+
+/*
+ * Take the IOVA for @nm: validate *@iova or pick one, check every segment
+ * against the table's alignment and insert them as placeholders.
+ */
+static int isp_new_reserve(struct iova_space *isp, struct isp_new_map *nm,
+			   unsigned long *iova, bool fixed_iova,
+			   unsigned long uva)
+{
+	struct interval_tree_node *node;
+	struct isp_seg *seg;
 	int rc;
 
-	down_read(&isp->dom_rwsem);
 	down_write(&isp->tree_rwsem);
 	if (fixed_iova)
-		rc = isp_validate_iova(isp, *iova, length);
+		rc = isp_validate_iova(isp, *iova, nm->length);
 	else
-		rc = isp_pick_iova(isp, iova, uva, length);
+		rc = isp_pick_iova(isp, iova, uva, nm->length);
 	if (rc)
 		goto out_unlock;
 
-	for (i = 0, cur = *iova; i != nelms; cur += parts[i++].length) {
-		if (!isp_span_aligned(cur, parts[i].length,
-				      parts[i].pages_offset,
+	for (node = interval_tree_iter_first(&nm->segs, 0, ULONG_MAX); node;
+	     node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
+		seg = isp_seg_from_node(node);
+		if (!isp_span_aligned(*iova + node->start, isp_seg_length(seg),
+				      seg->pages_offset,
 				      isp->iova_alignment)) {
 			rc = -EINVAL;
 			goto out_unlock;
 		}
 	}
 
-	for (i = 0, cur = *iova; i != nelms; cur += parts[i++].length) {
-		seg = isp_seg_alloc(&parts[i], cur, iommu_prot);
-		if (!seg) {
-			rc = -ENOMEM;
-			goto err_remove;
-		}
-		interval_tree_insert(&seg->node, &isp->seg_tree);
-		rc = isp_seg_fill_domains(isp, seg);
-		if (rc) {
-			isp_seg_destroy(isp, seg);
-			goto err_remove;
-		}
-	}
-	goto out_unlock;
-
-err_remove:
-	if (cur != *iova) {
-		for (seg = isp_seg_first(isp, *iova, cur - 1); seg;
-		     seg = next) {
-			next = isp_seg_next(seg, cur - 1);
-			isp_seg_destroy(isp, seg);
-		}
+	nm->iova = *iova;
+	nm->last = *iova + nm->length - 1;
+	while ((node = interval_tree_iter_first(&nm->segs, 0, ULONG_MAX))) {
+		interval_tree_remove(node, &nm->segs);
+		node->start += nm->iova;
+		node->last += nm->iova;
+		interval_tree_insert(node, &isp->seg_tree);
 	}
 out_unlock:
 	up_write(&isp->tree_rwsem);
+	return rc;
+}
+
+/*
+ * Walk the placeholders of @nm with no lock held in between: nobody else
+ * removes or changes them, so @seg stays in the tree.  A short read lock
+ * covers each step, as other segments come and go around them.
+ */
+static struct isp_seg *isp_new_next(struct iova_space *isp,
+				    struct isp_new_map *nm,
+				    struct isp_seg *seg)
+{
+	down_read(&isp->tree_rwsem);
+	if (seg)
+		seg = isp_seg_next(seg, nm->last);
+	else
+		seg = isp_seg_first(isp, nm->iova, nm->last);
+	up_read(&isp->tree_rwsem);
+	return seg;
+}
+
+static void isp_new_release(struct iova_space *isp, struct isp_new_map *nm)
+{
+	struct isp_seg *seg;
+
+	for (seg = isp_new_next(isp, nm, NULL); seg;
+	     seg = isp_new_next(isp, nm, seg)) {
+		if (!seg->held)
+			continue;
+		upages_release(seg->pages, &seg->pin_node);
+		seg->held = false;
+	}
+}
+
+/* Pin the memory of every placeholder; this is where GUP may stall */
+static int isp_new_hold(struct iova_space *isp, struct isp_new_map *nm)
+{
+	struct isp_seg *seg;
+	int rc;
+
+	for (seg = isp_new_next(isp, nm, NULL); seg;
+	     seg = isp_new_next(isp, nm, seg)) {
+		rc = upages_hold(seg->pages, &seg->pin_node);
+		if (rc) {
+			isp_new_release(isp, nm);
+			return rc;
+		}
+		seg->held = true;
+	}
+	return 0;
+}
+
+/* Map every held placeholder into every domain, all or nothing */
+static int isp_new_fill(struct iova_space *isp, struct isp_new_map *nm)
+{
+	struct isp_seg *seg, *failed;
+	int rc;
+
+	lockdep_assert_held(&isp->dom_rwsem);
+	if (!isp->ndomains)
+		return 0;
+
+	for (seg = isp_new_next(isp, nm, NULL); seg;
+	     seg = isp_new_next(isp, nm, seg)) {
+		rc = isp_seg_map_domains(isp, seg);
+		if (rc)
+			goto err_unmap;
+	}
+	return 0;
+
+err_unmap:
+	failed = seg;
+	for (seg = isp_new_next(isp, nm, NULL); seg;
+	     seg = isp_new_next(isp, nm, seg)) {
+		if (seg == failed)
+			break;
+		isp_seg_unmap_domains(isp, seg);
+	}
+	return rc;
+}
+
+/* Turn the placeholders into mappings of a new generation */
+static void isp_new_publish(struct iova_space *isp, struct isp_new_map *nm)
+{
+	struct isp_seg *seg;
+	u64 gen;
+
+	down_write(&isp->tree_rwsem);
+	gen = ++isp->last_gen;
+	for (seg = isp_seg_first(isp, nm->iova, nm->last); seg;
+	     seg = isp_seg_next(seg, nm->last))
+		seg->gen = gen;
+	up_write(&isp->tree_rwsem);
+}
+
+/* Take unpinned placeholders that are in no domain out again */
+static void isp_new_unreserve(struct iova_space *isp, struct isp_new_map *nm)
+{
+	struct isp_seg *seg;
+
+	down_write(&isp->tree_rwsem);
+	while ((seg = isp_seg_first(isp, nm->iova, nm->last))) {
+		WARN_ON(isp_seg_live(seg) || seg->held);
+		interval_tree_remove(&seg->node, &isp->seg_tree);
+		isp_seg_free(seg);
+	}
+	up_write(&isp->tree_rwsem);
+}
+
+/*
+ * Map the segments of @nm back to back from *@iova (chosen unless
+ * @fixed_iova; @uva steers its alignment) and publish them.  Consumes
+ * @nm.
+ *
+ * The memory is pinned with no isp lock held, so a stalled pin stalls only
+ * this call.  The pins must match the domains (a table without domains pins
+ * nothing), and domains may come and go meanwhile: domain attach skips
+ * placeholders, so once the domain set is stable (dom_rwsem read) and the
+ * pins match it, the placeholders are written into the domains and
+ * published before the set can change again.
+ */
+static int isp_map_new(struct iova_space *isp, struct isp_new_map *nm,
+		       unsigned long *iova, bool fixed_iova, unsigned long uva)
+{
+	bool held = false;
+	int rc;
+
+	rc = isp_new_reserve(isp, nm, iova, fixed_iova, uva);
+	if (rc) {
+		isp_new_discard(nm);
+		return rc;
+	}
+
+	for (;;) {
+		down_read(&isp->dom_rwsem);
+		if (!!isp->ndomains == held)
+			break;
+		up_read(&isp->dom_rwsem);
+		if (held) {
+			isp_new_release(isp, nm);
+		} else {
+			rc = isp_new_hold(isp, nm);
+			if (rc)
+				goto err_unreserve;
+		}
+		held = !held;
+	}
+	rc = isp_new_fill(isp, nm);
+	if (!rc)
+		isp_new_publish(isp, nm);
 	up_read(&isp->dom_rwsem);
+	if (!rc)
+		return 0;
+
+	if (held)
+		isp_new_release(isp, nm);
+err_unreserve:
+	isp_new_unreserve(isp, nm);
 	return rc;
 }
 
@@ -280,7 +472,8 @@ out_unlock:
  * @mode: accounting mode for the new pages object
  * @fixed_iova: use *@iova instead of allocating
  *
- * Nothing is pinned unless the table has domains.
+ * Nothing is pinned unless the table has domains.  The mapping exists once
+ * this returns; until then its IOVA is taken but nothing is mapped there.
  *
  * Return: 0 or a negative errno with nothing mapped.
  */
@@ -288,24 +481,27 @@ int isp_map_user_pages(struct iova_space *isp, unsigned long *iova,
 		       void __user *uptr, unsigned long length, int iommu_prot,
 		       enum iommufd_account_mode mode, bool fixed_iova)
 {
-	struct isp_map_part part = { .length = length };
+	struct isp_new_map nm;
+	struct upages *pages;
 	int rc;
 
-	part.pages = upages_create(uptr, length, iommu_prot & IOMMU_WRITE,
-				   mode);
-	if (IS_ERR(part.pages))
-		return PTR_ERR(part.pages);
-	part.pages_offset = upages_offset(part.pages, uptr);
+	pages = upages_create(uptr, length, iommu_prot & IOMMU_WRITE, mode);
+	if (IS_ERR(pages))
+		return PTR_ERR(pages);
 
-	rc = isp_map_parts(isp, iova, &part, 1, length, iommu_prot,
-			   fixed_iova, (unsigned long)uptr);
-	upages_put(part.pages);
+	isp_new_init(&nm, iommu_prot);
+	rc = isp_new_add(&nm, pages, upages_offset(pages, uptr), length);
+	if (!rc)
+		rc = isp_map_new(isp, &nm, iova, fixed_iova,
+				 (unsigned long)uptr);
+	upages_put(pages);
 	return rc;
 }
 
 /*
- * Check that [iova, last] is fully covered by segments that may be accessed
- * with @flags (ISP_ACCESS_WRITE).  Returns the number of segments.
+ * Check that [iova, last] is fully covered by mappings that may be accessed
+ * with @flags (ISP_ACCESS_WRITE); placeholders are holes.  Returns the
+ * number of segments.
  */
 int isp_check_contig(struct iova_space *isp, unsigned long iova,
 		     unsigned long last, bool check_access, unsigned int flags)
@@ -319,7 +515,7 @@ int isp_check_contig(struct iova_space *isp, unsigned long iova,
 
 	for (seg = isp_seg_first(isp, iova, last); seg;
 	     seg = isp_seg_next(seg, last)) {
-		if (seg->node.start > cur)
+		if (seg->node.start > cur || !isp_seg_live(seg))
 			return -ENOENT;
 		if (check_access && seg->prevent_access)
 			return -EINVAL;
@@ -344,7 +540,9 @@ int isp_check_contig(struct iova_space *isp, unsigned long iova,
  * @fixed_iova: use *@dst_iova instead of allocating
  *
  * The new segments share the source's pages objects, so nothing is pinned or
- * charged twice.
+ * charged twice.  They are allocated one by one while the source is walked
+ * (one segment per source segment), so no allocation grows with the number
+ * of source segments.
  *
  * Return: 0 or a negative errno with nothing mapped.
  */
@@ -352,56 +550,44 @@ int isp_copy_iova(struct iova_space *dst, unsigned long *dst_iova,
 		  struct iova_space *src, unsigned long src_iova,
 		  unsigned long length, int iommu_prot, bool fixed_iova)
 {
-	struct isp_map_part *parts;
+	unsigned long last, uva = 0;
+	struct isp_new_map nm;
 	struct isp_seg *seg;
-	unsigned long last;
-	int n, i = 0;
 	int rc;
 
 	rc = iommufd_range_last(src_iova, length, &last);
 	if (rc)
 		return rc;
 
+	isp_new_init(&nm, iommu_prot);
 	down_read(&src->tree_rwsem);
-	n = isp_check_contig(src, src_iova, last, false, 0);
-	if (n < 0) {
-		up_read(&src->tree_rwsem);
-		return n;
-	}
-	parts = kcalloc(n, sizeof(*parts), GFP_KERNEL_ACCOUNT);
-	if (!parts) {
-		up_read(&src->tree_rwsem);
-		return -ENOMEM;
-	}
-	for (seg = isp_seg_first(src, src_iova, last); seg;
+	rc = isp_check_contig(src, src_iova, last, false, 0);
+	for (seg = rc < 0 ? NULL : isp_seg_first(src, src_iova, last); seg;
 	     seg = isp_seg_next(seg, last)) {
 		unsigned long start = max(src_iova, isp_seg_iova(seg));
 		unsigned long end = min(last, seg->node.last);
 
-		parts[i].pages = seg->pages;
-		upages_get(seg->pages);
-		parts[i].pages_offset = isp_seg_offset(seg, start);
-		parts[i++].length = end - start + 1;
+		if ((iommu_prot & IOMMU_WRITE) && !seg->pages->writable) {
+			rc = -EPERM;
+			break;
+		}
+		if (!uva)
+			uva = (unsigned long)seg->pages->uptr +
+			      isp_seg_offset(seg, start);
+		rc = isp_new_add(&nm, seg->pages, isp_seg_offset(seg, start),
+				 end - start + 1);
+		if (rc)
+			break;
 	}
 	up_read(&src->tree_rwsem);
-
-	rc = -EPERM;
-	for (i = 0; i != n; i++)
-		if ((iommu_prot & IOMMU_WRITE) && !parts[i].pages->writable)
-			goto out_put;
-
-	rc = isp_map_parts(dst, dst_iova, parts, n, length, iommu_prot,
-			   fixed_iova,
-			   (unsigned long)parts[0].pages->uptr +
-			   parts[0].pages_offset);
-out_put:
-	for (i = 0; i != n; i++)
-		upages_put(parts[i].pages);
-	kfree(parts);
-	return rc;
+	if (rc < 0) {
+		isp_new_discard(&nm);
+		return rc;
+	}
+	return isp_map_new(dst, &nm, dst_iova, fixed_iova, uva);
 }
 
-/* -ENOENT if a segment crosses start or last */
+/* -ENOENT if a mapping crosses start or last */
 static int isp_check_unmap_cut(struct iova_space *isp,
 			       unsigned long start, unsigned long last)
 {
@@ -409,7 +595,8 @@ static int isp_check_unmap_cut(struct iova_space *isp,
 
 	for (seg = isp_seg_first(isp, start, last); seg;
 	     seg = isp_seg_next(seg, last))
-		if (seg->node.start < start || seg->node.last > last)
+		if (isp_seg_live(seg) &&
+		    (seg->node.start < start || seg->node.last > last))
 			return -ENOENT;
 	return 0;
 }
@@ -420,7 +607,8 @@ static int isp_check_unmap_cut(struct iova_space *isp,
  * keep their IOPTEs, so no IOPTE may span @iova: the segment must have been
  * mapped with IOPTEs of at most a CPU page, and @iova must be on a CPU page
  * boundary of its memory.  A segment with access pins is not split either:
- * which part each pin would belong to is not recorded.
+ * which part each pin would belong to is not recorded.  A placeholder is
+ * not a mapping yet and is left alone.
  */
 static struct isp_seg *isp_seg_to_split(struct iova_space *isp,
 					unsigned long iova)
@@ -429,7 +617,7 @@ static struct isp_seg *isp_seg_to_split(struct iova_space *isp,
 
 	lockdep_assert_held_write(&isp->tree_rwsem);
 
-	if (!seg || isp_seg_iova(seg) == iova)
+	if (!seg || isp_seg_iova(seg) == iova || !isp_seg_live(seg))
 		return NULL;
 	if (seg->large_ioptes || iova % isp->iova_alignment ||
 	    isp_seg_offset(seg, iova) % PAGE_SIZE)
@@ -443,21 +631,13 @@ static struct isp_seg *isp_seg_to_split(struct iova_space *isp,
 static int isp_seg_split(struct iova_space *isp, struct isp_seg *seg,
 			 unsigned long iova)
 {
-	struct isp_map_part head = {
-		.pages = seg->pages,
-		.pages_offset = seg->pages_offset,
-		.length = iova - isp_seg_iova(seg),
-	};
-	struct isp_map_part tail = {
-		.pages = seg->pages,
-		.pages_offset = isp_seg_offset(seg, iova),
-		.length = seg->node.last - iova + 1,
-	};
 	struct isp_seg *first, *second;
 	int rc = -ENOMEM;
 
-	first = isp_seg_alloc(&head, isp_seg_iova(seg), seg->iommu_prot);
-	second = isp_seg_alloc(&tail, iova, seg->iommu_prot);
+	first = isp_seg_alloc(seg->pages, seg->pages_offset, isp_seg_iova(seg),
+			      iova - isp_seg_iova(seg), seg->iommu_prot);
+	second = isp_seg_alloc(seg->pages, isp_seg_offset(seg, iova), iova,
+			       seg->node.last - iova + 1, seg->iommu_prot);
 	if (!first || !second)
 		goto err_free;
 	if (seg->held) {
@@ -470,6 +650,8 @@ static int isp_seg_split(struct iova_space *isp, struct isp_seg *seg,
 			goto err_release;
 		upages_release(seg->pages, &seg->pin_node);
 	}
+	first->gen = seg->gen;
+	second->gen = seg->gen;
 	first->held = seg->held;
 	second->held = seg->held;
 	first->prevent_access = seg->prevent_access;
@@ -514,13 +696,17 @@ static int isp_split_edges(struct iova_space *isp, unsigned long start,
 	return rc;
 }
 
+/*
+ * Unmap the mappings inside [start, last].  Placeholders are skipped: they
+ * are not mappings yet.
+ */
 static int isp_unmap_span(struct iova_space *isp, unsigned long start,
 			  unsigned long last, bool split, unsigned long *bytes)
 {
+	struct isp_seg *seg, *next;
 	unsigned long done = 0;
-	struct isp_seg *seg;
 	unsigned int tries = 0;
-	int rc = 0;
+	int rc;
 
 again:
 	down_read(&isp->dom_rwsem);
@@ -530,10 +716,14 @@ again:
 		rc = isp_split_edges(isp, start, last);
 	else
 		rc = isp_check_unmap_cut(isp, start, last);
-	while (!rc && (seg = isp_seg_first(isp, start, last))) {
+	for (seg = rc ? NULL : isp_seg_first(isp, start, last); seg;
+	     seg = next) {
 		unsigned long iova = isp_seg_iova(seg);
 		unsigned long length = isp_seg_length(seg);
 
+		next = isp_seg_next(seg, last);
+		if (!isp_seg_live(seg))
+			continue;
 		if (atomic_read(&seg->num_accesses)) {
 			if (tries++ == ISP_UNMAP_ACCESS_RETRIES) {
 				rc = -EDEADLOCK;
@@ -568,6 +758,8 @@ again:
  * @bytes: optional, receives the number of bytes unmapped
  *
  * In-kernel accesses holding pins in the range are asked to drop them.
+ * Mappings still being made (their map call has not returned) are not
+ * there yet and are neither unmapped nor in the way.
  *
  * Return: 0; -ENOENT if nothing is mapped there or a mapping crosses the
  * range's edges (then nothing is unmapped); -EDEADLOCK if accesses keep

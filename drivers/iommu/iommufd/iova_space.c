@@ -73,7 +73,7 @@ unsigned long isp_calc_alignment(struct iova_space *isp)
 
 /*
  * Adopt the alignment the domains, accesses and large page setting need, if
- * the segments allow
+ * the segments (placeholders included) allow
  */
 int isp_update_alignment(struct iova_space *isp)
 {
@@ -148,8 +148,8 @@ void __isp_unreserve_tag(struct iova_space *isp, void *tag)
  *
  * Overlapping other reserved ranges is fine.
  *
- * Return: 0, -EADDRINUSE if the range intersects a mapping or an allowed
- * range, -ENOMEM.
+ * Return: 0, -EADDRINUSE if the range intersects a mapping (or one being
+ * made) or an allowed range, -ENOMEM.
  */
 int isp_reserve(struct iova_space *isp, unsigned long start,
 		unsigned long last, void *tag)
@@ -357,7 +357,7 @@ int isp_get_allowed_ranges(struct iova_space *isp,
  *
  * While they are off, the table's IOVA alignment is at least PAGE_SIZE, for
  * the IOVA and for the memory of every mapping.  They cannot be turned off
- * while domains are attached and anything is mapped:
+ * while domains are attached and anything is mapped (or being mapped):
  * those mappings may already use large IOPTEs.
  *
  * Return: 0; -EBUSY if domains hold mappings; -EADDRINUSE if a mapping is
@@ -412,8 +412,8 @@ unsigned long isp_page_sizes(struct iova_space *isp)
  * @isp: table
  * @syz_iova: in memory, { u32 nth_area; u32 offset; }
  *
- * Return: the start IOVA of the nth segment (ascending IOVA order) plus the
- * offset, or 0 if there are not that many segments.
+ * Return: the start IOVA of the nth mapping (ascending IOVA order) plus the
+ * offset, or 0 if there are not that many mappings.
  */
 unsigned long isp_syz_iova_to_iova(struct iova_space *isp, u64 syz_iova)
 {
@@ -431,6 +431,8 @@ unsigned long isp_syz_iova_to_iova(struct iova_space *isp, u64 syz_iova)
 	down_read(&isp->tree_rwsem);
 	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
 	     seg = isp_seg_next(seg, ULONG_MAX)) {
+		if (!isp_seg_live(seg))
+			continue;
 		if (n++ == syz.nth_area) {
 			ret = isp_seg_iova(seg) + syz.offset;
 			break;
@@ -692,8 +694,11 @@ void isp_destroy(struct iova_space *isp)
 
 	down_write(&isp->tree_rwsem);
 	swap(allowed.tree, isp->allow_tree);
-	while ((seg = isp_seg_first(isp, 0, ULONG_MAX)))
+	while ((seg = isp_seg_first(isp, 0, ULONG_MAX))) {
+		/* Map calls hold a reference on the IOAS */
+		WARN_ON(!isp_seg_live(seg));
 		isp_seg_destroy(isp, seg);
+	}
 	__isp_unreserve_tag(isp, NULL);
 	WARN_ON(!RB_EMPTY_ROOT(&isp->resv_tree.rb_root));
 	up_write(&isp->tree_rwsem);

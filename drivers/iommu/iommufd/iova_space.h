@@ -12,12 +12,24 @@
  *
  * Locking, outermost first:
  *   isp->acc_rwsem  - the access list (write side also takes the next two)
- *   isp->dom_rwsem - the domain list; read-held while mapping so the
- *                         domain set is stable
- *   isp->tree_rwsem    - the three interval trees and the segment fields
- *   pages->mutex        - the pinned-pages state (pages.h)
+ *   isp->dom_rwsem  - the domain list; read-held while a new mapping is
+ *                     written into the domains, so the domain set is stable
+ *   isp->tree_rwsem - the three interval trees and the segment fields
+ *   pages->mutex    - the pinned-pages state (pages.h)
  * The accesses' unmap callbacks are called with none of these held; a
  * per-link in-flight count lets isp_del_access() wait for them.
+ *
+ * No isp lock is held across GUP or a user copy.  A new mapping is made in
+ * three steps: its IOVA is reserved by inserting its segments as
+ * placeholders (tree_rwsem), its memory is pinned with no isp lock held,
+ * and it is written into the domains and published under dom_rwsem (read)
+ * and tree_rwsem.  A placeholder is IOVA in use for allocation, FIXED_IOVA
+ * maps, reservations and alignment changes, and a hole for everything else
+ * (unmap, accesses, copies, dirty tracking, domain fill): the mapping exists
+ * from the moment it is published.  So a pin that stalls (userfaultfd, FUSE)
+ * holds up its own call only; domain attach/detach and access registration
+ * wait at most for the domain writes of a map in progress, which touch no
+ * user memory.
  */
 #ifndef __IOMMUFD_IO_PAGETABLE_H
 #define __IOMMUFD_IO_PAGETABLE_H
@@ -58,6 +70,7 @@ struct page;
  *	largest minimum page size of the domains, the accesses' alignment and
  *	PAGE_SIZE while @disable_large_pages
  * @disable_large_pages: map PAGE_SIZE at a time (IOMMU_OPTION_HUGE_PAGES=0)
+ * @last_gen: generation of the last published mapping (tree_rwsem)
  */
 struct iova_space {
 	struct rw_semaphore dom_rwsem;
@@ -75,6 +88,7 @@ struct iova_space {
 
 	unsigned long iova_alignment;
 	bool disable_large_pages;
+	u64 last_gen;
 };
 
 /**
@@ -84,25 +98,30 @@ struct iova_space {
  *	the iova_space has at least one domain (@held)
  * @pages: backing pages (one reference)
  * @pages_offset: byte offset in @pages of the segment's first IOVA
+ * @gen: generation of the IOAS_MAP / IOAS_COPY call that created the
+ *	mapping (split parts keep it); 0 while that call has not published
+ *	it yet: the segment is then a placeholder, owned by that call
+ * @num_accesses: number of access pins currently held on this segment;
+ *	changed under the read side of tree_rwsem, tested under the write side
  * @iommu_prot: IOMMU_READ / IOMMU_WRITE / IOMMU_CACHE
- * @held: @pin_node is inserted in @pages (the segment is in the domains)
+ * @held: @pin_node is inserted in @pages (the segment is in the domains, or
+ *	a placeholder pinned for them)
  * @large_ioptes: the segment was mapped into a domain while IOPTEs larger
  *	than a CPU page were allowed, so it cannot be split (an IOPTE may
  *	span the split point)
  * @prevent_access: an unmap is in progress; new access pins are refused
- * @num_accesses: number of access pins currently held on this segment;
- *	changed under the read side of tree_rwsem, tested under the write side
  */
 struct isp_seg {
 	struct interval_tree_node node;
 	struct interval_tree_node pin_node;
 	struct upages *pages;
 	unsigned long pages_offset;
-	int iommu_prot;
+	u64 gen;
+	atomic_t num_accesses;
+	u8 iommu_prot;
 	bool held;
 	bool large_ioptes;
 	bool prevent_access;
-	atomic_t num_accesses;
 };
 
 /**

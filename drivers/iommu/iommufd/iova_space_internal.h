@@ -20,6 +20,12 @@ static inline unsigned long isp_seg_length(struct isp_seg *seg)
 	return seg->node.last - seg->node.start + 1;
 }
 
+/* A published mapping, not the placeholder of a map in progress */
+static inline bool isp_seg_live(struct isp_seg *seg)
+{
+	return seg->gen;
+}
+
 static inline struct isp_seg *
 isp_seg_from_node(struct interval_tree_node *node)
 {

@@ -301,6 +301,12 @@ enum iommufd_ioas_map_flags {
  * the requested size can be found; EOVERFLOW when @iova or @length is too
  * large for the kernel's address width or the range wraps; EFAULT or ENOMEM
  * when the user memory cannot be pinned or accounted.
+ *
+ * The mapping exists from the moment the call returns. While the call is
+ * still running (pinning memory that is slow to fault in, say) its IOVA range
+ * is taken, so that other fixed maps overlapping it fail with EEXIST and
+ * automatic IOVA avoids it, but nothing is mapped there yet: IOMMU_IOAS_UNMAP
+ * and IOMMU_IOAS_COPY see a hole.
  */
 struct iommu_ioas_map {
 	__u32 size;
@@ -336,7 +342,8 @@ struct iommu_ioas_map {
  * source mapping, which makes this cheaper than mapping the same memory
  * again. The source range must be fully mapped by mappings created with
  * IOMMU_IOAS_MAP or IOMMU_IOAS_COPY; holes give ENOENT. The destination side
- * follows the same rules and errors as IOMMU_IOAS_MAP.
+ * follows the same rules and errors as IOMMU_IOAS_MAP, including how it
+ * behaves while the call runs.
  */
 struct iommu_ioas_copy {
 	__u32 size;
