@@ -237,18 +237,22 @@ static int iommufd_map_flags_to_prot(u32 flags)
 	(IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_WRITEABLE |               \
 	 IOMMU_IOAS_MAP_READABLE)
 
-/* Undo a mapping whose IOVA could not be reported to userspace */
+/*
+ * Undo a mapping whose IOVA could not be reported to userspace.  Another
+ * thread may have unmapped it meanwhile and mapped its own there: only what
+ * this call created (its generation @gen) is removed.
+ */
 static int iommufd_ioas_respond_or_unmap(struct iommufd_call *call,
 					 size_t cmd_len,
 					 struct iommufd_ioas *ioas,
 					 unsigned long iova,
-					 unsigned long length)
+					 unsigned long length, u64 gen)
 {
 	int rc;
 
 	rc = iommufd_call_reply(call, cmd_len);
 	if (rc)
-		isp_unmap_range(&ioas->isp, iova, length, NULL);
+		isp_unmap_gen(&ioas->isp, iova, length, gen);
 	return rc;
 }
 
@@ -263,6 +267,7 @@ int iommufd_do_ioas_map(struct iommufd_call *call)
 	struct iommu_ioas_map *arg = call->args;
 	struct iommufd_ioas *ioas;
 	unsigned long iova = arg->iova;
+	u64 gen;
 	int prot;
 	int rc;
 
@@ -281,11 +286,11 @@ int iommufd_do_ioas_map(struct iommufd_call *call)
 	rc = isp_map_user_pages(&ioas->isp, &iova,
 				u64_to_user_ptr(arg->user_va), arg->length,
 				prot, call->ictx->acct_mode,
-				arg->flags & IOMMU_IOAS_MAP_FIXED_IOVA);
+				arg->flags & IOMMU_IOAS_MAP_FIXED_IOVA, &gen);
 	if (!rc) {
 		arg->iova = iova;
 		rc = iommufd_ioas_respond_or_unmap(call, sizeof(*arg), ioas,
-						   iova, arg->length);
+						   iova, arg->length, gen);
 	}
 	iommufd_obj_put(call->ictx, &ioas->obj);
 	return rc;
@@ -323,6 +328,7 @@ int iommufd_do_ioas_copy(struct iommufd_call *call)
 	struct iommu_ioas_copy *arg = call->args;
 	struct iommufd_ioas *src, *dst;
 	unsigned long iova;
+	u64 gen;
 	int prot;
 	int rc;
 
@@ -348,11 +354,11 @@ int iommufd_do_ioas_copy(struct iommufd_call *call)
 	iova = arg->dst_iova;
 	rc = isp_copy_iova(&dst->isp, &iova, &src->isp, arg->src_iova,
 			   arg->length, prot,
-			   arg->flags & IOMMU_IOAS_MAP_FIXED_IOVA);
+			   arg->flags & IOMMU_IOAS_MAP_FIXED_IOVA, &gen);
 	if (!rc) {
 		arg->dst_iova = iova;
 		rc = iommufd_ioas_respond_or_unmap(call, sizeof(*arg), dst,
-						   iova, arg->length);
+						   iova, arg->length, gen);
 	}
 	iommufd_obj_put(call->ictx, &dst->obj);
 out_put_src:

@@ -382,8 +382,8 @@ err_unmap:
 	return rc;
 }
 
-/* Turn the placeholders into mappings of a new generation */
-static void isp_new_publish(struct iova_space *isp, struct isp_new_map *nm)
+/* Turn the placeholders into mappings; returns their generation */
+static u64 isp_new_publish(struct iova_space *isp, struct isp_new_map *nm)
 {
 	struct isp_seg *seg;
 	u64 gen;
@@ -394,6 +394,7 @@ static void isp_new_publish(struct iova_space *isp, struct isp_new_map *nm)
 	     seg = isp_seg_next(seg, nm->last))
 		seg->gen = gen;
 	up_write(&isp->tree_rwsem);
+	return gen;
 }
 
 /* Take unpinned placeholders that are in no domain out again */
@@ -412,8 +413,8 @@ static void isp_new_unreserve(struct iova_space *isp, struct isp_new_map *nm)
 
 /*
  * Map the segments of @nm back to back from *@iova (chosen unless
- * @fixed_iova; @uva steers its alignment) and publish them.  Consumes
- * @nm.
+ * @fixed_iova; @uva steers its alignment) and publish them with a new
+ * generation, returned in *@gen if @gen.  Consumes @nm.
  *
  * The memory is pinned with no isp lock held, so a stalled pin stalls only
  * this call.  The pins must match the domains (a table without domains pins
@@ -423,7 +424,8 @@ static void isp_new_unreserve(struct iova_space *isp, struct isp_new_map *nm)
  * published before the set can change again.
  */
 static int isp_map_new(struct iova_space *isp, struct isp_new_map *nm,
-		       unsigned long *iova, bool fixed_iova, unsigned long uva)
+		       unsigned long *iova, bool fixed_iova, unsigned long uva,
+		       u64 *gen)
 {
 	bool held = false;
 	int rc;
@@ -449,8 +451,12 @@ static int isp_map_new(struct iova_space *isp, struct isp_new_map *nm,
 		held = !held;
 	}
 	rc = isp_new_fill(isp, nm);
-	if (!rc)
-		isp_new_publish(isp, nm);
+	if (!rc) {
+		u64 new_gen = isp_new_publish(isp, nm);
+
+		if (gen)
+			*gen = new_gen;
+	}
 	up_read(&isp->dom_rwsem);
 	if (!rc)
 		return 0;
@@ -471,6 +477,8 @@ err_unreserve:
  * @iommu_prot: IOMMU_READ / IOMMU_WRITE; IOMMU_WRITE pins for write
  * @mode: accounting mode for the new pages object
  * @fixed_iova: use *@iova instead of allocating
+ * @gen: optional, receives the generation of the new mapping
+ *	(isp_unmap_gen())
  *
  * Nothing is pinned unless the table has domains.  The mapping exists once
  * this returns; until then its IOVA is taken but nothing is mapped there.
@@ -479,7 +487,8 @@ err_unreserve:
  */
 int isp_map_user_pages(struct iova_space *isp, unsigned long *iova,
 		       void __user *uptr, unsigned long length, int iommu_prot,
-		       enum iommufd_account_mode mode, bool fixed_iova)
+		       enum iommufd_account_mode mode, bool fixed_iova,
+		       u64 *gen)
 {
 	struct isp_new_map nm;
 	struct upages *pages;
@@ -493,7 +502,7 @@ int isp_map_user_pages(struct iova_space *isp, unsigned long *iova,
 	rc = isp_new_add(&nm, pages, upages_offset(pages, uptr), length);
 	if (!rc)
 		rc = isp_map_new(isp, &nm, iova, fixed_iova,
-				 (unsigned long)uptr);
+				 (unsigned long)uptr, gen);
 	upages_put(pages);
 	return rc;
 }
@@ -538,6 +547,8 @@ int isp_check_contig(struct iova_space *isp, unsigned long iova,
  * @length: bytes; [@src_iova, @src_iova + @length) must be fully mapped
  * @iommu_prot: IOMMU_READ / IOMMU_WRITE of the new mapping
  * @fixed_iova: use *@dst_iova instead of allocating
+ * @gen: optional, receives the generation of the new mapping
+ *	(isp_unmap_gen())
  *
  * The new segments share the source's pages objects, so nothing is pinned or
  * charged twice.  They are allocated one by one while the source is walked
@@ -548,7 +559,8 @@ int isp_check_contig(struct iova_space *isp, unsigned long iova,
  */
 int isp_copy_iova(struct iova_space *dst, unsigned long *dst_iova,
 		  struct iova_space *src, unsigned long src_iova,
-		  unsigned long length, int iommu_prot, bool fixed_iova)
+		  unsigned long length, int iommu_prot, bool fixed_iova,
+		  u64 *gen)
 {
 	unsigned long last, uva = 0;
 	struct isp_new_map nm;
@@ -584,7 +596,7 @@ int isp_copy_iova(struct iova_space *dst, unsigned long *dst_iova,
 		isp_new_discard(&nm);
 		return rc;
 	}
-	return isp_map_new(dst, &nm, dst_iova, fixed_iova, uva);
+	return isp_map_new(dst, &nm, dst_iova, fixed_iova, uva, gen);
 }
 
 /* -ENOENT if a mapping crosses start or last */
@@ -697,11 +709,13 @@ static int isp_split_edges(struct iova_space *isp, unsigned long start,
 }
 
 /*
- * Unmap the mappings inside [start, last].  Placeholders are skipped: they
- * are not mappings yet.
+ * Unmap the mappings inside [start, last]: all of them, or with @gen only
+ * those of that generation (nothing is then split or checked at the
+ * edges).  Placeholders are skipped: they are not mappings yet.
  */
 static int isp_unmap_span(struct iova_space *isp, unsigned long start,
-			  unsigned long last, bool split, unsigned long *bytes)
+			  unsigned long last, bool split, u64 gen,
+			  unsigned long *bytes)
 {
 	struct isp_seg *seg, *next;
 	unsigned long done = 0;
@@ -712,7 +726,9 @@ again:
 	down_read(&isp->dom_rwsem);
 	down_write(&isp->tree_rwsem);
 	/* Cutting a mapping changes nothing; checked again after each retry */
-	if (split)
+	if (gen)
+		rc = 0;
+	else if (split)
 		rc = isp_split_edges(isp, start, last);
 	else
 		rc = isp_check_unmap_cut(isp, start, last);
@@ -722,7 +738,7 @@ again:
 		unsigned long length = isp_seg_length(seg);
 
 		next = isp_seg_next(seg, last);
-		if (!isp_seg_live(seg))
+		if (!isp_seg_live(seg) || (gen && seg->gen != gen))
 			continue;
 		if (atomic_read(&seg->num_accesses)) {
 			if (tries++ == ISP_UNMAP_ACCESS_RETRIES) {
@@ -775,7 +791,7 @@ int isp_unmap_range(struct iova_space *isp, unsigned long iova,
 	if (rc)
 		return rc;
 
-	rc = isp_unmap_span(isp, iova, last, false, &done);
+	rc = isp_unmap_span(isp, iova, last, false, 0, &done);
 	if (!rc && !done)
 		rc = -ENOENT;
 	if (bytes)
@@ -792,7 +808,7 @@ int isp_unmap_range(struct iova_space *isp, unsigned long iova,
  */
 int isp_unmap_everything(struct iova_space *isp, unsigned long *bytes)
 {
-	return isp_unmap_span(isp, 0, ULONG_MAX, false, bytes);
+	return isp_unmap_span(isp, 0, ULONG_MAX, false, 0, bytes);
 }
 
 /**
@@ -823,5 +839,32 @@ int isp_unmap_inside(struct iova_space *isp, unsigned long iova,
 	rc = iommufd_range_last(iova, length, &last);
 	if (rc)
 		return rc;
-	return isp_unmap_span(isp, iova, last, split, bytes);
+	return isp_unmap_span(isp, iova, last, split, 0, bytes);
+}
+
+/**
+ * isp_unmap_gen - undo one map call
+ * @isp: table
+ * @iova: the IOVA the call reported
+ * @length: its length
+ * @gen: the generation it reported
+ *
+ * Unmaps what is left inside the range of the mappings that call created,
+ * and nothing else: by now another thread may have unmapped them and mapped
+ * its own there.
+ *
+ * Return: 0, or -EDEADLOCK as for isp_unmap_range().
+ */
+int isp_unmap_gen(struct iova_space *isp, unsigned long iova,
+		  unsigned long length, u64 gen)
+{
+	unsigned long last;
+	int rc;
+
+	if (WARN_ON(!gen))
+		return -EINVAL;
+	rc = iommufd_range_last(iova, length, &last);
+	if (rc)
+		return rc;
+	return isp_unmap_span(isp, iova, last, false, gen, NULL);
 }

@@ -179,15 +179,19 @@ struct isp_allowed_set {
 /* IOVA space management (ioas.c) */
 int isp_map_user_pages(struct iova_space *isp, unsigned long *iova,
 		       void __user *uptr, unsigned long length, int iommu_prot,
-		       enum iommufd_account_mode mode, bool fixed_iova);
+		       enum iommufd_account_mode mode, bool fixed_iova,
+		       u64 *gen);
 int isp_copy_iova(struct iova_space *dst, unsigned long *dst_iova,
 		  struct iova_space *src, unsigned long src_iova,
-		  unsigned long length, int iommu_prot, bool fixed_iova);
+		  unsigned long length, int iommu_prot, bool fixed_iova,
+		  u64 *gen);
 int isp_unmap_range(struct iova_space *isp, unsigned long iova,
 		    unsigned long length, unsigned long *bytes);
 int isp_unmap_everything(struct iova_space *isp, unsigned long *bytes);
 int isp_unmap_inside(struct iova_space *isp, unsigned long iova,
 		     unsigned long length, bool split, unsigned long *bytes);
+int isp_unmap_gen(struct iova_space *isp, unsigned long iova,
+		  unsigned long length, u64 gen);
 int isp_allowed_add(struct isp_allowed_set *set, u64 start, u64 last);
 void isp_allowed_free(struct isp_allowed_set *set);
 int isp_set_allowed(struct iova_space *isp, struct isp_allowed_set *set);

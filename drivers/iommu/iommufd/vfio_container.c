@@ -284,7 +284,8 @@ static int iommufd_legacy_map(struct iommufd_ioas *ioas, void __user *ubuf)
 		return rc;
 	iova = req.iova;
 	return isp_map_user_pages(&ioas->isp, &iova, u64_to_user_ptr(req.vaddr),
-				  req.size, prot, ioas->ictx->acct_mode, true);
+				  req.size, prot, ioas->ictx->acct_mode, true,
+				  NULL);
 }
 
 static int iommufd_legacy_unmap(struct iommufd_ioas *ioas, bool v2,

@@ -306,7 +306,9 @@ enum iommufd_ioas_map_flags {
  * still running (pinning memory that is slow to fault in, say) its IOVA range
  * is taken, so that other fixed maps overlapping it fail with EEXIST and
  * automatic IOVA avoids it, but nothing is mapped there yet: IOMMU_IOAS_UNMAP
- * and IOMMU_IOAS_COPY see a hole.
+ * and IOMMU_IOAS_COPY see a hole. If the command cannot be written back
+ * (EFAULT), the mapping the call made is removed again, and only that: a
+ * mapping another thread made at the same IOVA meanwhile stays.
  */
 struct iommu_ioas_map {
 	__u32 size;
@@ -343,7 +345,7 @@ struct iommu_ioas_map {
  * again. The source range must be fully mapped by mappings created with
  * IOMMU_IOAS_MAP or IOMMU_IOAS_COPY; holes give ENOENT. The destination side
  * follows the same rules and errors as IOMMU_IOAS_MAP, including how it
- * behaves while the call runs.
+ * behaves while the call runs and when the command cannot be written back.
  */
 struct iommu_ioas_copy {
 	__u32 size;
