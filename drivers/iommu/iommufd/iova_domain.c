@@ -8,6 +8,7 @@
  */
 #include <linux/iommu.h>
 #include <linux/iova_bitmap.h>
+#include <linux/sched.h>
 
 #include "iova_space_internal.h"
 
@@ -56,6 +57,7 @@ static int isp_populate_domain(struct iova_space *isp,
 
 	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
 	     seg = isp_seg_next(seg, ULONG_MAX)) {
+		cond_resched();
 		if (!isp_seg_live(seg))
 			continue;
 		if (first) {
@@ -80,6 +82,7 @@ err_unfill:
 	     seg = isp_seg_next(seg, ULONG_MAX)) {
 		if (seg == failed)
 			break;
+		cond_resched();
 		if (!isp_seg_live(seg))
 			continue;
 		upages_unmap_domain(domain, isp_seg_iova(seg),
@@ -104,6 +107,7 @@ static void isp_depopulate_domain(struct iova_space *isp,
 
 	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
 	     seg = isp_seg_next(seg, ULONG_MAX)) {
+		cond_resched();
 		if (!isp_seg_live(seg) || WARN_ON(!seg->held))
 			continue;
 		upages_unmap_domain(domain, isp_seg_iova(seg),
@@ -258,6 +262,7 @@ int isp_track_dirty(struct iova_space *isp,
 	if (on) {
 		for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
 		     seg = isp_seg_next(seg, ULONG_MAX)) {
+			cond_resched();
 			if (!isp_seg_live(seg))
 				continue;
 			rc = isp_read_dirty_range(domain, NULL,
@@ -297,6 +302,7 @@ static int isp_dirty_window(struct iova_bitmap *bitmap, unsigned long iova,
 		unsigned long start = max(iova, isp_seg_iova(seg));
 		unsigned long end = min(last, seg->node.last);
 
+		cond_resched();
 		if (!isp_seg_live(seg))
 			continue;
 		rc = isp_read_dirty_range(walk->domain, bitmap, start,

@@ -13,6 +13,7 @@
 #include <linux/err.h>
 #include <linux/iommu.h>
 #include <linux/log2.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "iova_space_internal.h"
@@ -153,6 +154,7 @@ static bool isp_find_hole(struct iova_space *isp, unsigned long start,
 
 	interval_tree_for_each_span(&area_span, &isp->seg_tree, start,
 				    last) {
+		cond_resched();
 		if (!area_span.is_hole)
 			continue;
 		interval_tree_for_each_span(&resv_span, &isp->resv_tree,
@@ -257,6 +259,7 @@ static void isp_new_discard(struct isp_new_map *nm)
 	while ((node = interval_tree_iter_first(&nm->segs, 0, ULONG_MAX))) {
 		interval_tree_remove(node, &nm->segs);
 		isp_seg_free(isp_seg_from_node(node));
+		cond_resched();
 	}
 }
 
@@ -289,6 +292,7 @@ static int isp_new_reserve(struct iova_space *isp, struct isp_new_map *nm,
 			rc = -EINVAL;
 			goto out_unlock;
 		}
+		cond_resched();
 	}
 
 	nm->iova = *iova;
@@ -298,6 +302,7 @@ static int isp_new_reserve(struct iova_space *isp, struct isp_new_map *nm,
 		node->start += nm->iova;
 		node->last += nm->iova;
 		interval_tree_insert(node, &isp->seg_tree);
+		cond_resched();
 	}
 out_unlock:
 	up_write(&isp->tree_rwsem);
@@ -313,6 +318,7 @@ static struct isp_seg *isp_new_next(struct iova_space *isp,
 				    struct isp_new_map *nm,
 				    struct isp_seg *seg)
 {
+	cond_resched();
 	down_read(&isp->tree_rwsem);
 	if (seg)
 		seg = isp_seg_next(seg, nm->last);
@@ -391,8 +397,10 @@ static u64 isp_new_publish(struct iova_space *isp, struct isp_new_map *nm)
 	down_write(&isp->tree_rwsem);
 	gen = ++isp->last_gen;
 	for (seg = isp_seg_first(isp, nm->iova, nm->last); seg;
-	     seg = isp_seg_next(seg, nm->last))
+	     seg = isp_seg_next(seg, nm->last)) {
 		seg->gen = gen;
+		cond_resched();
+	}
 	up_write(&isp->tree_rwsem);
 	return gen;
 }
@@ -407,6 +415,7 @@ static void isp_new_unreserve(struct iova_space *isp, struct isp_new_map *nm)
 		WARN_ON(isp_seg_live(seg) || seg->held);
 		interval_tree_remove(&seg->node, &isp->seg_tree);
 		isp_seg_free(seg);
+		cond_resched();
 	}
 	up_write(&isp->tree_rwsem);
 }
@@ -534,6 +543,7 @@ int isp_check_contig(struct iova_space *isp, unsigned long iova,
 		if (seg->node.last >= last)
 			return n;
 		cur = seg->node.last + 1;
+		cond_resched();
 	}
 	return -ENOENT;
 }
@@ -590,6 +600,7 @@ int isp_copy_iova(struct iova_space *dst, unsigned long *dst_iova,
 				 end - start + 1);
 		if (rc)
 			break;
+		cond_resched();
 	}
 	up_read(&src->tree_rwsem);
 	if (rc < 0) {
@@ -606,10 +617,12 @@ static int isp_check_unmap_cut(struct iova_space *isp,
 	struct isp_seg *seg;
 
 	for (seg = isp_seg_first(isp, start, last); seg;
-	     seg = isp_seg_next(seg, last))
+	     seg = isp_seg_next(seg, last)) {
 		if (isp_seg_live(seg) &&
 		    (seg->node.start < start || seg->node.last > last))
 			return -ENOENT;
+		cond_resched();
+	}
 	return 0;
 }
 
@@ -737,6 +750,7 @@ again:
 		unsigned long iova = isp_seg_iova(seg);
 		unsigned long length = isp_seg_length(seg);
 
+		cond_resched();
 		next = isp_seg_next(seg, last);
 		if (!isp_seg_live(seg) || (gen && seg->gen != gen))
 			continue;

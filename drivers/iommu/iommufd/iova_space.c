@@ -15,7 +15,9 @@
  *
  * This file keeps the table, its reserved and allowed ranges, its options
  * and its accesses; iova_map.c maps and unmaps, iova_domain.c fills and
- * empties domains.
+ * empties domains.  Every walk over all segments or ranges may be long
+ * (their number is the user's choice), so each one reschedules as it goes;
+ * all of them run under rwsems, where that is allowed.
  */
 #include <linux/err.h>
 #include <linux/iommu.h>
@@ -85,11 +87,13 @@ int isp_update_alignment(struct iova_space *isp)
 
 	if (align > isp->iova_alignment) {
 		for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
-		     seg = isp_seg_next(seg, ULONG_MAX))
+		     seg = isp_seg_next(seg, ULONG_MAX)) {
 			if (!isp_span_aligned(isp_seg_iova(seg),
 					      isp_seg_length(seg),
 					      seg->pages_offset, align))
 				return -EADDRINUSE;
+			cond_resched();
+		}
 	}
 	isp->iova_alignment = align;
 	return 0;
@@ -131,6 +135,7 @@ void __isp_unreserve_tag(struct iova_space *isp, void *tag)
 			container_of(node, struct isp_reserved, node);
 
 		next = interval_tree_iter_next(node, 0, ULONG_MAX);
+		cond_resched();
 		if (rsv->tag != tag)
 			continue;
 		interval_tree_remove(node, &isp->resv_tree);
@@ -437,6 +442,7 @@ unsigned long isp_syz_iova_to_iova(struct iova_space *isp, u64 syz_iova)
 			ret = isp_seg_iova(seg) + syz.offset;
 			break;
 		}
+		cond_resched();
 	}
 	up_read(&isp->tree_rwsem);
 	return ret;
@@ -698,6 +704,7 @@ void isp_destroy(struct iova_space *isp)
 		/* Map calls hold a reference on the IOAS */
 		WARN_ON(!isp_seg_live(seg));
 		isp_seg_destroy(isp, seg);
+		cond_resched();
 	}
 	__isp_unreserve_tag(isp, NULL);
 	WARN_ON(!RB_EMPTY_ROOT(&isp->resv_tree.rb_root));
