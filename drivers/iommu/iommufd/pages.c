@@ -48,8 +48,10 @@
  * Pinning is done in batches whose temporary page-pointer array is bounded
  * by iommufd_temp_memory_limit.
  *
- * Charges go to the creator's user (locked_vm) or mm (pinned_vm) as chosen
- * when the object is created, and are released to the same counter.
+ * Charges go to the creator's user (user->locked_vm) or to its mm
+ * (mm->locked_vm, through __account_locked_vm() as mlock() and VFIO type1
+ * charge it) as chosen when the object is created, and are released to the
+ * same counter.  A creator with CAP_IPC_LOCK is not charged at all.
  */
 #include <linux/capability.h>
 #include <linux/highmem.h>
@@ -108,8 +110,8 @@ struct upages *upages_create(void __user *uptr, unsigned long length,
 	pages->uptr = (void __user *)ALIGN_DOWN(start, PAGE_SIZE);
 	pages->npages = (last >> PAGE_SHIFT) - (start >> PAGE_SHIFT) + 1;
 	pages->writable = writable;
-	pages->acct_mode = mode;
-	pages->no_limit = capable(CAP_IPC_LOCK);
+	/* Locking memory is not limited for it, so nothing is counted */
+	pages->acct_mode = capable(CAP_IPC_LOCK) ? IOMMUFD_ACCOUNT_NONE : mode;
 	pages->owner_task = get_task_struct(current->group_leader);
 	mmgrab(current->mm);
 	pages->owner_mm = current->mm;
@@ -144,60 +146,70 @@ void upages_put(struct upages *pages)
 
 /* Accounting */
 
-/* Add @npages to a counter unless that takes it beyond @limit */
-static bool upages_charge_user(atomic_long_t *counter, unsigned long npages,
-			       unsigned long limit)
+/* Add @npages to the user's counter unless that takes it beyond @limit */
+static int upages_charge_user(struct user_struct *user, unsigned long npages,
+			      unsigned long limit)
 {
-	long cur = atomic_long_read(counter);
+	long cur = atomic_long_read(&user->locked_vm);
 
 	do {
 		if (cur + npages > limit)
-			return false;
-	} while (!atomic_long_try_cmpxchg(counter, &cur, cur + npages));
-	return true;
+			return -ENOMEM;
+	} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur,
+					  cur + npages));
+	return 0;
 }
 
-static bool upages_charge_mm(atomic64_t *counter, unsigned long npages,
-			     unsigned long limit)
+/* The mm's locked_vm, as mlock() and VFIO type1 charge it */
+static int upages_charge_mm(struct upages *pages, unsigned long npages)
 {
-	s64 cur = atomic64_read(counter);
+	int rc;
 
-	do {
-		if (cur + npages > limit)
-			return false;
-	} while (!atomic64_try_cmpxchg(counter, &cur, cur + npages));
-	return true;
+	rc = mmap_write_lock_killable(pages->owner_mm);
+	if (rc)
+		return rc;
+	rc = __account_locked_vm(pages->owner_mm, npages, true,
+				 pages->owner_task, false);
+	mmap_write_unlock(pages->owner_mm);
+	return rc;
 }
 
 static int upages_account(struct upages *pages, unsigned long npages)
 {
-	unsigned long limit = ULONG_MAX;
-	bool ok = true;
-
 	if (iommufd_inject_failure())
 		return -ENOMEM;
-	if (!pages->no_limit)
-		limit = task_rlimit(pages->owner_task, RLIMIT_MEMLOCK) >>
-			PAGE_SHIFT;
 
-	if (pages->acct_mode == IOMMUFD_ACCOUNT_USER)
-		ok = upages_charge_user(&pages->owner_user->locked_vm, npages,
-					limit);
-	else if (pages->acct_mode == IOMMUFD_ACCOUNT_MM)
-		ok = upages_charge_mm(&pages->owner_mm->pinned_vm, npages,
-				      limit);
-	return ok ? 0 : -ENOMEM;
+	switch (pages->acct_mode) {
+	case IOMMUFD_ACCOUNT_USER:
+		return upages_charge_user(pages->owner_user, npages,
+					  task_rlimit(pages->owner_task,
+						      RLIMIT_MEMLOCK) >>
+					  PAGE_SHIFT);
+	case IOMMUFD_ACCOUNT_MM:
+		return upages_charge_mm(pages, npages);
+	default:
+		return 0;
+	}
 }
 
+/*
+ * Give a charge back; cannot fail.  The owner may have exited: its mm
+ * struct stays (mmgrab()) and so does its counter.
+ */
 static void upages_unaccount(struct upages *pages,
 			     unsigned long npages)
 {
+	if (!npages)
+		return;
 	switch (pages->acct_mode) {
 	case IOMMUFD_ACCOUNT_USER:
 		atomic_long_sub(npages, &pages->owner_user->locked_vm);
 		break;
 	case IOMMUFD_ACCOUNT_MM:
-		atomic64_sub(npages, &pages->owner_mm->pinned_vm);
+		mmap_write_lock(pages->owner_mm);
+		__account_locked_vm(pages->owner_mm, npages, false,
+				    pages->owner_task, false);
+		mmap_write_unlock(pages->owner_mm);
 		break;
 	default:
 		break;

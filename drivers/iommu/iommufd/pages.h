@@ -41,9 +41,9 @@ extern unsigned int iommufd_temp_memory_limit;
  * @uptr: page aligned user address of page index 0
  * @npages: number of CPU pages covered
  * @writable: pinned for write (FOLL_WRITE) and dirtied on unpin
- * @acct_mode: how @npinned is charged; captured at creation
- * @no_limit: the creator had CAP_IPC_LOCK: charge but never refuse
- * @owner_task: task that created the mapping (RLIMIT_MEMLOCK, CAP_IPC_LOCK)
+ * @acct_mode: how @npinned is charged; captured at creation,
+ *	IOMMUFD_ACCOUNT_NONE if the creator had CAP_IPC_LOCK
+ * @owner_task: task that created the mapping (its RLIMIT_MEMLOCK)
  * @owner_mm: its mm (grabbed, not mmget'ed: pins after exit fail -EFAULT)
  * @owner_user: its user (IOMMUFD_ACCOUNT_USER)
  * @npinned: number of pages pinned and accounted right now
@@ -65,7 +65,6 @@ struct upages {
 	unsigned long npages;
 	bool writable;
 	enum iommufd_account_mode acct_mode;
-	bool no_limit;
 	struct task_struct *owner_task;
 	struct mm_struct *owner_mm;
 	struct user_struct *owner_user;

@@ -686,6 +686,31 @@ static inline int drop_capability(int cap)
 	return syscall(SYS_capset, &hdr, data);
 }
 
+/*
+ * A "<field>: N kB" line of /proc/self/status in CPU pages (VmLck is
+ * mm->locked_vm, VmPin mm->pinned_vm); -1 if there is none.
+ */
+static inline long proc_status_pages(const char *field)
+{
+	size_t flen = strlen(field);
+	char line[256];
+	long kb = -1;
+	FILE *f;
+
+	f = fopen("/proc/self/status", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, field, flen) || line[flen] != ':')
+			continue;
+		if (sscanf(line + flen + 1, "%ld", &kb) != 1)
+			kb = -1;
+		break;
+	}
+	fclose(f);
+	return kb < 0 ? -1 : kb * 1024 / (long)page_sz;
+}
+
 /* The kernel's taint mask; TAINT_WARN (bit 9) is set by any WARN() */
 #define TAINT_WARN_BIT (1UL << 9)
 

@@ -645,13 +645,14 @@ static int limit_locked_memory(size_t pages)
 	return setrlimit(RLIMIT_MEMLOCK, &lim);
 }
 
-static int rlimit_open(const struct _fixture_variant_rlimit *variant, __u32 *ioas)
+/* A context in accounting @mode with an IOAS that has a mock domain */
+static int rlimit_open(__u64 mode, __u32 *ioas)
 {
 	int fd = ifd_open();
 
 	if (fd < 0)
 		return -1;
-	if (ifd_option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, variant->mode) ||
+	if (ifd_option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, mode) ||
 	    ifd_ioas_alloc(fd, ioas) ||
 	    mock_domain(fd, *ioas, NULL, NULL, NULL)) {
 		close(fd);
@@ -667,7 +668,7 @@ FIXTURE_SETUP(rlimit)
 		SKIP(return, "/dev/iommu: %s", mock_open_error(self->fd));
 	close(self->fd);
 
-	self->fd = rlimit_open(variant, &self->ioas_id);
+	self->fd = rlimit_open(variant->mode, &self->ioas_id);
 	ASSERT_LE(0, self->fd);
 	ASSERT_OK(limit_locked_memory(LIMIT_PAGES));
 	self->base = MOCK_APERTURE_START;
@@ -786,7 +787,7 @@ TEST_F(rlimit, close_uncharges)
 	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, self->buf, lim,
 				self->base));
 	close(self->fd);
-	self->fd = rlimit_open(variant, &self->ioas_id);
+	self->fd = rlimit_open(variant->mode, &self->ioas_id);
 	ASSERT_LE(0, self->fd);
 	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, self->buf + lim, lim,
 				self->base));
@@ -794,27 +795,160 @@ TEST_F(rlimit, close_uncharges)
 				     page_sz, &(__u64){ 0 }));
 }
 
-/* CAP_IPC_LOCK lifts the limit */
-TEST(rlimit_cap_ipc_lock_exempt)
+/*
+ * Which counter is charged: per user (0), the user's locked_vm, which no
+ * /proc file shows; per process (1), the mapping process's mm->locked_vm
+ * (VmLck), as mlock() and VFIO type1 do - never mm->pinned_vm (VmPin).
+ * Unmapping and closing give every charge back.
+ */
+TEST_F(rlimit, charged_counter)
+{
+	long charged = variant->mode ? LIMIT_PAGES : 0;
+	size_t lim = LIMIT_PAGES * page_sz;
+	long lck = proc_status_pages("VmLck");
+	long pin = proc_status_pages("VmPin");
+
+	ASSERT_LE(0, lck);
+	ASSERT_LE(0, pin);
+	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, self->buf, lim,
+				self->base));
+	EXPECT_EQ(lck + charged, proc_status_pages("VmLck"));
+	EXPECT_EQ(pin, proc_status_pages("VmPin"));
+	ASSERT_OK(ifd_unmap(self->fd, self->ioas_id, self->base, lim, NULL));
+	EXPECT_EQ(lck, proc_status_pages("VmLck"));
+
+	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, self->buf, lim,
+				self->base));
+	EXPECT_EQ(lck + charged, proc_status_pages("VmLck"));
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_EQ(lck, proc_status_pages("VmLck"));
+	EXPECT_EQ(pin, proc_status_pages("VmPin"));
+}
+
+/*
+ * Per process, mlock() and pins draw on the one RLIMIT_MEMLOCK budget: a
+ * process cannot lock its limit once with each.
+ */
+TEST_F(rlimit, mlock_shares_the_limit)
+{
+	size_t half = LIMIT_PAGES / 2 * page_sz;
+	char *m;
+
+	if (!variant->mode)
+		SKIP(return, "per user: pins have a budget of their own");
+	m = buf_alloc(half + page_sz, BUF_SMALL);
+	ASSERT_NE(NULL, m);
+	ASSERT_OK(mlock(m, half));
+
+	/* What mlock() holds is not there for pins */
+	ASSERT_ERRNO(ENOMEM, ifd_map_fixed(self->fd, self->ioas_id, self->buf,
+					   half + page_sz, self->base));
+	ASSERT_OK(mock_check_refs(self->fd, self->buf, half + page_sz, 0));
+	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, self->buf, half,
+				self->base));
+	/* and what pins hold is not there for mlock() */
+	ASSERT_ERRNO(ENOMEM, mlock(m + half, page_sz));
+	ASSERT_OK(ifd_unmap(self->fd, self->ioas_id, self->base, half, NULL));
+	ASSERT_OK(mlock(m + half, page_sz));
+	munmap(m, half + page_sz);
+}
+
+/*
+ * A process that maps through a shared file is charged itself, and its
+ * charge comes back without complaint when the mapping goes after the
+ * process has exited; the budget is then whole again.
+ */
+TEST_F(rlimit, charge_of_exited_process)
+{
+	long charged = variant->mode ? LIMIT_PAGES : 0;
+	unsigned long taint = kernel_taint();
+	size_t lim = LIMIT_PAGES * page_sz;
+	long lck = proc_status_pages("VmLck");
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		long before = proc_status_pages("VmLck");
+
+		if (ifd_map_fixed(self->fd, self->ioas_id, self->buf, lim,
+				  self->base))
+			_exit(1);
+		_exit(proc_status_pages("VmLck") == before + charged ? 0 : 2);
+	}
+	ASSERT_EQ(0, wait_child(pid));
+	EXPECT_EQ(lck, proc_status_pages("VmLck"));
+
+	ASSERT_OK(ifd_unmap(self->fd, self->ioas_id, self->base, lim, NULL));
+	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, self->buf, lim,
+				self->base));
+	EXPECT_EQ(lck + charged, proc_status_pages("VmLck"));
+	EXPECT_EQ(0, (kernel_taint() & ~taint) & TAINT_WARN_BIT);
+}
+
+/*
+ * CAP_IPC_LOCK lifts the limit and is not charged at all: neither the
+ * process's counters move nor does its user's budget shrink for a process
+ * of the same user that lacks the capability.
+ */
+static void cap_ipc_lock_not_charged(struct __test_metadata *_metadata,
+				     __u64 mode)
 {
 	struct rlimit lim = { .rlim_cur = page_sz, .rlim_max = page_sz };
-	size_t len = 16 * page_sz;
+	size_t len = 2 * LIMIT_PAGES * page_sz;
+	long lck, pin;
 	__u32 ioas;
-	__u64 iova;
-	void *buf;
+	char *buf;
+	pid_t pid;
 	int fd;
 
 	fd = mock_open();
 	if (fd < 0)
 		SKIP(return, "/dev/iommu: %s", mock_open_error(fd));
-	buf = buf_alloc(len, BUF_SMALL);
+	close(fd);
+	buf = buf_alloc(len + LIMIT_PAGES * page_sz, BUF_SMALL);
 	ASSERT_NE(NULL, buf);
 	ASSERT_OK(setrlimit(RLIMIT_MEMLOCK, &lim));
-	ASSERT_OK(ifd_ioas_alloc(fd, &ioas));
-	ASSERT_OK(mock_domain(fd, ioas, NULL, NULL, NULL));
-	ASSERT_OK(ifd_map(fd, ioas, buf, len, &iova));
+	fd = rlimit_open(mode, &ioas);
+	ASSERT_LE(0, fd);
+	lck = proc_status_pages("VmLck");
+	pin = proc_status_pages("VmPin");
+
+	ASSERT_OK(ifd_map_fixed(fd, ioas, buf, len, MOCK_APERTURE_START));
 	ASSERT_OK(mock_check_refs(fd, buf, len, 1));
+	EXPECT_EQ(lck, proc_status_pages("VmLck"));
+	EXPECT_EQ(pin, proc_status_pages("VmPin"));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		__u32 ioas2;
+		int fd2;
+
+		if (limit_locked_memory(LIMIT_PAGES))
+			_exit(1);
+		fd2 = rlimit_open(mode, &ioas2);
+		if (fd2 < 0)
+			_exit(2);
+		if (ifd_map_fixed(fd2, ioas2, buf + len,
+				  LIMIT_PAGES * page_sz, MOCK_APERTURE_START))
+			_exit(3);
+		_exit(0);
+	}
+	EXPECT_EQ(0, wait_child(pid));
 	close(fd);
+	munmap(buf, len + LIMIT_PAGES * page_sz);
+}
+
+TEST(rlimit_cap_ipc_lock_per_user)
+{
+	cap_ipc_lock_not_charged(_metadata, 0);
+}
+
+TEST(rlimit_cap_ipc_lock_per_process)
+{
+	cap_ipc_lock_not_charged(_metadata, 1);
 }
 
 TEST_HARNESS_MAIN
