@@ -40,7 +40,16 @@ static int iommufd_open(struct inode *inode, struct file *filp)
 	xa_init_flags(&ictx->obj_table, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	init_waitqueue_head(&ictx->unref_wait);
 	mutex_init(&ictx->lock);
-	ictx->acct_mode = IOMMUFD_ACCOUNT_USER;
+	/*
+	 * /dev/iommu charges the user's locked memory.  A legacy container
+	 * (/dev/vfio/vfio) charges the process's, as VFIO type1 does and as
+	 * its users expect: several VMs of one user, each limited to its own
+	 * RAM.
+	 */
+	if (iminor(inode) == VFIO_MINOR)
+		ictx->acct_mode = IOMMUFD_ACCOUNT_MM;
+	else
+		ictx->acct_mode = IOMMUFD_ACCOUNT_USER;
 	ictx->file = filp;
 	filp->private_data = ictx;
 	return 0;

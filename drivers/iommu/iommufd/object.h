@@ -79,9 +79,10 @@ enum iommufd_obj_type {
  * enum iommufd_account_mode - what pinned pages are charged against
  * @IOMMUFD_ACCOUNT_NONE: nothing is charged (kernel internal users only)
  * @IOMMUFD_ACCOUNT_USER: the mapping user's locked_vm (RLIMIT_MEMLOCK),
- *	the default; IOMMU_OPTION_RLIMIT_MODE value 0
- * @IOMMUFD_ACCOUNT_MM: the mapping process's mm->pinned_vm, checked against
- *	its RLIMIT_MEMLOCK; IOMMU_OPTION_RLIMIT_MODE value 1
+ *	the default of /dev/iommu; IOMMU_OPTION_RLIMIT_MODE value 0
+ * @IOMMUFD_ACCOUNT_MM: the mapping process's mm->locked_vm, shared with
+ *	mlock() and checked against its RLIMIT_MEMLOCK; the default of
+ *	/dev/vfio/vfio; IOMMU_OPTION_RLIMIT_MODE value 1
  */
 enum iommufd_account_mode {
 	IOMMUFD_ACCOUNT_NONE,

@@ -12,6 +12,8 @@
  * page points at the right memory; MD_CHECK_REFS: one pin per page), and
  * every bad input is checked for its errno.
  */
+#include <sys/wait.h>
+
 #include "legacy_utils.h"
 
 #define NR_PAGES 16
@@ -736,22 +738,165 @@ TEST_F(fresh, set_iommu_needs_a_group)
 	ASSERT_OK(vc_set_iommu(self->fd, VFIO_TYPE1v2_IOMMU));
 }
 
+/*
+ * /dev/vfio/vfio if iommufd serves it; -1 with errno ENOTTY if it is VFIO's
+ * own container, which knows no iommufd ioctl.
+ */
+static int vc_open_dev_vfio(void)
+{
+	__u64 val;
+	int fd;
+
+	fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (ifd_option_get(fd, IOMMU_OPTION_RLIMIT_MODE, 0, &val)) {
+		close(fd);
+		errno = ENOTTY;
+		return -1;
+	}
+	return fd;
+}
+
 /* /dev/vfio/vfio is an iommufd context with the legacy API on top */
 TEST(dev_vfio_vfio)
 {
 	__u32 ioas_id = 0;
 	int fd;
 
-	fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	fd = vc_open_dev_vfio();
 	if (fd < 0)
 		SKIP(return, "/dev/vfio/vfio: %s", strerror(errno));
-	if (vc_check_extension(fd, VFIO_TYPE1v2_IOMMU) < 0 && errno == ENOTTY)
-		SKIP(return, "/dev/vfio/vfio is VFIO's own container");
 	EXPECT_EQ(VFIO_API_VERSION, ioctl(fd, VFIO_GET_API_VERSION));
 	ASSERT_OK(ifd_ioas_alloc(fd, &ioas_id));
 	ASSERT_OK(vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &ioas_id));
 	ASSERT_OK(vc_set_iommu(fd, VFIO_TYPE1v2_IOMMU));
 	close(fd);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Accounting of the container                                            */
+/* ---------------------------------------------------------------------- */
+
+#define LIMIT_PAGES 8
+
+/*
+ * A /dev/vfio/vfio container is charged per process, against the
+ * process's locked memory, as VFIO type1 charges it; /dev/iommu stays per
+ * user.  Both can still be switched.
+ */
+TEST(container_accounts_per_process)
+{
+	__u64 val = 2;
+	int fd;
+
+	fd = ifd_open();
+	ASSERT_LE(0, fd);
+	ASSERT_OK(ifd_option_get(fd, IOMMU_OPTION_RLIMIT_MODE, 0, &val));
+	EXPECT_EQ(0, val);
+	close(fd);
+
+	fd = vc_open_dev_vfio();
+	if (fd < 0)
+		SKIP(return, "/dev/vfio/vfio: %s", strerror(errno));
+	ASSERT_OK(ifd_option_get(fd, IOMMU_OPTION_RLIMIT_MODE, 0, &val));
+	EXPECT_EQ(1, val);
+	ASSERT_OK(ifd_option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 0));
+	ASSERT_OK(ifd_option_get(fd, IOMMU_OPTION_RLIMIT_MODE, 0, &val));
+	EXPECT_EQ(0, val);
+	close(fd);
+}
+
+/*
+ * One container user, as libvirt starts each VM: no CAP_IPC_LOCK,
+ * RLIMIT_MEMLOCK of LIMIT_PAGES.  Maps all of it through VFIO_IOMMU_MAP_DMA
+ * and reports the result on @ready (0 or the step that failed), then holds
+ * the mapping until @go closes and gives it back.
+ */
+static int container_user(int ready, int go)
+{
+	struct rlimit lim = {
+		.rlim_cur = LIMIT_PAGES * page_sz,
+		.rlim_max = LIMIT_PAGES * page_sz,
+	};
+	size_t len = LIMIT_PAGES * page_sz;
+	char step = 0, c;
+	long lck = 0;
+	__u32 ioas;
+	void *buf;
+	int fd;
+
+	buf = buf_alloc(len, BUF_SMALL);
+	fd = vc_open_dev_vfio();
+	if (!buf || fd < 0)
+		step = 1;
+	else if (drop_capability(CAP_IPC_LOCK) ||
+		 setrlimit(RLIMIT_MEMLOCK, &lim))
+		step = 2;
+	else if (ifd_ioas_alloc(fd, &ioas) ||
+		 mock_domain(fd, ioas, NULL, NULL, NULL) ||
+		 vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &ioas) ||
+		 vc_set_iommu(fd, VFIO_TYPE1v2_IOMMU))
+		step = 3;
+	if (!step) {
+		lck = proc_status_pages("VmLck");
+		if (vc_map(fd, buf, len, MOCK_APERTURE_START, MAP_DMA_RW))
+			step = 4;
+		else if (proc_status_pages("VmLck") != lck + LIMIT_PAGES)
+			step = 5;
+	}
+	/* Whatever happened, hold what was mapped until both reported */
+	if (write(ready, &step, 1) != 1 || read(go, &c, 1) < 0 || step)
+		return 1;
+	if (vc_unmap(fd, MOCK_APERTURE_START, len, 0, NULL))
+		return 6;
+	if (proc_status_pages("VmLck") != lck)
+		return 7;
+	close(fd);
+	return 0;
+}
+
+/*
+ * Two processes of one user each map up to their own RLIMIT_MEMLOCK
+ * through their container at the same time: libvirt runs several VMs under
+ * one uid, each with a limit covering its own RAM.
+ */
+TEST(container_processes_of_one_user)
+{
+	int ready[2], go[2], fd, status, i;
+	pid_t pid[2];
+	char step;
+
+	fd = mock_open();
+	if (fd < 0)
+		SKIP(return, "/dev/iommu: %s", mock_open_error(fd));
+	close(fd);
+	fd = vc_open_dev_vfio();
+	if (fd < 0)
+		SKIP(return, "/dev/vfio/vfio: %s", strerror(errno));
+	close(fd);
+
+	ASSERT_OK(pipe(ready));
+	ASSERT_OK(pipe(go));
+	for (i = 0; i != 2; i++) {
+		pid[i] = fork();
+		ASSERT_LE(0, pid[i]);
+		if (!pid[i]) {
+			close(go[1]);
+			_exit(container_user(ready[1], go[0]));
+		}
+	}
+	close(go[0]);
+	for (i = 0; i != 2; i++) {
+		ASSERT_EQ(1, read(ready[0], &step, 1));
+		EXPECT_EQ(0, step);
+	}
+	close(go[1]);
+	for (i = 0; i != 2; i++) {
+		ASSERT_EQ(pid[i], waitpid(pid[i], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status));
+		EXPECT_EQ(0, WEXITSTATUS(status));
+	}
 }
 
 TEST_HARNESS_MAIN
