@@ -46,7 +46,8 @@
  * instead of 8 bytes per page.
  *
  * Pinning is done in batches whose temporary page-pointer array is bounded
- * by iommufd_temp_memory_limit.
+ * by iommufd_temp_memory_limit, and smaller when that much is not available
+ * in one piece.
  *
  * Charges go to the creator's user (user->locked_vm) or to its mm
  * (mm->locked_vm, through __account_locked_vm() as mlock() and VFIO type1
@@ -594,6 +595,26 @@ static long upages_pin_batch(struct upages *pages, bool remote,
 }
 
 /*
+ * The temporary array of page pointers for batches of *@batch pages.  A
+ * large array is a high-order allocation that may fail on a fragmented
+ * system: halve the batch until the array fits in one page before giving
+ * up.
+ */
+static struct page **upages_alloc_page_list(unsigned long *batch)
+{
+	const unsigned long page_batch = PAGE_SIZE / sizeof(struct page *);
+	struct page **page_list;
+
+	for (;;) {
+		page_list = kmalloc_array(*batch, sizeof(*page_list),
+					  GFP_KERNEL | __GFP_NOWARN);
+		if (page_list || *batch <= page_batch)
+			return page_list;
+		*batch = max(*batch / 2, page_batch);
+	}
+}
+
+/*
  * Pin, account and record [first, last], none of which is pinned yet.  On
  * failure nothing of the span stays pinned.
  */
@@ -611,8 +632,7 @@ static int upages_pin_span(struct upages *pages, unsigned long first,
 				  sizeof(*page_list)));
 	if (iommufd_inject_failure())
 		return -ENOMEM;
-	page_list = kmalloc_array(batch, sizeof(*page_list),
-				  GFP_KERNEL | __GFP_NOWARN);
+	page_list = upages_alloc_page_list(&batch);
 	if (!page_list)
 		return -ENOMEM;
 

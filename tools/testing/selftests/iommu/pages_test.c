@@ -6,6 +6,7 @@
  * mapped, and RLIMIT_MEMLOCK accounting in both IOMMU_OPTION_RLIMIT_MODE
  * modes.
  */
+#include <sys/mount.h>
 #include <sys/wait.h>
 
 #include "iommu_test_utils.h"
@@ -602,6 +603,134 @@ TEST_F(pages, mapping_process_exited_unpinned)
 	ASSERT_OK(mock_domain(self->fd, ioas2, NULL, NULL, NULL));
 	ASSERT_OK(mock_check_refs(self->fd, self->buf, self->buf_size, 1));
 	free(check);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The temporary page array                                                */
+/* ---------------------------------------------------------------------- */
+
+#define FAIL_PAGE_ALLOC "/sys/kernel/debug/fail_page_alloc/"
+
+/*
+ * fail_page_alloc set to fail the first allocation of order 4 or more
+ * (64 KiB with 4 KiB pages) of the tasks marked make-it-fail, once.  Slab
+ * pages are at most order 3, so only large kmalloc()s are hit.
+ */
+static const char *const fpa_files[] = {
+	"task-filter", "probability", "interval", "times", "space",
+	"verbose", "ignore-gfp-wait", "ignore-gfp-highmem", "min-order",
+};
+
+static const char *const fpa_values[] = {
+	"Y", "100", "1", "1", "0", "0", "N", "Y", "4",
+};
+
+static int fpa_read(const char *file, char *buf, size_t size)
+{
+	char path[128];
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), FAIL_PAGE_ALLOC "%s", file);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	len = read(fd, buf, size - 1);
+	close(fd);
+	if (len <= 0)
+		return -1;
+	buf[len] = 0;
+	return 0;
+}
+
+static int write_str(const char *path, const char *val)
+{
+	ssize_t len;
+	int fd;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	len = write(fd, val, strlen(val));
+	close(fd);
+	return len == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+static int fpa_write(const char *file, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), FAIL_PAGE_ALLOC "%s", file);
+	return write_str(path, val);
+}
+
+FIXTURE(page_array) {
+	char saved[ARRAY_SIZE(fpa_files)][32];
+	bool configured;
+	int fd;
+	__u32 ioas_id;
+	__u32 hwpt_id;
+	void *buf;
+	size_t len;
+};
+
+FIXTURE_SETUP(page_array)
+{
+	unsigned int i;
+
+	self->fd = mock_open();
+	if (self->fd < 0)
+		SKIP(return, "/dev/iommu: %s", mock_open_error(self->fd));
+	if (access(FAIL_PAGE_ALLOC, F_OK))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	if (access(FAIL_PAGE_ALLOC, F_OK))
+		SKIP(return, "no " FAIL_PAGE_ALLOC);
+	for (i = 0; i != ARRAY_SIZE(fpa_files); i++)
+		ASSERT_OK(fpa_read(fpa_files[i], self->saved[i],
+				   sizeof(self->saved[i])));
+	self->configured = true;
+	for (i = 0; i != ARRAY_SIZE(fpa_files); i++)
+		ASSERT_OK(fpa_write(fpa_files[i], fpa_values[i]));
+
+	ASSERT_OK(mock_set_temp_memory_limit(self->fd,
+					     MOCK_TEMP_MEMORY_LIMIT_DEFAULT));
+	ASSERT_OK(ifd_ioas_alloc(self->fd, &self->ioas_id));
+	ASSERT_OK(mock_domain(self->fd, self->ioas_id, NULL, &self->hwpt_id,
+			      NULL));
+	/* Enough pages for a whole 64 KiB array of page pointers */
+	self->len = MOCK_TEMP_MEMORY_LIMIT_DEFAULT / sizeof(void *) * page_sz;
+	self->buf = buf_alloc(self->len, BUF_SMALL);
+	ASSERT_NE(NULL, self->buf);
+}
+
+FIXTURE_TEARDOWN(page_array)
+{
+	unsigned int i;
+
+	write_str("/proc/thread-self/make-it-fail", "0");
+	for (i = 0; self->configured && i != ARRAY_SIZE(fpa_files); i++)
+		fpa_write(fpa_files[i], self->saved[i]);
+	if (self->buf)
+		munmap(self->buf, self->len);
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/* A map whose first page array allocation fails pins with smaller ones */
+TEST_F(page_array, smaller_after_failure)
+{
+	char times[32];
+
+	ASSERT_OK(write_str("/proc/thread-self/make-it-fail", "1"));
+	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, self->buf, self->len,
+				MOCK_APERTURE_START));
+	ASSERT_OK(write_str("/proc/thread-self/make-it-fail", "0"));
+	/* The failure was injected */
+	ASSERT_OK(fpa_read("times", times, sizeof(times)));
+	EXPECT_EQ(0, atoi(times));
+	ASSERT_OK(mock_check_map(self->fd, self->hwpt_id, MOCK_APERTURE_START,
+				 self->buf, self->len));
+	ASSERT_OK(mock_check_refs(self->fd, self->buf, self->len, 1));
 }
 
 /* ---------------------------------------------------------------------- */
