@@ -46,7 +46,8 @@ static int iommufd_open(struct inode *inode, struct file *filp)
 	 * its users expect: several VMs of one user, each limited to its own
 	 * RAM.
 	 */
-	if (iminor(inode) == VFIO_MINOR)
+	if (IS_ENABLED(CONFIG_IOMMUFD_VFIO_CONTAINER) &&
+	    iminor(inode) == VFIO_MINOR)
 		ictx->acct_mode = IOMMUFD_ACCOUNT_MM;
 	else
 		ictx->acct_mode = IOMMUFD_ACCOUNT_USER;
@@ -354,6 +355,44 @@ static struct miscdevice iommufd_miscdev = {
 	.mode = 0660,
 };
 
+#ifdef CONFIG_IOMMUFD_VFIO_CONTAINER
+/*
+ * The legacy VFIO container, served as an iommufd context (the container
+ * ioctls are vfio_container.c's, and /dev/iommu takes them as well).  World
+ * accessible like VFIO's own container: a container by itself gives access
+ * to no device; that comes from the group files.
+ */
+static struct miscdevice iommufd_vfio_miscdev = {
+	.minor = VFIO_MINOR,
+	.name = "vfio",
+	.fops = &iommufd_file_ops,
+	.nodename = "vfio/vfio",
+	.mode = 0666,
+};
+
+static int iommufd_vfio_misc_register(void)
+{
+	return misc_register(&iommufd_vfio_miscdev);
+}
+
+static void iommufd_vfio_misc_deregister(void)
+{
+	misc_deregister(&iommufd_vfio_miscdev);
+}
+
+MODULE_ALIAS_MISCDEV(VFIO_MINOR);
+MODULE_ALIAS("devname:vfio/vfio");
+#else
+static int iommufd_vfio_misc_register(void)
+{
+	return 0;
+}
+
+static void iommufd_vfio_misc_deregister(void)
+{
+}
+#endif
+
 static int __init iommufd_module_init(void)
 {
 	int rc;
@@ -361,8 +400,7 @@ static int __init iommufd_module_init(void)
 	rc = misc_register(&iommufd_miscdev);
 	if (rc)
 		return rc;
-	/* /dev/vfio/vfio, with CONFIG_IOMMUFD_VFIO_CONTAINER */
-	rc = iommufd_vfio_container_init(&iommufd_file_ops);
+	rc = iommufd_vfio_misc_register();
 	if (rc)
 		goto err_misc;
 
@@ -376,7 +414,7 @@ static int __init iommufd_module_init(void)
 
 #ifdef CONFIG_IOMMUFD_TEST
 err_vfio:
-	iommufd_vfio_container_exit();
+	iommufd_vfio_misc_deregister();
 #endif
 err_misc:
 	misc_deregister(&iommufd_miscdev);
@@ -388,7 +426,7 @@ static void __exit iommufd_module_exit(void)
 #ifdef CONFIG_IOMMUFD_TEST
 	iommufd_test_exit();
 #endif
-	iommufd_vfio_container_exit();
+	iommufd_vfio_misc_deregister();
 	misc_deregister(&iommufd_miscdev);
 }
 

@@ -137,16 +137,13 @@ EXPORT_SYMBOL_GPL(iommufd_vfio_compat_ioas_create);
  * only VFIO_NOIOMMU_IOMMU.  Needs CAP_SYS_RAWIO, like VFIO's own no-IOMMU
  * container.
  *
- * Return: 0, -EPERM if the context is a translating container or the
- * caller lacks CAP_SYS_RAWIO, -EOPNOTSUPP without
- * CONFIG_IOMMUFD_VFIO_CONTAINER.
+ * Return: 0, or -EPERM if the context is a translating container or the
+ * caller lacks CAP_SYS_RAWIO.
  */
 int iommufd_vfio_compat_set_no_iommu(struct iommufd_ctx *ictx)
 {
 	int rc = 0;
 
-	if (!IS_ENABLED(CONFIG_IOMMUFD_VFIO_CONTAINER))
-		return -EOPNOTSUPP;
 	if (!capable(CAP_SYS_RAWIO))
 		return -EPERM;
 

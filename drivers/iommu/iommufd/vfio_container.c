@@ -2,8 +2,12 @@
 /*
  * The legacy VFIO container API (type1 and no-IOMMU) on an iommufd context.
  *
- * /dev/vfio/vfio is served here with the file operations of /dev/iommu, so
- * every container is an iommufd context and takes both APIs.  A VFIO group
+ * Every /dev/iommu file takes these ioctls, and with
+ * CONFIG_IOMMUFD_VFIO_CONTAINER /dev/vfio/vfio is served with the file
+ * operations of /dev/iommu (main.c), so every container is an iommufd
+ * context and takes both APIs.  Neither depends on the other: without that
+ * option VFIO's own container serves /dev/vfio/vfio, and programs may still
+ * use a /dev/iommu file as the container of their groups.  A VFIO group
  * joining it (VFIO_GROUP_SET_CONTAINER) gives it its compat IOAS
  * (vfio_compat.c), VFIO_SET_IOMMU picks the IOMMU type, and the type1
  * ioctls work on the compat IOAS through the same IOVA bookkeeping calls as
@@ -20,8 +24,6 @@
  * protected by ictx->lock, which also guards ictx->vfio_ioas.
  */
 #include <linux/iommu.h>
-#include <linux/miscdevice.h>
-#include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/uaccess.h>
 #include <uapi/linux/iommufd.h>
@@ -383,37 +385,3 @@ long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
 		return -ENOTTY;
 	}
 }
-
-/*
- * World accessible like VFIO's own container: a container by itself gives
- * access to no device; that comes from the group files.
- */
-static struct miscdevice iommufd_legacy_miscdev = {
-	.minor = VFIO_MINOR,
-	.name = "vfio",
-	.nodename = "vfio/vfio",
-	.mode = 0666,
-};
-
-/**
- * iommufd_vfio_container_init - create /dev/vfio/vfio
- * @fops: the file operations of /dev/iommu
- *
- * Return: 0 or a negative errno.
- */
-int iommufd_vfio_container_init(const struct file_operations *fops)
-{
-	iommufd_legacy_miscdev.fops = fops;
-	return misc_register(&iommufd_legacy_miscdev);
-}
-
-/**
- * iommufd_vfio_container_exit - remove /dev/vfio/vfio
- */
-void iommufd_vfio_container_exit(void)
-{
-	misc_deregister(&iommufd_legacy_miscdev);
-}
-
-MODULE_ALIAS_MISCDEV(VFIO_MINOR);
-MODULE_ALIAS("devname:vfio/vfio");

@@ -335,6 +335,24 @@ FIXTURE_TEARDOWN(noiommu)
 	edu_write_sysfs(NOIOMMU_PARAM, "0");
 }
 
+/*
+ * Is /dev/vfio/vfio served by iommufd?  VFIO's own container fails every
+ * iommufd ioctl.
+ */
+static bool container_is_iommufd(void)
+{
+	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+	bool ret;
+	int fd;
+
+	fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ret = !ioctl(fd, IOMMU_IOAS_ALLOC, &alloc);
+	close(fd);
+	return ret;
+}
+
 TEST_F(noiommu, container)
 {
 	struct vfio_iommu_type1_info info = { .argsz = sizeof(info) };
@@ -344,6 +362,8 @@ TEST_F(noiommu, container)
 	};
 	int c;
 
+	if (!container_is_iommufd())
+		SKIP(return, "/dev/vfio/vfio is VFIO's own container");
 	ASSERT_EQ(0, edu_legacy_attach(&self->edu, &self->lg));
 	ASSERT_NE(NULL, strstr(self->lg.group_path, "noiommu-"));
 	c = self->lg.container;
@@ -378,6 +398,8 @@ TEST_F(noiommu, not_with_translation)
 	};
 	struct edu_legacy *lg = &self->lg;
 
+	if (!container_is_iommufd())
+		SKIP(return, "/dev/vfio/vfio is VFIO's own container");
 	lg->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, lg->container);
 	ASSERT_EQ(0, edu_ioas_alloc(lg->container, &set.ioas_id));
@@ -389,6 +411,35 @@ TEST_F(noiommu, not_with_translation)
 	ASSERT_EQ(-1, ioctl(lg->group, VFIO_GROUP_SET_CONTAINER,
 			    &lg->container));
 	ASSERT_EQ(EPERM, errno);
+}
+
+/*
+ * A /dev/iommu file takes a no-IOMMU group as its container whoever serves
+ * /dev/vfio/vfio, also VFIO's own container (CONFIG_VFIO_CONTAINER).
+ */
+TEST_F(noiommu, iommufd_file)
+{
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	struct edu_legacy *lg = &self->lg;
+
+	lg->container = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, lg->container);
+	ASSERT_EQ(0, edu_group_path(self->edu.bdf, lg->group_path,
+				    sizeof(lg->group_path)));
+	ASSERT_NE(NULL, strstr(lg->group_path, "noiommu-"));
+	lg->group = open(lg->group_path, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, lg->group);
+	ASSERT_EQ(0, ioctl(lg->group, VFIO_GROUP_GET_STATUS, &status));
+	ASSERT_TRUE(status.flags & VFIO_GROUP_FLAGS_VIABLE);
+	ASSERT_EQ(0, ioctl(lg->group, VFIO_GROUP_SET_CONTAINER,
+			   &lg->container));
+
+	ASSERT_EQ(1, ioctl(lg->container, VFIO_CHECK_EXTENSION,
+			   VFIO_NOIOMMU_IOMMU));
+	ASSERT_EQ(0, ioctl(lg->container, VFIO_CHECK_EXTENSION,
+			   VFIO_TYPE1v2_IOMMU));
+	ASSERT_EQ(0, ioctl(lg->container, VFIO_SET_IOMMU, VFIO_NOIOMMU_IOMMU));
+	ASSERT_EQ(0, edu_legacy_open_device(&self->edu, lg));
 }
 
 TEST_HARNESS_MAIN
