@@ -52,26 +52,46 @@ static bool iommufd_legacy_type_offered(struct iommufd_ctx *ictx,
 }
 
 /*
- * The compat IOAS of a container switched to a type1 IOMMU type, with a
- * reference held.  As in VFIO, the IOMMU ioctls fail with -EINVAL before
- * VFIO_SET_IOMMU, and the no-IOMMU type has none (-ENOTTY).
+ * A no-IOMMU container has no IOMMU ioctls: -ENOTTY once VFIO_SET_IOMMU
+ * chose its type, -EINVAL before, as in VFIO.  Checked before anything else.
+ */
+static int iommufd_legacy_check_noiommu(struct iommufd_ctx *ictx)
+{
+	int rc = 0;
+
+	mutex_lock(&ictx->lock);
+	if (ictx->vfio_noiommu)
+		rc = ictx->vfio_type ? -ENOTTY : -EINVAL;
+	mutex_unlock(&ictx->lock);
+	return rc;
+}
+
+/*
+ * The compat IOAS of a type1 container, with a reference held; asked for
+ * once a request passed the checks of its argsz and flags.  -ENODEV while
+ * there is none (no group joined, none set with IOMMU_VFIO_IOAS, or it
+ * was cleared or destroyed), -EINVAL before VFIO_SET_IOMMU, as in VFIO.
  */
 static struct iommufd_ioas *iommufd_legacy_type1_ioas(struct iommufd_ctx *ictx,
 						      bool *v2)
 {
+	struct iommufd_ioas *ioas;
 	u32 type;
+
+	ioas = iommufd_vfio_ioas_get(ictx);
+	if (IS_ERR(ioas))
+		return ioas;
 
 	mutex_lock(&ictx->lock);
 	type = ictx->vfio_type;
 	mutex_unlock(&ictx->lock);
-
-	if (type == VFIO_NOIOMMU_IOMMU)
-		return ERR_PTR(-ENOTTY);
-	if (!type)
+	if (type != VFIO_TYPE1_IOMMU && type != VFIO_TYPE1v2_IOMMU) {
+		iommufd_obj_put(ictx, &ioas->obj);
 		return ERR_PTR(-EINVAL);
+	}
 	if (v2)
 		*v2 = type == VFIO_TYPE1v2_IOMMU;
-	return iommufd_vfio_ioas_get(ictx);
+	return ioas;
 }
 
 /*
@@ -162,12 +182,14 @@ static int iommufd_legacy_set_type(struct iommufd_ctx *ictx,
 	int rc = 0;
 
 	mutex_lock(&ictx->lock);
-	/* As in VFIO: once, and only after a group joined the container */
-	if (ictx->vfio_type || (!ictx->vfio_ioas && !ictx->vfio_noiommu)) {
+	/* As in VFIO: once */
+	if (ictx->vfio_type) {
 		rc = -EINVAL;
 		goto out_unlock;
 	}
-	if (!iommufd_legacy_type_offered(ictx, type)) {
+	/* Only once a group joined (or a compat IOAS was set) */
+	if ((!ictx->vfio_ioas && !ictx->vfio_noiommu) ||
+	    !iommufd_legacy_type_offered(ictx, type)) {
 		rc = -ENODEV;
 		goto out_unlock;
 	}
@@ -202,7 +224,7 @@ struct iommufd_legacy_avail_cap {
 	(IOMMUFD_LEGACY_RANGES_CAP_OFF + \
 	 sizeof(struct vfio_iommu_type1_info_cap_iova_range))
 
-static int iommufd_legacy_info(struct iommufd_ioas *ioas, void __user *ubuf)
+static int iommufd_legacy_info(struct iommufd_ctx *ictx, void __user *ubuf)
 {
 	size_t need = offsetofend(struct vfio_iommu_type1_info, iova_pgsizes);
 	struct iommufd_legacy_avail_cap avail = {
@@ -217,6 +239,7 @@ static int iommufd_legacy_info(struct iommufd_ioas *ioas, void __user *ubuf)
 		.header.version = 1,
 	};
 	struct vfio_iommu_type1_info out = {};
+	struct iommufd_ioas *ioas;
 	size_t outsz, total;
 	u32 room = 0, count;
 	int rc;
@@ -227,14 +250,18 @@ static int iommufd_legacy_info(struct iommufd_ioas *ioas, void __user *ubuf)
 		return -EINVAL;
 	outsz = min_t(size_t, out.argsz, sizeof(out));
 
+	ioas = iommufd_legacy_type1_ioas(ictx, NULL);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
 	if (out.argsz > IOMMUFD_LEGACY_RANGES_OFF)
 		room = (out.argsz - IOMMUFD_LEGACY_RANGES_OFF) /
 		       sizeof(struct vfio_iova_range);
 	rc = iommufd_ioas_copy_ranges(ioas, ubuf + IOMMUFD_LEGACY_RANGES_OFF, room,
 				      &count);
+	out.iova_pgsizes = iommufd_legacy_page_sizes(ioas);
+	iommufd_obj_put(ictx, &ioas->obj);
 	if (rc)
 		return rc;
-	out.iova_pgsizes = iommufd_legacy_page_sizes(ioas);
 
 	out.flags = VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS;
 	total = IOMMUFD_LEGACY_RANGES_OFF + count * sizeof(struct vfio_iova_range);
@@ -254,13 +281,14 @@ static int iommufd_legacy_info(struct iommufd_ioas *ioas, void __user *ubuf)
 	return copy_to_user(ubuf, &out, outsz) ? -EFAULT : 0;
 }
 
-static int iommufd_legacy_map(struct iommufd_ioas *ioas, void __user *ubuf)
+static int iommufd_legacy_map(struct iommufd_ctx *ictx, void __user *ubuf)
 {
 	size_t need = offsetofend(struct vfio_iommu_type1_dma_map, size);
 	u32 known = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE |
 		    VFIO_DMA_MAP_FLAG_VADDR;
 	struct vfio_iommu_type1_dma_map req;
 	unsigned long pgsize, iova;
+	struct iommufd_ioas *ioas;
 	int prot = IOMMU_CACHE;
 	int rc;
 
@@ -278,26 +306,31 @@ static int iommufd_legacy_map(struct iommufd_ioas *ioas, void __user *ubuf)
 	if (!(prot & (IOMMU_READ | IOMMU_WRITE)))
 		return -EINVAL;
 
+	ioas = iommufd_legacy_type1_ioas(ictx, NULL);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
 	pgsize = iommufd_legacy_granule(ioas);
 	rc = iommufd_legacy_check_range(req.iova, req.size, pgsize);
 	if (!rc)
 		rc = iommufd_legacy_check_range(req.vaddr, req.size, pgsize);
-	if (rc)
-		return rc;
 	iova = req.iova;
-	return isp_map_user_pages(&ioas->isp, &iova, u64_to_user_ptr(req.vaddr),
-				  req.size, prot, ioas->ictx->acct_mode, true,
-				  NULL);
+	if (!rc)
+		rc = isp_map_user_pages(&ioas->isp, &iova,
+					u64_to_user_ptr(req.vaddr), req.size,
+					prot, ictx->acct_mode, true, NULL);
+	iommufd_obj_put(ictx, &ioas->obj);
+	return rc;
 }
 
-static int iommufd_legacy_unmap(struct iommufd_ioas *ioas, bool v2,
-				void __user *ubuf)
+static int iommufd_legacy_unmap(struct iommufd_ctx *ictx, void __user *ubuf)
 {
 	size_t need = offsetofend(struct vfio_iommu_type1_dma_unmap, size);
 	u32 unsupported = VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP |
 			  VFIO_DMA_UNMAP_FLAG_VADDR;
 	struct vfio_iommu_type1_dma_unmap req;
 	unsigned long unmapped = 0;
+	struct iommufd_ioas *ioas;
+	bool v2;
 	int rc;
 
 	if (copy_from_user(&req, ubuf, need))
@@ -309,6 +342,9 @@ static int iommufd_legacy_unmap(struct iommufd_ioas *ioas, bool v2,
 	if (req.flags & unsupported)
 		return -EOPNOTSUPP;
 
+	ioas = iommufd_legacy_type1_ioas(ictx, &v2);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
 	if (req.flags & VFIO_DMA_UNMAP_FLAG_ALL) {
 		rc = -EINVAL;
 		if (!req.iova && !req.size)
@@ -321,6 +357,7 @@ static int iommufd_legacy_unmap(struct iommufd_ioas *ioas, bool v2,
 			rc = isp_unmap_inside(&ioas->isp, req.iova,
 					      req.size, !v2, &unmapped);
 	}
+	iommufd_obj_put(ictx, &ioas->obj);
 	if (rc)
 		return rc;
 
@@ -332,27 +369,20 @@ static int iommufd_legacy_unmap(struct iommufd_ioas *ioas, bool v2,
 static long iommufd_legacy_type1_ioctl(struct iommufd_ctx *ictx,
 				       unsigned int cmd, void __user *ubuf)
 {
-	struct iommufd_ioas *ioas;
-	bool v2;
-	long rc;
+	int rc;
 
-	ioas = iommufd_legacy_type1_ioas(ictx, &v2);
-	if (IS_ERR(ioas))
-		return PTR_ERR(ioas);
+	rc = iommufd_legacy_check_noiommu(ictx);
+	if (rc)
+		return rc;
 
 	switch (cmd) {
 	case VFIO_IOMMU_GET_INFO:
-		rc = iommufd_legacy_info(ioas, ubuf);
-		break;
+		return iommufd_legacy_info(ictx, ubuf);
 	case VFIO_IOMMU_MAP_DMA:
-		rc = iommufd_legacy_map(ioas, ubuf);
-		break;
+		return iommufd_legacy_map(ictx, ubuf);
 	default:
-		rc = iommufd_legacy_unmap(ioas, v2, ubuf);
-		break;
+		return iommufd_legacy_unmap(ictx, ubuf);
 	}
-	iommufd_obj_put(ictx, &ioas->obj);
-	return rc;
 }
 
 /**

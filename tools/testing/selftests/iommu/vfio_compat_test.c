@@ -720,8 +720,8 @@ TEST_F(fresh, set_iommu_needs_a_group)
 	EXPECT_EQ(0, vc_check_extension(self->fd, VFIO_DMA_CC_IOMMU));
 
 	/* No group (no compat IOAS): no IOMMU type */
-	EXPECT_ERRNO(EINVAL, vc_set_iommu(self->fd, VFIO_TYPE1v2_IOMMU));
-	EXPECT_ERRNO(EINVAL, vc_set_iommu(self->fd, VFIO_NOIOMMU_IOMMU));
+	EXPECT_ERRNO(ENODEV, vc_set_iommu(self->fd, VFIO_TYPE1v2_IOMMU));
+	EXPECT_ERRNO(ENODEV, vc_set_iommu(self->fd, VFIO_NOIOMMU_IOMMU));
 
 	/* With a compat IOAS but no type: no IOMMU ioctls */
 	ASSERT_OK(ifd_ioas_alloc(self->fd, &ioas_id));
@@ -738,6 +738,72 @@ TEST_F(fresh, set_iommu_needs_a_group)
 	EXPECT_ERRNO(ENODEV, vc_set_iommu(self->fd, 0));
 	EXPECT_ERRNO(ENODEV, vc_set_iommu(self->fd, 12345));
 	ASSERT_OK(vc_set_iommu(self->fd, VFIO_TYPE1v2_IOMMU));
+}
+
+/*
+ * Without a compat IOAS (no group joined, none set with IOMMU_VFIO_IOAS)
+ * the type1 ioctls fail with ENODEV, once their argsz and flags passed the
+ * checks that do not depend on it.
+ */
+TEST_F(fresh, no_compat_ioas)
+{
+	size_t need = offsetofend(struct vfio_iommu_type1_info, iova_pgsizes);
+	struct vfio_iommu_type1_info info = { .argsz = sizeof(info) };
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = offsetofend(struct vfio_iommu_type1_dma_unmap,
+				     size) - 1,
+		.size = page_sz,
+	};
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = offsetofend(struct vfio_iommu_type1_dma_map,
+				     size) - 1,
+		.flags = MAP_DMA_RW,
+		.vaddr = (uintptr_t)&info,
+		.size = page_sz,
+	};
+	__u32 ioas_id;
+
+	EXPECT_ERRNO(ENODEV, vc_set_iommu(self->fd, VFIO_TYPE1_IOMMU));
+	EXPECT_ERRNO(ENODEV, vc_set_iommu(self->fd, VFIO_TYPE1v2_IOMMU));
+	EXPECT_ERRNO(ENODEV, ioctl(self->fd, VFIO_IOMMU_GET_INFO, &info));
+	EXPECT_ERRNO(ENODEV, vc_map(self->fd, &info, page_sz, 0, MAP_DMA_RW));
+	EXPECT_ERRNO(ENODEV, vc_map(self->fd, &info, page_sz, 0,
+				    VFIO_DMA_MAP_FLAG_READ));
+	EXPECT_ERRNO(ENODEV, vc_unmap(self->fd, 0, page_sz, 0, NULL));
+	EXPECT_ERRNO(ENODEV, vc_unmap(self->fd, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL,
+				      NULL));
+
+	/* argsz and flags are checked first */
+	info.argsz = need - 1;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, VFIO_IOMMU_GET_INFO, &info));
+	EXPECT_ERRNO(EFAULT, ioctl(self->fd, VFIO_IOMMU_GET_INFO, NULL));
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, VFIO_IOMMU_MAP_DMA, &map));
+	EXPECT_ERRNO(EFAULT, ioctl(self->fd, VFIO_IOMMU_MAP_DMA, NULL));
+	EXPECT_ERRNO(EINVAL, vc_map(self->fd, &info, page_sz, 0,
+				    MAP_DMA_RW | (1 << 3)));
+	EXPECT_ERRNO(EINVAL, vc_map(self->fd, &info, page_sz, 0, 0));
+	EXPECT_ERRNO(EOPNOTSUPP, vc_map(self->fd, &info, page_sz, 0,
+					VFIO_DMA_MAP_FLAG_VADDR));
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, VFIO_IOMMU_UNMAP_DMA, &unmap));
+	EXPECT_ERRNO(EFAULT, ioctl(self->fd, VFIO_IOMMU_UNMAP_DMA, NULL));
+	EXPECT_ERRNO(EINVAL, vc_unmap(self->fd, 0, page_sz, 1 << 3, NULL));
+	EXPECT_ERRNO(EOPNOTSUPP,
+		     vc_unmap(self->fd, 0, page_sz,
+			      VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP, NULL));
+
+	/* A compat IOAS but no type yet: EINVAL, as in VFIO */
+	ASSERT_OK(ifd_ioas_alloc(self->fd, &ioas_id));
+	ASSERT_OK(vfio_ioas(self->fd, IOMMU_VFIO_IOAS_SET, &ioas_id));
+	info.argsz = sizeof(info);
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, VFIO_IOMMU_GET_INFO, &info));
+	EXPECT_ERRNO(EINVAL, vc_map(self->fd, &info, page_sz, 0, MAP_DMA_RW));
+	EXPECT_ERRNO(EINVAL, vc_unmap(self->fd, 0, page_sz, 0, NULL));
+
+	/* Cleared again: ENODEV for everything, also VFIO_SET_IOMMU */
+	ASSERT_OK(vfio_ioas(self->fd, IOMMU_VFIO_IOAS_CLEAR, &ioas_id));
+	EXPECT_ERRNO(ENODEV, ioctl(self->fd, VFIO_IOMMU_GET_INFO, &info));
+	EXPECT_ERRNO(ENODEV, vc_map(self->fd, &info, page_sz, 0, MAP_DMA_RW));
+	EXPECT_ERRNO(ENODEV, vc_set_iommu(self->fd, VFIO_TYPE1v2_IOMMU));
 }
 
 /*
