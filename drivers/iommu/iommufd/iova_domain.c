@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The domains of an IOVA space: filling a domain with every mapping when
- * it is attached, emptying it when it is detached, and its dirty tracking.
+ * it is attached, emptying it when it is detached, keeping the mappings
+ * pinned without a domain (isp_set_pin_always()), and dirty tracking.
  * Mappings still being made (placeholders) are left to the call making
  * them, which writes them into whatever domains there are when it
  * publishes them.
@@ -51,7 +52,7 @@ static int isp_reserve_aperture(struct iova_space *isp,
 static int isp_populate_domain(struct iova_space *isp,
 			       struct iommu_domain *domain)
 {
-	bool first = !isp->ndomains;
+	bool first = !isp_pins(isp);
 	struct isp_seg *seg, *failed;
 	int rc;
 
@@ -97,12 +98,13 @@ err_unfill:
 
 /*
  * Remove every mapping from @domain; release the pins if it is the last
- * one.  Placeholders are in no domain; their map call releases its pins.
+ * one and the table does not pin always.  Placeholders are in no domain;
+ * their map call releases its pins.
  */
 static void isp_depopulate_domain(struct iova_space *isp,
 				  struct iommu_domain *domain)
 {
-	bool last = isp->ndomains == 1;
+	bool last = isp->ndomains == 1 && !isp->pin_always;
 	struct isp_seg *seg;
 
 	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
@@ -198,7 +200,8 @@ out_unlock:
  * @domain: domain added by isp_attach_domain()
  *
  * Unmaps every segment from @domain (one unmap call per segment) and drops its
- * aperture reservations; the last domain leaving unpins the memory.
+ * aperture reservations; the last domain leaving unpins the memory unless
+ * the table pins always.
  */
 void isp_detach_domain(struct iova_space *isp,
 		       struct iommu_domain *domain)
@@ -219,6 +222,246 @@ void isp_detach_domain(struct iova_space *isp,
 out_unlock:
 	up_write(&isp->tree_rwsem);
 	up_write(&isp->dom_rwsem);
+}
+
+/* Pinning without a domain */
+
+/*
+ * A pin that isp_set_pin_always() takes, with no isp lock held, for a
+ * mapping that is not pinned yet, so that the mapping's segment can then be
+ * held under the locks without pinning anything: @hold covers the
+ * segment's pages, looked up by the segment's IOVA (@iova).
+ */
+struct isp_prepin {
+	struct interval_tree_node iova;
+	struct interval_tree_node hold;
+	struct upages *pages;
+};
+
+/*
+ * Rounds of pinning ahead that isp_set_pin_always() may lose to mappings
+ * published meanwhile before it pins those under the locks
+ */
+#define ISP_PREPIN_ROUNDS 4
+
+/* Is @seg's memory held by a prepin? */
+static bool isp_prepinned(struct rb_root_cached *prepins, struct isp_seg *seg)
+{
+	struct interval_tree_node *node;
+
+	for (node = interval_tree_iter_first(prepins, seg->node.start,
+					     seg->node.last);
+	     node; node = interval_tree_iter_next(node, seg->node.start,
+						  seg->node.last)) {
+		struct isp_prepin *pp = container_of(node, struct isp_prepin,
+						     iova);
+
+		if (pp->pages == seg->pages &&
+		    pp->hold.start <= seg->pin_node.start &&
+		    pp->hold.last >= seg->pin_node.last)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The first published mapping at or after @from that is neither held nor
+ * prepinned; on success a reference on its pages is taken and its ranges
+ * are copied to @pp
+ */
+static bool isp_prepin_next(struct iova_space *isp,
+			    struct rb_root_cached *prepins, unsigned long from,
+			    struct isp_prepin *pp)
+{
+	struct isp_seg *seg;
+
+	down_read(&isp->tree_rwsem);
+	for (seg = isp_seg_first(isp, from, ULONG_MAX); seg;
+	     seg = isp_seg_next(seg, ULONG_MAX)) {
+		cond_resched();
+		if (isp_seg_live(seg) && !seg->held &&
+		    !isp_prepinned(prepins, seg))
+			break;
+	}
+	if (seg) {
+		*pp = (struct isp_prepin){
+			.iova.start = seg->node.start,
+			.iova.last = seg->node.last,
+			.hold.start = seg->pin_node.start,
+			.hold.last = seg->pin_node.last,
+			.pages = seg->pages,
+		};
+		upages_get(pp->pages);
+	}
+	up_read(&isp->tree_rwsem);
+	return !!seg;
+}
+
+/*
+ * Pin the memory of every mapping that is neither held nor prepinned, with
+ * no isp lock held across the pinning: mappings may be unmapped, split or
+ * added meanwhile, the prepins only keep the memory pinned.
+ */
+static int isp_prepin_round(struct iova_space *isp,
+			    struct rb_root_cached *prepins)
+{
+	struct isp_prepin found, *pp;
+	unsigned long from = 0;
+	int rc;
+
+	while (isp_prepin_next(isp, prepins, from, &found)) {
+		pp = kmemdup(&found, sizeof(found), GFP_KERNEL_ACCOUNT);
+		if (!pp) {
+			upages_put(found.pages);
+			return -ENOMEM;
+		}
+		rc = upages_hold(pp->pages, &pp->hold);
+		if (rc) {
+			upages_put(pp->pages);
+			kfree(pp);
+			return rc;
+		}
+		interval_tree_insert(&pp->iova, prepins);
+		if (pp->iova.last == ULONG_MAX)
+			break;
+		from = pp->iova.last + 1;
+	}
+	return 0;
+}
+
+static void isp_prepin_free(struct rb_root_cached *prepins)
+{
+	struct interval_tree_node *node;
+	struct isp_prepin *pp;
+
+	while ((node = interval_tree_iter_first(prepins, 0, ULONG_MAX))) {
+		interval_tree_remove(node, prepins);
+		pp = container_of(node, struct isp_prepin, iova);
+		upages_release(pp->pages, &pp->hold);
+		upages_put(pp->pages);
+		kfree(pp);
+		cond_resched();
+	}
+}
+
+/*
+ * Hold every published mapping of a table that pins nothing, all or
+ * nothing.  Unless @may_pin, a mapping that is not prepinned (published
+ * after the last round) fails it with -EAGAIN; the others are already
+ * pinned, so holding them pins nothing here.
+ */
+static int isp_hold_all(struct iova_space *isp,
+			struct rb_root_cached *prepins, bool may_pin)
+{
+	struct isp_seg *seg, *failed;
+	int rc;
+
+	lockdep_assert_held_write(&isp->dom_rwsem);
+	lockdep_assert_held_write(&isp->tree_rwsem);
+
+	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
+	     seg = isp_seg_next(seg, ULONG_MAX)) {
+		cond_resched();
+		if (!isp_seg_live(seg) || WARN_ON(seg->held))
+			continue;
+		if (!may_pin && !isp_prepinned(prepins, seg)) {
+			rc = -EAGAIN;
+			goto err_release;
+		}
+		rc = upages_hold(seg->pages, &seg->pin_node);
+		if (rc)
+			goto err_release;
+		seg->held = true;
+	}
+	return 0;
+
+err_release:
+	failed = seg;
+	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg != failed;
+	     seg = isp_seg_next(seg, ULONG_MAX)) {
+		cond_resched();
+		if (!isp_seg_live(seg) || !seg->held)
+			continue;
+		upages_release(seg->pages, &seg->pin_node);
+		seg->held = false;
+	}
+	return rc;
+}
+
+/* Release every published mapping of a table that pins always, no more */
+static void isp_release_all(struct iova_space *isp)
+{
+	struct isp_seg *seg;
+
+	lockdep_assert_held_write(&isp->dom_rwsem);
+	lockdep_assert_held_write(&isp->tree_rwsem);
+
+	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
+	     seg = isp_seg_next(seg, ULONG_MAX)) {
+		cond_resched();
+		if (!isp_seg_live(seg) || WARN_ON(!seg->held))
+			continue;
+		upages_release(seg->pages, &seg->pin_node);
+		seg->held = false;
+	}
+}
+
+/**
+ * isp_set_pin_always - keep the mappings pinned without a domain too
+ * @isp: table
+ * @on: pin always; false goes back to pinning only for domains
+ *
+ * For a user that needs memory pinned and charged when it is mapped
+ * although the domains come later (the legacy VFIO container).  While it is
+ * on, every mapping is held as while there is a domain: maps pin before
+ * they return, domains share the pins and the last one leaving releases
+ * nothing.
+ *
+ * Turning it on pins what is already mapped, all or nothing, with no isp
+ * lock held across the pinning: the memory is pinned ahead (prepins), then
+ * every mapping is held under the locks, which pins nothing more.  Mappings
+ * published by other threads between the two steps are pinned ahead in
+ * another round; after ISP_PREPIN_ROUNDS such rounds they are pinned under
+ * the locks.  Only the table's own user can make that happen, by mapping
+ * into it while it turns this on.  Mappings still being made need nothing:
+ * their map call pins them to match the setting when it publishes them.
+ * Turning it off releases what no domain needs and cannot fail.
+ *
+ * Return: 0, or a negative errno of pinning with nothing changed.
+ */
+int isp_set_pin_always(struct iova_space *isp, bool on)
+{
+	struct rb_root_cached prepins = RB_ROOT_CACHED;
+	unsigned int round = 0;
+	int rc;
+
+	if (!on) {
+		down_write(&isp->dom_rwsem);
+		down_write(&isp->tree_rwsem);
+		if (isp->pin_always && !isp->ndomains)
+			isp_release_all(isp);
+		isp->pin_always = false;
+		up_write(&isp->tree_rwsem);
+		up_write(&isp->dom_rwsem);
+		return 0;
+	}
+
+	do {
+		rc = isp_prepin_round(isp, &prepins);
+		if (rc)
+			break;
+		down_write(&isp->dom_rwsem);
+		down_write(&isp->tree_rwsem);
+		if (!isp_pins(isp))
+			rc = isp_hold_all(isp, &prepins,
+					  ++round == ISP_PREPIN_ROUNDS);
+		if (!rc)
+			isp->pin_always = true;
+		up_write(&isp->tree_rwsem);
+		up_write(&isp->dom_rwsem);
+	} while (rc == -EAGAIN);
+	isp_prepin_free(&prepins);
+	return rc;
 }
 
 /* Dirty tracking */

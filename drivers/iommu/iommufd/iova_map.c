@@ -427,10 +427,11 @@ static void isp_new_unreserve(struct iova_space *isp, struct isp_new_map *nm)
  *
  * The memory is pinned with no isp lock held, so a stalled pin stalls only
  * this call.  The pins must match the domains (a table without domains pins
- * nothing), and domains may come and go meanwhile: domain attach skips
- * placeholders, so once the domain set is stable (dom_rwsem read) and the
- * pins match it, the placeholders are written into the domains and
- * published before the set can change again.
+ * nothing, unless it pins always), and domains and the pin-always setting
+ * may change meanwhile: domain attach and isp_set_pin_always() skip
+ * placeholders, so once the domain set and the setting are stable
+ * (dom_rwsem read) and the pins match them, the placeholders are written
+ * into the domains and published before either can change again.
  */
 static int isp_map_new(struct iova_space *isp, struct isp_new_map *nm,
 		       unsigned long *iova, bool fixed_iova, unsigned long uva,
@@ -447,7 +448,7 @@ static int isp_map_new(struct iova_space *isp, struct isp_new_map *nm,
 
 	for (;;) {
 		down_read(&isp->dom_rwsem);
-		if (!!isp->ndomains == held)
+		if (isp_pins(isp) == held)
 			break;
 		up_read(&isp->dom_rwsem);
 		if (held) {
@@ -489,8 +490,9 @@ err_unreserve:
  * @gen: optional, receives the generation of the new mapping
  *	(isp_unmap_gen())
  *
- * Nothing is pinned unless the table has domains.  The mapping exists once
- * this returns; until then its IOVA is taken but nothing is mapped there.
+ * Nothing is pinned unless the table has domains or pins always
+ * (isp_set_pin_always()).  The mapping exists once this returns; until then
+ * its IOVA is taken but nothing is mapped there.
  *
  * Return: 0 or a negative errno with nothing mapped.
  */

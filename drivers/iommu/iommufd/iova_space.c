@@ -11,7 +11,8 @@
  * Segments are mirrored into every domain of the table.  While the table has at
  * least one domain each segment holds its slice of its pages object pinned, and
  * a new domain is filled from the recorded PFNs; the last domain leaving
- * releases the holds, so a table without domains pins nothing.
+ * releases the holds, so a table without domains pins nothing - unless its
+ * user asked it to pin always (isp_set_pin_always()).
  *
  * This file keeps the table, its reserved and allowed ranges, its options
  * and its accesses; iova_map.c maps and unmaps, iova_domain.c fills and

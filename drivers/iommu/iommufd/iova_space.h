@@ -70,6 +70,8 @@ struct page;
  *	largest minimum page size of the domains, the accesses' alignment and
  *	PAGE_SIZE while @disable_large_pages
  * @disable_large_pages: map PAGE_SIZE at a time (IOMMU_OPTION_HUGE_PAGES=0)
+ * @pin_always: the mappings stay pinned also while there is no domain;
+ *	changed with @dom_rwsem and @tree_rwsem write-held
  * @last_gen: generation of the last published mapping (tree_rwsem)
  */
 struct iova_space {
@@ -88,6 +90,7 @@ struct iova_space {
 
 	unsigned long iova_alignment;
 	bool disable_large_pages;
+	bool pin_always;
 	u64 last_gen;
 };
 
@@ -95,7 +98,7 @@ struct iova_space {
  * struct isp_seg - one mapping: an IOVA range backed by pinned pages
  * @node: IOVA range [start, last] in &iova_space.seg_tree
  * @pin_node: the page-index range this segment holds pinned in @pages while
- *	the iova_space has at least one domain (@held)
+ *	the iova_space has at least one domain or pins always (@held)
  * @pages: backing pages (one reference)
  * @pages_offset: byte offset in @pages of the segment's first IOVA
  * @gen: generation of the IOAS_MAP / IOAS_COPY call that created the
@@ -104,8 +107,8 @@ struct iova_space {
  * @num_accesses: number of access pins currently held on this segment;
  *	changed under the read side of tree_rwsem, tested under the write side
  * @iommu_prot: IOMMU_READ / IOMMU_WRITE / IOMMU_CACHE
- * @held: @pin_node is inserted in @pages (the segment is in the domains, or
- *	a placeholder pinned for them)
+ * @held: @pin_node is inserted in @pages (the segment is pinned and in the
+ *	domains if there are any, or a placeholder pinned for them)
  * @large_ioptes: the segment was mapped into a domain while IOPTEs larger
  *	than a CPU page were allowed, so it cannot be split (an IOPTE may
  *	span the split point)
@@ -199,6 +202,7 @@ int isp_get_allowed_ranges(struct iova_space *isp,
 			   struct iommu_iova_range *ranges, u32 max,
 			   u32 *count);
 int isp_set_large_pages(struct iova_space *isp, bool on);
+int isp_set_pin_always(struct iova_space *isp, bool on);
 unsigned long isp_page_sizes(struct iova_space *isp);
 unsigned long isp_syz_iova_to_iova(struct iova_space *isp, u64 syz_iova);
 

@@ -26,6 +26,16 @@ static inline bool isp_seg_live(struct isp_seg *seg)
 	return seg->gen;
 }
 
+/*
+ * Are the mappings held pinned?  While there are domains, or while the
+ * user asked for it (isp_set_pin_always()).  Stable under either side of
+ * dom_rwsem.
+ */
+static inline bool isp_pins(struct iova_space *isp)
+{
+	return isp->ndomains || isp->pin_always;
+}
+
 static inline struct isp_seg *
 isp_seg_from_node(struct interval_tree_node *node)
 {
