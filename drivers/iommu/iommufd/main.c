@@ -40,6 +40,7 @@ static int iommufd_open(struct inode *inode, struct file *filp)
 	xa_init_flags(&ictx->obj_table, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	init_waitqueue_head(&ictx->unref_wait);
 	mutex_init(&ictx->lock);
+	iommufd_vfio_groups_init(ictx);
 	/*
 	 * /dev/iommu charges the user's locked memory.  A legacy container
 	 * (/dev/vfio/vfio) charges the process's, as VFIO type1 does and as
@@ -62,6 +63,7 @@ static int iommufd_release(struct inode *inode, struct file *filp)
 
 	iommufd_obj_destroy_all(ictx);
 	xa_destroy(&ictx->obj_table);
+	iommufd_vfio_groups_destroy(ictx);
 	mutex_destroy(&ictx->lock);
 	kfree(ictx);
 	return 0;

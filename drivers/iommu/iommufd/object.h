@@ -11,6 +11,7 @@
 #ifndef __IOMMUFD_OBJECT_H
 #define __IOMMUFD_OBJECT_H
 
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/refcount.h>
@@ -91,6 +92,25 @@ enum iommufd_account_mode {
 };
 
 /**
+ * struct iommufd_vfio_groups - the VFIO groups of a legacy container
+ * @lock: serialises groups joining and leaving and VFIO_SET_IOMMU; taken
+ *	before &iommufd_ctx.lock
+ * @list: the groups with an IOMMU that joined the file as their container
+ *	(struct iommufd_legacy_group, vfio_container.c)
+ * @ioas: the IOAS their IOMMUs' apertures and reserved regions are
+ *	reserved in and that keeps its mappings pinned, while the file is a
+ *	type1 container with groups; a reference is held.  NULL otherwise.
+ * @pgsizes: the IOPTE sizes every IOMMU of @list supports, ULONG_MAX if
+ *	@list is empty
+ */
+struct iommufd_vfio_groups {
+	struct mutex lock; /* see above */
+	struct list_head list;
+	struct iommufd_ioas *ioas;
+	unsigned long pgsizes;
+};
+
+/**
  * struct iommufd_ctx - state of one open /dev/iommu file
  * @file: the file; the context lives exactly as long as the file, so
  *	iommufd_ctx_get()/iommufd_ctx_put() are file references
@@ -109,6 +129,7 @@ enum iommufd_account_mode {
  *	legacy VFIO container (VFIO_TYPE1_IOMMU, VFIO_TYPE1v2_IOMMU or
  *	VFIO_NOIOMMU_IOMMU), 0 until then; never changes once set
  * @vfio_noiommu: a VFIO no-IOMMU group joined the file as its container
+ * @vfio_groups: the VFIO groups of the file as a legacy container
  */
 struct iommufd_ctx {
 	struct file *file;
@@ -120,6 +141,7 @@ struct iommufd_ctx {
 	struct iommufd_ioas *vfio_ioas;
 	u32 vfio_type;
 	bool vfio_noiommu;
+	struct iommufd_vfio_groups vfio_groups;
 };
 
 struct iommufd_obj;

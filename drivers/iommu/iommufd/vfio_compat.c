@@ -128,6 +128,41 @@ out_unlock:
 EXPORT_SYMBOL_GPL(iommufd_vfio_compat_ioas_create);
 
 /**
+ * iommufd_vfio_compat_add_group - a VFIO group joined the context
+ * @ictx: context the group uses as its container
+ * @group: the IOMMU group of a VFIO group whose devices an IOMMU translates
+ *
+ * Called by VFIO's group code after iommufd_vfio_compat_ioas_create(), with
+ * the VFIO group locked.  Devices reach the compat IOAS only when their
+ * files are opened; knowing the groups lets a type1 container report and
+ * enforce what their IOMMUs can map, and pin at map time, from
+ * VFIO_SET_IOMMU on, as VFIO's type1 driver does (vfio_container.c).
+ *
+ * Return: 0, or a negative errno with the group not added.
+ */
+int iommufd_vfio_compat_add_group(struct iommufd_ctx *ictx,
+				  struct iommu_group *group)
+{
+	return iommufd_vfio_groups_add(ictx, group);
+}
+EXPORT_SYMBOL_GPL(iommufd_vfio_compat_add_group);
+
+/**
+ * iommufd_vfio_compat_del_group - a VFIO group left the context
+ * @ictx: context
+ * @group: the IOMMU group given to iommufd_vfio_compat_add_group()
+ *
+ * Called by VFIO's group code when the group leaves its container or loses
+ * its last device, with the VFIO group locked.
+ */
+void iommufd_vfio_compat_del_group(struct iommufd_ctx *ictx,
+				   struct iommu_group *group)
+{
+	iommufd_vfio_groups_del(ictx, group);
+}
+EXPORT_SYMBOL_GPL(iommufd_vfio_compat_del_group);
+
+/**
  * iommufd_vfio_compat_set_no_iommu - make the context a no-IOMMU container
  * @ictx: context
  *

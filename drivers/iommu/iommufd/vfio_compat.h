@@ -12,11 +12,20 @@
 
 #include "ioas.h"
 
+struct iommu_group;
+
 void iommufd_vfio_ioas_install(struct iommufd_ctx *ictx,
 			       struct iommufd_ioas *ioas);
 struct iommufd_ioas *iommufd_vfio_ioas_get(struct iommufd_ctx *ictx);
 
 long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
 			unsigned long arg);
+
+void iommufd_vfio_groups_init(struct iommufd_ctx *ictx);
+void iommufd_vfio_groups_destroy(struct iommufd_ctx *ictx);
+int iommufd_vfio_groups_add(struct iommufd_ctx *ictx,
+			    struct iommu_group *group);
+void iommufd_vfio_groups_del(struct iommufd_ctx *ictx,
+			     struct iommu_group *group);
 
 #endif

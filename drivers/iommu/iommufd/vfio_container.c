@@ -21,14 +21,19 @@
  * can become an edge.
  *
  * Locking: the container state (ictx->vfio_type, ictx->vfio_noiommu) is
- * protected by ictx->lock, which also guards ictx->vfio_ioas.
+ * protected by ictx->lock, which also guards ictx->vfio_ioas.  Its groups
+ * (ictx->vfio_groups) are protected by their own lock, taken first and
+ * held across pinning, never across a user copy.
  */
+#include <linux/device.h>
 #include <linux/iommu.h>
 #include <linux/overflow.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <uapi/linux/iommufd.h>
 #include <uapi/linux/vfio.h>
 
+#include "../iommu-priv.h"
 #include "hwpt.h"
 #include "vfio_compat.h"
 
@@ -95,13 +100,18 @@ static struct iommufd_ioas *iommufd_legacy_type1_ioas(struct iommufd_ctx *ictx,
 }
 
 /*
- * The page sizes type1 reports: those every domain of the IOAS supports,
+ * The page sizes type1 reports: those every domain of the IOAS and every
+ * IOMMU of the container's groups support (see iommufd_vfio_groups_add()),
  * sizes below PAGE_SIZE shown as PAGE_SIZE (memory is pinned in CPU pages),
- * and every size from PAGE_SIZE up while there is no domain yet.
+ * and every size from PAGE_SIZE up while there is neither.
  */
 static unsigned long iommufd_legacy_page_sizes(struct iommufd_ioas *ioas)
 {
+	struct iommufd_vfio_groups *vg = &ioas->ictx->vfio_groups;
 	unsigned long sizes = isp_page_sizes(&ioas->isp);
+
+	if (READ_ONCE(vg->ioas) == ioas)
+		sizes &= READ_ONCE(vg->pgsizes);
 
 	if (!sizes || (sizes & ~PAGE_MASK))
 		sizes = (sizes & PAGE_MASK) | PAGE_SIZE;
@@ -176,23 +186,328 @@ static long iommufd_legacy_has_ext(struct iommufd_ctx *ictx, unsigned long ext)
 	}
 }
 
+/*
+ * The VFIO groups of a container.
+ *
+ * VFIO's own type1 driver attaches a group to an IOMMU domain when the group
+ * joins a type1 container, or at VFIO_SET_IOMMU, so from then on
+ * VFIO_IOMMU_GET_INFO reports what the group's IOMMU can map and
+ * VFIO_IOMMU_MAP_DMA pins and charges the memory.  Here a device reaches the
+ * compat IOAS only when its file is opened: VFIO binds it to the context
+ * then, which is also when VFIO claims its DMA ownership, per device, with
+ * the context as owner.  So VFIO's group code tells the context which
+ * groups with an IOMMU join and leave it (iommufd_vfio_compat_add_group()),
+ * and while the context is a type1 container with groups:
+ *
+ *  - the IOVA outside the aperture of a paging domain made for each group's
+ *    IOMMU, and the group's reserved regions, are reserved in the compat
+ *    IOAS (tagged with the group), so that GET_INFO reports what can really
+ *    be mapped and a mapping that could never be attached is refused;
+ *  - the compat IOAS keeps its mappings pinned without any domain
+ *    (isp_set_pin_always()), so that memory is pinned and charged at
+ *    VFIO_IOMMU_MAP_DMA, not when the program opens the device.
+ *
+ * The group's DMA ownership and translation are left alone until its
+ * devices are opened and attached, as without this.  All of it applies to
+ * the compat IOAS of the moment the first group is applied
+ * (ictx->vfio_groups.ioas, referenced) until the last group leaves.
+ */
+
+/**
+ * struct iommufd_legacy_group - a VFIO group in a container
+ * @item: in &iommufd_vfio_groups.list
+ * @group: the IOMMU group, referenced
+ * @pgsizes: IOPTE sizes of a paging domain for its devices
+ * @aperture_start: first IOVA such a domain translates
+ * @aperture_end: last IOVA such a domain translates; 0..0 when the driver
+ *	sets its aperture only at attach (nothing is known then)
+ */
+struct iommufd_legacy_group {
+	struct list_head item;
+	struct iommu_group *group;
+	unsigned long pgsizes;
+	dma_addr_t aperture_start;
+	dma_addr_t aperture_end;
+};
+
+/**
+ * iommufd_vfio_groups_init - a new context has no VFIO groups
+ * @ictx: context
+ */
+void iommufd_vfio_groups_init(struct iommufd_ctx *ictx)
+{
+	struct iommufd_vfio_groups *vg = &ictx->vfio_groups;
+
+	mutex_init(&vg->lock);
+	INIT_LIST_HEAD(&vg->list);
+	vg->pgsizes = ULONG_MAX;
+}
+
+/**
+ * iommufd_vfio_groups_destroy - undo iommufd_vfio_groups_init()
+ * @ictx: context being released; every group left it (each holds a
+ *	reference on the context while it is joined)
+ */
+void iommufd_vfio_groups_destroy(struct iommufd_ctx *ictx)
+{
+	struct iommufd_vfio_groups *vg = &ictx->vfio_groups;
+
+	WARN_ON(!list_empty(&vg->list) || vg->ioas);
+	mutex_destroy(&vg->lock);
+}
+
+static int iommufd_legacy_first_dev(struct device *dev, void *data)
+{
+	*(struct device **)data = get_device(dev);
+	return 1;
+}
+
+/*
+ * What a paging domain for @g's devices can map, learnt from one made the
+ * way an attach through the compat IOAS makes it (hwpt.c), then freed.
+ */
+static int iommufd_legacy_probe_group(struct iommufd_legacy_group *g)
+{
+	struct iommu_domain *domain;
+	const struct iommu_ops *ops;
+	struct device *dev = NULL;
+
+	iommu_group_for_each_dev(g->group, &dev, iommufd_legacy_first_dev);
+	if (!dev)
+		return -ENODEV;
+	ops = dev_iommu_ops(dev);
+	if (ops->domain_alloc_user) {
+		domain = ops->domain_alloc_user(dev, 0, NULL, NULL);
+		if (!domain)
+			domain = ERR_PTR(-ENOMEM);
+	} else {
+		domain = iommu_paging_domain_alloc(dev);
+	}
+	if (!IS_ERR(domain)) {
+		g->pgsizes = domain->pgsize_bitmap;
+		g->aperture_start = domain->geometry.aperture_start;
+		g->aperture_end = domain->geometry.aperture_end;
+		iommu_domain_free(domain);
+	}
+	put_device(dev);
+	return PTR_ERR_OR_ZERO(domain);
+}
+
+/* Reserve what @g's IOMMU cannot map in @isp, tagged with @g */
+static int iommufd_legacy_reserve_group(struct iommufd_legacy_group *g,
+					struct iova_space *isp)
+{
+	unsigned long start = g->aperture_start;
+	unsigned long last = min_t(dma_addr_t, g->aperture_end, ULONG_MAX);
+	struct iommu_resv_region *region, *next;
+	LIST_HEAD(regions);
+	int rc = 0;
+
+	if (start || last) {
+		if (start)
+			rc = isp_reserve(isp, 0, start - 1, g);
+		if (!rc && last != ULONG_MAX)
+			rc = isp_reserve(isp, last + 1, ULONG_MAX, g);
+	}
+	if (!rc)
+		rc = iommu_get_group_resv_regions(g->group, &regions);
+	list_for_each_entry_safe(region, next, &regions, list) {
+		/* As at attach (device.c): these may be mapped over */
+		if (!rc && region->type != IOMMU_RESV_DIRECT_RELAXABLE)
+			rc = isp_reserve(isp, region->start,
+					 region->start + region->length - 1, g);
+		kfree(region);
+	}
+	if (rc)
+		isp_unreserve_tag(isp, g);
+	return rc;
+}
+
+/*
+ * Stop applying the groups' constraints: drop their reservations and let
+ * the compat IOAS unpin what no domain needs.  Cannot fail.
+ */
+static void iommufd_legacy_unapply_groups(struct iommufd_ctx *ictx)
+{
+	struct iommufd_vfio_groups *vg = &ictx->vfio_groups;
+	struct iommufd_legacy_group *g;
+
+	lockdep_assert_held(&vg->lock);
+	if (!vg->ioas)
+		return;
+	list_for_each_entry(g, &vg->list, item)
+		isp_unreserve_tag(&vg->ioas->isp, g);
+	isp_set_pin_always(&vg->ioas->isp, false);
+	iommufd_obj_put(ictx, &vg->ioas->obj);
+	WRITE_ONCE(vg->ioas, NULL);
+}
+
+/* Apply @g's constraints; the first group also pins the compat IOAS */
+static int iommufd_legacy_apply_group(struct iommufd_ctx *ictx,
+				      struct iommufd_legacy_group *g)
+{
+	struct iommufd_vfio_groups *vg = &ictx->vfio_groups;
+	struct iommufd_ioas *ioas;
+	int rc;
+
+	lockdep_assert_held(&vg->lock);
+	if (vg->ioas)
+		return iommufd_legacy_reserve_group(g, &vg->ioas->isp);
+
+	ioas = iommufd_vfio_ioas_get(ictx);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	rc = iommufd_legacy_reserve_group(g, &ioas->isp);
+	if (rc)
+		goto err_put;
+	rc = isp_set_pin_always(&ioas->isp, true);
+	if (rc)
+		goto err_unreserve;
+	/* The reference taken above stays */
+	WRITE_ONCE(vg->ioas, ioas);
+	return 0;
+
+err_unreserve:
+	isp_unreserve_tag(&ioas->isp, g);
+err_put:
+	iommufd_obj_put(ictx, &ioas->obj);
+	return rc;
+}
+
+static void iommufd_legacy_update_pgsizes(struct iommufd_vfio_groups *vg)
+{
+	struct iommufd_legacy_group *g;
+	unsigned long sizes = ULONG_MAX;
+
+	list_for_each_entry(g, &vg->list, item)
+		sizes &= g->pgsizes;
+	WRITE_ONCE(vg->pgsizes, sizes);
+}
+
+static bool iommufd_legacy_is_type1(struct iommufd_ctx *ictx)
+{
+	bool type1;
+
+	mutex_lock(&ictx->lock);
+	type1 = ictx->vfio_type == VFIO_TYPE1_IOMMU ||
+		ictx->vfio_type == VFIO_TYPE1v2_IOMMU;
+	mutex_unlock(&ictx->lock);
+	return type1;
+}
+
+/**
+ * iommufd_vfio_groups_add - a VFIO group with an IOMMU joined the context
+ * @ictx: context, with a compat IOAS
+ * @group: the group's IOMMU group
+ *
+ * In a type1 container the group's constraints apply at once, as VFIO's
+ * type1 driver attaches a group joining a container that has its type.
+ *
+ * Return: 0, or a negative errno with nothing changed: -EADDRINUSE if
+ * existing mappings lie where the group's IOMMU cannot map, errors of
+ * making a domain for it and of pinning.
+ */
+int iommufd_vfio_groups_add(struct iommufd_ctx *ictx,
+			    struct iommu_group *group)
+{
+	struct iommufd_vfio_groups *vg = &ictx->vfio_groups;
+	struct iommufd_legacy_group *g;
+	int rc;
+
+	g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
+	if (!g)
+		return -ENOMEM;
+	g->group = iommu_group_ref_get(group);
+	rc = iommufd_legacy_probe_group(g);
+	if (rc)
+		goto err_free;
+
+	mutex_lock(&vg->lock);
+	if (iommufd_legacy_is_type1(ictx))
+		rc = iommufd_legacy_apply_group(ictx, g);
+	if (!rc) {
+		list_add_tail(&g->item, &vg->list);
+		iommufd_legacy_update_pgsizes(vg);
+	}
+	mutex_unlock(&vg->lock);
+	if (rc)
+		goto err_free;
+	return 0;
+
+err_free:
+	iommu_group_put(g->group);
+	kfree(g);
+	return rc;
+}
+
+/**
+ * iommufd_vfio_groups_del - a VFIO group left the context
+ * @ictx: context
+ * @group: the IOMMU group passed to iommufd_vfio_groups_add()
+ *
+ * Its reservations go; with the last group the compat IOAS unpins what no
+ * attached device needs.  Unknown groups are ignored.
+ */
+void iommufd_vfio_groups_del(struct iommufd_ctx *ictx,
+			     struct iommu_group *group)
+{
+	struct iommufd_vfio_groups *vg = &ictx->vfio_groups;
+	struct iommufd_legacy_group *g, *found = NULL;
+
+	mutex_lock(&vg->lock);
+	list_for_each_entry(g, &vg->list, item) {
+		if (g->group == group) {
+			found = g;
+			break;
+		}
+	}
+	if (found) {
+		if (list_is_singular(&vg->list))
+			iommufd_legacy_unapply_groups(ictx);
+		else if (vg->ioas)
+			isp_unreserve_tag(&vg->ioas->isp, found);
+		list_del(&found->item);
+		iommufd_legacy_update_pgsizes(vg);
+	}
+	mutex_unlock(&vg->lock);
+	if (found) {
+		iommu_group_put(found->group);
+		kfree(found);
+	}
+}
+
 static int iommufd_legacy_set_type(struct iommufd_ctx *ictx,
 				   unsigned long type)
 {
+	struct iommufd_vfio_groups *vg = &ictx->vfio_groups;
+	struct iommufd_legacy_group *g;
 	int rc = 0;
 
+	mutex_lock(&vg->lock);
 	mutex_lock(&ictx->lock);
 	/* As in VFIO: once */
-	if (ictx->vfio_type) {
+	if (ictx->vfio_type)
 		rc = -EINVAL;
-		goto out_unlock;
-	}
 	/* Only once a group joined (or a compat IOAS was set) */
-	if ((!ictx->vfio_ioas && !ictx->vfio_noiommu) ||
-	    !iommufd_legacy_type_offered(ictx, type)) {
+	else if ((!ictx->vfio_ioas && !ictx->vfio_noiommu) ||
+		 !iommufd_legacy_type_offered(ictx, type))
 		rc = -ENODEV;
+	mutex_unlock(&ictx->lock);
+	if (rc)
 		goto out_unlock;
+
+	/* A type1 container: its groups' IOMMUs from now on */
+	if (type != VFIO_NOIOMMU_IOMMU) {
+		list_for_each_entry(g, &vg->list, item) {
+			rc = iommufd_legacy_apply_group(ictx, g);
+			if (rc) {
+				iommufd_legacy_unapply_groups(ictx);
+				goto out_unlock;
+			}
+		}
 	}
+
+	mutex_lock(&ictx->lock);
 	ictx->vfio_type = type;
 	/*
 	 * Apply the type's rules to the compat IOAS.  It stays valid while
@@ -201,8 +516,9 @@ static int iommufd_legacy_set_type(struct iommufd_ctx *ictx,
 	 */
 	if (ictx->vfio_ioas)
 		iommufd_vfio_ioas_install(ictx, ictx->vfio_ioas);
-out_unlock:
 	mutex_unlock(&ictx->lock);
+out_unlock:
+	mutex_unlock(&vg->lock);
 	return rc;
 }
 
