@@ -10,11 +10,21 @@
  * compatibility layer.  As in edu_dma_test, blocked DMA is detected by the
  * memory behind it keeping a known pattern.
  *
+ * The client fixture follows the order of a userspace driver written for
+ * VFIO's type1 container (libvfn): it sizes its IOVA allocator from
+ * VFIO_IOMMU_GET_INFO right after VFIO_SET_IOMMU and maps before it opens
+ * the device, so the container must report and enforce what the group's
+ * IOMMU can map, and pin and charge, from VFIO_SET_IOMMU on.
+ *
  * On machines without an IOMMU the same container serves VFIO's no-IOMMU
  * mode instead: the noiommu fixture enables it, takes the device through
  * a no-IOMMU group and checks what such a container offers.
  */
 #define _GNU_SOURCE
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+
 #include "kselftest_harness.h"
 #include "vfio_legacy.h"
 
@@ -440,6 +450,279 @@ TEST_F(noiommu, iommufd_file)
 			   VFIO_TYPE1v2_IOMMU));
 	ASSERT_EQ(0, ioctl(lg->container, VFIO_SET_IOMMU, VFIO_NOIOMMU_IOMMU));
 	ASSERT_EQ(0, edu_legacy_open_device(&self->edu, lg));
+}
+
+/* ---------------------------------------------------------------------- */
+/* A userspace driver that sizes its IOVA allocator from GET_INFO          */
+/* ---------------------------------------------------------------------- */
+
+#define CLIENT_SIZE	(64 * 1024)
+#define MSI_FIRST	0xfee00000ULL
+#define MSI_LAST	0xfeefffffULL
+
+/* mm->locked_vm of this process in pages (VmLck), -1 if unknown */
+static long locked_pages(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f;
+
+	f = fopen("/proc/self/status", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb < 0 ? -1 : kb * 1024 / sysconf(_SC_PAGESIZE);
+}
+
+/* Run like an unprivileged VMM: no CAP_IPC_LOCK, @bytes of RLIMIT_MEMLOCK */
+static int limit_locked(size_t bytes)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	struct rlimit lim = { .rlim_cur = bytes, .rlim_max = bytes };
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	data[CAP_TO_INDEX(CAP_IPC_LOCK)].effective &= ~CAP_TO_MASK(CAP_IPC_LOCK);
+	data[CAP_TO_INDEX(CAP_IPC_LOCK)].permitted &= ~CAP_TO_MASK(CAP_IPC_LOCK);
+	if (syscall(SYS_capset, &hdr, data) || setrlimit(RLIMIT_MEMLOCK, &lim))
+		return -errno;
+	return 0;
+}
+
+/*
+ * VFIO_IOMMU_GET_INFO the way such a driver asks: with the fixed part
+ * first, then again with the argsz that answer asked for.
+ */
+static struct vfio_iommu_type1_info *client_get_info(int container)
+{
+	struct vfio_iommu_type1_info probe = { .argsz = sizeof(probe) };
+	struct vfio_iommu_type1_info *info;
+
+	if (ioctl(container, VFIO_IOMMU_GET_INFO, &probe) ||
+	    probe.argsz < sizeof(probe))
+		return NULL;
+	info = calloc(1, probe.argsz);
+	if (!info)
+		return NULL;
+	info->argsz = probe.argsz;
+	if (ioctl(container, VFIO_IOMMU_GET_INFO, info) ||
+	    info->argsz != probe.argsz) {
+		free(info);
+		return NULL;
+	}
+	return info;
+}
+
+/* The IOVA ranges capability, found by walking the chain with bounds */
+static struct vfio_iommu_type1_info_cap_iova_range *
+client_ranges(struct vfio_iommu_type1_info *info)
+{
+	struct vfio_iommu_type1_info_cap_iova_range *ranges;
+	struct vfio_info_cap_header *hdr;
+	unsigned int hops = 0;
+	__u32 off;
+
+	if (!(info->flags & VFIO_IOMMU_INFO_CAPS))
+		return NULL;
+	for (off = info->cap_offset; off; off = hdr->next) {
+		if (off < sizeof(*info) || off + sizeof(*hdr) > info->argsz ||
+		    ++hops > 16)
+			return NULL;
+		hdr = (void *)info + off;
+		if (hdr->id != VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE)
+			continue;
+		ranges = (void *)hdr;
+		if (off + sizeof(*ranges) > info->argsz ||
+		    off + sizeof(*ranges) + ranges->nr_iovas *
+		    sizeof(ranges->iova_ranges[0]) > info->argsz)
+			return NULL;
+		return ranges;
+	}
+	return NULL;
+}
+
+/*
+ * First fit of @size bytes (a power of two, also the alignment) in the
+ * ranges, not at 0 and below @limit.  A range may end at 2^64 - 1, so
+ * nothing here computes last - start + 1.
+ */
+static int client_alloc_iova(struct vfio_iommu_type1_info_cap_iova_range *r,
+			     __u64 size, __u64 limit, __u64 *iova)
+{
+	__u32 i;
+
+	for (i = 0; i < r->nr_iovas; i++) {
+		__u64 start = r->iova_ranges[i].start ?: size;
+		__u64 last = r->iova_ranges[i].end;
+		__u64 at = (start + size - 1) & ~(size - 1);
+
+		if (at < start || at > last || last - at < size - 1 ||
+		    at > limit - size)
+			continue;
+		*iova = at;
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+/* Does any usable range meet [first, last]? */
+static bool meets(struct vfio_iommu_type1_info_cap_iova_range *r,
+		  __u64 first, __u64 last)
+{
+	__u32 i;
+
+	for (i = 0; i < r->nr_iovas; i++)
+		if (r->iova_ranges[i].start <= last &&
+		    r->iova_ranges[i].end >= first)
+			return true;
+	return false;
+}
+
+FIXTURE(client) {
+	struct edu_dev edu;
+	struct edu_legacy lg;
+	struct vfio_iommu_type1_info *info;
+	struct vfio_iommu_type1_info_cap_iova_range *ranges;
+	size_t page;
+	char *buf;
+};
+
+/* SET_CONTAINER, SET_IOMMU(type1 v1), GET_INFO twice, the cap chain */
+FIXTURE_SETUP(client)
+{
+	__u32 i;
+
+	edu_init(&self->edu);
+	edu_legacy_init(&self->lg);
+	if (!edu_machine_has_iommu())
+		SKIP(return, "no IOMMU");
+	if (!container_is_iommufd())
+		SKIP(return, "/dev/vfio/vfio is VFIO's own container");
+	self->page = sysconf(_SC_PAGESIZE);
+	self->buf = edu_alloc_buf(CLIENT_SIZE);
+	ASSERT_NE(NULL, self->buf);
+	ASSERT_EQ(0, edu_find(&self->edu));
+	ASSERT_EQ(0, edu_bind_vfio_pci(&self->edu));
+	ASSERT_EQ(0, limit_locked(16 << 20));
+
+	ASSERT_EQ(0, edu_legacy_attach(&self->edu, &self->lg));
+	ASSERT_EQ(0, ioctl(self->lg.container, VFIO_SET_IOMMU,
+			   VFIO_TYPE1_IOMMU));
+	self->info = client_get_info(self->lg.container);
+	ASSERT_NE(NULL, self->info);
+	self->ranges = client_ranges(self->info);
+	ASSERT_NE(NULL, self->ranges);
+	ASSERT_LT(0, self->ranges->nr_iovas);
+	for (i = 0; i < self->ranges->nr_iovas; i++)
+		TH_LOG("usable IOVA 0x%llx-0x%llx",
+		       (unsigned long long)self->ranges->iova_ranges[i].start,
+		       (unsigned long long)self->ranges->iova_ranges[i].end);
+}
+
+FIXTURE_TEARDOWN(client)
+{
+	edu_legacy_close(&self->edu, &self->lg);
+	edu_free_buf(self->buf, CLIENT_SIZE);
+	free(self->info);
+}
+
+/*
+ * The whole order: what GET_INFO reports is what the group's IOMMU maps,
+ * the memory is pinned and charged at MAP_DMA, and the device, opened
+ * last, moves data through the mapping.
+ */
+TEST_F(client, order_of_a_userspace_driver)
+{
+	struct vfio_iommu_type1_info *info = self->info;
+	long lck, pages = CLIENT_SIZE / self->page;
+	__u64 iova, unmapped = 0;
+
+	ASSERT_TRUE(info->flags & VFIO_IOMMU_INFO_PGSIZES);
+	ASSERT_EQ(self->page, info->iova_pgsizes & -info->iova_pgsizes);
+	/* Not all 64 bits: the aperture and reserved regions of its IOMMU */
+	ASSERT_FALSE(self->ranges->nr_iovas == 1 &&
+		     self->ranges->iova_ranges[0].start == 0 &&
+		     self->ranges->iova_ranges[0].end == UINT64_MAX);
+#if defined(__x86_64__)
+	/* The interrupt window is a reserved region of every x86 device */
+	ASSERT_FALSE(meets(self->ranges, MSI_FIRST, MSI_LAST));
+#endif
+
+	ASSERT_EQ(0, client_alloc_iova(self->ranges, CLIENT_SIZE,
+				       EDU_DMA_LIMIT, &iova));
+	lck = locked_pages();
+	ASSERT_LE(0, lck);
+	ASSERT_EQ(0, edu_legacy_map(&self->lg, self->buf, CLIENT_SIZE, iova,
+				    RW));
+	/* Pinned and charged now, as type1 does, not when the device opens */
+	ASSERT_EQ(lck + pages, locked_pages());
+
+	ASSERT_EQ(0, edu_legacy_open_device(&self->edu, &self->lg));
+	ASSERT_EQ(lck + pages, locked_pages());
+	edu_fill(self->buf, LEN, 12);
+	ASSERT_EQ(0, edu_dma_to_device(&self->edu, iova, 0, LEN));
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, iova + CLIENT_SIZE / 2,
+				    LEN));
+	ASSERT_EQ(0, memcmp(self->buf, self->buf + CLIENT_SIZE / 2, LEN));
+
+	ASSERT_EQ(0, edu_legacy_unmap(&self->lg, iova, CLIENT_SIZE, 0,
+				      &unmapped));
+	ASSERT_EQ(CLIENT_SIZE, unmapped);
+	ASSERT_EQ(lck, locked_pages());
+}
+
+/*
+ * IOVA the report leaves out is refused at MAP_DMA, before any device is
+ * open: a mapping there could never be attached.  Opening the device
+ * then works.
+ */
+TEST_F(client, maps_outside_the_report_refused)
+{
+	struct vfio_iommu_type1_info_cap_iova_range *r = self->ranges;
+	__u64 last = r->iova_ranges[r->nr_iovas - 1].end;
+	__u32 i;
+
+	for (i = 0; i + 1 < r->nr_iovas; i++) {
+		__u64 gap = r->iova_ranges[i].end + 1;
+
+		if (gap % self->page || gap % CLIENT_SIZE)
+			continue;
+		ASSERT_EQ(-EINVAL, edu_legacy_map(&self->lg, self->buf,
+						  CLIENT_SIZE, gap, RW));
+	}
+	if (last != UINT64_MAX)
+		ASSERT_EQ(-EINVAL, edu_legacy_map(&self->lg, self->buf,
+						  self->page, last + 1, RW));
+#if defined(__x86_64__)
+	ASSERT_EQ(-EINVAL, edu_legacy_map(&self->lg, self->buf, CLIENT_SIZE,
+					  MSI_FIRST, RW));
+#endif
+	ASSERT_EQ(0, edu_legacy_open_device(&self->edu, &self->lg));
+}
+
+/*
+ * RLIMIT_MEMLOCK is enforced at MAP_DMA, as type1 does, so a program that
+ * maps before opening its device (QEMU) fails where it can tell which
+ * mapping is too much, not later at device open.
+ */
+TEST_F(client, memlock_enforced_at_map)
+{
+	__u64 iova;
+
+	ASSERT_EQ(0, limit_locked(CLIENT_SIZE / 2));
+	ASSERT_EQ(0, client_alloc_iova(self->ranges, CLIENT_SIZE,
+				       EDU_DMA_LIMIT, &iova));
+	ASSERT_EQ(-ENOMEM, edu_legacy_map(&self->lg, self->buf, CLIENT_SIZE,
+					  iova, RW));
+	ASSERT_EQ(0, edu_legacy_map(&self->lg, self->buf, CLIENT_SIZE / 2,
+				    iova, RW));
+	ASSERT_EQ(0, edu_legacy_open_device(&self->edu, &self->lg));
 }
 
 TEST_HARNESS_MAIN
