@@ -6,6 +6,7 @@
  * mapped, and RLIMIT_MEMLOCK accounting in both IOMMU_OPTION_RLIMIT_MODE
  * modes.
  */
+#include <pthread.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 
@@ -1014,6 +1015,70 @@ TEST_F(rlimit, charge_of_exited_process)
 				self->base));
 	EXPECT_EQ(lck + charged, proc_status_pages("VmLck"));
 	EXPECT_EQ(0, (kernel_taint() & ~taint) & TAINT_WARN_BIT);
+}
+
+#define RACE_MAPPERS 3
+#define RACE_ROUNDS 300
+
+struct race_arg {
+	int fd;
+	__u32 ioas_id;
+	char *buf;
+	__u64 iova;
+	bool mlocker;
+	int errors;
+};
+
+/* Map and unmap one page over and over, or mlock() and munlock() one */
+static void *race_thread(void *data)
+{
+	struct race_arg *a = data;
+	int i;
+
+	for (i = 0; i != RACE_ROUNDS; i++) {
+		if (a->mlocker) {
+			if (mlock(a->buf, page_sz) || munlock(a->buf, page_sz))
+				a->errors++;
+			continue;
+		}
+		if (ifd_map_fixed(a->fd, a->ioas_id, a->buf, page_sz, a->iova) ||
+		    ifd_unmap(a->fd, a->ioas_id, a->iova, page_sz, NULL))
+			a->errors++;
+	}
+	return NULL;
+}
+
+/*
+ * Charges and uncharges of several threads, racing mlock() on the same
+ * counter, all land: within the limit nothing fails, and the counter is
+ * back where it started.  Run on the debug machine for lockdep.
+ */
+TEST_F(rlimit, charges_race)
+{
+	struct race_arg arg[RACE_MAPPERS + 1];
+	pthread_t thread[RACE_MAPPERS + 1];
+	long lck = proc_status_pages("VmLck");
+	int i;
+
+	for (i = 0; i != RACE_MAPPERS + 1; i++) {
+		arg[i] = (struct race_arg) {
+			.fd = self->fd,
+			.ioas_id = self->ioas_id,
+			.buf = (char *)self->buf + i * page_sz,
+			.iova = self->base + i * page_sz,
+			.mlocker = i == RACE_MAPPERS,
+		};
+		ASSERT_EQ(0, pthread_create(&thread[i], NULL, race_thread,
+					    &arg[i]));
+	}
+	for (i = 0; i != RACE_MAPPERS + 1; i++) {
+		ASSERT_EQ(0, pthread_join(thread[i], NULL));
+		EXPECT_EQ(0, arg[i].errors);
+	}
+	EXPECT_EQ(lck, proc_status_pages("VmLck"));
+	ASSERT_OK(mock_check_refs(self->fd, self->buf, self->buf_size, 0));
+	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, self->buf,
+				LIMIT_PAGES * page_sz, self->base));
 }
 
 /*
