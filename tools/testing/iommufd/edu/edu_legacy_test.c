@@ -14,13 +14,16 @@
  * VFIO's type1 container (libvfn): it sizes its IOVA allocator from
  * VFIO_IOMMU_GET_INFO right after VFIO_SET_IOMMU and maps before it opens
  * the device, so the container must report and enforce what the group's
- * IOMMU can map, and pin and charge, from VFIO_SET_IOMMU on.
+ * IOMMU can map, and pin and charge, from VFIO_SET_IOMMU on.  The late
+ * fixture maps into the container's compat IOAS with native iommufd calls
+ * before VFIO_SET_IOMMU: that memory is pinned and charged there.
  *
  * On machines without an IOMMU the same container serves VFIO's no-IOMMU
  * mode instead: the noiommu fixture enables it, takes the device through
  * a no-IOMMU group and checks what such a container offers.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
@@ -723,6 +726,201 @@ TEST_F(client, memlock_enforced_at_map)
 	ASSERT_EQ(0, edu_legacy_map(&self->lg, self->buf, CLIENT_SIZE / 2,
 				    iova, RW));
 	ASSERT_EQ(0, edu_legacy_open_device(&self->edu, &self->lg));
+}
+
+/* ---------------------------------------------------------------------- */
+/* Memory mapped before VFIO_SET_IOMMU                                     */
+/* ---------------------------------------------------------------------- */
+
+#define LATE_IOVA	0x00400000ULL
+#define RACE_PAGES	512
+#define RACE_ROUNDS	8
+
+FIXTURE(late) {
+	struct edu_dev edu;
+	struct edu_legacy lg;
+	__u32 ioas_id;
+	size_t page;
+	char *buf;
+};
+
+/* The group joined, no IOMMU type yet: the compat IOAS has no domain */
+static int late_attach(struct edu_dev *edu, struct edu_legacy *lg,
+		       __u32 *ioas_id)
+{
+	struct iommu_vfio_ioas get = {
+		.size = sizeof(get),
+		.op = IOMMU_VFIO_IOAS_GET,
+	};
+	int ret;
+
+	ret = edu_legacy_attach(edu, lg);
+	if (ret)
+		return ret;
+	if (ioctl(lg->container, IOMMU_VFIO_IOAS, &get))
+		return edu_fail(errno, "IOMMU_VFIO_IOAS_GET");
+	*ioas_id = get.ioas_id;
+	return 0;
+}
+
+FIXTURE_SETUP(late)
+{
+	edu_init(&self->edu);
+	edu_legacy_init(&self->lg);
+	if (!edu_machine_has_iommu())
+		SKIP(return, "no IOMMU");
+	if (!container_is_iommufd())
+		SKIP(return, "/dev/vfio/vfio is VFIO's own container");
+	self->page = sysconf(_SC_PAGESIZE);
+	self->buf = edu_alloc_buf(RACE_PAGES * self->page);
+	ASSERT_NE(NULL, self->buf);
+	ASSERT_EQ(0, edu_find(&self->edu));
+	ASSERT_EQ(0, edu_bind_vfio_pci(&self->edu));
+	ASSERT_EQ(0, limit_locked(16 << 20));
+	ASSERT_EQ(0, late_attach(&self->edu, &self->lg, &self->ioas_id));
+}
+
+FIXTURE_TEARDOWN(late)
+{
+	edu_legacy_close(&self->edu, &self->lg);
+	edu_free_buf(self->buf, RACE_PAGES * self->page);
+}
+
+#define late_map(self, buf, len, iova)					\
+	edu_ioas_map((self)->lg.container, (self)->ioas_id, buf, len, iova,	\
+		     IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
+
+/*
+ * Nothing is pinned while there is neither a device nor an IOMMU type;
+ * VFIO_SET_IOMMU pins and charges what is mapped, and the device opened
+ * later uses those pins.
+ */
+TEST_F(late, mapped_before_set_iommu)
+{
+	long lck, pages = CLIENT_SIZE / self->page;
+	__u64 unmapped = 0;
+
+	lck = locked_pages();
+	ASSERT_LE(0, lck);
+	ASSERT_EQ(0, late_map(self, self->buf, CLIENT_SIZE, LATE_IOVA));
+	ASSERT_EQ(lck, locked_pages());
+
+	ASSERT_EQ(0, ioctl(self->lg.container, VFIO_SET_IOMMU,
+			   VFIO_TYPE1_IOMMU));
+	ASSERT_EQ(lck + pages, locked_pages());
+
+	ASSERT_EQ(0, edu_legacy_open_device(&self->edu, &self->lg));
+	ASSERT_EQ(lck + pages, locked_pages());
+	edu_fill(self->buf, LEN, 13);
+	ASSERT_EQ(0, edu_dma_to_device(&self->edu, LATE_IOVA, 0, LEN));
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, LATE_IOVA + CLIENT_SIZE / 2,
+				    LEN));
+	ASSERT_EQ(0, memcmp(self->buf, self->buf + CLIENT_SIZE / 2, LEN));
+
+	ASSERT_EQ(0, edu_legacy_unmap(&self->lg, LATE_IOVA, CLIENT_SIZE, 0,
+				      &unmapped));
+	ASSERT_EQ(CLIENT_SIZE, unmapped);
+	ASSERT_EQ(lck, locked_pages());
+}
+
+/*
+ * More than RLIMIT_MEMLOCK mapped before VFIO_SET_IOMMU: it fails with
+ * ENOMEM, nothing stays charged and the type is not set, so it can be
+ * tried again once the program unmapped enough.
+ */
+TEST_F(late, over_limit_at_set_iommu)
+{
+	size_t page = self->page;
+	long lck;
+
+	ASSERT_EQ(0, limit_locked(2 * page));
+	lck = locked_pages();
+	ASSERT_LE(0, lck);
+	ASSERT_EQ(0, late_map(self, self->buf, page, LATE_IOVA));
+	ASSERT_EQ(0, late_map(self, self->buf + page, 3 * page,
+			      LATE_IOVA + page));
+	ASSERT_EQ(lck, locked_pages());
+
+	ASSERT_EQ(-1, ioctl(self->lg.container, VFIO_SET_IOMMU,
+			    VFIO_TYPE1_IOMMU));
+	ASSERT_EQ(ENOMEM, errno);
+	ASSERT_EQ(lck, locked_pages());
+
+	ASSERT_EQ(0, edu_ioas_unmap(self->lg.container, self->ioas_id,
+				    LATE_IOVA + page, 3 * page));
+	ASSERT_EQ(0, ioctl(self->lg.container, VFIO_SET_IOMMU,
+			   VFIO_TYPE1_IOMMU));
+	ASSERT_EQ(lck + 1, locked_pages());
+	ASSERT_EQ(0, edu_legacy_open_device(&self->edu, &self->lg));
+}
+
+struct late_mapper {
+	int container;
+	__u32 ioas_id;
+	char *buf;
+	size_t page;
+	int nmapped;
+	int err;
+};
+
+/* One page at a time at its own IOVA, each left mapped */
+static void *late_mapper_run(void *arg)
+{
+	struct late_mapper *m = arg;
+	int i;
+
+	for (i = 0; i < RACE_PAGES; i++) {
+		m->err = edu_ioas_map(m->container, m->ioas_id,
+				      m->buf + i * m->page, m->page,
+				      LATE_IOVA + i * m->page,
+				      IOMMU_IOAS_MAP_READABLE |
+				      IOMMU_IOAS_MAP_WRITEABLE);
+		if (m->err)
+			break;
+		__atomic_store_n(&m->nmapped, i + 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/*
+ * Another thread keeps mapping into the compat IOAS while VFIO_SET_IOMMU
+ * turns pinning on: every mapping, made before, during or after the
+ * switch, ends up pinned and charged exactly once.  The mappings published
+ * while the switch pins what was there are pinned in further rounds, and
+ * in the last one under the IOAS locks: this reaches both.
+ */
+TEST_F(late, maps_racing_set_iommu)
+{
+	struct late_mapper m = { .buf = self->buf, .page = self->page };
+	pthread_t thread;
+	long lck;
+	int round;
+
+	lck = locked_pages();
+	ASSERT_LE(0, lck);
+	for (round = 0; round < RACE_ROUNDS; round++) {
+		if (round)
+			ASSERT_EQ(0, late_attach(&self->edu, &self->lg,
+						 &self->ioas_id));
+		m.container = self->lg.container;
+		m.ioas_id = self->ioas_id;
+		m.nmapped = 0;
+		ASSERT_EQ(0, pthread_create(&thread, NULL, late_mapper_run,
+					    &m));
+		/* Vary how much is mapped before the switch */
+		while (__atomic_load_n(&m.nmapped, __ATOMIC_ACQUIRE) <
+		       round * RACE_PAGES / (2 * RACE_ROUNDS))
+			sched_yield();
+		ASSERT_EQ(0, ioctl(self->lg.container, VFIO_SET_IOMMU,
+				   VFIO_TYPE1v2_IOMMU));
+		ASSERT_EQ(0, pthread_join(thread, NULL));
+		ASSERT_EQ(0, m.err);
+		ASSERT_EQ(RACE_PAGES, m.nmapped);
+		ASSERT_EQ(lck + RACE_PAGES, locked_pages());
+
+		edu_legacy_close(&self->edu, &self->lg);
+		ASSERT_EQ(lck, locked_pages());
+	}
 }
 
 TEST_HARNESS_MAIN
