@@ -49,10 +49,9 @@
  * by iommufd_temp_memory_limit, and smaller when that much is not available
  * in one piece.
  *
- * Charges go to the creator's user (user->locked_vm) or to its mm
- * (mm->locked_vm, through __account_locked_vm() as mlock() and VFIO type1
- * charge it) as chosen when the object is created, and are released to the
- * same counter.  A creator with CAP_IPC_LOCK is not charged at all.
+ * Every pinned page is charged once, when it is pinned, and the charge is
+ * given back when it is unpinned (pages_acct.c).  A creator with
+ * CAP_IPC_LOCK is not charged at all.
  */
 #include <linux/capability.h>
 #include <linux/highmem.h>
@@ -60,13 +59,13 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
-#include <linux/sched/signal.h>
 #include <linux/sched/user.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "iova_space.h"
 #include "pages.h"
+#include "pages_acct.h"
 
 unsigned int iommufd_temp_memory_limit = 65536;
 
@@ -143,78 +142,6 @@ static void upages_free(struct kref *kref)
 void upages_put(struct upages *pages)
 {
 	kref_put(&pages->kref, upages_free);
-}
-
-/* Accounting */
-
-/* Add @npages to the user's counter unless that takes it beyond @limit */
-static int upages_charge_user(struct user_struct *user, unsigned long npages,
-			      unsigned long limit)
-{
-	long cur = atomic_long_read(&user->locked_vm);
-
-	do {
-		if (cur + npages > limit)
-			return -ENOMEM;
-	} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur,
-					  cur + npages));
-	return 0;
-}
-
-/* The mm's locked_vm, as mlock() and VFIO type1 charge it */
-static int upages_charge_mm(struct upages *pages, unsigned long npages)
-{
-	int rc;
-
-	rc = mmap_write_lock_killable(pages->owner_mm);
-	if (rc)
-		return rc;
-	rc = __account_locked_vm(pages->owner_mm, npages, true,
-				 pages->owner_task, false);
-	mmap_write_unlock(pages->owner_mm);
-	return rc;
-}
-
-static int upages_account(struct upages *pages, unsigned long npages)
-{
-	if (iommufd_inject_failure())
-		return -ENOMEM;
-
-	switch (pages->acct_mode) {
-	case IOMMUFD_ACCOUNT_USER:
-		return upages_charge_user(pages->owner_user, npages,
-					  task_rlimit(pages->owner_task,
-						      RLIMIT_MEMLOCK) >>
-					  PAGE_SHIFT);
-	case IOMMUFD_ACCOUNT_MM:
-		return upages_charge_mm(pages, npages);
-	default:
-		return 0;
-	}
-}
-
-/*
- * Give a charge back; cannot fail.  The owner may have exited: its mm
- * struct stays (mmgrab()) and so does its counter.
- */
-static void upages_unaccount(struct upages *pages,
-			     unsigned long npages)
-{
-	if (!npages)
-		return;
-	switch (pages->acct_mode) {
-	case IOMMUFD_ACCOUNT_USER:
-		atomic_long_sub(npages, &pages->owner_user->locked_vm);
-		break;
-	case IOMMUFD_ACCOUNT_MM:
-		mmap_write_lock(pages->owner_mm);
-		__account_locked_vm(pages->owner_mm, npages, false,
-				    pages->owner_task, false);
-		mmap_write_unlock(pages->owner_mm);
-		break;
-	default:
-		break;
-	}
 }
 
 /*

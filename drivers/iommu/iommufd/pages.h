@@ -5,9 +5,10 @@
  * iommu_domains.
  *
  * Layer: pages, the lowest iommufd layer; only iommu domains are below it.
- * Included by iova_space.c/pages.c.  The upper layers use it only for the
- * temporary memory limit (selftest) and must otherwise go through
- * iova_space.h.  It includes object.h only for enum iommufd_account_mode.
+ * Included by the iova_space files, pages.c and pages_acct.c.  The upper
+ * layers use it only for the temporary memory limit (selftest) and must
+ * otherwise go through iova_space.h.  It includes object.h only for enum
+ * iommufd_account_mode.
  */
 #ifndef __IOMMUFD_PAGES_H
 #define __IOMMUFD_PAGES_H
