@@ -31,6 +31,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <linux/capability.h>
 #include <linux/iommufd.h>
 
@@ -684,6 +685,16 @@ static inline int drop_capability(int cap)
 	data[CAP_TO_INDEX(cap)].permitted &= ~CAP_TO_MASK(cap);
 	data[CAP_TO_INDEX(cap)].inheritable &= ~CAP_TO_MASK(cap);
 	return syscall(SYS_capset, &hdr, data);
+}
+
+/* Reap child @pid: its exit status, or -1 if it did not exit normally */
+static inline int wait_child(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
 }
 
 /*
