@@ -7,11 +7,12 @@
 #   make check MACHINES=x86-vtd  one machine (space separated list)
 #   make check SUITES=static     one suite: static, machine, iommufd, edu
 #   make kernel [TARGET=arm64]   just build a kernel (x86_64, x86_64-debug,
-#                                x86_64-type1, arm64)
+#                                x86_64-type1, x86_64-base, arm64)
 #   make vm MACHINE=x86-amd TESTS="prog dir ..."   run any test programs
 #   make bench [BENCH_ARGS="--sizes 64M"]  map/unmap benchmark (instruction-time)
 #   make bench-vtd [BENCH_ARGS=...]  the same through the edu device's real VT-d
-#                                domain, ours beside vfio type1 (x86_64-type1 kernel)
+#                                domain: ours, vfio type1 and the base tree's own
+#                                iommufd side by side (x86_64-type1 and x86_64-base)
 #   make clean                   drop build/ except the extracted base tree
 
 H := tools/testing/iommufd
@@ -36,7 +37,7 @@ run: setup
 	@$(H)/demo.sh
 
 kernel: setup
-	@$(H)/prepare-tree.sh
+	@$(H)/prepare-tree.sh $(if $(filter x86_64-base,$(TARGET)),base)
 	@$(H)/build-kernel.sh $(TARGET)
 
 bench: setup
@@ -47,10 +48,13 @@ bench: setup
 bench-vtd: setup
 	@$(H)/prepare-tree.sh
 	@$(H)/build-kernel.sh x86_64-type1 >/dev/null
+	@$(H)/prepare-tree.sh base
+	@$(H)/build-kernel.sh x86_64-base >/dev/null
 	@$(H)/bench/run-bench.sh --edu $(BENCH_ARGS)
 
 vm:
 	@$(H)/vm-run.sh $(MACHINE) $(TESTS)
 
 clean:
-	rm -rf build/src build/obj-* build/tests-* build/logs build/results build/*.log
+	rm -rf build/src build/obj-* build/tests-* build/logs build/results build/*.log \
+		build/base-kernel/obj-*

@@ -9,6 +9,11 @@
 #   x86_64-type1  x86_64 plus the type1 fragment: /dev/vfio/vfio is vfio's
 #                 own container with its type1 IOMMU driver, not ours (for
 #                 comparison benchmarks, make bench-vtd)
+#   x86_64-base   the base tree as shipped, with its own iommufd and none of
+#                 our files or patches (prepare-tree.sh base), configured
+#                 like x86_64-type1: the iommufd we replace, built as a
+#                 black box for make bench-vtd; its tree and objects are in
+#                 build/base-kernel/
 #   arm64         tinyconfig + common + arm64 fragments, cross-compiled
 #
 # IOMMUFD_EXTRA_CONFIG names further fragment files (space separated) that
@@ -22,7 +27,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
 out=${IOMMUFD_BUILD:-$top/build}
-target=${1:?usage: build-kernel.sh x86_64|x86_64-debug|x86_64-type1|arm64}
+target=${1:?usage: build-kernel.sh x86_64|x86_64-debug|x86_64-type1|x86_64-base|arm64}
 cfg=$here/configs
 
 case "$target" in
@@ -32,7 +37,7 @@ x86_64)
 x86_64-debug)
 	arch=x86_64 srcarch=x86 cross= image=arch/x86/boot/bzImage
 	frags=("$cfg/common.config" "$cfg/x86_64.config" "$cfg/debug.config") ;;
-x86_64-type1)
+x86_64-type1|x86_64-base)
 	arch=x86_64 srcarch=x86 cross= image=arch/x86/boot/bzImage
 	frags=("$cfg/common.config" "$cfg/x86_64.config" "$cfg/type1.config") ;;
 arm64)
@@ -45,6 +50,9 @@ esac
 # shellcheck disable=SC2206
 frags+=(${IOMMUFD_EXTRA_CONFIG:-})
 
+# The base kernel's tree and objects keep the layout of ours one directory
+# down, so the relative paths the compiler cache hashes are the same.
+[ "$target" != x86_64-base ] || out=$out/base-kernel
 src=$out/src
 obj=$out/obj-$target
 mkdir -p "$obj"

@@ -14,6 +14,19 @@
 # IOMMUFD_OVERLAY_REF=<git ref> takes our files (and patches) from that
 # commit instead of the working tree, e.g. to build HEAD while the working
 # tree holds unfinished edits.
+#
+# prepare-tree.sh base  prepares instead the tree of the x86_64-base kernel
+# (make bench-vtd's comparison kernel): the base tree exactly as shipped,
+# its own iommufd included, none of our files or patches:
+#
+#   build/base-kernel/src/  hard-linked copy of build/base plus the base
+#                           tree's drivers/iommu/iommufd, extracted from the
+#                           tarball by name into the copy (nobody reads it:
+#                           clean room, it is only compiled); made once
+#
+# It sits beside its object directory, build/base-kernel/obj-x86_64-base,
+# so the compiler sees the same relative paths as in build/ and every file
+# the two trees share is a compiler cache hit.
 
 set -euo pipefail
 
@@ -32,6 +45,22 @@ if [ ! -f "$out/base/.extracted" ]; then
 		--exclude='linux-source-6.12/drivers/iommu/iommufd' \
 		--exclude='linux-source-6.12/tools/testing/selftests/iommu'
 	touch "$out/base/.extracted"
+fi
+
+if [ "${1:-}" = base ]; then
+	bsrc=$out/base-kernel/src
+	[ ! -f "$bsrc/.prepared" ] || exit 0
+	echo "  EXTRACT $tarball: the base tree's own iommufd (x86_64-base)"
+	rm -rf "$bsrc"
+	mkdir -p "$out/base-kernel"
+	cp -al "$out/base" "$bsrc"
+	rm -f "$bsrc/.extracted"
+	# Only this directory: it does not exist in build/base, so no hard
+	# link into the pristine tree is written through.
+	tar -C "$bsrc" --strip-components=1 -xJf "$tarball" \
+		linux-source-6.12/drivers/iommu/iommufd
+	touch "$bsrc/.prepared"
+	exit 0
 fi
 
 rm -rf "$out/stage"
