@@ -18,8 +18,10 @@
 #define SZ_1G 0x40000000UL
 #define MAX_REPS 101
 #define MAX_SIZES 8
+#define MAX_SCALE 8
 
-enum mem_kind { KIND_4K, KIND_THP, KIND_HUGETLB, NR_KINDS };
+/* hugetlb1g: MAP_HUGETLB with 1 GiB pages, --edu only */
+enum mem_kind { KIND_4K, KIND_THP, KIND_HUGETLB, KIND_HUGETLB_1G, NR_KINDS };
 enum dom_setup { DOM_NONE, DOM_MOCK, DOM_MOCK_HUGE, DOM_MOCK_X2, NR_DOMS };
 
 extern const char * const kind_name[NR_KINDS];
@@ -35,6 +37,10 @@ extern const char * const kind_name[NR_KINDS];
  * @edu: the real-domain mode (edu_bench.c) instead of the mock mode
  * @kinds_given: --kinds was given (each mode has its own default)
  * @sizes_given: --sizes was given
+ * @no_type1: --edu without the vfio type1 rows (--no-type1)
+ * @scale: --edu scale table: numbers of existing mappings, ascending
+ * @nr_scale: entries in @scale (0: no scale table)
+ * @scale_objs: objects in the fd for the scale table's object row
  */
 struct options {
 	bool kind[NR_KINDS];
@@ -46,6 +52,10 @@ struct options {
 	bool edu;
 	bool kinds_given;
 	bool sizes_given;
+	bool no_type1;
+	unsigned long scale[MAX_SCALE];
+	int nr_scale;
+	unsigned long scale_objs;
 };
 
 /**
@@ -62,13 +72,39 @@ struct buffer {
 	size_t len;
 };
 
+/**
+ * struct ksample - kernel counters sampled around a MAP or UNMAP, in KiB
+ * @free_kib: MemFree
+ * @slab_kib: Slab
+ * @vmalloc_kib: VmallocUsed
+ * @iommu_kib: pages the IOMMU drivers allocated (nr_iommu_pages: the IO
+ *	page tables), -1 when the kernel does not count them
+ * @pin_acquired: nr_foll_pin_acquired (pages)
+ * @pin_released: nr_foll_pin_released (pages)
+ */
+struct ksample {
+	long free_kib;
+	long slab_kib;
+	long vmalloc_kib;
+	long iommu_kib;
+	long pin_acquired;
+	long pin_released;
+};
+
 double now_ns(void);
 double median(const double *v, int n);
 double best(const double *v, int n);
 void read_line(const char *path, char *buf, size_t len);
 /* nr_foll_pin_acquired and _released (/proc/vmstat), up to date; 0 or -EIO */
 int read_pin_counts(long *acquired, long *released);
-int buffer_alloc(struct buffer *b, enum mem_kind kind, size_t len);
+/* All of struct ksample; settled: after RCU frees stopped shrinking the slab */
+int read_sample(struct ksample *s);
+int read_settled_sample(struct ksample *s);
+long read_long(const char *path);
+int write_long(const char *path, long val);
+/* Allocates and faults in @len bytes; @scatter: in a scattered page order */
+int buffer_alloc(struct buffer *b, enum mem_kind kind, size_t len,
+		 bool scatter);
 void buffer_free(struct buffer *b);
 void fmt_rate(char *buf, size_t len, double per_s);
 void fmt_size(char *buf, size_t len, unsigned long size);

@@ -1,107 +1,314 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * edu_bench.c - iommufd_bench --edu: map/unmap through a real IOMMU domain,
- * ours beside vfio type1's, on the same device and the same memory
+ * /dev/iommu beside vfio type1, on the same device and the same memory
  *
  * QEMU's edu device is bound to vfio-pci, then driven through two
  * interfaces in turn, each with a paging domain of the machine's real
  * IOMMU driver (intel-iommu on x86-vtd):
  *
- *   ours   the device's vfio cdev bound to /dev/iommu and attached to an
- *          IOAS (edu_driver.h); timed: IOMMU_IOAS_MAP, IOMMU_IOAS_UNMAP
- *   type1  the device's group on /dev/vfio/vfio with VFIO_TYPE1v2_IOMMU;
- *          timed: VFIO_IOMMU_MAP_DMA, VFIO_IOMMU_UNMAP_DMA
+ *   iommufd  the device's vfio cdev bound to /dev/iommu and attached to an
+ *            IOAS (edu_driver.h).  Which iommufd that is depends on the
+ *            kernel: ours (x86_64-type1) or the base tree's own
+ *            (x86_64-base); bench-report.py puts the two boots side by side.
+ *   type1    the device's group on /dev/vfio/vfio with VFIO_TYPE1v2_IOMMU
  *
- * Only one of them owns the device at a time (an open cdev keeps the group
- * from being opened), so all of "ours" runs first and is closed before
- * type1 starts.  Both map at the same fixed IOVA: the lowest 1 GiB aligned
- * address from 1 GiB up where the largest size fits one of the ranges
- * IOMMU_IOAS_IOVA_RANGES reports (the domain aperture minus the reserved
- * regions; the edu device's 28-bit DMA mask does not matter, it never
- * does DMA here).
+ * Timed, per memory kind, size and repetition (--reps):
  *
- * One buffer per memory kind, of the largest size, is allocated and
- * faulted in before anything is timed; smaller sizes map its start.  So
- * both interfaces map the very same physical pages.  The kinds are checked
- * through the AnonHugePages growth in /proc/self/smaps_rollup: 4k
- * (MADV_NOHUGEPAGE) must add none, thp (MADV_HUGEPAGE) its whole size;
- * otherwise nothing is timed.  The number of physically contiguous runs
- * (from /proc/self/pagemap) is printed too: both interfaces map run by run.
+ *   map, unmap     IOMMU_IOAS_MAP / IOMMU_IOAS_UNMAP of the buffer (type1:
+ *                  VFIO_IOMMU_MAP_DMA / VFIO_IOMMU_UNMAP_DMA), with the
+ *                  kernel memory the mapping holds sampled in between
+ *   copy           IOMMU_IOAS_COPY of the buffer's mapping from a second
+ *                  IOAS, which has a domain of its own (so its pages are
+ *                  pinned already), into the device's IOAS; copy-unmap is
+ *                  the IOMMU_IOAS_UNMAP of the copy
+ *   dom2           IOMMU_HWPT_ALLOC of a second paging domain for the
+ *                  device on its IOAS while the buffer is mapped there:
+ *                  the new domain is filled with every existing mapping;
+ *                  dom2-free is the IOMMU_DESTROY of that domain
  *
- * /dev/vfio/vfio must be vfio's own container with its type1 driver, not a
- * compatibility container on top of /dev/iommu: /proc/kallsyms must list
- * vfio_iommu_type1_ioctl (the x86_64-type1 kernel, make bench-vtd).
+ * Type1 has no COPY and no second domain over one container's mappings.
+ * Only one interface owns the device at a time (an open cdev keeps the
+ * group from being opened), so per memory kind all of iommufd runs first
+ * and is closed before type1 starts.  Both map at the same fixed IOVA: the
+ * lowest 1 GiB aligned address from 1 GiB up where the largest size fits
+ * one of the ranges IOMMU_IOAS_IOVA_RANGES reports (the domain aperture
+ * minus the reserved regions; the edu device's 28-bit DMA mask does not
+ * matter, it never does DMA here).
+ *
+ * Memory kinds run one at a time, hugetlb1g first, each in one buffer of
+ * the largest size, allocated and faulted in before anything is timed and
+ * freed before the next kind; smaller sizes map its start, so both
+ * interfaces map the very same physical pages.  4k memory is faulted in
+ * in a scattered order, so its pages are not physically contiguous (a
+ * fresh machine would otherwise hand out long runs of neighbours, which
+ * PFN run-length stores and large IOPTEs both profit from; the number of
+ * runs is printed).  The kinds are checked
+ * before anything is timed: 4k (MADV_NOHUGEPAGE) must add no AnonHugePages
+ * in /proc/self/smaps_rollup, thp (MADV_HUGEPAGE) its whole size; hugetlb
+ * (2 MiB) and hugetlb1g pages come from their pools, which are grown for
+ * the kind and given back after it.  A 1 GiB pool can only be filled at
+ * boot on a kernel without CONFIG_CONTIG_ALLOC (run-bench.sh boots with
+ * hugepagesz=1G hugepages=2); without enough free 1 GiB pages the kind is
+ * skipped with the reason.  The number of physically contiguous runs (from
+ * /proc/self/pagemap) is printed too.
+ *
+ * Checks: every map must pin each 4 KiB page once and its unmap release
+ * it (nr_foll_pin_acquired/_released), or the run fails.  /dev/vfio/vfio
+ * must be vfio's own container with its type1 driver, not a compatibility
+ * container on top of /dev/iommu: /proc/kallsyms must list
+ * vfio_iommu_type1_ioctl.
+ *
+ * Kernel memory per mapping (kmem-*, KiB, sampled while mapped against a
+ * settled sample before the map): slab (Slab, which includes large
+ * kmalloc()s), vmalloc (VmallocUsed), iommu (nr_iommu_pages: the IO page
+ * tables) and free (the drop of MemFree: everything, but blind to pages
+ * taken from or returned to the per-CPU free lists, so only a rough check).
  */
 #define _GNU_SOURCE
 #include <libgen.h>
 
-#include "bench.h"
-#include "tools/testing/iommufd/edu/edu_driver.h"
+#include "edu_bench.h"
 
-#define EDU_BENCH_RANGES	16
 #define RW_MAP			(IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
 #define TYPE1_SYMBOL		"vfio_iommu_type1_ioctl"
-#define HEAD_FMT \
-	"%-7s %-5s| %7s %8s %7s %8s | %7s %8s %7s %8s | %5s %5s\n"
-#define ROW_FMT \
-	"%-7s %-5s| %7.3f %8s %7.3f %8s | %7.3f %8s %7.3f %8s | %5.2f %5.2f\n"
-#define PAGE_HEAD_FMT "%-7s %-5s| %7s %7s %7s | %7s %7s %7s | %7s %7s %7s | %6s\n"
-#define PAGE_ROW_FMT \
-	"%-7s %-5s| %7.0f %7.0f %7.2f | %7.0f %7.0f %7.2f | %7.0f %7.0f %7.2f | %6.2f\n"
-#define FIRST_HEAD_FMT "%-7s %-5s| %7s %7s %7s | %7s %7s %7s\n"
-#define FIRST_ROW_FMT "%-7s %-5s| %7.0f %7.0f %7.2f | %7.0f %7.0f %7.2f\n"
+#define POOL_DIR		"/sys/kernel/mm/hugepages/hugepages-%lukB/%s"
 
-enum edu_api_id { API_OURS, API_TYPE1, NR_APIS };
+/* The order the kinds run in: 1 GiB pages first, they hold boot memory */
+static const enum mem_kind edu_kind_order[NR_KINDS] = {
+	KIND_HUGETLB_1G, KIND_HUGETLB, KIND_THP, KIND_4K,
+};
+
+/**
+ * struct tm_args - the arguments of one timed call
+ * @fd: /dev/iommu, or the type1 container
+ * @ioas_id: the IOAS mapped, unmapped, copied into or given a domain
+ * @src_ioas_id: the IOAS copied from
+ * @dev_id: the device a second domain is allocated for
+ * @obj_id: the object to destroy; where HWPT_ALLOC returns the new one
+ * @va: user memory
+ * @len: bytes
+ * @iova: the IOVA of the mapping (source and destination alike)
+ */
+struct tm_args {
+	int fd;
+	__u32 ioas_id;
+	__u32 src_ioas_id;
+	__u32 dev_id;
+	__u32 obj_id;
+	void *va;
+	size_t len;
+	__u64 iova;
+};
+
+/* The ioctls being timed; 0 or a negative errno, nothing else */
+
+static int io_iommufd_map(struct tm_args *a)
+{
+	struct iommu_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | RW_MAP,
+		.ioas_id = a->ioas_id,
+		.user_va = (uintptr_t)a->va,
+		.length = a->len,
+		.iova = a->iova,
+	};
+
+	return ioctl(a->fd, IOMMU_IOAS_MAP, &cmd) ? -errno : 0;
+}
+
+static int io_iommufd_unmap(struct tm_args *a)
+{
+	struct iommu_ioas_unmap cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = a->ioas_id,
+		.iova = a->iova,
+		.length = a->len,
+	};
+
+	if (ioctl(a->fd, IOMMU_IOAS_UNMAP, &cmd))
+		return -errno;
+	return cmd.length == a->len ? 0 : -EIO;
+}
+
+static int io_iommufd_copy(struct tm_args *a)
+{
+	struct iommu_ioas_copy cmd = {
+		.size = sizeof(cmd),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | RW_MAP,
+		.dst_ioas_id = a->ioas_id,
+		.src_ioas_id = a->src_ioas_id,
+		.length = a->len,
+		.dst_iova = a->iova,
+		.src_iova = a->iova,
+	};
+
+	return ioctl(a->fd, IOMMU_IOAS_COPY, &cmd) ? -errno : 0;
+}
+
+static int io_iommufd_dom2(struct tm_args *a)
+{
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.dev_id = a->dev_id,
+		.pt_id = a->ioas_id,
+	};
+
+	if (ioctl(a->fd, IOMMU_HWPT_ALLOC, &cmd))
+		return -errno;
+	a->obj_id = cmd.out_hwpt_id;
+	return 0;
+}
+
+static int io_iommufd_destroy(struct tm_args *a)
+{
+	struct iommu_destroy cmd = { .size = sizeof(cmd), .id = a->obj_id };
+
+	return ioctl(a->fd, IOMMU_DESTROY, &cmd) ? -errno : 0;
+}
+
+static int io_type1_map(struct tm_args *a)
+{
+	struct vfio_iommu_type1_dma_map cmd = {
+		.argsz = sizeof(cmd),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)a->va,
+		.iova = a->iova,
+		.size = a->len,
+	};
+
+	return ioctl(a->fd, VFIO_IOMMU_MAP_DMA, &cmd) ? -errno : 0;
+}
+
+static int io_type1_unmap(struct tm_args *a)
+{
+	struct vfio_iommu_type1_dma_unmap cmd = {
+		.argsz = sizeof(cmd),
+		.iova = a->iova,
+		.size = a->len,
+	};
+
+	if (ioctl(a->fd, VFIO_IOMMU_UNMAP_DMA, &cmd))
+		return -errno;
+	return cmd.size == a->len ? 0 : -EIO;
+}
 
 /*
- * Cycles of one interface, kind and size: the times in nanoseconds, and the
- * FOLL_PIN pins the map took and the unmap released, net, in pages
+ * The timed calls: one function per operation and memory kind, so the
+ * instruction profile can tell them apart (its phase markers are these
+ * functions' addresses).  The store makes every body different, so the
+ * compiler cannot fold them into one.
  */
-struct edu_sample {
-	double map_ns[MAX_REPS];
-	double unmap_ns[MAX_REPS];
-	long pinned[MAX_REPS];
-	long unpinned[MAX_REPS];
+static volatile int tm_sink;
+
+#define TM_FN(name, io, id)						\
+static __attribute__((noinline)) int tm_##name(struct tm_args *a)	\
+{									\
+	tm_sink = (id);							\
+	return io(a);							\
+}
+
+enum edu_op {
+	OP_MAP, OP_UNMAP, OP_COPY, OP_COPY_UNMAP, OP_DOM2, OP_DOM2_FREE,
+	OP_T1_MAP, OP_T1_UNMAP, NR_OPS
 };
 
-/**
- * struct edu_bench - the state of one --edu run
- * @opt: the options
- * @buf: one buffer per memory kind, of the largest size
- * @max_size: the largest size
- * @iova: where every buffer is mapped
- * @edu: the device while "ours" drives it (edu_driver.h)
- * @container: /dev/vfio/vfio while type1 drives the device, else -1
- * @group: /dev/vfio/<group> while type1 drives the device, else -1
- * @sample: what was measured, per interface, kind and size index
- */
-struct edu_bench {
-	const struct options *opt;
-	struct buffer buf[NR_KINDS];
-	unsigned long max_size;
-	__u64 iova;
-	struct edu_dev edu;
-	int container;
-	int group;
-	struct edu_sample sample[NR_APIS][NR_KINDS][MAX_SIZES];
-};
+#define TM_KIND(kind, k)						\
+	TM_FN(iommufd_map_##kind, io_iommufd_map, (k) * NR_OPS + OP_MAP)	\
+	TM_FN(iommufd_unmap_##kind, io_iommufd_unmap, (k) * NR_OPS + OP_UNMAP) \
+	TM_FN(iommufd_copy_##kind, io_iommufd_copy, (k) * NR_OPS + OP_COPY) \
+	TM_FN(iommufd_copy_unmap_##kind, io_iommufd_unmap,		\
+	      (k) * NR_OPS + OP_COPY_UNMAP)				\
+	TM_FN(iommufd_dom2_##kind, io_iommufd_dom2, (k) * NR_OPS + OP_DOM2) \
+	TM_FN(iommufd_dom2_free_##kind, io_iommufd_destroy,		\
+	      (k) * NR_OPS + OP_DOM2_FREE)				\
+	TM_FN(type1_map_##kind, io_type1_map, (k) * NR_OPS + OP_T1_MAP)	\
+	TM_FN(type1_unmap_##kind, io_type1_unmap, (k) * NR_OPS + OP_T1_UNMAP)
 
-/**
- * struct edu_api - one of the two interfaces being compared
- * @name: how the table calls it
- * @map: map @len bytes at @va to eb->iova; 0 or a negative errno
- * @unmap: unmap @len bytes at eb->iova; 0 or a negative errno
- */
-struct edu_api {
+TM_KIND(4k, KIND_4K)
+TM_KIND(thp, KIND_THP)
+TM_KIND(hugetlb, KIND_HUGETLB)
+TM_KIND(hugetlb1g, KIND_HUGETLB_1G)
+
+struct tm_fn {
+	int (*fn)(struct tm_args *a);
 	const char *name;
-	int (*map)(struct edu_bench *eb, void *va, size_t len);
-	int (*unmap)(struct edu_bench *eb, size_t len);
 };
 
-/* Memory: backing checks */
+#define TM_ENT(name) { tm_##name, "tm_" #name }
+#define TM_ROW(kind) {							\
+	TM_ENT(iommufd_map_##kind), TM_ENT(iommufd_unmap_##kind),	\
+	TM_ENT(iommufd_copy_##kind), TM_ENT(iommufd_copy_unmap_##kind),	\
+	TM_ENT(iommufd_dom2_##kind), TM_ENT(iommufd_dom2_free_##kind),	\
+	TM_ENT(type1_map_##kind), TM_ENT(type1_unmap_##kind),		\
+}
+
+static const struct tm_fn tm_fns[NR_KINDS][NR_OPS] = {
+	[KIND_4K] = TM_ROW(4k),
+	[KIND_THP] = TM_ROW(thp),
+	[KIND_HUGETLB] = TM_ROW(hugetlb),
+	[KIND_HUGETLB_1G] = TM_ROW(hugetlb1g),
+};
+
+/* 4 KiB pages each timed function handled, for the profile */
+static unsigned long tm_pages[NR_KINDS][NR_OPS];
+
+/* One timed call; the time in @ns */
+static int edu_timed(enum mem_kind k, enum edu_op op, struct tm_args *a,
+		     double *ns)
+{
+	double t0;
+	int rc;
+
+	t0 = now_ns();
+	rc = tm_fns[k][op].fn(a);
+	*ns = now_ns() - t0;
+	tm_pages[k][op] += a->len / SZ_4K;
+	if (rc)
+		fprintf(stderr, "edu: %s iova 0x%llx length 0x%zx: %s\n",
+			tm_fns[k][op].name, (unsigned long long)a->iova,
+			a->len, strerror(-rc));
+	return rc;
+}
+
+/* Records */
+
+void edu_rec(const char *api, const char *kind, const char *size,
+	     const char *metric, int rep, double value)
+{
+	printf("@ %s %s %s %s %d %.0f\n", api, kind, size, metric, rep, value);
+}
+
+void edu_rec_phase(const char *fn, unsigned long units, const char *unit)
+{
+	if (units)
+		printf("@ phase %s %lu %s\n", fn, units, unit);
+}
+
+static void edu_rec_kmem(const char *api, enum mem_kind k, const char *sz,
+			 const char *what, int rep, const struct ksample *before,
+			 const struct ksample *after)
+{
+	char m[32];
+
+	snprintf(m, sizeof(m), "%sslab", what);
+	edu_rec(api, kind_name[k], sz, m, rep, after->slab_kib - before->slab_kib);
+	snprintf(m, sizeof(m), "%svmalloc", what);
+	edu_rec(api, kind_name[k], sz, m, rep,
+		after->vmalloc_kib - before->vmalloc_kib);
+	snprintf(m, sizeof(m), "%sfree", what);
+	edu_rec(api, kind_name[k], sz, m, rep, before->free_kib - after->free_kib);
+	if (before->iommu_kib >= 0) {
+		snprintf(m, sizeof(m), "%siommu", what);
+		edu_rec(api, kind_name[k], sz, m, rep,
+			after->iommu_kib - before->iommu_kib);
+	}
+}
+
+/* Memory: pools and backing checks */
 
 /* Total AnonHugePages of this process in KiB, -1 if unknown */
-static long rollup_anon_huge_kib(void)
+static long edu_rollup_anon_huge_kib(void)
 {
 	FILE *f = fopen("/proc/self/smaps_rollup", "r");
 	char line[256];
@@ -117,7 +324,7 @@ static long rollup_anon_huge_kib(void)
 }
 
 /* Physically contiguous runs in [@p, @p + @len), -1 if PFNs are hidden */
-static long phys_runs(const void *p, size_t len)
+static long edu_phys_runs(const void *p, size_t len)
 {
 	unsigned long first = (uintptr_t)p / SZ_4K, n = len / SZ_4K, i, got;
 	uint64_t ent[512], pfn, prev = 0;
@@ -150,76 +357,125 @@ static long phys_runs(const void *p, size_t len)
 	return runs;
 }
 
+/* The pool of @kind's page size (KiB) and how many pages the buffer needs */
+static unsigned long edu_pool(enum mem_kind kind, unsigned long size,
+			      unsigned long *need)
+{
+	unsigned long kib = kind == KIND_HUGETLB_1G ? SZ_1G >> 10 : SZ_2M >> 10;
+
+	*need = (size + (kib << 10) - 1) / (kib << 10);
+	return kib;
+}
+
+static long edu_pool_read(unsigned long kib, const char *what)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), POOL_DIR, kib, what);
+	return read_long(path);
+}
+
+/*
+ * Grows the hugetlb pool of @kind to hold the buffer; returns the pool size
+ * to restore afterwards, or -1 with @why set when there are not enough
+ * pages.
+ */
+static long edu_pool_grow(struct edu_bench *eb, enum mem_kind kind,
+			  char *why, size_t why_len)
+{
+	unsigned long need, kib = edu_pool(kind, eb->max_size, &need);
+	long nr = edu_pool_read(kib, "nr_hugepages");
+	long free_pages = edu_pool_read(kib, "free_hugepages");
+	char path[128];
+
+	if (nr < 0 || free_pages < 0) {
+		snprintf(why, why_len, "no %lu KiB hugetlb page size in this kernel%s",
+			 kib, kind == KIND_HUGETLB_1G ?
+			 " (the CPU has no pdpe1gb?)" : "");
+		return -1;
+	}
+	if ((unsigned long)free_pages < need) {
+		snprintf(path, sizeof(path), POOL_DIR, kib, "nr_hugepages");
+		write_long(path, nr + need - free_pages);
+		free_pages = edu_pool_read(kib, "free_hugepages");
+	}
+	printf("# hugetlb pool %lu KiB: %ld pages (%ld free, %lu needed)\n",
+	       kib, edu_pool_read(kib, "nr_hugepages"), free_pages, need);
+	if (free_pages < 0 || (unsigned long)free_pages < need) {
+		snprintf(why, why_len,
+			 "%ld free %lu KiB pages, %lu needed%s", free_pages, kib,
+			 need, kind == KIND_HUGETLB_1G ?
+			 ": 1 GiB pages are only allocated at boot on this kernel (no CONFIG_CONTIG_ALLOC); boot with hugepagesz=1G hugepages=N" :
+			 "");
+		return -1;
+	}
+	return nr;
+}
+
+/* Back to @nr pages; a 1 GiB pool is emptied, its memory is needed next */
+static void edu_pool_restore(enum mem_kind kind, long nr)
+{
+	unsigned long need, kib = edu_pool(kind, 0, &need);
+	char path[128];
+
+	snprintf(path, sizeof(path), POOL_DIR, kib, "nr_hugepages");
+	write_long(path, kind == KIND_HUGETLB_1G ? 0 : nr);
+}
+
 /*
  * Allocates and faults in the buffer of @kind and checks through
  * smaps_rollup that it is backed as its kind promises.
  */
 static int edu_alloc_kind(struct edu_bench *eb, enum mem_kind kind)
 {
-	struct buffer *b = &eb->buf[kind];
-	long before, grown, want;
+	struct buffer *b = &eb->buf;
+	long before, grown, want = 0;
 	const char *how;
-	int rc;
+	char sz[16];
+	int rc, s;
 
-	before = rollup_anon_huge_kib();
-	rc = buffer_alloc(b, kind, eb->max_size);
+	before = edu_rollup_anon_huge_kib();
+	rc = buffer_alloc(b, kind, eb->max_size, kind == KIND_4K);
 	if (rc) {
 		if (b->map == MAP_FAILED)
 			b->map = NULL;
 		return edu_fail(-rc, "%s buffer of %lu MiB", kind_name[kind],
 				eb->max_size >> 20);
 	}
-	grown = rollup_anon_huge_kib() - before;
+	grown = edu_rollup_anon_huge_kib() - before;
 	switch (kind) {
 	case KIND_4K:
 		how = "MADV_NOHUGEPAGE";
-		want = 0;
 		break;
 	case KIND_THP:
 		how = "MADV_HUGEPAGE";
 		want = b->len >> 10;
 		break;
-	default:
+	case KIND_HUGETLB:
 		how = "MAP_HUGETLB, 2 MiB hugetlbfs pages (not in AnonHugePages)";
-		want = 0;
+		break;
+	default:
+		how = "MAP_HUGETLB, 1 GiB hugetlbfs pages (not in AnonHugePages)";
 		break;
 	}
-	printf("# memory %-7s %lu MiB, %s: AnonHugePages +%ld kB (smaps_rollup), %s\n",
+	printf("# memory %-9s %lu MiB, %s: AnonHugePages +%ld kB (smaps_rollup), %s\n",
 	       kind_name[kind], b->len >> 20, how, grown,
 	       before >= 0 && grown == want ? "as wanted" : "NOT AS WANTED");
 	if (before < 0 || grown != want)
 		return edu_fail(EIO, "%s memory is not backed as its kind says",
 				kind_name[kind]);
+	printf("# memory %-9s physically contiguous runs:", kind_name[kind]);
+	for (s = 0; s < eb->opt->nr_sizes; s++) {
+		fmt_size(sz, sizeof(sz), eb->opt->sizes[s]);
+		printf(" %s %ld%s", sz, edu_phys_runs(b->p, eb->opt->sizes[s]),
+		       s + 1 < eb->opt->nr_sizes ? "," : "\n");
+	}
 	return 0;
 }
 
-static void edu_print_runs(struct edu_bench *eb, enum mem_kind kind)
-{
-	char sz[16];
-	int s;
+/* /dev/iommu */
 
-	printf("# memory %-7s physically contiguous runs:", kind_name[kind]);
-	for (s = 0; s < eb->opt->nr_sizes; s++) {
-		fmt_size(sz, sizeof(sz), eb->opt->sizes[s]);
-		printf(" %s %ld%s", sz, phys_runs(eb->buf[kind].p, eb->opt->sizes[s]),
-		       s + 1 < eb->opt->nr_sizes ? "," : "\n");
-	}
-}
-
-/* Ours: IOMMU_IOAS_MAP and IOMMU_IOAS_UNMAP (edu_driver.h) */
-
-static int ours_map(struct edu_bench *eb, void *va, size_t len)
-{
-	return edu_ioas_map(eb->edu.iommufd, eb->edu.ioas_id, va, len,
-			    eb->iova, RW_MAP);
-}
-
-static int ours_unmap(struct edu_bench *eb, size_t len)
-{
-	return edu_ioas_unmap(eb->edu.iommufd, eb->edu.ioas_id, eb->iova, len);
-}
-
-static void ours_print_hw_info(struct edu_bench *eb)
+static void edu_print_hw_info(struct edu_bench *eb)
 {
 	struct iommu_hw_info_vtd vtd = { 0 };
 	struct iommu_hw_info cmd = {
@@ -253,7 +509,7 @@ static void ours_print_hw_info(struct edu_bench *eb)
  * fits inside one allowed range of the IOAS (the VT-d aperture minus the
  * reserved regions, once the device is attached).
  */
-static int ours_pick_iova(struct edu_bench *eb)
+static int edu_pick_iova(struct edu_bench *eb, bool verbose)
 {
 	struct iommu_iova_range r[EDU_BENCH_RANGES];
 	struct iommu_ioas_iova_ranges cmd = {
@@ -267,19 +523,23 @@ static int ours_pick_iova(struct edu_bench *eb)
 
 	if (ioctl(eb->edu.iommufd, IOMMU_IOAS_IOVA_RANGES, &cmd))
 		return edu_fail(errno, "IOMMU_IOAS_IOVA_RANGES");
-	printf("# IOAS ranges:");
-	for (i = 0; i < cmd.num_iovas; i++)
-		printf(" [0x%llx-0x%llx]", (unsigned long long)r[i].start,
-		       (unsigned long long)r[i].last);
-	printf("\n");
+	if (verbose) {
+		printf("# IOAS ranges:");
+		for (i = 0; i < cmd.num_iovas; i++)
+			printf(" [0x%llx-0x%llx]", (unsigned long long)r[i].start,
+			       (unsigned long long)r[i].last);
+		printf("\n");
+	}
 	for (i = 0; i < cmd.num_iovas; i++) {
 		iova = (r[i].start + SZ_1G - 1) & ~(__u64)(SZ_1G - 1);
 		if (iova < SZ_1G)
 			iova = SZ_1G;
 		if (iova >= r[i].start && iova + eb->max_size - 1 <= r[i].last) {
 			eb->iova = iova;
-			printf("# IOVA 0x%llx for every mapping\n",
-			       (unsigned long long)iova);
+			eb->iova_last = r[i].last;
+			if (verbose)
+				printf("# IOVA 0x%llx for every mapping\n",
+				       (unsigned long long)iova);
 			return 0;
 		}
 	}
@@ -287,66 +547,54 @@ static int ours_pick_iova(struct edu_bench *eb)
 			eb->max_size >> 20);
 }
 
-/* The cdev bound to /dev/iommu and attached to a fresh IOAS */
-static int ours_open(struct edu_bench *eb)
+/*
+ * The cdev bound to /dev/iommu and attached to a fresh IOAS; a second
+ * IOAS with a domain of its own for the device (never attached) is the
+ * COPY source.
+ */
+int edu_iommufd_open(struct edu_bench *eb)
 {
+	static bool printed;
+	struct tm_args a = { 0 };
 	int rc;
 
 	edu_init(&eb->edu);
 	rc = edu_open(&eb->edu);
 	if (rc)
 		return rc;
-	printf("# ours: %s bound to /dev/iommu, attached to IOAS %u (HWPT %u)\n",
-	       eb->edu.cdev, eb->edu.ioas_id, eb->edu.hwpt_id);
-	ours_print_hw_info(eb);
-	rc = ours_pick_iova(eb);
+	if (!printed) {
+		printf("# iommufd: %s bound to /dev/iommu, attached to IOAS %u (HWPT %u)\n",
+		       eb->edu.cdev, eb->edu.ioas_id, eb->edu.hwpt_id);
+		edu_print_hw_info(eb);
+	}
+	rc = edu_pick_iova(eb, !printed);
+	printed = true;
+	if (!rc)
+		rc = edu_ioas_alloc(eb->edu.iommufd, &eb->src_ioas);
+	if (!rc) {
+		a.fd = eb->edu.iommufd;
+		a.dev_id = eb->edu.devid;
+		a.ioas_id = eb->src_ioas;
+		rc = io_iommufd_dom2(&a);
+		if (rc)
+			edu_fail(-rc, "IOMMU_HWPT_ALLOC for the COPY source");
+		eb->src_hwpt = a.obj_id;
+	}
 	if (rc)
 		edu_close(&eb->edu);
 	return rc;
 }
 
-static void ours_close(struct edu_bench *eb)
+/* Closing /dev/iommu frees both IOAS, the domains and any mapping left */
+void edu_iommufd_close(struct edu_bench *eb)
 {
 	edu_close(&eb->edu);
 }
 
 /* type1: VFIO_IOMMU_MAP_DMA and VFIO_IOMMU_UNMAP_DMA on /dev/vfio/vfio */
 
-static int type1_map(struct edu_bench *eb, void *va, size_t len)
-{
-	struct vfio_iommu_type1_dma_map cmd = {
-		.argsz = sizeof(cmd),
-		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-		.vaddr = (uintptr_t)va,
-		.iova = eb->iova,
-		.size = len,
-	};
-
-	if (ioctl(eb->container, VFIO_IOMMU_MAP_DMA, &cmd))
-		return edu_fail(errno, "VFIO_IOMMU_MAP_DMA iova 0x%llx size 0x%zx",
-				(unsigned long long)eb->iova, len);
-	return 0;
-}
-
-static int type1_unmap(struct edu_bench *eb, size_t len)
-{
-	struct vfio_iommu_type1_dma_unmap cmd = {
-		.argsz = sizeof(cmd),
-		.iova = eb->iova,
-		.size = len,
-	};
-
-	if (ioctl(eb->container, VFIO_IOMMU_UNMAP_DMA, &cmd))
-		return edu_fail(errno, "VFIO_IOMMU_UNMAP_DMA iova 0x%llx size 0x%zx",
-				(unsigned long long)eb->iova, len);
-	if (cmd.size != len)
-		return edu_fail(EIO, "VFIO_IOMMU_UNMAP_DMA unmapped 0x%llx bytes, not 0x%zx",
-				(unsigned long long)cmd.size, len);
-	return 0;
-}
-
 /* 1 when the running kernel has a function called @name, 0 if not */
-static int kernel_has_symbol(const char *name)
+static int edu_kernel_has_symbol(const char *name)
 {
 	FILE *f = fopen("/proc/kallsyms", "r");
 	char line[512], sym[256];
@@ -361,18 +609,30 @@ static int kernel_has_symbol(const char *name)
 	return found;
 }
 
+/* Closing the group detaches it from the container and frees the domain */
+static void edu_type1_close(struct edu_bench *eb)
+{
+	if (eb->group >= 0)
+		close(eb->group);
+	if (eb->container >= 0)
+		close(eb->container);
+	eb->group = -1;
+	eb->container = -1;
+}
+
 /* The device's group on vfio's own container, with a TYPE1v2 IOMMU */
-static int type1_open(struct edu_bench *eb)
+static int edu_type1_open(struct edu_bench *eb)
 {
 	struct vfio_group_status status = { .argsz = sizeof(status) };
 	char path[PATH_MAX], link[PATH_MAX];
+	static bool printed;
 	ssize_t n;
 	int rc;
 
-	rc = kernel_has_symbol(TYPE1_SYMBOL);
+	rc = edu_kernel_has_symbol(TYPE1_SYMBOL);
 	if (rc <= 0)
 		return rc ? rc : edu_fail(ENODEV,
-			"no %s in this kernel: /dev/vfio/vfio is not vfio's type1 (boot the x86_64-type1 kernel)",
+			"no %s in this kernel: /dev/vfio/vfio is not vfio's type1 (boot the x86_64-type1 or x86_64-base kernel)",
 			TYPE1_SYMBOL);
 	snprintf(path, sizeof(path), EDU_SYSFS_PCI "/devices/%s/iommu_group",
 		 eb->edu.bdf);
@@ -399,298 +659,223 @@ static int type1_open(struct edu_bench *eb)
 		return edu_fail(errno, "VFIO_GROUP_SET_CONTAINER %s", path);
 	if (ioctl(eb->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
 		return edu_fail(errno, "VFIO_SET_IOMMU VFIO_TYPE1v2_IOMMU");
-	printf("# type1: %s on /dev/vfio/vfio (vfio's container, %s present), VFIO_TYPE1v2_IOMMU\n",
-	       path, TYPE1_SYMBOL);
+	if (!printed)
+		printf("# type1: %s on /dev/vfio/vfio (vfio's container, %s present), VFIO_TYPE1v2_IOMMU\n",
+		       path, TYPE1_SYMBOL);
+	printed = true;
 	return 0;
 }
-
-/* Closing the group detaches it from the container and frees the domain */
-static void type1_close(struct edu_bench *eb)
-{
-	if (eb->group >= 0)
-		close(eb->group);
-	if (eb->container >= 0)
-		close(eb->container);
-	eb->group = -1;
-	eb->container = -1;
-}
-
-static const struct edu_api edu_apis[NR_APIS] = {
-	[API_OURS] = { "ours", ours_map, ours_unmap },
-	[API_TYPE1] = { "type1", type1_map, type1_unmap },
-};
 
 /* Timing */
 
 /*
- * Cycle @r: one timed map and unmap of @len bytes at @va, with the pins
- * counted (untimed) before, between and after them
+ * One timed map and unmap of @a->len bytes, with the kernel counters
+ * sampled (untimed) before, while mapped and after; checks the pins.
  */
-static int edu_cycle(struct edu_bench *eb, const struct edu_api *api,
-		     void *va, size_t len, struct edu_sample *smp, int r)
+static int edu_cycle(struct edu_bench *eb, const char *api, enum mem_kind k,
+		     enum edu_op map_op, struct tm_args *a, int r)
 {
-	long acq[3], rel[3];
-	double t0;
+	long npages = a->len / SZ_4K, pinned, unpinned;
+	struct ksample s0, s1, s2;
+	double map_ns, unmap_ns;
+	char sz[16];
 	int rc;
 
+	fmt_size(sz, sizeof(sz), a->len);
+	if (read_settled_sample(&s0))
+		return edu_fail(EIO, "counters in /proc");
+	rc = edu_timed(k, map_op, a, &map_ns);
+	if (rc)
+		return rc;
+	if (read_sample(&s1))
+		return edu_fail(EIO, "counters in /proc");
+	rc = edu_timed(k, map_op + 1, a, &unmap_ns);
+	if (rc)
+		return rc;
+	if (read_sample(&s2))
+		return edu_fail(EIO, "counters in /proc");
+
+	pinned = (s1.pin_acquired - s0.pin_acquired) -
+		 (s1.pin_released - s0.pin_released);
+	unpinned = (s2.pin_released - s1.pin_released) -
+		   (s2.pin_acquired - s1.pin_acquired);
+	edu_rec(api, kind_name[k], sz, "map", r, map_ns);
+	edu_rec(api, kind_name[k], sz, "unmap", r, unmap_ns);
+	edu_rec(api, kind_name[k], sz, "pinned", r, pinned);
+	edu_rec(api, kind_name[k], sz, "unpinned", r, unpinned);
+	edu_rec_kmem(api, k, sz, "kmem-", r, &s0, &s1);
+	/* Fast because nothing happened is not fast */
+	if (pinned != npages || unpinned != npages) {
+		printf("# BAD pins: %s %s %s cycle %d: map pinned %ld, unmap released %ld, of %ld pages\n",
+		       api, kind_name[k], sz, r, pinned, unpinned, npages);
+		eb->bad++;
+	}
+	return 0;
+}
+
+/*
+ * COPY of the mapping of the COPY source into the device's IOAS and the
+ * UNMAP of the copy; the pages are pinned already, by the source's domain.
+ */
+static int edu_copy_cycle(struct edu_bench *eb, enum mem_kind k,
+			  struct tm_args *a, int r)
+{
+	long acq[3], rel[3];
+	double copy_ns, unmap_ns;
+	char sz[16];
+	int rc;
+
+	fmt_size(sz, sizeof(sz), a->len);
 	if (read_pin_counts(&acq[0], &rel[0]))
 		return edu_fail(EIO, "pin counters in /proc/vmstat");
-	t0 = now_ns();
-	rc = api->map(eb, va, len);
-	smp->map_ns[r] = now_ns() - t0;
+	rc = edu_timed(k, OP_COPY, a, &copy_ns);
 	if (rc)
 		return rc;
 	if (read_pin_counts(&acq[1], &rel[1]))
 		return edu_fail(EIO, "pin counters in /proc/vmstat");
-	t0 = now_ns();
-	rc = api->unmap(eb, len);
-	smp->unmap_ns[r] = now_ns() - t0;
+	rc = edu_timed(k, OP_COPY_UNMAP, a, &unmap_ns);
 	if (rc)
 		return rc;
 	if (read_pin_counts(&acq[2], &rel[2]))
 		return edu_fail(EIO, "pin counters in /proc/vmstat");
-	smp->pinned[r] = (acq[1] - acq[0]) - (rel[1] - rel[0]);
-	smp->unpinned[r] = (rel[2] - rel[1]) - (acq[2] - acq[1]);
+	edu_rec("iommufd", kind_name[k], sz, "copy", r, copy_ns);
+	edu_rec("iommufd", kind_name[k], sz, "copy-unmap", r, unmap_ns);
+	edu_rec("iommufd", kind_name[k], sz, "copy-pinned", r,
+		(acq[1] - acq[0]) - (rel[1] - rel[0]));
+	edu_rec("iommufd", kind_name[k], sz, "copy-unpinned", r,
+		(rel[2] - rel[1]) - (acq[2] - acq[1]));
 	return 0;
 }
 
-/* --reps map/unmap cycles of every kind and size through @id */
-static int edu_time_api(struct edu_bench *eb, enum edu_api_id id)
+/*
+ * A second domain on the device's IOAS while the buffer is mapped there:
+ * HWPT_ALLOC fills it with the mappings, DESTROY empties and frees it.
+ */
+static int edu_dom2_cycle(struct edu_bench *eb, enum mem_kind k,
+			  struct tm_args *a, int r)
 {
-	const struct options *opt = eb->opt;
-	int k, s, r, rc;
+	double alloc_ns, free_ns;
+	struct ksample s0, s1;
+	char sz[16];
+	int rc;
 
-	for (k = 0; k < NR_KINDS; k++) {
-		if (!opt->kind[k])
-			continue;
-		for (s = 0; s < opt->nr_sizes; s++) {
-			for (r = 0; r < opt->reps; r++) {
-				rc = edu_cycle(eb, &edu_apis[id], eb->buf[k].p,
-					       opt->sizes[s],
-					       &eb->sample[id][k][s], r);
-				if (rc)
-					return rc;
-			}
-		}
-	}
+	fmt_size(sz, sizeof(sz), a->len);
+	if (read_settled_sample(&s0))
+		return edu_fail(EIO, "counters in /proc");
+	rc = edu_timed(k, OP_DOM2, a, &alloc_ns);
+	if (rc)
+		return rc;
+	if (read_sample(&s1))
+		return edu_fail(EIO, "counters in /proc");
+	rc = edu_timed(k, OP_DOM2_FREE, a, &free_ns);
+	if (rc)
+		return rc;
+	edu_rec("iommufd", kind_name[k], sz, "dom2", r, alloc_ns);
+	edu_rec("iommufd", kind_name[k], sz, "dom2-free", r, free_ns);
+	edu_rec("iommufd", kind_name[k], sz, "dom2-pinned", r,
+		(s1.pin_acquired - s0.pin_acquired) -
+		(s1.pin_released - s0.pin_released));
+	edu_rec_kmem("iommufd", k, sz, "dom2-kmem-", r, &s0, &s1);
 	return 0;
 }
 
-/* Output */
-
-/* Largest (max - min) / median of the four series of one row */
-static double edu_spread(const struct edu_sample *a, const struct edu_sample *b,
-			 int reps)
-{
-	const double *v[] = { a->map_ns, a->unmap_ns, b->map_ns, b->unmap_ns };
-	double worst = 0, hi, lo, x;
-	unsigned int i;
-	int r;
-
-	for (i = 0; i < ARRAY_SIZE(v); i++) {
-		lo = best(v[i], reps);
-		hi = lo;
-		for (r = 0; r < reps; r++)
-			hi = v[i][r] > hi ? v[i][r] : hi;
-		x = (hi - lo) / median(v[i], reps);
-		worst = x > worst ? x : worst;
-	}
-	return worst;
-}
-
-static void edu_print_rates(const struct edu_bench *eb)
+/* Every /dev/iommu row of one memory kind */
+static int edu_iommufd_kind(struct edu_bench *eb, enum mem_kind k)
 {
 	const struct options *opt = eb->opt;
-	double gib, npages, ns[NR_APIS][2];
-	char r[NR_APIS][2][16], sz[16];
-	int k, s, a;
+	struct tm_args a = { 0 };
+	int s, r, rc;
 
-	printf("\nthroughput, median of %d reps; ours/type1: throughput ratio, %s\n",
-	       opt->reps, "above 1.00 ours is faster");
-	printf(HEAD_FMT, "", "", "ours", "map", "ours", "unmap", "type1",
-	       "map", "type1", "unmap", "ours/", "type1");
-	printf(HEAD_FMT, "kind", "size", "GiB/s", "pages/s", "GiB/s",
-	       "pages/s", "GiB/s", "pages/s", "GiB/s", "pages/s", "map",
-	       "unmap");
-	for (k = 0; k < NR_KINDS; k++) {
-		if (!opt->kind[k])
-			continue;
-		for (s = 0; s < opt->nr_sizes; s++) {
-			gib = (double)opt->sizes[s] / SZ_1G;
-			npages = (double)opt->sizes[s] / SZ_4K;
-			for (a = 0; a < NR_APIS; a++) {
-				const struct edu_sample *p = &eb->sample[a][k][s];
+	rc = edu_iommufd_open(eb);
+	if (rc)
+		return rc;
+	a.fd = eb->edu.iommufd;
+	a.dev_id = eb->edu.devid;
+	a.va = eb->buf.p;
+	a.iova = eb->iova;
+	for (s = 0; s < opt->nr_sizes && !rc; s++) {
+		a.len = opt->sizes[s];
+		a.ioas_id = eb->edu.ioas_id;
+		for (r = 0; r < opt->reps && !rc; r++)
+			rc = edu_cycle(eb, "iommufd", k, OP_MAP, &a, r);
 
-				ns[a][0] = median(p->map_ns, opt->reps);
-				ns[a][1] = median(p->unmap_ns, opt->reps);
-				fmt_rate(r[a][0], sizeof(r[a][0]),
-					 npages / ns[a][0] * 1e9);
-				fmt_rate(r[a][1], sizeof(r[a][1]),
-					 npages / ns[a][1] * 1e9);
-			}
-			fmt_size(sz, sizeof(sz), opt->sizes[s]);
-			printf(ROW_FMT, kind_name[k], sz,
-			       gib / ns[0][0] * 1e9, r[0][0],
-			       gib / ns[0][1] * 1e9, r[0][1],
-			       gib / ns[1][0] * 1e9, r[1][0],
-			       gib / ns[1][1] * 1e9, r[1][1],
-			       ns[1][0] / ns[0][0], ns[1][1] / ns[0][1]);
-		}
+		/* COPY from the source IOAS, which keeps the pages pinned */
+		if (!rc)
+			rc = edu_ioas_map(a.fd, eb->src_ioas, a.va, a.len,
+					  a.iova, RW_MAP);
+		a.src_ioas_id = eb->src_ioas;
+		for (r = 0; r < opt->reps && !rc; r++)
+			rc = edu_copy_cycle(eb, k, &a, r);
+		if (!rc)
+			rc = edu_ioas_unmap(a.fd, eb->src_ioas, a.iova, a.len);
+
+		/* A second domain over the device IOAS's mapping */
+		if (!rc)
+			rc = edu_ioas_map(a.fd, a.ioas_id, a.va, a.len, a.iova,
+					  RW_MAP);
+		for (r = 0; r < opt->reps && !rc; r++)
+			rc = edu_dom2_cycle(eb, k, &a, r);
+		if (!rc)
+			rc = edu_ioas_unmap(a.fd, a.ioas_id, a.iova, a.len);
 	}
+	edu_iommufd_close(eb);
+	return rc;
 }
 
-static void edu_print_per_page(const struct edu_bench *eb)
+/* Every type1 row of one memory kind */
+static int edu_type1_kind(struct edu_bench *eb, enum mem_kind k)
 {
 	const struct options *opt = eb->opt;
-	double npages, m[NR_APIS], u[NR_APIS];
-	char sz[16];
-	int k, s, a;
+	struct tm_args a = { 0 };
+	int s, r, rc;
 
-	printf("\n%s per 4 KiB page, median; type1/ours: above 1.00 ours is cheaper\n",
-	       opt->icount ? "instructions" : "nanoseconds");
-	printf("spread: (max - min) / median over the reps, worst of the four series\n");
-	printf(PAGE_HEAD_FMT, "", "", "map", "map", "type1/", "unmap",
-	       "unmap", "type1/", "both", "both", "type1/", "");
-	printf(PAGE_HEAD_FMT, "kind", "size", "ours", "type1", "ours",
-	       "ours", "type1", "ours", "ours", "type1", "ours", "spread");
-	for (k = 0; k < NR_KINDS; k++) {
-		if (!opt->kind[k])
-			continue;
-		for (s = 0; s < opt->nr_sizes; s++) {
-			npages = (double)opt->sizes[s] / SZ_4K;
-			for (a = 0; a < NR_APIS; a++) {
-				const struct edu_sample *p = &eb->sample[a][k][s];
+	rc = edu_type1_open(eb);
+	a.fd = eb->container;
+	a.va = eb->buf.p;
+	a.iova = eb->iova;
+	for (s = 0; s < opt->nr_sizes && !rc; s++) {
+		a.len = opt->sizes[s];
+		for (r = 0; r < opt->reps && !rc; r++)
+			rc = edu_cycle(eb, "type1", k, OP_T1_MAP, &a, r);
+	}
+	edu_type1_close(eb);
+	return rc;
+}
 
-				m[a] = median(p->map_ns, opt->reps) / npages;
-				u[a] = median(p->unmap_ns, opt->reps) / npages;
-			}
-			fmt_size(sz, sizeof(sz), opt->sizes[s]);
-			printf(PAGE_ROW_FMT, kind_name[k], sz, m[0], m[1],
-			       m[1] / m[0], u[0], u[1], u[1] / u[0],
-			       m[0] + u[0], m[1] + u[1],
-			       (m[1] + u[1]) / (m[0] + u[0]),
-			       edu_spread(&eb->sample[API_OURS][k][s],
-					  &eb->sample[API_TYPE1][k][s],
-					  opt->reps));
+/* One memory kind: its pool, its buffer, both interfaces */
+static int edu_run_kind(struct edu_bench *eb, enum mem_kind k)
+{
+	bool hugetlb = k == KIND_HUGETLB || k == KIND_HUGETLB_1G;
+	char why[256];
+	long pool = 0;
+	int rc;
+
+	if (hugetlb) {
+		pool = edu_pool_grow(eb, k, why, sizeof(why));
+		if (pool < 0) {
+			printf("# skipped %s: %s\n", kind_name[k], why);
+			edu_rec("all", kind_name[k], "-", "skipped", 0, 0);
+			return 0;
 		}
 	}
-}
-
-/*
- * The first cycle of each row on its own: memory that no earlier cycle of
- * this interface pinned, a domain that never held this range.
- */
-static void edu_print_first(const struct edu_bench *eb)
-{
-	const struct options *opt = eb->opt;
-	const struct edu_sample *o, *t;
-	double npages;
-	char sz[16];
-	int k, s;
-
-	printf("\nfirst cycle of each row only, %s per 4 KiB page\n",
-	       opt->icount ? "instructions" : "nanoseconds");
-	printf(FIRST_HEAD_FMT, "", "", "map", "map", "type1/", "unmap", "unmap",
-	       "type1/");
-	printf(FIRST_HEAD_FMT, "kind", "size", "ours", "type1", "ours", "ours",
-	       "type1", "ours");
-	for (k = 0; k < NR_KINDS; k++) {
-		if (!opt->kind[k])
-			continue;
-		for (s = 0; s < opt->nr_sizes; s++) {
-			npages = (double)opt->sizes[s] / SZ_4K;
-			o = &eb->sample[API_OURS][k][s];
-			t = &eb->sample[API_TYPE1][k][s];
-			fmt_size(sz, sizeof(sz), opt->sizes[s]);
-			printf(FIRST_ROW_FMT, kind_name[k], sz,
-			       o->map_ns[0] / npages, t->map_ns[0] / npages,
-			       t->map_ns[0] / o->map_ns[0],
-			       o->unmap_ns[0] / npages, t->unmap_ns[0] / npages,
-			       t->unmap_ns[0] / o->unmap_ns[0]);
-		}
-	}
-}
-
-/* Cycles of one row whose map or unmap did not pin or unpin each page once */
-static int edu_row_bad_pins(const struct edu_bench *eb, enum edu_api_id a,
-			    int k, int s)
-{
-	const struct edu_sample *smp = &eb->sample[a][k][s];
-	long npages = eb->opt->sizes[s] / SZ_4K;
-	int r, bad = 0;
-	char sz[16];
-
-	fmt_size(sz, sizeof(sz), eb->opt->sizes[s]);
-	for (r = 0; r < eb->opt->reps; r++) {
-		if (smp->pinned[r] == npages && smp->unpinned[r] == npages)
-			continue;
-		printf("# BAD pins: %s %s %s cycle %d: %s %ld, %s %ld, of %ld pages\n",
-		       edu_apis[a].name, kind_name[k], sz, r + 1,
-		       "map pinned", smp->pinned[r], "unmap released",
-		       smp->unpinned[r], npages);
-		bad++;
-	}
-	return bad;
-}
-
-/*
- * Fast because nothing happened is not fast: every map must have pinned
- * each 4 KiB page once, every unmap released it.  Returns the bad cycles.
- */
-static int edu_check_pins(const struct edu_bench *eb)
-{
-	int a, k, s, bad = 0;
-
-	for (a = 0; a < NR_APIS; a++)
-		for (k = 0; k < NR_KINDS; k++)
-			for (s = 0; s < eb->opt->nr_sizes && eb->opt->kind[k]; s++)
-				bad += edu_row_bad_pins(eb, a, k, s);
-	if (!bad)
-		printf("# pins: %s, %s\n",
-		       "every map pinned each 4 KiB page once, every unmap released it",
-		       "both interfaces (nr_foll_pin_acquired/_released)");
-	return bad;
-}
-
-/* Verdict: is ours at least as fast as type1 in every median? */
-static void edu_print_verdict(const struct edu_bench *eb)
-{
-	const struct options *opt = eb->opt;
-	const struct edu_sample *o, *t;
-	int k, s, slower = 0;
-	char sz[16];
-
-	for (k = 0; k < NR_KINDS; k++) {
-		if (!opt->kind[k])
-			continue;
-		for (s = 0; s < opt->nr_sizes; s++) {
-			o = &eb->sample[API_OURS][k][s];
-			t = &eb->sample[API_TYPE1][k][s];
-			fmt_size(sz, sizeof(sz), opt->sizes[s]);
-			if (median(o->map_ns, opt->reps) >
-			    median(t->map_ns, opt->reps)) {
-				printf("# SLOWER than type1: %s %s map\n",
-				       kind_name[k], sz);
-				slower++;
-			}
-			if (median(o->unmap_ns, opt->reps) >
-			    median(t->unmap_ns, opt->reps)) {
-				printf("# SLOWER than type1: %s %s unmap\n",
-				       kind_name[k], sz);
-				slower++;
-			}
-		}
-	}
-	printf("# %s\n", slower ? "ours is slower than type1 in the figures above" :
-	       "ours is at least as fast as type1 in every figure");
+	rc = edu_alloc_kind(eb, k);
+	if (!rc)
+		rc = edu_iommufd_kind(eb, k);
+	if (!rc && !eb->opt->no_type1)
+		rc = edu_type1_kind(eb, k);
+	if (eb->buf.map)
+		buffer_free(&eb->buf);
+	memset(&eb->buf, 0, sizeof(eb->buf));
+	if (hugetlb)
+		edu_pool_restore(k, pool);
+	return rc;
 }
 
 /* The whole --edu run; the program's exit status */
 int edu_bench_run(const struct options *opt)
 {
 	static struct edu_bench eb;
-	unsigned long pages = 0;
-	int k, s, rc = 0;
+	int i, k, op, s, rc = 0;
 
 	eb.opt = opt;
 	eb.container = -1;
@@ -698,45 +883,24 @@ int edu_bench_run(const struct options *opt)
 	for (s = 0; s < opt->nr_sizes; s++)
 		if (opt->sizes[s] > eb.max_size)
 			eb.max_size = opt->sizes[s];
-	printf("# --edu: ours = IOMMU_IOAS_MAP/UNMAP, type1 = %s; same device and memory\n",
-	       "VFIO_IOMMU_MAP_DMA/UNMAP_DMA");
-	for (k = 0; k < NR_KINDS; k++)
-		for (s = 0; s < opt->nr_sizes && opt->kind[k]; s++)
-			pages += opt->sizes[s] / SZ_4K * opt->reps;
-	printf("# %lu pages of 4 KiB mapped and unmapped per interface (all rows and reps)\n",
-	       pages);
+	printf("# --edu: iommufd = IOMMU_IOAS_MAP/UNMAP/COPY, HWPT_ALLOC; type1 = %s; same device and memory\n",
+	       opt->no_type1 ? "not run" : "VFIO_IOMMU_MAP_DMA/UNMAP_DMA");
+	printf("# reps: %d per row\n", opt->reps);
 
-	for (k = 0; k < NR_KINDS && !rc; k++)
-		if (opt->kind[k])
-			rc = edu_alloc_kind(&eb, k);
-	for (k = 0; k < NR_KINDS && !rc; k++)
-		if (opt->kind[k])
-			edu_print_runs(&eb, k);
-
-	if (!rc)
-		rc = ours_open(&eb);
-	if (!rc) {
-		rc = edu_time_api(&eb, API_OURS);
-		ours_close(&eb);
-	}
-	if (!rc) {
-		rc = type1_open(&eb);
-		if (!rc)
-			rc = edu_time_api(&eb, API_TYPE1);
-		type1_close(&eb);
-	}
-	if (!rc) {
-		edu_print_rates(&eb);
-		edu_print_per_page(&eb);
-		edu_print_first(&eb);
-		if (edu_check_pins(&eb))
-			rc = -EIO;
-		edu_print_verdict(&eb);
-	}
+	for (i = 0; i < NR_KINDS && !rc; i++)
+		if (opt->kind[edu_kind_order[i]])
+			rc = edu_run_kind(&eb, edu_kind_order[i]);
+	if (!rc && opt->nr_scale)
+		rc = scale_run(&eb);
 
 	for (k = 0; k < NR_KINDS; k++)
-		if (eb.buf[k].map)
-			buffer_free(&eb.buf[k]);
-	printf("# %s\n", rc ? "FAILED (see the messages above)" : "done");
-	return rc ? 1 : 0;
+		for (op = 0; op < NR_OPS; op++)
+			edu_rec_phase(tm_fns[k][op].name, tm_pages[k][op], "pages");
+	if (eb.bad)
+		printf("# %d measurements FAILED their checks (see BAD above)\n",
+		       eb.bad);
+	else if (!rc)
+		printf("# pins: every map pinned each 4 KiB page once, every unmap released it (nr_foll_pin_acquired/_released)\n");
+	printf("# %s\n", rc || eb.bad ? "FAILED (see the messages above)" : "done");
+	return rc || eb.bad ? 1 : 0;
 }

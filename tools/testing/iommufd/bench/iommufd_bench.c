@@ -97,6 +97,9 @@
 #ifndef MAP_HUGE_2MB
 #define MAP_HUGE_2MB (21 << MAP_HUGE_SHIFT)
 #endif
+#ifndef MAP_HUGE_1GB
+#define MAP_HUGE_1GB (30 << MAP_HUGE_SHIFT)
+#endif
 
 #define BENCH_IOVA 0x40000000UL	/* inside the mock aperture up to 1 GiB */
 #define CLOCK_ICOUNT \
@@ -108,7 +111,7 @@
 #define HUGETLB_NR_PATH "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
 #define HUGETLB_FREE_PATH "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
 
-const char * const kind_name[NR_KINDS] = { "4k", "thp", "hugetlb" };
+const char * const kind_name[NR_KINDS] = { "4k", "thp", "hugetlb", "hugetlb1g" };
 static const char * const dom_name[NR_DOMS] = {
 	"none", "mock", "mock-huge", "mock-x2",
 };
@@ -124,14 +127,6 @@ struct row {
 	const char *refs;
 };
 
-/* Kernel counters sampled around MAP and UNMAP */
-struct ksample {
-	long free_kib;
-	long slab_kib;
-	long pin_acquired;
-	long pin_released;
-};
-
 static int mock_state;	/* 0 unknown, 1 available, -1 not available */
 
 double now_ns(void)
@@ -142,7 +137,7 @@ double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-static long read_long(const char *path)
+long read_long(const char *path)
 {
 	char buf[64];
 	long val = -1;
@@ -156,7 +151,7 @@ static long read_long(const char *path)
 	return val;
 }
 
-static int write_long(const char *path, long val)
+int write_long(const char *path, long val)
 {
 	FILE *f = fopen(path, "w");
 	int rc;
@@ -205,14 +200,19 @@ int read_pin_counts(long *acquired, long *released)
 	return read_counters("/proc/vmstat", vm, vals, 2) ? -EIO : 0;
 }
 
-static int read_sample(struct ksample *s)
+int read_sample(struct ksample *s)
 {
-	static const char * const mem[] = { "MemFree", "Slab" };
-	long *mem_vals[] = { &s->free_kib, &s->slab_kib };
+	static const char * const mem[] = { "MemFree", "Slab", "VmallocUsed" };
+	static const char * const vm[] = { "nr_iommu_pages" };
+	long *mem_vals[] = { &s->free_kib, &s->slab_kib, &s->vmalloc_kib };
+	long iommu_pages = -1, *vm_vals[] = { &iommu_pages };
 
 	if (read_pin_counts(&s->pin_acquired, &s->pin_released) ||
-	    read_counters("/proc/meminfo", mem, mem_vals, 2))
+	    read_counters("/proc/meminfo", mem, mem_vals, 3))
 		return -EIO;
+	/* Counted since 6.11; the page size is 4 KiB where --edu runs */
+	read_counters("/proc/vmstat", vm, vm_vals, 1);
+	s->iommu_kib = iommu_pages < 0 ? -1 : iommu_pages * (long)(SZ_4K >> 10);
 	return 0;
 }
 
@@ -281,15 +281,24 @@ double best(const double *v, int n)
 
 /* Memory */
 
-int buffer_alloc(struct buffer *b, enum mem_kind kind, size_t len)
+/* A prime: every step of it visits each page of the buffer once */
+#define SCATTER_STEP 2654435761ULL
+
+int buffer_alloc(struct buffer *b, enum mem_kind kind, size_t len,
+		 bool scatter)
 {
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	unsigned long long i, n = len / SZ_4K;
 	size_t off;
 
 	b->len = len;
 	b->map_len = kind == KIND_THP ? len + SZ_2M : len;
 	if (kind == KIND_HUGETLB)
 		flags |= MAP_HUGETLB | MAP_HUGE_2MB;
+	if (kind == KIND_HUGETLB_1G) {
+		flags |= MAP_HUGETLB | MAP_HUGE_1GB;
+		b->map_len = (len + SZ_1G - 1) & ~(SZ_1G - 1);
+	}
 	b->map = mmap(NULL, b->map_len, PROT_READ | PROT_WRITE, flags, -1, 0);
 	if (b->map == MAP_FAILED)
 		return -errno;
@@ -301,10 +310,16 @@ int buffer_alloc(struct buffer *b, enum mem_kind kind, size_t len)
 		return -errno;
 	/*
 	 * Prefault: nothing timed may take a page fault.  The stores cannot be
-	 * optimised away, the buffer escapes to the ioctls that follow.
+	 * optimised away, the buffer escapes to the ioctls that follow.  The
+	 * page allocator hands out mostly ascending physical pages, so faulting
+	 * in address order makes 4 KiB memory physically contiguous; @scatter
+	 * faults the pages in a scattered order instead, so neighbours in the
+	 * buffer are not neighbours in memory (as in a long-running system).
 	 */
-	for (off = 0; off < len; off += SZ_4K)
+	for (i = 0; i < n; i++) {
+		off = (scatter ? i * SCATTER_STEP % n : i) * SZ_4K;
 		((char *)b->p)[off] = 1;
+	}
 	return 0;
 }
 
@@ -423,7 +438,7 @@ static const char *pins_result(int fd, struct buffer *b, unsigned int refs,
  * periods (membarrier's global command is synchronize_rcu()) and let the
  * callbacks run until the slab stops shrinking.
  */
-static int read_settled_sample(struct ksample *s)
+int read_settled_sample(struct ksample *s)
 {
 	long last = -1;
 	int i;
@@ -642,7 +657,7 @@ static long huge_percent(struct buffer *b, enum mem_kind kind)
 {
 	long kib;
 
-	if (kind == KIND_HUGETLB)
+	if (kind == KIND_HUGETLB || kind == KIND_HUGETLB_1G)
 		return 100;
 	kib = anon_huge_kib(b->p);
 	return kib < 0 ? -1 : kib * 100 / (long)(b->len >> 10);
@@ -658,7 +673,7 @@ static int run_buffer(const struct options *opt, enum mem_kind kind,
 	long huge_pct;
 	enum dom_setup dom;
 
-	rc = buffer_alloc(&b, kind, size);
+	rc = buffer_alloc(&b, kind, size, false);
 	if (rc) {
 		if (b.map != MAP_FAILED)
 			buffer_free(&b);
@@ -701,17 +716,23 @@ static void help(FILE *f)
 {
 	fprintf(f,
 		"usage: iommufd_bench [options]\n"
-		"  --kinds LIST   comma separated of 4k,thp,hugetlb (default all;\n"
-		"                 4k,thp with --edu)\n"
+		"  --kinds LIST   comma separated of 4k,thp,hugetlb,hugetlb1g\n"
+		"                 (default 4k,thp,hugetlb; all four with --edu)\n"
 		"  --sizes LIST   comma separated sizes with K/M/G suffix, 2 MiB\n"
-		"                 multiples, at most 1G (default 64M,256M,1G;\n"
-		"                 256M,1G with --edu)\n"
+		"                 multiples, at most 1G, 4G with --edu (default\n"
+		"                 64M,256M,1G; 256M,2G with --edu)\n"
 		"  --reps N       timed map/unmap cycles per row (default 3)\n"
 		"  --mock-huge    also run a MOCK_FLAGS_DEVICE_HUGE_IOVA domain\n"
 		"  --mock-x2      also run two mock domains on one IOAS\n"
 		"  --no-mock      only the rows without a domain\n"
 		"  --edu          instead of mock domains: the edu device's real\n"
 		"                 IOMMU domain, beside vfio type1 (see edu_bench.c)\n"
+		"  --no-type1     with --edu: only /dev/iommu, no vfio type1 rows\n"
+		"  --scale LIST   with --edu: the scale table at these numbers of\n"
+		"                 existing mappings, ascending (default\n"
+		"                 1,1000,100000; \"none\": no scale table)\n"
+		"  --scale-objs N with --edu: objects in the fd for the scale\n"
+		"                 table's object row (default 10000; 0: no row)\n"
 		"  --icount       label times as instruction-time (QEMU -icount)\n"
 		"Options in $IOMMUFD_BENCH_ARGS (space separated) come first; a\n"
 		"VM runner can set it from the kernel command line.\n");
@@ -748,12 +769,31 @@ static int parse_sizes(struct options *opt, char *list)
 			size <<= 10 * (unit - units + 1);
 			end++;
 		}
-		if (*end || !size || size % SZ_2M || size > SZ_1G ||
+		/* main() checks the limit of the mode */
+		if (*end || !size || size % SZ_2M || size > 4 * SZ_1G ||
 		    opt->nr_sizes == MAX_SIZES)
 			return -1;
 		opt->sizes[opt->nr_sizes++] = size;
 	}
 	return opt->nr_sizes ? 0 : -1;
+}
+
+static int parse_scale(struct options *opt, char *list)
+{
+	unsigned long n;
+	char *tok, *end;
+
+	opt->nr_scale = 0;
+	if (!strcmp(list, "none"))
+		return 0;
+	for (tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+		n = strtoul(tok, &end, 10);
+		if (*end || !n || n > 1000000 || opt->nr_scale == MAX_SCALE ||
+		    (opt->nr_scale && n <= opt->scale[opt->nr_scale - 1]))
+			return -1;
+		opt->scale[opt->nr_scale++] = n;
+	}
+	return opt->nr_scale ? 0 : -1;
 }
 
 static int parse_args(struct options *opt, int argc, char **argv)
@@ -788,6 +828,17 @@ static int parse_args(struct options *opt, int argc, char **argv)
 			opt->dom[DOM_NONE] = true;
 		} else if (!strcmp(a, "--edu")) {
 			opt->edu = true;
+		} else if (!strcmp(a, "--no-type1")) {
+			opt->no_type1 = true;
+		} else if (!strcmp(a, "--scale") && val) {
+			if (parse_scale(opt, val))
+				return -1;
+			i++;
+		} else if (!strcmp(a, "--scale-objs") && val) {
+			opt->scale_objs = strtoul(val, NULL, 10);
+			if (opt->scale_objs > 1000000)
+				return -1;
+			i++;
 		} else if (!strcmp(a, "--icount")) {
 			opt->icount = true;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -837,19 +888,27 @@ static int run_mock_mode(const struct options *opt)
 	return failed ? 1 : 0;
 }
 
-/* What --edu compares unless told otherwise: 4 KiB and THP, 256M and 1G */
+/* What --edu compares unless told otherwise: every kind, 256M and 2G */
 static void edu_defaults(struct options *opt)
 {
-	if (!opt->kinds_given) {
-		memset(opt->kind, 0, sizeof(opt->kind));
-		opt->kind[KIND_4K] = true;
-		opt->kind[KIND_THP] = true;
-	}
+	if (!opt->kinds_given)
+		memset(opt->kind, 1, sizeof(opt->kind));
 	if (!opt->sizes_given) {
 		opt->sizes[0] = 256UL << 20;
-		opt->sizes[1] = SZ_1G;
+		opt->sizes[1] = 2 * SZ_1G;
 		opt->nr_sizes = 2;
 	}
+}
+
+/* Sizes above 1 GiB leave the mock aperture: --edu only */
+static bool sizes_fit(const struct options *opt)
+{
+	int i;
+
+	for (i = 0; i < opt->nr_sizes; i++)
+		if (!opt->edu && opt->sizes[i] > SZ_1G)
+			return false;
+	return true;
 }
 
 int main(int argc, char **argv)
@@ -860,11 +919,14 @@ int main(int argc, char **argv)
 		.sizes = { 64UL << 20, 256UL << 20, SZ_1G },
 		.nr_sizes = 3,
 		.reps = 3,
+		.scale = { 1, 1000, 100000 },
+		.nr_scale = 3,
+		.scale_objs = 10000,
 	};
 	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
 	int rc;
 
-	if (parse_all_args(&opt, argc, argv)) {
+	if (parse_all_args(&opt, argc, argv) || !sizes_fit(&opt)) {
 		help(stderr);
 		return 2;
 	}
@@ -878,7 +940,8 @@ int main(int argc, char **argv)
 		printf("# /dev/iommu: %s\n", strerror(errno));
 		return 1;
 	}
-	if (opt.kind[KIND_HUGETLB])
+	/* --edu sizes its hugetlb pools per kind itself */
+	if (opt.kind[KIND_HUGETLB] && !opt.edu)
 		hugetlb_reserve(&opt);
 	printf("\n");
 	rc = opt.edu ? edu_bench_run(&opt) : run_mock_mode(&opt);

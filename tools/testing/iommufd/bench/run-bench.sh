@@ -17,28 +17,40 @@
 # x86-noiommu machine with the x86_64 kernel.
 # Example for a quick run:  run-bench.sh --mock-huge --sizes 64M --reps 1
 #
-# With --edu (make bench-vtd) the program maps through the edu device's real
-# VT-d domain, ours beside vfio type1's: that runs on the x86-vtd machine
-# with the x86_64-type1 kernel (build-kernel.sh x86_64-type1), where
-# /dev/vfio/vfio is vfio's own type1 container.
-# Example:  run-bench.sh --edu --kinds thp --sizes 256M --reps 1
+# With --edu (make bench-vtd) the program maps through the edu device's
+# real VT-d domain on the x86-vtd machine, in two boots: the x86_64-type1
+# kernel (our /dev/iommu beside vfio type1's /dev/vfio/vfio) and the
+# x86_64-base kernel (the base tree's own iommufd, built unmodified; its
+# type1 runs too, as a check that the two boots compare).  bench-report.py
+# then prints the tables with the three columns side by side: ours, type1,
+# base.  Both boots get 1 GiB hugetlb pages at boot (hugepagesz=1G), which
+# this kernel cannot allocate later.
+# Example:  run-bench.sh --edu --kinds thp --sizes 256M --reps 1 --scale none
 #
 # Environment:
 #   IOMMUFD_BUILD  build directory with obj-TARGET (kernel, usr/include)
-#   BENCH_TARGET   kernel target (default x86_64; x86_64-type1 with --edu)
+#   BENCH_TARGET   kernel target of the mock mode (default x86_64)
 #   BENCH_MACHINE  machine (default x86-noiommu; x86-vtd with --edu)
-#   BENCH_KERNEL   kernel image (default $IOMMUFD_BUILD/obj-TARGET/arch/x86/boot/bzImage)
+#   BENCH_KERNEL   kernel image of the mock mode (default
+#                  $IOMMUFD_BUILD/obj-TARGET/arch/x86/boot/bzImage)
+#   BENCH_KERNELS  with --edu: which boots, of "ours base" (the default)
 #   BENCH_OUT      where the program, the initramfs and the logs go
 #                  (default $IOMMUFD_BUILD/bench, $IOMMUFD_BUILD/bench-edu
-#                  with --edu)
-#   BENCH_MEM      guest memory in MiB (default 4096)
+#                  with --edu, one directory per boot below it)
+#   BENCH_MEM      guest memory in MiB (default 4096; 5120 with --edu: 2 GiB
+#                  of 1 GiB pages, 1 GiB aligned, must fit above the 4 GiB
+#                  hole beside what the kernel allocates early)
+#   BENCH_1G_PAGES with --edu: 1 GiB hugetlb pages reserved at boot
+#                  (default 2, for the 2 GiB rows; 0: none, the hugetlb1g
+#                  rows are skipped)
 #   BENCH_PROFILE  1: with --edu, also profile the timed calls with the
 #                  QEMU plugin in profile/ and print the kernel instructions
-#                  per 4 KiB page per function (insnprof-report.py; the
-#                  counts stay in $BENCH_OUT/insnprof.counts)
-#   BENCH_TIMEOUT  whole-run limit in seconds (default 1800)
+#                  per 4 KiB page per step and per function, for each boot
+#                  (insnprof-report.py; the counts stay in
+#                  $BENCH_OUT/BOOT/insnprof.counts)
+#   BENCH_TIMEOUT  limit per boot in seconds (default 1800)
 #
-# The hugetlb pool: iommufd_bench grows the 2 MiB pool itself through sysfs
+# The 2 MiB hugetlb pool: iommufd_bench grows it itself through sysfs
 # before the first buffer is allocated (and shrinks it back at the end).
 
 set -euo pipefail
@@ -47,78 +59,131 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../../.." && pwd)
 build=${IOMMUFD_BUILD:-$top/build}
 [ $# -gt 0 ] || set -- --mock-huge --mock-x2
-target=x86_64 machine=x86-noiommu work=$build/bench
-if [[ " $* " == *" --edu "* ]]; then
-	target=x86_64-type1 machine=x86-vtd work=$build/bench-edu
-fi
-target=${BENCH_TARGET:-$target}
-machine=${BENCH_MACHINE:-$machine}
-obj=$build/obj-$target
-kernel=${BENCH_KERNEL:-$obj/arch/x86/boot/bzImage}
-work=${BENCH_OUT:-$work}
-mem=${BENCH_MEM:-4096}
+edu=0
+[[ " $* " != *" --edu "* ]] || edu=1
+mem=${BENCH_MEM:-$( [ $edu = 1 ] && echo 5120 || echo 4096)}
 timeout=${BENCH_TIMEOUT:-1800}
+profile=${BENCH_PROFILE:-0}
+report=$here/profile/insnprof-report.py
+[ "$profile" != 1 ] || [ $edu = 1 ] ||
+	{ echo "run-bench: BENCH_PROFILE needs --edu" >&2; exit 2; }
 
-[ -f "$kernel" ] || { echo "run-bench: no kernel at $kernel" >&2; exit 2; }
+# obj_of BOOT: the object directory of a boot's kernel
+obj_of() {
+	case "$1" in
+	ours) echo "$build/obj-x86_64-type1" ;;
+	base) echo "$build/base-kernel/obj-x86_64-base" ;;
+	mock) echo "$build/obj-${BENCH_TARGET:-x86_64}" ;;
+	*) echo "run-bench: unknown boot $1 (ours, base)" >&2; exit 2 ;;
+	esac
+}
+
+if [ $edu = 1 ]; then
+	boots=${BENCH_KERNELS:-ours base}
+	machine=${BENCH_MACHINE:-x86-vtd}
+	work=${BENCH_OUT:-$build/bench-edu}
+	append="hugepagesz=1G hugepages=${BENCH_1G_PAGES:-2}"
+else
+	boots=mock
+	machine=${BENCH_MACHINE:-x86-noiommu}
+	work=${BENCH_OUT:-$build/bench}
+	append=
+fi
 mkdir -p "$work"
 
-# uAPI headers: the ones installed with the kernel, else our tree's copy of
-# linux/iommufd.h on top of the system headers.
-inc=$obj/usr/include
+# uAPI headers: ours (a superset of the base tree's, binary compatible),
+# installed with our kernel, else our tree's copy of linux/iommufd.h on top
+# of the system headers.  One program runs in every boot.
+inc=$(obj_of "$( [ $edu = 1 ] && echo ours || echo mock)")/usr/include
 if [ ! -f "$inc/linux/iommufd.h" ]; then
 	inc=$work/include
 	mkdir -p "$inc/linux"
 	cp "$top/include/uapi/linux/iommufd.h" "$inc/linux/iommufd.h"
-	echo "run-bench: $obj/usr/include has no linux/iommufd.h," \
-		"using $top/include/uapi/linux/iommufd.h" >&2
+	echo "run-bench: no installed linux/iommufd.h, using $top/include/uapi/linux/iommufd.h" >&2
 fi
-
 prog=$work/iommufd_bench
 gcc -static -O2 -Wall -I"$inc" -I"$top" -o "$prog" "$here"/*.c
-
-# Boot a private copy: the kernel may be rebuilt while the VM starts.
-cp "$kernel" "$work/bzImage"
-qemu_args=
-report=$here/profile/insnprof-report.py
-if [ "${BENCH_PROFILE:-0}" = 1 ]; then
-	[[ " $* " == *" --edu "* ]] ||
-		{ echo "run-bench: BENCH_PROFILE needs --edu" >&2; exit 2; }
+if [ "$profile" = 1 ]; then
 	gcc -O2 -Wall -shared -fPIC -o "$work/insnprof.so" "$here/profile/insnprof.c"
 	"$report" markers "$prog" >"$work/insnprof.markers"
-	cp "$obj/System.map" "$work/System.map"
-	rm -f "$work/insnprof.counts"
-	qemu_args="-plugin $work/insnprof.so,markers=$work/insnprof.markers,out=$work/insnprof.counts"
 fi
-logdir=$work/logs
-echo "run-bench: $machine, kernel $kernel, options: --icount $*" >&2
-set +e
-IOMMUFD_BUILD=$work "$top/tools/testing/iommufd/vm-run.sh" \
-	--kernel "$work/bzImage" --icount --mem "$mem" --timeout "$timeout" \
-	--logdir "$logdir" --quiet ${qemu_args:+--qemu-args "$qemu_args"} \
-	--append "IOMMUFD_BENCH_ARGS=\"--icount $*\"" \
-	"$machine" "$prog"
-vrc=$?
-set -e
 
-log=$logdir/console.log
-name=$(basename "$prog")
-sed -n "/^### TEST BEGIN $name\$/,/^### TEST END $name rc=/p" "$log" |
-	sed '1d;$d' | tee "$work/bench-table.txt"
-rc=$(sed -n "s/^### TEST END $name rc=//p" "$log")
-if [ -z "$rc" ]; then
-	echo "run-bench: the benchmark did not finish (vm-run rc=$vrc); console log: $log" >&2
-	tail -n 40 "$log" >&2
-	exit 1
-elif [ "$rc" != 0 ]; then
-	echo "run-bench: the benchmark exited $rc (vm-run rc=$vrc); console log: $log" >&2
-	exit 1
+# run_boot BOOT OPTION...: one VM; its output in $work/BOOT (mock: $work)
+run_boot() {
+	local boot=$1 obj kernel dir qemu_args= vrc rc log name
+	shift
+	obj=$(obj_of "$boot")
+	kernel=${BENCH_KERNEL:-$obj/arch/x86/boot/bzImage}
+	[ $edu = 0 ] && dir=$work || dir=$work/$boot
+	[ $edu = 0 ] || kernel=$obj/arch/x86/boot/bzImage
+	[ -f "$kernel" ] || { echo "run-bench: no kernel at $kernel" >&2; return 2; }
+	mkdir -p "$dir"
+	# Boot a private copy: the kernel may be rebuilt while the VM starts.
+	cp "$kernel" "$dir/bzImage"
+	if [ "$profile" = 1 ]; then
+		cp "$work/insnprof.markers" "$dir/insnprof.markers"
+		cp "$obj/System.map" "$dir/System.map"
+		rm -f "$dir/insnprof.counts"
+		qemu_args="-plugin $work/insnprof.so,markers=$dir/insnprof.markers,out=$dir/insnprof.counts"
+	fi
+	echo "run-bench: $machine, $boot kernel $kernel, options: --icount $*" >&2
+	set +e
+	IOMMUFD_BUILD=$dir "$top/tools/testing/iommufd/vm-run.sh" \
+		--kernel "$dir/bzImage" --icount --mem "$mem" --timeout "$timeout" \
+		--logdir "$dir/logs" --quiet ${qemu_args:+--qemu-args "$qemu_args"} \
+		--append "$append IOMMUFD_BENCH_ARGS=\"--icount $*\"" \
+		"$machine" "$prog"
+	vrc=$?
+	set -e
+	log=$dir/logs/console.log
+	name=$(basename "$prog")
+	sed -n "/^### TEST BEGIN $name\$/,/^### TEST END $name rc=/p" "$log" |
+		sed '1d;$d' >"$dir/bench-table.txt"
+	# The records are for bench-report.py; the rest is worth reading
+	if [ $edu = 1 ]; then
+		grep -v '^@ ' "$dir/bench-table.txt" | sed "s/^/$boot: /"
+	else
+		cat "$dir/bench-table.txt"
+	fi
+	rc=$(sed -n "s/^### TEST END $name rc=//p" "$log")
+	if [ -z "$rc" ]; then
+		echo "run-bench: the benchmark did not finish (vm-run rc=$vrc); console log: $log" >&2
+		tail -n 40 "$log" >&2
+		return 1
+	elif [ "$rc" != 0 ]; then
+		echo "run-bench: the benchmark exited $rc (vm-run rc=$vrc); console log: $log" >&2
+		return 1
+	fi
+	[ $vrc = 0 ] || echo "run-bench: note: vm-run.sh reported a problem (rc=$vrc), see $dir/logs" >&2
+	return 0
+}
+
+failed=0
+for boot in $boots; do
+	run_boot "$boot" "$@" || failed=1
+done
+[ $edu = 1 ] || exit $failed
+
+tables=()
+for boot in $boots; do
+	[ -s "$work/$boot/bench-table.txt" ] && tables+=("$boot=$work/$boot/bench-table.txt")
+done
+echo
+"$here/bench-report.py" "${tables[@]}" | tee "$work/bench-report.txt"
+if [ "$profile" = 1 ]; then
+	dirs=()
+	for boot in $boots; do
+		[ -s "$work/$boot/insnprof.counts" ] && dirs+=("$boot=$work/$boot")
+	done
+	{
+		echo
+		echo "kernel instructions of the timed calls per step (all reps, first included):"
+		"$report" steps "${dirs[@]}"
+		for d in "${dirs[@]}"; do
+			echo
+			echo "=== ${d%%=*}: per function"
+			"$report" report "${d#*=}" --top 12
+		done
+	} | tee "$work/profile-report.txt"
 fi
-[ $vrc = 0 ] || echo "run-bench: note: vm-run.sh reported a problem (rc=$vrc), see $logdir" >&2
-if [ -n "$qemu_args" ]; then
-	pages=$(sed -n 's/^# \([0-9]*\) pages of 4 KiB mapped.*/\1/p' "$work/bench-table.txt")
-	echo
-	echo "kernel instructions of the timed calls (all reps, first included):"
-	"$report" report "$work/insnprof.markers" "$work/insnprof.counts" \
-		"$work/System.map" ${pages:+--pages "$pages"} --top 12
-fi
-exit 0
+exit $failed

@@ -5,50 +5,125 @@
 usage:
   insnprof-report.py markers PROGRAM > MARKERS
       the phase markers of iommufd_bench --edu, from PROGRAM's symbols:
-      1 ours map, 2 ours unmap, 3 type1 map, 4 type1 unmap, 0 the rest
-  insnprof-report.py report MARKERS COUNTS SYSTEM.MAP [--pages N] [--top N]
-                            [--base COUNTS]
-      kernel instructions per phase and per function; with --pages N also
-      per 4 KiB page (N pages per phase); with --base the counts of another
-      run are subtracted first (e.g. --reps 3 minus --reps 1 leaves two
-      steady-state cycles)
+      every timed function (tm_*) is a phase of its own, numbered from 1;
+      the functions that call them (edu_*, scale_*) are phase 0, untimed
+  insnprof-report.py report DIR [--top N]
+      kernel instructions per phase, per step and per function, per unit
+      of work (4 KiB page, or call for the scale table's functions)
+  insnprof-report.py steps LABEL=DIR [LABEL=DIR...]
+      the per-step table of several kernels side by side (e.g. ours=...
+      base=...), per 4 KiB page, for map, unmap, copy and second domain
+
+A DIR holds one profiled boot: insnprof.markers, insnprof.counts (the
+plugin's output), System.map (of the kernel that ran) and bench-table.txt
+(the program's output, whose "@ phase FUNCTION UNITS UNIT" records say how
+much work each timed function did).
+
+Steps: each kernel function is attributed to one step by its name (STEPS
+below, first match wins): the GUP walk, the pin refcount (taking and
+dropping FOLL_PIN references), the PFN record (where the pinned pages are
+kept: our PFN runs, the base tree's PFN store, xarray), the IOPTE write (the
+IOMMU driver's map/unmap and the IO page-table allocations), IOTLB work
+(invalidation and its queue), accounting (locked-memory charges), and the
+rest: memory allocation, the syscall and ioctl layers, the IOVA
+bookkeeping (areas, interval trees) and whatever else ran.  Inlined code
+counts where it was inlined; a function with several jobs counts for the
+first step its name matches.
 """
 import argparse
 import bisect
 import collections
+import os
+import re
 import subprocess
 import sys
 
-# (function, phase, what the phase is called)
-EDU_MARKERS = [
-    ('ours_map', 1, 'ours map (IOMMU_IOAS_MAP)'),
-    ('ours_unmap', 2, 'ours unmap (IOMMU_IOAS_UNMAP)'),
-    ('type1_map', 3, 'type1 map (VFIO_IOMMU_MAP_DMA)'),
-    ('type1_unmap', 4, 'type1 unmap (VFIO_IOMMU_UNMAP_DMA)'),
-    ('edu_cycle', 0, 'untimed'),
-    ('edu_time_api', 0, 'untimed'),
-    ('edu_bench_run', 0, 'untimed'),
+# (step, regular expression on the function name); first match wins.
+# Our iommufd's functions are named upages_* (pinned pages), isp_* (IOVA
+# space), iommufd_* (objects); the base tree's are matched by what their
+# names say, nothing else is known of them.
+STEPS = [
+    ('IOTLB', r'iotlb|tlb_sync|flush_iotlb|cache_tag_flush|^qi_|'
+              r'dev_tlb|flush_pasid|iommu_flush|__iommu_flush|sync_map$'),
+    ('IOPTE walk+write', r'^intel_iommu_(map|unmap)|domain_mapping|'
+                         r'pfn_to_dma_pte|dma_pte|domain_unmap|'
+                         r'^iommu_(map|unmap)|__iommu_(map|unmap)|'
+                         r'iommu_pgsize|iommu_alloc_page|iommu_free_page|'
+                         r'iommu_put_pages|clflush_cache_range|'
+                         r'domain_flush_cache|first_level'),
+    ('PFN record', r'iova_to_phys|pfn|batch|xarray|^xa_|^xas_|'
+                   r'^__upages_hold|^upages_(record|contig|expand|forget|walk|'
+                   r'chunk|run|ref|slot|head|pin_span|fill_page_list)'),
+    ('accounting', r'account|acct|locked_vm|charge|capable|^get_uid|^free_uid|'
+                   r'rlimit'),
+    ('pin refcount', r'try_grab|try_get_folio|gup_put_folio|unpin_|^folio_put|'
+                     r'__folio_put|folio_add_pin|gup_folio|folio_mark_dirty|'
+                     r'set_page_dirty|node_stat_mod_folio|mod_node_page_state|'
+                     r'node_page_state_add|put_page|folio_ref|folio_mapping|'
+                     r'folio_lock|folio_unlock'),
+    ('GUP walk', r'gup|get_user_pages|pin_user_pages|record_subpages|follow_|'
+                 r'^find_vma|vma_lookup|mmap_read|^down_read|^up_read|'
+                 r'lock_vma|longterm|movable|pmd_|pte_offset|page_vma|'
+                 r'vm_normal|hugetlb_follow|hugetlb_walk|huge_pte'),
+    ('allocation', r'alloc|^kfree|free_pages|slab|kmem_cache|^kmalloc|'
+                   r'__kmalloc|vmalloc|^vfree|kvfree|free_unref|freelist|'
+                   r'memcg|obj_cgroup|^memset|clear_page|rcu|free_one_page|'
+                   r'prep_compound|free_tail'),
+    ('syscall, ioctl', r'entry_SYSCALL|syscall|sys_ioctl|_ioctl$|fops_ioctl|'
+                       r'copy_from_user|copy_to_user|_copy_|^__get_user|'
+                       r'^__put_user|rep_movs|fdget|fput|security_file|'
+                       r'copy_struct|iommufd_object|iommufd_get_|'
+                       r'iommufd_put|ucmd'),
+    ('IOVA bookkeeping', r'interval_tree|^rb_|^mt_|iopt_|^isp_|^ioas|'
+                         r'iommufd|upages|area|hwpt|domain|mutex|'
+                         r'_raw_spin|down_write|up_write'),
+    ('interrupts', r'irq|apic|timer|tick|hrtimer|sched|clock|'
+                   r'^asm_|softirq|timekeeping'),
 ]
+STEP_NAMES = [s for s, _ in STEPS] + ['other']
+STEP_RE = [(s, re.compile(r)) for s, r in STEPS]
+
+
+def step_of(name):
+    for step, rx in STEP_RE:
+        if rx.search(name):
+            return step
+    return 'other'
 
 
 def markers(prog):
-    out = subprocess.run(['nm', '-S', prog], check=True, capture_output=True,
+    out = subprocess.run(['nm', prog], check=True, capture_output=True,
                          text=True).stdout
-    syms = {}
+    timed, untimed = {}, []
     for line in out.splitlines():
         f = line.split()
+        if len(f) != 3 or f[1] not in 'tT':
+            continue
+        base = f[2].split('.')[0]
+        if base.startswith('tm_'):
+            timed.setdefault(base, []).append(f[2])
+        elif base.startswith(('edu_', 'scale_')):
+            untimed.append(f[2])
+    if not timed:
+        sys.exit('insnprof-report: %s has no tm_* functions' % prog)
+    if len(timed) > 63:
+        sys.exit('insnprof-report: more than 63 timed functions')
+    sized = subprocess.run(['nm', '-S', prog], check=True, capture_output=True,
+                           text=True).stdout
+    ranges = {}
+    for line in sized.splitlines():
+        f = line.split()
         if len(f) == 4:
-            syms[f[3]] = (int(f[0], 16), int(f[1], 16))
-    found = set()
-    for name, phase, label in EDU_MARKERS:
-        if name in syms:
-            start, size = syms[name]
-            print('%d %x %x %s' % (phase, start, start + size, label))
-            found.add(phase)
-    missing = {1, 2, 3, 4} - found
-    if missing:
-        sys.exit('insnprof-report: %s lacks markers for phases %s'
-                 % (prog, sorted(missing)))
+            ranges[f[3]] = (int(f[0], 16), int(f[1], 16))
+    for phase, base in enumerate(sorted(timed), 1):
+        for sym in timed[base]:
+            if sym in ranges:
+                start, size = ranges[sym]
+                print('%d %x %x %s' % (phase, start, start + size, base))
+    for sym in untimed:
+        if sym in ranges:
+            start, size = ranges[sym]
+            print('0 %x %x untimed' % (start, start + size))
 
 
 def kernel_symbols(path):
@@ -62,34 +137,91 @@ def kernel_symbols(path):
     return [a for a, _ in syms], [n for _, n in syms]
 
 
-def load(path, addrs, names, per, sign):
-    with open(path) as f:
-        for line in f:
-            phase, addr, count = line.split()
-            i = bisect.bisect_right(addrs, int(addr, 16)) - 1
-            per[int(phase)][names[i] if i >= 0 else '?'] += sign * int(count)
+class Profile:
+    """One profiled boot: per phase name, instructions per kernel function"""
+
+    def __init__(self, d):
+        self.labels = {}
+        with open(os.path.join(d, 'insnprof.markers')) as f:
+            for line in f:
+                w = line.split()
+                if w[0] != '0':
+                    self.labels[int(w[0])] = w[3]
+        addrs, names = kernel_symbols(os.path.join(d, 'System.map'))
+        self.per = collections.defaultdict(collections.Counter)
+        with open(os.path.join(d, 'insnprof.counts')) as f:
+            for line in f:
+                phase, addr, count = line.split()
+                phase = int(phase)
+                if phase not in self.labels:
+                    continue
+                i = bisect.bisect_right(addrs, int(addr, 16)) - 1
+                fn = names[i] if i >= 0 else '?'
+                self.per[self.labels[phase]][fn] += int(count)
+        self.units = {}
+        with open(os.path.join(d, 'bench-table.txt')) as f:
+            for line in f:
+                w = line.split()
+                if len(w) == 5 and w[:2] == ['@', 'phase']:
+                    self.units[w[2]] = (int(w[3]), w[4])
+
+    def steps(self, phase):
+        """{step: instructions per unit} of one phase, or None"""
+        if phase not in self.per or phase not in self.units:
+            return None
+        n = self.units[phase][0]
+        out = collections.Counter()
+        for fn, count in self.per[phase].items():
+            out[step_of(fn)] += count / n
+        return out
 
 
 def report(args):
-    labels = {0: 'untimed'}
-    with open(args.markers) as f:
-        for line in f:
-            f4 = line.split(None, 3)
-            labels[int(f4[0])] = f4[3].strip()
-    addrs, names = kernel_symbols(args.system_map)
-    per = collections.defaultdict(collections.Counter)
-    load(args.counts, addrs, names, per, 1)
-    if args.base:
-        load(args.base, addrs, names, per, -1)
-    unit = args.pages or 1
-    what = 'per 4 KiB page' if args.pages else 'in total'
-    for phase in sorted(p for p in per if p):
-        total = sum(per[phase].values())
-        print('== %s: %.1f kernel instructions %s'
-              % (labels.get(phase, phase), total / unit, what))
-        for name, count in per[phase].most_common(args.top):
-            print('   %10.1f %5.1f%%  %s'
-                  % (count / unit, 100.0 * count / total if total else 0, name))
+    p = Profile(args.dir)
+    for phase in sorted(p.per, key=lambda x: (x.split('_')[-1], x)):
+        if phase not in p.units:
+            continue
+        n, unit = p.units[phase]
+        unit = unit.rstrip('s')
+        total = sum(p.per[phase].values())
+        print('== %s: %.1f kernel instructions per %s (%d %ss)'
+              % (phase, total / n, unit, n, unit))
+        st = p.steps(phase)
+        print('   steps: ' + ', '.join('%s %.1f' % (s, st[s])
+                                       for s in STEP_NAMES if st[s] >= 0.05))
+        for name, count in p.per[phase].most_common(args.top):
+            print('   %10.1f %5.1f%%  %-40s %s'
+                  % (count / n, 100.0 * count / total if total else 0, name,
+                     step_of(name)))
+
+
+def steps_table(args):
+    profs = []
+    for a in args.dirs:
+        label, d = a.split('=', 1)
+        profs.append((label, Profile(d)))
+    ops = ['iommufd_map', 'iommufd_unmap', 'type1_map', 'type1_unmap',
+           'iommufd_copy', 'iommufd_dom2']
+    kinds = ['4k', 'thp', 'hugetlb', 'hugetlb1g']
+    for op in ops:
+        cols = []
+        for kind in kinds:
+            for label, p in profs:
+                if op.startswith('type1') and label != profs[0][0]:
+                    continue
+                st = p.steps('tm_%s_%s' % (op, kind))
+                if st is not None:
+                    cols.append(('%s %s' % (label, kind), st))
+        if not cols:
+            continue
+        print('\n%s: kernel instructions per 4 KiB page, per step' % op)
+        print('%-17s' % 'step' + ''.join('%14s' % c for c, _ in cols))
+        for s in STEP_NAMES:
+            if all(st[s] < 0.05 for _, st in cols):
+                continue
+            print('%-17s' % s + ''.join('%14.1f' % st[s] for _, st in cols))
+        print('%-17s' % 'total' +
+              ''.join('%14.1f' % sum(st.values()) for _, st in cols))
 
 
 def main():
@@ -99,17 +231,17 @@ def main():
     m = sub.add_parser('markers')
     m.add_argument('program')
     r = sub.add_parser('report')
-    r.add_argument('markers')
-    r.add_argument('counts')
-    r.add_argument('system_map')
-    r.add_argument('--pages', type=float)
-    r.add_argument('--top', type=int, default=15)
-    r.add_argument('--base')
+    r.add_argument('dir')
+    r.add_argument('--top', type=int, default=12)
+    s = sub.add_parser('steps')
+    s.add_argument('dirs', nargs='+')
     args = ap.parse_args()
     if args.cmd == 'markers':
         markers(args.program)
-    else:
+    elif args.cmd == 'report':
         report(args)
+    else:
+        steps_table(args)
 
 
 if __name__ == '__main__':

@@ -12,8 +12,8 @@
  * turns into instructions per kernel function.
  *
  * Plugin arguments:
- *   markers=FILE  lines "PHASE START END": phase number (0..7) and the hex
- *                 address range of a marker function
+ *   markers=FILE  lines "PHASE START END": phase number (0..63) and the
+ *                 hex address range of a marker function
  *   out=FILE      where the counts go
  *
  * Build: gcc -O2 -shared -fPIC -o insnprof.so insnprof.c
@@ -29,8 +29,8 @@
 
 #include "qemu_plugin_api.h"
 
-#define NR_PHASES	8
-#define NR_MARKERS	32
+#define NR_PHASES	64
+#define NR_MARKERS	512
 #define NR_VCPUS	64
 #define KERNEL_START	0xffff800000000000ULL
 
