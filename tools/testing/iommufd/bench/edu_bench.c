@@ -39,8 +39,8 @@
  * Memory kinds run one at a time, hugetlb1g first, each in one buffer of
  * the largest size, allocated and faulted in before anything is timed and
  * freed before the next kind; smaller sizes map its start, so both
- * interfaces map the very same physical pages.  4k memory is faulted in
- * in a scattered order, so its pages are not physically contiguous (a
+ * interfaces map the very same physical pages.  4k memory is touched in a
+ * scattered order, so its pages are not physically contiguous (a
  * fresh machine would otherwise hand out long runs of neighbours, which
  * PFN run-length stores and large IOPTEs both profit from; the number of
  * runs is printed).  The kinds are checked
@@ -196,15 +196,12 @@ static int io_type1_unmap(struct tm_args *a)
 /*
  * The timed calls: one function per operation and memory kind, so the
  * instruction profile can tell them apart (its phase markers are these
- * functions' addresses).  The store makes every body different, so the
- * compiler cannot fold them into one.
+ * functions' addresses).  noipa: never inlined, cloned or folded into one
+ * of its identical siblings.
  */
-static volatile int tm_sink;
-
-#define TM_FN(name, io, id)						\
-static __attribute__((noinline)) int tm_##name(struct tm_args *a)	\
+#define TM_FN(name, io)							\
+static __attribute__((noipa)) int tm_##name(struct tm_args *a)		\
 {									\
-	tm_sink = (id);							\
 	return io(a);							\
 }
 
@@ -213,22 +210,41 @@ enum edu_op {
 	OP_T1_MAP, OP_T1_UNMAP, NR_OPS
 };
 
-#define TM_KIND(kind, k)						\
-	TM_FN(iommufd_map_##kind, io_iommufd_map, (k) * NR_OPS + OP_MAP)	\
-	TM_FN(iommufd_unmap_##kind, io_iommufd_unmap, (k) * NR_OPS + OP_UNMAP) \
-	TM_FN(iommufd_copy_##kind, io_iommufd_copy, (k) * NR_OPS + OP_COPY) \
-	TM_FN(iommufd_copy_unmap_##kind, io_iommufd_unmap,		\
-	      (k) * NR_OPS + OP_COPY_UNMAP)				\
-	TM_FN(iommufd_dom2_##kind, io_iommufd_dom2, (k) * NR_OPS + OP_DOM2) \
-	TM_FN(iommufd_dom2_free_##kind, io_iommufd_destroy,		\
-	      (k) * NR_OPS + OP_DOM2_FREE)				\
-	TM_FN(type1_map_##kind, io_type1_map, (k) * NR_OPS + OP_T1_MAP)	\
-	TM_FN(type1_unmap_##kind, io_type1_unmap, (k) * NR_OPS + OP_T1_UNMAP)
+TM_FN(iommufd_map_4k, io_iommufd_map)
+TM_FN(iommufd_unmap_4k, io_iommufd_unmap)
+TM_FN(iommufd_copy_4k, io_iommufd_copy)
+TM_FN(iommufd_copy_unmap_4k, io_iommufd_unmap)
+TM_FN(iommufd_dom2_4k, io_iommufd_dom2)
+TM_FN(iommufd_dom2_free_4k, io_iommufd_destroy)
+TM_FN(type1_map_4k, io_type1_map)
+TM_FN(type1_unmap_4k, io_type1_unmap)
 
-TM_KIND(4k, KIND_4K)
-TM_KIND(thp, KIND_THP)
-TM_KIND(hugetlb, KIND_HUGETLB)
-TM_KIND(hugetlb1g, KIND_HUGETLB_1G)
+TM_FN(iommufd_map_thp, io_iommufd_map)
+TM_FN(iommufd_unmap_thp, io_iommufd_unmap)
+TM_FN(iommufd_copy_thp, io_iommufd_copy)
+TM_FN(iommufd_copy_unmap_thp, io_iommufd_unmap)
+TM_FN(iommufd_dom2_thp, io_iommufd_dom2)
+TM_FN(iommufd_dom2_free_thp, io_iommufd_destroy)
+TM_FN(type1_map_thp, io_type1_map)
+TM_FN(type1_unmap_thp, io_type1_unmap)
+
+TM_FN(iommufd_map_hugetlb, io_iommufd_map)
+TM_FN(iommufd_unmap_hugetlb, io_iommufd_unmap)
+TM_FN(iommufd_copy_hugetlb, io_iommufd_copy)
+TM_FN(iommufd_copy_unmap_hugetlb, io_iommufd_unmap)
+TM_FN(iommufd_dom2_hugetlb, io_iommufd_dom2)
+TM_FN(iommufd_dom2_free_hugetlb, io_iommufd_destroy)
+TM_FN(type1_map_hugetlb, io_type1_map)
+TM_FN(type1_unmap_hugetlb, io_type1_unmap)
+
+TM_FN(iommufd_map_hugetlb1g, io_iommufd_map)
+TM_FN(iommufd_unmap_hugetlb1g, io_iommufd_unmap)
+TM_FN(iommufd_copy_hugetlb1g, io_iommufd_copy)
+TM_FN(iommufd_copy_unmap_hugetlb1g, io_iommufd_unmap)
+TM_FN(iommufd_dom2_hugetlb1g, io_iommufd_dom2)
+TM_FN(iommufd_dom2_free_hugetlb1g, io_iommufd_destroy)
+TM_FN(type1_map_hugetlb1g, io_type1_map)
+TM_FN(type1_unmap_hugetlb1g, io_type1_unmap)
 
 struct tm_fn {
 	int (*fn)(struct tm_args *a);
@@ -402,11 +418,9 @@ static long edu_pool_grow(struct edu_bench *eb, enum mem_kind kind,
 	printf("# hugetlb pool %lu KiB: %ld pages (%ld free, %lu needed)\n",
 	       kib, edu_pool_read(kib, "nr_hugepages"), free_pages, need);
 	if (free_pages < 0 || (unsigned long)free_pages < need) {
-		snprintf(why, why_len,
-			 "%ld free %lu KiB pages, %lu needed%s", free_pages, kib,
-			 need, kind == KIND_HUGETLB_1G ?
-			 ": 1 GiB pages are only allocated at boot on this kernel (no CONFIG_CONTIG_ALLOC); boot with hugepagesz=1G hugepages=N" :
-			 "");
+		snprintf(why, why_len, "%ld free %lu KiB pages, %lu needed%s",
+			 free_pages, kib, need, kind != KIND_HUGETLB_1G ? "" :
+			 ": this kernel allocates 1 GiB pages at boot only");
 		return -1;
 	}
 	return nr;
@@ -659,10 +673,11 @@ static int edu_type1_open(struct edu_bench *eb)
 		return edu_fail(errno, "VFIO_GROUP_SET_CONTAINER %s", path);
 	if (ioctl(eb->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
 		return edu_fail(errno, "VFIO_SET_IOMMU VFIO_TYPE1v2_IOMMU");
-	if (!printed)
-		printf("# type1: %s on /dev/vfio/vfio (vfio's container, %s present), VFIO_TYPE1v2_IOMMU\n",
-		       path, TYPE1_SYMBOL);
+	if (printed)
+		return 0;
 	printed = true;
+	printf("# type1: %s on /dev/vfio/vfio (vfio's container, %s present), VFIO_TYPE1v2_IOMMU\n",
+	       path, TYPE1_SYMBOL);
 	return 0;
 }
 
@@ -706,8 +721,9 @@ static int edu_cycle(struct edu_bench *eb, const char *api, enum mem_kind k,
 	edu_rec_kmem(api, k, sz, "kmem-", r, &s0, &s1);
 	/* Fast because nothing happened is not fast */
 	if (pinned != npages || unpinned != npages) {
-		printf("# BAD pins: %s %s %s cycle %d: map pinned %ld, unmap released %ld, of %ld pages\n",
-		       api, kind_name[k], sz, r, pinned, unpinned, npages);
+		printf("# BAD pins: %s %s %s cycle %d: %s %ld, %s %ld, of %ld pages\n",
+		       api, kind_name[k], sz, r, "map pinned", pinned,
+		       "unmap released", unpinned, npages);
 		eb->bad++;
 	}
 	return 0;
@@ -883,7 +899,7 @@ int edu_bench_run(const struct options *opt)
 	for (s = 0; s < opt->nr_sizes; s++)
 		if (opt->sizes[s] > eb.max_size)
 			eb.max_size = opt->sizes[s];
-	printf("# --edu: iommufd = IOMMU_IOAS_MAP/UNMAP/COPY, HWPT_ALLOC; type1 = %s; same device and memory\n",
+	printf("# --edu: iommufd = IOMMU_IOAS_MAP/UNMAP/COPY, HWPT_ALLOC; type1 = %s\n",
 	       opt->no_type1 ? "not run" : "VFIO_IOMMU_MAP_DMA/UNMAP_DMA");
 	printf("# reps: %d per row\n", opt->reps);
 
@@ -900,7 +916,9 @@ int edu_bench_run(const struct options *opt)
 		printf("# %d measurements FAILED their checks (see BAD above)\n",
 		       eb.bad);
 	else if (!rc)
-		printf("# pins: every map pinned each 4 KiB page once, every unmap released it (nr_foll_pin_acquired/_released)\n");
+		printf("# pins: %s, %s (nr_foll_pin_acquired/_released)\n",
+		       "every map pinned each 4 KiB page once",
+		       "every unmap released it");
 	printf("# %s\n", rc || eb.bad ? "FAILED (see the messages above)" : "done");
 	return rc || eb.bad ? 1 : 0;
 }

@@ -49,9 +49,7 @@ struct scale_args {
 
 /* The timed calls (see edu_bench.c); 0 or a negative errno */
 
-static volatile int tm_scale_sink;
-
-static __attribute__((noinline)) int tm_scale_map1(struct scale_args *a)
+static __attribute__((noipa)) int tm_scale_map1(struct scale_args *a)
 {
 	struct iommu_ioas_map cmd = {
 		.size = sizeof(cmd),
@@ -63,11 +61,10 @@ static __attribute__((noinline)) int tm_scale_map1(struct scale_args *a)
 		.iova = a->iova,
 	};
 
-	tm_scale_sink = 1;
 	return ioctl(a->fd, IOMMU_IOAS_MAP, &cmd) ? -errno : 0;
 }
 
-static __attribute__((noinline)) int tm_scale_unmap1(struct scale_args *a)
+static __attribute__((noipa)) int tm_scale_unmap1(struct scale_args *a)
 {
 	struct iommu_ioas_unmap cmd = {
 		.size = sizeof(cmd),
@@ -76,13 +73,12 @@ static __attribute__((noinline)) int tm_scale_unmap1(struct scale_args *a)
 		.length = SZ_4K,
 	};
 
-	tm_scale_sink = 2;
 	if (ioctl(a->fd, IOMMU_IOAS_UNMAP, &cmd))
 		return -errno;
 	return cmd.length == SZ_4K ? 0 : -EIO;
 }
 
-static __attribute__((noinline)) int tm_scale_ranges(struct scale_args *a)
+static __attribute__((noipa)) int tm_scale_ranges(struct scale_args *a)
 {
 	struct iommu_iova_range r[EDU_BENCH_RANGES];
 	struct iommu_ioas_iova_ranges cmd = {
@@ -92,11 +88,10 @@ static __attribute__((noinline)) int tm_scale_ranges(struct scale_args *a)
 		.allowed_iovas = (uintptr_t)r,
 	};
 
-	tm_scale_sink = 3;
 	return ioctl(a->fd, IOMMU_IOAS_IOVA_RANGES, &cmd) ? -errno : 0;
 }
 
-static __attribute__((noinline)) int tm_scale_copy1(struct scale_args *a)
+static __attribute__((noipa)) int tm_scale_copy1(struct scale_args *a)
 {
 	struct iommu_ioas_copy cmd = {
 		.size = sizeof(cmd),
@@ -109,7 +104,6 @@ static __attribute__((noinline)) int tm_scale_copy1(struct scale_args *a)
 		.src_iova = a->src_iova,
 	};
 
-	tm_scale_sink = 4;
 	return ioctl(a->fd, IOMMU_IOAS_COPY, &cmd) ? -errno : 0;
 }
 
@@ -225,8 +219,8 @@ int scale_run(struct edu_bench *eb)
 	a.fd = eb->edu.iommufd;
 	a.ioas_id = eb->edu.ioas_id;
 	a.va = (char *)b.p + n_max * SZ_4K;
-	printf("# scale: IOAS %u with the device attached, n mappings of 4 KiB every %lu KiB from IOVA 0x%llx, %d reps\n",
-	       a.ioas_id, SCALE_STRIDE >> 10, (unsigned long long)eb->iova,
+	printf("# scale: IOAS %u (device attached), n mappings of 4 KiB %s 0x%llx, %d reps\n",
+	       a.ioas_id, "every 8 KiB of IOVA from", (unsigned long long)eb->iova,
 	       reps);
 
 	for (i = 0; i < opt->nr_scale && !rc; i++) {

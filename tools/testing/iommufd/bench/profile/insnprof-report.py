@@ -215,13 +215,13 @@ def steps_table(args):
         if not cols:
             continue
         print('\n%s: kernel instructions per 4 KiB page, per step' % op)
-        print('%-17s' % 'step' + ''.join('%14s' % c for c, _ in cols))
+        print('%-17s' % 'step' + ''.join('%16s' % c for c, _ in cols))
         for s in STEP_NAMES:
             if all(st[s] < 0.05 for _, st in cols):
                 continue
-            print('%-17s' % s + ''.join('%14.1f' % st[s] for _, st in cols))
+            print('%-17s' % s + ''.join('%16.1f' % st[s] for _, st in cols))
         print('%-17s' % 'total' +
-              ''.join('%14.1f' % sum(st.values()) for _, st in cols))
+              ''.join('%16.1f' % sum(st.values()) for _, st in cols))
 
 
 def main():
