@@ -27,8 +27,8 @@ import statistics
 import sys
 
 KINDS = ['4k', 'thp', 'hugetlb', 'hugetlb1g']
-SCALE_OPS = [('map1', 'map one more page'), ('unmap1', 'unmap it'),
-             ('ranges', 'IOVA_RANGES'), ('copy1', 'COPY one mapping')]
+SCALE_OPS = [('map1', 'map 1 page'), ('unmap1', 'unmap it'),
+             ('ranges', 'IOVA_RANGES'), ('copy1', 'COPY 1')]
 PAGE = 4096
 GIB_PER_INSN_PAGE = PAGE * 1e9 / 2**30   # GiB/s at 1 instruction per page
 
@@ -84,7 +84,7 @@ def fmt_insn(ns, pages):
 
 
 def fmt_ratio(other, ours, missing='n/a'):
-    if other is None or ours is None or not ours:
+    if other is None or ours is None or ours <= 0 or other <= 0:
         return missing
     return '%.2f' % (other / ours)
 
@@ -115,7 +115,7 @@ def iommufd_table(cols, sizes):
           'type1 has neither (n/a)')
     head = '%-9s %-5s|' % ('kind', 'size')
     for _, label in ops:
-        head += ' %-22s|' % (label + ': ours base o/b')
+        head += ' %-22s|' % (label + ': ours base b/o')
     print(head)
     for kind, size in sizes:
         pages = size_bytes(size) / PAGE
@@ -207,7 +207,7 @@ def scale_table(cols):
           'above 1.00 ours is faster')
     head = '%-14s|' % 'n'
     for _, label in SCALE_OPS:
-        head += ' %-25s|' % (label[:16] + ': ours base o/b')
+        head += ' %-25s|' % (label + ': ours base b/o')
     print(head)
     spread = {(c.name, op): [] for c in (ours, base) for op, _ in SCALE_OPS}
     for r in rows:
