@@ -8,9 +8,10 @@
 # Environment (all optional; the Makefile passes its variables through):
 #   MACHINES  machines to boot (default: all six)
 #   SUITES    suites to run (default: all):
-#               static    checkpatch, kernel-doc, sparse, W=1, uAPI ABI; the
-#                         benchmark and its profiler still build (they run
-#                         in make bench and make bench-vtd, not here)
+#               static    checkpatch, kernel-doc, sparse, W=1, layers, uAPI
+#                         ABI; the benchmark and its profiler still build
+#                         (they run in make bench and make bench-vtd, not
+#                         here)
 #               machine   tools/testing/iommufd/machine: the machines themselves
 #               iommufd   tools/testing/selftests/iommu: our uAPI selftests
 #               edu       tools/testing/iommufd/edu: real DMA by QEMU's edu

@@ -8,6 +8,10 @@
 #   kernel-doc   scripts/kernel-doc -Wall on each of our kernel headers
 #   sparse, W=1  every object built from drivers/iommu/iommufd, compiled in a
 #                scratch object directory with the x86_64 test configuration
+#   layers       drivers/iommu/iommufd/LAYERS: every use between our files
+#                (nm of the x86_64 objects, #include lines) goes downward
+#                and closes no cycle (layers.py), and a planted upward use
+#                is caught (layers.py --selftest)
 #   uapi-abi     our uAPI header against the base tree's, byte for byte
 # Needs prepare-tree.sh and build-kernel.sh x86_64 to have run.
 
@@ -94,6 +98,21 @@ if [ -f "$ref/.config" ] && grep -q '^CONFIG_IOMMUFD=y' "$ref/.config"; then
 		result "sparse+W=1:$h" "$([ -z "$bad" ] && echo 1 || echo 0)" "$bad"
 	done
 fi
+
+# Layers (drivers/iommu/iommufd/LAYERS): every use between our files, from
+# the objects of the x86_64 build (which has every option of ours on) and
+# the #include lines, goes downward and closes no cycle.  The self-test
+# plants an upward call and include and expects the check to name them.
+lay=(drivers/iommu/iommufd/LAYERS drivers/iommu/iommufd
+     "$out/obj-x86_64/drivers/iommu/iommufd")
+python3 "$here/layers.py" "${lay[@]}" >"$log/layers.txt" 2>&1
+rc=$?
+result "layers:drivers/iommu/iommufd" "$((rc == 0))" \
+	"$([ $rc = 0 ] || grep -m1 -E '^(error|upward|cycle|stale)' "$log/layers.txt")"
+python3 "$here/layers.py" --selftest "${lay[@]}" >"$log/layers-selftest.txt" 2>&1
+rc=$?
+result "layers:selftest" "$((rc == 0))" \
+	"$([ $rc = 0 ] || head -n1 "$log/layers-selftest.txt")"
 
 "$here/abi-check/abi-check.sh" "$out/base" "$src" >"$log/abi.txt" 2>&1
 abi_rc=$?
