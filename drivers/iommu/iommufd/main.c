@@ -286,18 +286,6 @@ static const struct file_operations iommufd_file_ops = {
 };
 
 /**
- * iommufd_ctx_get - take a reference on a context
- * @ictx: context
- *
- * The context lives as long as its file: this is a file reference.
- */
-void iommufd_ctx_get(struct iommufd_ctx *ictx)
-{
-	get_file(ictx->file);
-}
-EXPORT_SYMBOL_GPL(iommufd_ctx_get);
-
-/**
  * iommufd_ctx_from_file - get the context of an open /dev/iommu file
  * @file: file
  *
@@ -338,16 +326,6 @@ struct iommufd_ctx *iommufd_ctx_from_fd(int fd)
 	return file->private_data;
 }
 EXPORT_SYMBOL_GPL(iommufd_ctx_from_fd);
-
-/**
- * iommufd_ctx_put - drop a context reference
- * @ictx: context from iommufd_ctx_get() or iommufd_ctx_from_*()
- */
-void iommufd_ctx_put(struct iommufd_ctx *ictx)
-{
-	fput(ictx->file);
-}
-EXPORT_SYMBOL_GPL(iommufd_ctx_put);
 
 static struct miscdevice iommufd_miscdev = {
 	.minor = MISC_DYNAMIC_MINOR,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Object table of an iommufd context.
+ * Object table of an iommufd context, and references on the context.
  *
  * Every object has a non-zero 32-bit ID in ictx->obj_table and a users count.
  * The table owns one reference.  Lookups and long-term users add one each.
@@ -13,6 +13,9 @@
 
 #include <linux/err.h>
 #include <linux/fault-inject.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/iommufd.h>
 #include <linux/jiffies.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
@@ -55,6 +58,28 @@ void iommufd_fail_init(void)
 	fault_create_debugfs_attr("fail_iommufd", NULL, &iommufd_fault_attr);
 }
 #endif
+
+/**
+ * iommufd_ctx_get - take a reference on a context
+ * @ictx: context
+ *
+ * The context lives as long as its file: this is a file reference.
+ */
+void iommufd_ctx_get(struct iommufd_ctx *ictx)
+{
+	get_file(ictx->file);
+}
+EXPORT_SYMBOL_GPL(iommufd_ctx_get);
+
+/**
+ * iommufd_ctx_put - drop a context reference
+ * @ictx: context from iommufd_ctx_get() or iommufd_ctx_from_*() (main.c)
+ */
+void iommufd_ctx_put(struct iommufd_ctx *ictx)
+{
+	fput(ictx->file);
+}
+EXPORT_SYMBOL_GPL(iommufd_ctx_put);
 
 /**
  * iommufd_obj_new_raw - allocate an object with a reserved ID
