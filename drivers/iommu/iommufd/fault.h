@@ -47,4 +47,7 @@ int iommufd_fault_queue_iopf(struct iopf_group *group);
 void iommufd_fault_auto_response(struct iommufd_fault *fault,
 				 struct iommu_attach_handle *handle);
 
+/* IOMMU_FAULT_QUEUE_ALLOC (main.c's dispatch table) */
+int iommufd_do_fault_alloc(struct iommufd_call *call);
+
 #endif

@@ -162,4 +162,11 @@ int iommufd_paging_hwpt_enforce_cc(struct iommufd_paging_hwpt *paging);
 bool iommufd_domain_finished(struct iommu_domain *domain);
 int iommufd_paging_hwpt_fill(struct iommufd_paging_hwpt *paging);
 
+/* The ioctls (main.c's dispatch table) */
+int iommufd_do_get_hw_info(struct iommufd_call *call);
+int iommufd_do_hwpt_alloc(struct iommufd_call *call);
+int iommufd_do_hwpt_set_dirty(struct iommufd_call *call);
+int iommufd_do_hwpt_get_dirty(struct iommufd_call *call);
+int iommufd_do_hwpt_invalidate(struct iommufd_call *call);
+
 #endif

@@ -9,6 +9,7 @@
 #include <uapi/linux/iommufd.h>
 
 #include "ioas.h"
+#include "vfio_compat.h"
 #ifdef CONFIG_IOMMUFD_TEST
 #include "iommufd_test.h"
 #endif

@@ -20,12 +20,12 @@
 #include <linux/uaccess.h>
 #include <uapi/linux/iommufd.h>
 
+#include "fault.h"
+#include "hwpt.h"
 #include "ioas.h"
 #include "object.h"
+#include "selftest.h"
 #include "vfio_compat.h"
-#ifdef CONFIG_IOMMUFD_TEST
-#include "iommufd_test.h"
-#endif
 
 static const struct file_operations iommufd_file_ops;
 
@@ -75,7 +75,7 @@ static int iommufd_release(struct inode *inode, struct file *filp)
  *
  * Return: 0, -ENOENT for an unknown ID, -EBUSY for an object in use.
  */
-int iommufd_do_destroy(struct iommufd_call *call)
+static int iommufd_do_destroy(struct iommufd_call *call)
 {
 	struct iommu_destroy *arg = call->args;
 
@@ -124,7 +124,7 @@ static int iommufd_option_rlimit_mode(struct iommu_option *arg,
  *
  * Return: 0 or a negative errno; the value read is copied back on success.
  */
-int iommufd_do_option(struct iommufd_call *call)
+static int iommufd_do_option(struct iommufd_call *call)
 {
 	struct iommu_option *arg = call->args;
 	int rc;

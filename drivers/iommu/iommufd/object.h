@@ -274,25 +274,6 @@ struct iommufd_call {
 
 int iommufd_call_reply(struct iommufd_call *call, size_t cmd_len);
 
-/* IOMMU_DESTROY and IOMMU_OPTION (main.c) */
-int iommufd_do_destroy(struct iommufd_call *call);
-int iommufd_do_option(struct iommufd_call *call);
-
-/*
- * Handlers of the ioctls implemented in the device / HWPT / fault files.
- * main.c dispatches to them; they are defined by those files.
- */
-int iommufd_do_get_hw_info(struct iommufd_call *call);
-int iommufd_do_hwpt_alloc(struct iommufd_call *call);
-int iommufd_do_hwpt_set_dirty(struct iommufd_call *call);
-int iommufd_do_hwpt_get_dirty(struct iommufd_call *call);
-int iommufd_do_hwpt_invalidate(struct iommufd_call *call);
-int iommufd_do_fault_alloc(struct iommufd_call *call);
-
-/* VFIO compatibility (vfio_compat.c; the container is in vfio_compat.h) */
-int iommufd_do_vfio_ioas(struct iommufd_call *call);
-void iommufd_vfio_compat_ioas_destroyed(struct iommufd_ioas *ioas);
-
 #ifdef CONFIG_IOMMUFD_TEST
 /**
  * iommufd_inject_failure - test-only fault-injection point
@@ -306,11 +287,6 @@ void iommufd_vfio_compat_ioas_destroyed(struct iommufd_ioas *ioas);
  */
 bool iommufd_inject_failure(void);
 void iommufd_fail_init(void);
-
-/* Provided by selftest.c */
-int iommufd_do_test(struct iommufd_call *call);
-int iommufd_test_init(void);
-void iommufd_test_exit(void);
 #else
 static inline bool iommufd_inject_failure(void)
 {

@@ -26,7 +26,7 @@
 #include "device.h"
 #include "hwpt.h"
 #include "ioas.h"
-#include "iommufd_test.h"
+#include "selftest.h"
 
 /*
  * The mock IOMMU
