@@ -22,6 +22,14 @@
 #include "access.h"
 #include "ioas.h"
 
+/* The kAPI's flags go down to the IOVA and pages layers as they are */
+static_assert((unsigned int)IOMMUFD_ACCESS_RW_WRITE ==
+	      (unsigned int)ISP_ACCESS_WRITE);
+static_assert((unsigned int)IOMMUFD_ACCESS_RW_KTHREAD ==
+	      (unsigned int)ISP_ACCESS_KTHREAD);
+static_assert((unsigned int)__IOMMUFD_ACCESS_RW_SLOW_PATH ==
+	      (unsigned int)ISP_ACCESS_SLOW_PATH);
+
 /**
  * struct iommufd_access_link - an access's registration in one IOAS
  * @link: what the iova_space sees

@@ -153,11 +153,15 @@ struct isp_access_link {
 	atomic_t in_flight;
 };
 
-/* Flags of isp_access_pin_pages() and isp_access_rw() */
+/*
+ * Flags of isp_access_pin_pages() and isp_access_rw(), which pass them
+ * down to upages_rw(); access.c checks that they are the kAPI's
+ * IOMMUFD_ACCESS_RW_* values
+ */
 enum {
-	ISP_ACCESS_WRITE = 1 << 0,	/* == IOMMUFD_ACCESS_RW_WRITE */
-	ISP_ACCESS_KTHREAD = 1 << 1,	/* == IOMMUFD_ACCESS_RW_KTHREAD */
-	ISP_ACCESS_SLOW_PATH = 1 << 2,	/* == __IOMMUFD_ACCESS_RW_SLOW_PATH */
+	ISP_ACCESS_WRITE = UPAGES_RW_WRITE,
+	ISP_ACCESS_KTHREAD = UPAGES_RW_KTHREAD,
+	ISP_ACCESS_SLOW_PATH = UPAGES_RW_SLOW_PATH,
 };
 
 /* Number of rounds IOAS_UNMAP asks accesses to let go before -EDEADLOCK */

@@ -4,9 +4,10 @@
  * objects and their lifetime rules, the ioctl command buffer and the test
  * hooks (fault injection) shared by every layer.
  *
- * Layer: objects.  May be included by every file in drivers/iommu/iommufd/.
- * It includes nothing of the lower layers (iova_space.h, pages.h), so any
- * layer can use it without creating include cycles.
+ * Layer: object core, below the uAPI objects and above the IOVA bookkeeping.
+ * Included by the object files and everything above them.  Of the layers
+ * below it includes only pages_acct.h, for the accounting mode a context
+ * sets.
  */
 #ifndef __IOMMUFD_OBJECT_H
 #define __IOMMUFD_OBJECT_H
@@ -18,6 +19,8 @@
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
+
+#include "pages_acct.h"
 
 struct file;
 struct iommufd_ioas;
@@ -74,21 +77,6 @@ enum iommufd_obj_type {
 	IOMMUFD_OBJ_SELFTEST,
 #endif
 	IOMMUFD_OBJ_MAX,
-};
-
-/**
- * enum iommufd_account_mode - what pinned pages are charged against
- * @IOMMUFD_ACCOUNT_NONE: nothing is charged (kernel internal users only)
- * @IOMMUFD_ACCOUNT_USER: the mapping user's locked_vm (RLIMIT_MEMLOCK),
- *	the default of /dev/iommu; IOMMU_OPTION_RLIMIT_MODE value 0
- * @IOMMUFD_ACCOUNT_MM: the mapping process's mm->locked_vm, shared with
- *	mlock() and checked against its RLIMIT_MEMLOCK; the default of
- *	/dev/vfio/vfio; IOMMU_OPTION_RLIMIT_MODE value 1
- */
-enum iommufd_account_mode {
-	IOMMUFD_ACCOUNT_NONE,
-	IOMMUFD_ACCOUNT_USER,
-	IOMMUFD_ACCOUNT_MM,
 };
 
 /**

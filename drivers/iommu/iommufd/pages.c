@@ -63,7 +63,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "iova_space.h"
+#include "object.h" /* iommufd_inject_failure(), iommufd_range_last() */
 #include "pages.h"
 #include "pages_acct.h"
 
@@ -871,22 +871,22 @@ static int upages_rw_slow(struct upages *pages, unsigned long offset,
  * @offset: byte offset from the start of @pages
  * @data: kernel buffer
  * @length: bytes to copy; the range must lie inside @pages
- * @flags: ISP_ACCESS_WRITE to write, ISP_ACCESS_SLOW_PATH to avoid the
- *	user-copy fast path, ISP_ACCESS_KTHREAD from a kernel thread
+ * @flags: UPAGES_RW_WRITE to write, UPAGES_RW_SLOW_PATH to avoid the
+ *	user-copy fast path, UPAGES_RW_KTHREAD from a kernel thread
  *
  * Return: 0 or a negative errno.
  */
 int upages_rw(struct upages *pages, unsigned long offset, void *data,
 	      unsigned long length, unsigned int flags)
 {
-	bool write = flags & ISP_ACCESS_WRITE;
+	bool write = flags & UPAGES_RW_WRITE;
 	void __user *uptr = pages->uptr + offset;
 	unsigned long left;
 
 	if (write && !pages->writable)
 		return -EPERM;
 
-	if ((flags & (ISP_ACCESS_SLOW_PATH | ISP_ACCESS_KTHREAD)) ||
+	if ((flags & (UPAGES_RW_SLOW_PATH | UPAGES_RW_KTHREAD)) ||
 	    current->mm != pages->owner_mm)
 		return upages_rw_slow(pages, offset, data, length, write);
 

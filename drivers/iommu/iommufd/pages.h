@@ -5,10 +5,8 @@
  * iommu_domains.
  *
  * Layer: pages, the lowest iommufd layer; only iommu domains are below it.
- * Included by the iova_space files, pages.c and pages_acct.c.  The upper
- * layers use it only for the temporary memory limit (selftest) and must
- * otherwise go through iova_space.h.  It includes object.h only for enum
- * iommufd_account_mode.
+ * Included by the iova_space files, pages.c and pages_acct.c; the upper
+ * layers go through iova_space.h.  It includes nothing of the layers above.
  */
 #ifndef __IOMMUFD_PAGES_H
 #define __IOMMUFD_PAGES_H
@@ -19,7 +17,7 @@
 #include <linux/types.h>
 #include <linux/xarray.h>
 
-#include "object.h"
+#include "pages_acct.h"
 
 struct iommu_domain;
 struct mm_struct;
@@ -74,6 +72,13 @@ struct upages {
 	struct xarray pfns;
 	struct rb_root_cached holders;
 	struct rb_root_cached access_pins;
+};
+
+/* Flags of upages_rw() */
+enum {
+	UPAGES_RW_WRITE = 1 << 0,	/* write the memory, else read it */
+	UPAGES_RW_KTHREAD = 1 << 1,	/* called from a kernel thread */
+	UPAGES_RW_SLOW_PATH = 1 << 2,	/* even from the owner, pin and map */
 };
 
 struct upages *upages_create(void __user *uptr, unsigned long length,
