@@ -12,7 +12,7 @@
 #include <linux/sched.h>
 
 #include "iova_space_internal.h"
-#include "object.h" /* iommufd_range_last() */
+#include "common.h"
 
 /* Domains */
 

@@ -17,7 +17,7 @@
 #include <linux/slab.h>
 
 #include "iova_space_internal.h"
-#include "object.h" /* iommufd_range_last() */
+#include "common.h"
 
 /*
  * A mapping being made by isp_map_new(): its segments, first in @segs by

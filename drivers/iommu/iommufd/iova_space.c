@@ -27,7 +27,7 @@
 #include <uapi/linux/iommufd.h>
 
 #include "iova_space_internal.h"
-#include "object.h" /* iommufd_inject_failure(), iommufd_range_last() */
+#include "common.h"
 
 /* A reserved IOVA range; @tag NULL means "until the table is destroyed" */
 struct isp_reserved {

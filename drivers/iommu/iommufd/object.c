@@ -12,7 +12,6 @@
 #define pr_fmt(fmt) "iommufd: " fmt
 
 #include <linux/err.h>
-#include <linux/fault-inject.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/iommufd.h>
@@ -38,25 +37,6 @@ MODULE_PARM_DESC(destroy_wait_ms,
 		 "Test builds: how long destroying an object in use waits for its transient users before giving up, if its type allows that");
 #else
 static const unsigned int destroy_wait_ms = IOMMUFD_DESTROY_WAIT_MS;
-#endif
-
-#ifdef CONFIG_IOMMUFD_TEST
-static DECLARE_FAULT_ATTR(iommufd_fault_attr);
-
-bool iommufd_inject_failure(void)
-{
-	return should_fail(&iommufd_fault_attr, 1);
-}
-
-/**
- * iommufd_fail_init - create /sys/kernel/debug/fail_iommufd
- *
- * A debugfs failure only loses the knob; it is not an error.
- */
-void iommufd_fail_init(void)
-{
-	fault_create_debugfs_attr("fail_iommufd", NULL, &iommufd_fault_attr);
-}
 #endif
 
 /**

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * iommufd object layer: the per-file context, the table of user visible
- * objects and their lifetime rules, the ioctl command buffer and the test
- * hooks (fault injection) shared by every layer.
+ * iommufd object core: the per-file context, the table of user visible
+ * objects and their lifetime rules, and the ioctl command buffer.
  *
  * Layer: object core, below the uAPI objects and above the IOVA bookkeeping.
  * Included by the object files and everything above them.  Of the layers
- * below it includes only pages_acct.h, for the accounting mode a context
- * sets.
+ * below it includes common.h, and pages_acct.h for the accounting mode a
+ * context sets.
  */
 #ifndef __IOMMUFD_OBJECT_H
 #define __IOMMUFD_OBJECT_H
@@ -20,30 +19,11 @@
 #include <linux/wait.h>
 #include <linux/xarray.h>
 
+#include "common.h"
 #include "pages_acct.h"
 
 struct file;
 struct iommufd_ioas;
-
-/**
- * iommufd_range_last - last byte of the range [@start, @start + @length)
- * @start: first byte (an IOVA or a user address)
- * @length: number of bytes
- * @last: output: @start + @length - 1
- *
- * Every ioctl and kAPI entry point that takes a (start, length) pair checks
- * it through this, so an empty range and a wrapping one fail the same way
- * everywhere.
- *
- * Return: 0, -EINVAL if @length is 0, -EOVERFLOW if the range wraps.
- */
-static inline int iommufd_range_last(unsigned long start, unsigned long length,
-				     unsigned long *last)
-{
-	if (!length)
-		return -EINVAL;
-	return check_add_overflow(start, length - 1, last) ? -EOVERFLOW : 0;
-}
 
 /**
  * enum iommufd_obj_type - kinds of object in a context's object table
@@ -261,25 +241,5 @@ struct iommufd_call {
 };
 
 int iommufd_call_reply(struct iommufd_call *call, size_t cmd_len);
-
-#ifdef CONFIG_IOMMUFD_TEST
-/**
- * iommufd_inject_failure - test-only fault-injection point
- *
- * Consults the fail_iommufd fault attribute (debugfs
- * /sys/kernel/debug/fail_iommufd, and the per-task fail-nth countdown).
- * Every call is one fault-injectable evaluation, so call it only at the
- * sites the mock interface specification lists.
- *
- * Return: true if the caller must fail now.
- */
-bool iommufd_inject_failure(void);
-void iommufd_fail_init(void);
-#else
-static inline bool iommufd_inject_failure(void)
-{
-	return false;
-}
-#endif
 
 #endif

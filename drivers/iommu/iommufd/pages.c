@@ -46,8 +46,8 @@
  * instead of 8 bytes per page.
  *
  * Pinning is done in batches whose temporary page-pointer array is bounded
- * by iommufd_temp_memory_limit, and smaller when that much is not available
- * in one piece.
+ * by iommufd_temp_memory_limit() (common.h), and smaller when that much is
+ * not available in one piece.
  *
  * Every pinned page is charged once, when it is pinned, and the charge is
  * given back when it is unpinned (pages_acct.c).  A creator with
@@ -63,11 +63,9 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "object.h" /* iommufd_inject_failure(), iommufd_range_last() */
+#include "common.h"
 #include "pages.h"
 #include "pages_acct.h"
-
-unsigned int iommufd_temp_memory_limit = 65536;
 
 /* An in-kernel access pin: a holder plus a lookup node and a use count */
 struct upages_access {
@@ -555,7 +553,7 @@ static int upages_pin_span(struct upages *pages, unsigned long first,
 	bool remote;
 	int rc;
 
-	batch = min(npages, max_t(unsigned long, 1, iommufd_temp_memory_limit /
+	batch = min(npages, max_t(unsigned long, 1, iommufd_temp_memory_limit() /
 				  sizeof(*page_list)));
 	if (iommufd_inject_failure())
 		return -ENOMEM;

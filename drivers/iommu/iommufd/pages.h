@@ -25,14 +25,6 @@ struct page;
 struct task_struct;
 struct user_struct;
 
-/*
- * Upper bound, in bytes, of each temporary allocation made while pinning
- * (the array of page pointers handed to pin_user_pages*()).  65536 by
- * default; the test mock (IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT) may lower it
- * down to 12 bytes to force tiny batches.  Read once per operation.
- */
-extern unsigned int iommufd_temp_memory_limit;
-
 /**
  * struct upages - a range of user memory that may be pinned
  * @kref: one reference per segment (IOAS_MAP and every IOAS_COPY of it)

@@ -12,7 +12,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/user.h>
 
-#include "object.h" /* iommufd_inject_failure(), iommufd_range_last() */
+#include "common.h"
 #include "pages.h"
 #include "pages_acct.h"
 

@@ -1222,11 +1222,7 @@ static int mock_op_access_replace_ioas(struct iommufd_call *call,
 static int mock_op_set_temp_memory_limit(struct iommufd_call *call,
 					 struct iommu_test_cmd *arg)
 {
-	/* At least one PFN batch element: a PFN and a count */
-	if (arg->memory_limit.limit < sizeof(unsigned long) + sizeof(u32))
-		return -EINVAL;
-	WRITE_ONCE(iommufd_temp_memory_limit, arg->memory_limit.limit);
-	return 0;
+	return iommufd_set_temp_memory_limit(arg->memory_limit.limit);
 }
 
 /* Mark the populated slots of [@start, @start + @size) dirty */

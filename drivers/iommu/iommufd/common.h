@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What every layer of iommufd shares: the check of a (start, length) range,
+ * and the test hooks of CONFIG_IOMMUFD_TEST (test_hooks.c): fault injection
+ * and the limit of temporary memory per pinning batch.
+ *
+ * Layer: common, the lowest of ours.  Included by any file; includes
+ * nothing of ours.  Without CONFIG_IOMMUFD_TEST the hooks are constants
+ * the compiler folds away, so no production path depends on the mock.
+ */
+#ifndef __IOMMUFD_COMMON_H
+#define __IOMMUFD_COMMON_H
+
+#include <linux/errno.h>
+#include <linux/overflow.h>
+#include <linux/types.h>
+
+/**
+ * iommufd_range_last - last byte of the range [@start, @start + @length)
+ * @start: first byte (an IOVA or a user address)
+ * @length: number of bytes
+ * @last: output: @start + @length - 1
+ *
+ * Every ioctl and kAPI entry point that takes a (start, length) pair checks
+ * it through this, so an empty range and a wrapping one fail the same way
+ * everywhere.
+ *
+ * Return: 0, -EINVAL if @length is 0, -EOVERFLOW if the range wraps.
+ */
+static inline int iommufd_range_last(unsigned long start, unsigned long length,
+				     unsigned long *last)
+{
+	if (!length)
+		return -EINVAL;
+	return check_add_overflow(start, length - 1, last) ? -EOVERFLOW : 0;
+}
+
+/*
+ * Upper bound, in bytes, of each temporary allocation made while pinning
+ * (the array of page pointers handed to pin_user_pages*()).  Test builds
+ * may lower it (IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT) down to 12 bytes to
+ * force tiny batches.
+ */
+#define IOMMUFD_TEMP_MEMORY_LIMIT 65536U
+
+#ifdef CONFIG_IOMMUFD_TEST
+/**
+ * iommufd_inject_failure - test-only fault-injection point
+ *
+ * Consults the fail_iommufd fault attribute (debugfs
+ * /sys/kernel/debug/fail_iommufd, and the per-task fail-nth countdown).
+ * Every call is one fault-injectable evaluation, so it is made at these
+ * points only, each failing as the operation can fail anyway:
+ *
+ *  - iommufd_obj_find(): the object is not found (-ENOENT);
+ *  - isp_reserve_dev_regions(): attaching a device fails (-EINVAL);
+ *  - upages_account(): the charge is refused (-ENOMEM);
+ *  - upages_pin_span(): no page array (-ENOMEM);
+ *  - upages_pin_batch(): GUP fails (-EFAULT);
+ *  - upages_record_batch(): half the batch is recorded, the rest unpinned;
+ *  - upages_rw_unpinned(): a copy through an unpinned page fails (-EINVAL);
+ *  - the mock domain's map_pages (selftest.c): the IOMMU map fails.
+ *
+ * Return: true if the caller must fail now.
+ */
+bool iommufd_inject_failure(void);
+void iommufd_fail_init(void);
+
+unsigned int iommufd_temp_memory_limit(void);
+int iommufd_set_temp_memory_limit(unsigned int limit);
+#else
+static inline bool iommufd_inject_failure(void)
+{
+	return false;
+}
+
+/* IOMMUFD_TEMP_MEMORY_LIMIT; test builds may lower it */
+static inline unsigned int iommufd_temp_memory_limit(void)
+{
+	return IOMMUFD_TEMP_MEMORY_LIMIT;
+}
+#endif
+
+#endif
