@@ -10,9 +10,6 @@
 
 #include "ioas.h"
 #include "vfio_compat.h"
-#ifdef CONFIG_IOMMUFD_TEST
-#include "iommufd_test.h"
-#endif
 
 static void iommufd_ioas_release(struct iommufd_obj *obj)
 {
@@ -297,27 +294,6 @@ int iommufd_do_ioas_map(struct iommufd_call *call)
 	return rc;
 }
 
-/*
- * Test builds accept the syzkaller IOVA encoding for src_iova; the flag is
- * consumed here.
- */
-static void iommufd_ioas_copy_syz(struct iommufd_call *call,
-				  struct iommu_ioas_copy *arg)
-{
-#ifdef CONFIG_IOMMUFD_TEST
-	struct iommufd_ioas *src;
-
-	if (!(arg->flags & MOCK_FLAGS_ACCESS_SYZ))
-		return;
-	arg->flags &= ~MOCK_FLAGS_ACCESS_SYZ;
-	src = iommufd_ioas_find(call->ictx, arg->src_ioas_id);
-	if (IS_ERR(src))
-		return;
-	arg->src_iova = isp_syz_iova_to_iova(&src->isp, arg->src_iova);
-	iommufd_obj_put(call->ictx, &src->obj);
-#endif
-}
-
 /**
  * iommufd_do_ioas_copy - IOMMU_IOAS_COPY
  * @call: the ioctl call
@@ -333,7 +309,6 @@ int iommufd_do_ioas_copy(struct iommufd_call *call)
 	int prot;
 	int rc;
 
-	iommufd_ioas_copy_syz(call, arg);
 	if (arg->flags & ~IOMMUFD_MAP_FLAGS)
 		return -EOPNOTSUPP;
 	if (arg->length >= ULONG_MAX || arg->src_iova >= ULONG_MAX ||

@@ -414,10 +414,14 @@ unsigned long isp_page_sizes(struct iova_space *isp)
 	return sizes;
 }
 
+#ifdef CONFIG_IOMMUFD_TEST
 /**
  * isp_syz_iova_to_iova - decode a syzkaller-style IOVA
  * @isp: table
  * @syz_iova: in memory, { u32 nth_area; u32 offset; }
+ *
+ * Test builds only: the mock's IOMMU_TEST_CMD and IOAS_COPY take IOVAs in
+ * this encoding (MOCK_FLAGS_ACCESS_SYZ).
  *
  * Return: the start IOVA of the nth mapping (ascending IOVA order) plus the
  * offset, or 0 if there are not that many mappings.
@@ -449,6 +453,7 @@ unsigned long isp_syz_iova_to_iova(struct iova_space *isp, u64 syz_iova)
 	up_read(&isp->tree_rwsem);
 	return ret;
 }
+#endif
 
 /* Accesses */
 

@@ -208,7 +208,9 @@ int isp_get_allowed_ranges(struct iova_space *isp,
 int isp_set_large_pages(struct iova_space *isp, bool on);
 int isp_set_pin_always(struct iova_space *isp, bool on);
 unsigned long isp_page_sizes(struct iova_space *isp);
+#ifdef CONFIG_IOMMUFD_TEST
 unsigned long isp_syz_iova_to_iova(struct iova_space *isp, u64 syz_iova);
+#endif
 
 /* Reserved IOVA; @tag NULL means "until the table is destroyed" */
 int isp_reserve(struct iova_space *isp, unsigned long start,

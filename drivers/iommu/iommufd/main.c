@@ -202,6 +202,13 @@ struct iommufd_cmd_desc {
 		.execute = _fn,						\
 	}
 
+/* Test builds decode the syzkaller IOVAs of IOAS_COPY first (selftest.c) */
+#ifdef CONFIG_IOMMUFD_TEST
+#define iommufd_ioas_copy_handler iommufd_test_ioas_copy
+#else
+#define iommufd_ioas_copy_handler iommufd_do_ioas_copy
+#endif
+
 /*
  * Numbers 0x8f..0x94 belong to later additions (IOAS_MAP_FILE, VIOMMU,
  * VDEVICE, IOAS_CHANGE_PROCESS, VEVENTQ, HW_QUEUE); their slots stay empty
@@ -227,7 +234,7 @@ static const struct iommufd_cmd_desc iommufd_cmd_table[] = {
 	CMD_DESC(IOAS_ALLOW_IOVAS, struct iommu_ioas_allow_iovas,
 		 allowed_iovas, iommufd_do_ioas_allow_iovas),
 	CMD_DESC(IOAS_COPY, struct iommu_ioas_copy,
-		 src_iova, iommufd_do_ioas_copy),
+		 src_iova, iommufd_ioas_copy_handler),
 	CMD_DESC(IOAS_IOVA_RANGES, struct iommu_ioas_iova_ranges,
 		 out_iova_alignment, iommufd_do_ioas_iova_ranges),
 	CMD_DESC(IOAS_MAP, struct iommu_ioas_map,

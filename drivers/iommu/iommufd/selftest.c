@@ -1361,6 +1361,34 @@ static int mock_op_trigger_iopf(struct iommufd_call *call,
 	return 0;
 }
 
+/**
+ * iommufd_test_ioas_copy - IOMMU_IOAS_COPY of test builds
+ * @call: the command, struct iommu_ioas_copy
+ *
+ * Test builds accept the syzkaller IOVA encoding for src_iova, flagged by
+ * MOCK_FLAGS_ACCESS_SYZ: main.c dispatches IOAS_COPY here, which decodes
+ * it against the source IOAS (0 if there is no such IOAS or mapping),
+ * consumes the flag and hands the call on to the IOAS code.
+ *
+ * Return: what iommufd_do_ioas_copy() returns.
+ */
+int iommufd_test_ioas_copy(struct iommufd_call *call)
+{
+	struct iommu_ioas_copy *arg = call->args;
+	struct iommufd_ioas *src;
+
+	if (arg->flags & MOCK_FLAGS_ACCESS_SYZ) {
+		arg->flags &= ~MOCK_FLAGS_ACCESS_SYZ;
+		src = iommufd_ioas_find(call->ictx, arg->src_ioas_id);
+		if (!IS_ERR(src)) {
+			arg->src_iova = isp_syz_iova_to_iova(&src->isp,
+							     arg->src_iova);
+			iommufd_obj_put(call->ictx, &src->obj);
+		}
+	}
+	return iommufd_do_ioas_copy(call);
+}
+
 /* Handler of each IOMMU_TEST_CMD op; a hole means -EOPNOTSUPP */
 static int (*const mock_op_handlers[])(struct iommufd_call *call,
 				       struct iommu_test_cmd *arg) = {

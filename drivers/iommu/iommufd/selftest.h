@@ -16,6 +16,7 @@
 struct iommufd_call;
 
 int iommufd_do_test(struct iommufd_call *call);
+int iommufd_test_ioas_copy(struct iommufd_call *call);
 int iommufd_test_init(void);
 void iommufd_test_exit(void);
 #endif
