@@ -9,13 +9,13 @@
 #include <uapi/linux/iommufd.h>
 
 #include "ioas.h"
-#include "vfio_compat.h"
 
 static void iommufd_ioas_release(struct iommufd_obj *obj)
 {
 	struct iommufd_ioas *ioas = container_of(obj, struct iommufd_ioas, obj);
 
-	iommufd_vfio_compat_ioas_destroyed(ioas);
+	if (ioas->release_hook)
+		ioas->release_hook(ioas);
 	isp_destroy(&ioas->isp);
 	mutex_destroy(&ioas->hwpts_lock);
 }

@@ -25,6 +25,9 @@
  *	reusable auto HWPT or create one" so two devices agree on one domain
  * @auto_hwpts: list of the automatically created paging HWPTs of this IOAS
  *	(linked by the HWPT's own list_head; owned by hwpt.c)
+ * @release_hook: if set, called first by the IOAS's release, with no lock
+ *	held.  The VFIO compat code above sets it on the IOAS it uses as the
+ *	compat IOAS, on which it holds no reference, to forget it in time.
  */
 struct iommufd_ioas {
 	struct iommufd_obj obj;
@@ -32,6 +35,7 @@ struct iommufd_ioas {
 	struct iova_space isp;
 	struct mutex hwpts_lock; /* protects @auto_hwpts */
 	struct list_head auto_hwpts;
+	void (*release_hook)(struct iommufd_ioas *ioas);
 };
 
 /**

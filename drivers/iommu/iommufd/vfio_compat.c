@@ -23,8 +23,11 @@
 
 #include "vfio_compat.h"
 
-/* Called with the IOAS being destroyed: forget it if it is the compat one */
-void iommufd_vfio_compat_ioas_destroyed(struct iommufd_ioas *ioas)
+/*
+ * The release hook of every IOAS that was made the compat IOAS: forget it
+ * if it still is.  A release waits here while the IOAS is being installed.
+ */
+static void iommufd_vfio_compat_ioas_destroyed(struct iommufd_ioas *ioas)
 {
 	struct iommufd_ctx *ictx = ioas->ictx;
 
@@ -61,7 +64,10 @@ EXPORT_SYMBOL_GPL(iommufd_vfio_compat_ioas_get_id);
  * @ioas: the IOAS
  *
  * A type1 v1 container may unmap any page of a mapping (vfio_container.c),
- * so its compat IOAS maps without IOPTEs larger than a CPU page.
+ * so its compat IOAS maps without IOPTEs larger than a CPU page.  The
+ * context holds no reference on it: the IOAS's release hook makes it
+ * forget the IOAS, so the caller must hold a reference or install it
+ * before it is published.
  */
 void iommufd_vfio_ioas_install(struct iommufd_ctx *ictx,
 			       struct iommufd_ioas *ioas)
@@ -70,6 +76,7 @@ void iommufd_vfio_ioas_install(struct iommufd_ctx *ictx,
 
 	if (ictx->vfio_type == VFIO_TYPE1_IOMMU)
 		isp_set_large_pages(&ioas->isp, false);
+	ioas->release_hook = iommufd_vfio_compat_ioas_destroyed;
 	ictx->vfio_ioas = ioas;
 }
 
@@ -119,8 +126,8 @@ int iommufd_vfio_compat_ioas_create(struct iommufd_ctx *ictx)
 		rc = PTR_ERR(ioas);
 		goto out_unlock;
 	}
-	iommufd_obj_publish(ictx, &ioas->obj);
 	iommufd_vfio_ioas_install(ictx, ioas);
+	iommufd_obj_publish(ictx, &ioas->obj);
 out_unlock:
 	mutex_unlock(&ictx->lock);
 	return rc;

@@ -17,7 +17,6 @@ struct iommu_group;
 void iommufd_vfio_ioas_install(struct iommufd_ctx *ictx,
 			       struct iommufd_ioas *ioas);
 struct iommufd_ioas *iommufd_vfio_ioas_get(struct iommufd_ctx *ictx);
-void iommufd_vfio_compat_ioas_destroyed(struct iommufd_ioas *ioas);
 
 /* IOMMU_VFIO_IOAS (main.c's dispatch table) */
 int iommufd_do_vfio_ioas(struct iommufd_call *call);
