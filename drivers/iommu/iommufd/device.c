@@ -180,7 +180,7 @@ static void iommufd_device_destroy(struct iommufd_obj *obj)
 	/* The group entry goes first: see iommufd_grps */
 	iommufd_grp_put(idev->grp);
 	iommu_device_release_dma_owner(idev->dev);
-	if (!idev->is_mock)
+	if (idev->holds_ctx)
 		iommufd_ctx_put(idev->ictx);
 }
 
@@ -205,28 +205,10 @@ struct iommufd_device *iommufd_device_find(struct iommufd_ctx *ictx, u32 id)
 	return container_of(obj, struct iommufd_device, obj);
 }
 
-/**
- * iommufd_device_bind - Bind a device to an iommufd context
- * @ictx: the context
- * @dev: the device, which must be behind an IOMMU
- * @id: output: the object ID of the new device object
- *
- * Claims DMA ownership of @dev for @ictx: from now on the device's IOMMU
- * group cannot be used by kernel drivers, and its devices can only do DMA
- * through HWPTs of @ictx. The device starts out blocked. A group may have
- * several bound devices, all in the same context.
- *
- * The device must do cache-coherent DMA, and its MSI writes must be isolated
- * unless the allow_unsafe_interrupts module parameter says otherwise.
- *
- * Return: the device object, or an ERR_PTR: -ENODEV if @dev has no IOMMU
- * group, -EBUSY/-EPERM if the group is used by a driver or another owner,
- * -EINVAL if DMA is not coherent, -EPERM if MSI is not isolated.
- */
-struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
-					   struct device *dev, u32 *id)
+static struct iommufd_device *__iommufd_device_bind(struct iommufd_ctx *ictx,
+						    struct device *dev,
+						    u32 *id, bool hold_ctx)
 {
-	bool is_mock = iommufd_is_mock_device(dev);
 	struct iommufd_grp *grp;
 	struct iommufd_device *idev;
 	int rc;
@@ -244,12 +226,9 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 		goto err_release_owner;
 	}
 
-	/* The mock devices have no MSI at all */
-	if (!is_mock) {
-		rc = iommufd_check_msi_isolation(dev, grp->group);
-		if (rc)
-			goto err_put_group;
-	}
+	rc = iommufd_check_msi_isolation(dev, grp->group);
+	if (rc)
+		goto err_put_group;
 
 	idev = iommufd_obj_new(ictx, idev, IOMMUFD_OBJ_DEVICE,
 			       &iommufd_device_ops);
@@ -260,15 +239,11 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 	idev->ictx = ictx;
 	idev->dev = dev;
 	idev->grp = grp;
-	idev->is_mock = is_mock;
+	idev->holds_ctx = hold_ctx;
 	idev->can_force_coherent =
 		device_iommu_capable(dev, IOMMU_CAP_ENFORCE_CACHE_COHERENCY);
 	INIT_LIST_HEAD(&idev->group_item);
-	/*
-	 * A mock device belongs to an object of the context itself; a
-	 * context reference would keep the context alive forever.
-	 */
-	if (!is_mock)
+	if (hold_ctx)
 		iommufd_ctx_get(ictx);
 	/* The binder's reference, dropped by iommufd_device_unbind() */
 	iommufd_obj_hold(&idev->obj);
@@ -282,7 +257,52 @@ err_release_owner:
 	iommu_device_release_dma_owner(dev);
 	return ERR_PTR(rc);
 }
+
+/**
+ * iommufd_device_bind - Bind a device to an iommufd context
+ * @ictx: the context
+ * @dev: the device, which must be behind an IOMMU
+ * @id: output: the object ID of the new device object
+ *
+ * Claims DMA ownership of @dev for @ictx: from now on the device's IOMMU
+ * group cannot be used by kernel drivers, and its devices can only do DMA
+ * through HWPTs of @ictx. The device starts out blocked. A group may have
+ * several bound devices, all in the same context. The device object holds
+ * a reference on @ictx until it is unbound.
+ *
+ * The device must do cache-coherent DMA, and its MSI writes must be isolated
+ * unless the allow_unsafe_interrupts module parameter says otherwise.
+ *
+ * Return: the device object, or an ERR_PTR: -ENODEV if @dev has no IOMMU
+ * group, -EBUSY/-EPERM if the group is used by a driver or another owner,
+ * -EINVAL if DMA is not coherent, -EPERM if MSI is not isolated.
+ */
+struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
+					   struct device *dev, u32 *id)
+{
+	return __iommufd_device_bind(ictx, dev, id, true);
+}
 EXPORT_SYMBOL_GPL(iommufd_device_bind);
+
+/**
+ * iommufd_device_bind_internal - Bind a device for an object of the context
+ * @ictx: the context
+ * @dev: the device
+ * @id: output: the object ID of the new device object
+ *
+ * As iommufd_device_bind(), for a binder that is itself an object of @ictx
+ * (the test mock's selftest object) and unbinds the device when it is
+ * destroyed: the device object holds no reference on @ictx, which would
+ * keep the context, and so the binder, alive forever.
+ *
+ * Return: as iommufd_device_bind().
+ */
+struct iommufd_device *iommufd_device_bind_internal(struct iommufd_ctx *ictx,
+						    struct device *dev,
+						    u32 *id)
+{
+	return __iommufd_device_bind(ictx, dev, id, false);
+}
 
 /**
  * iommufd_device_unbind - Undo iommufd_device_bind()

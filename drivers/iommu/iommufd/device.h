@@ -21,14 +21,14 @@ struct iommufd_grp;
  * @obj: object header, type IOMMUFD_OBJ_DEVICE. The binder (vfio, or the
  *	selftest object) holds a reference between bind and unbind, so
  *	IOMMU_DESTROY of a bound device fails with -EBUSY.
- * @ictx: the context. A reference is held (iommufd_ctx_get()) except for
- *	mock devices, whose owner lives inside the context itself.
+ * @ictx: the context. A reference is held (iommufd_ctx_get()) if @holds_ctx
  * @dev: the device
  * @grp: the shared state of the device's IOMMU group in this context
  * @group_item: entry in @grp->devices while attached; protected by
  *	@grp->lock
  * @can_force_coherent: the IOMMU can block non-coherent DMA of @dev
- * @is_mock: @dev is a selftest mock device
+ * @holds_ctx: bound with iommufd_device_bind(), not by an object of the
+ *	context itself (iommufd_device_bind_internal())
  */
 struct iommufd_device {
 	struct iommufd_obj obj;
@@ -37,18 +37,12 @@ struct iommufd_device {
 	struct iommufd_grp *grp;
 	struct list_head group_item;
 	bool can_force_coherent;
-	bool is_mock;
+	bool holds_ctx;
 };
 
 struct iommufd_device *iommufd_device_find(struct iommufd_ctx *ictx, u32 id);
-
-#ifdef CONFIG_IOMMUFD_TEST
-bool iommufd_is_mock_device(struct device *dev);
-#else
-static inline bool iommufd_is_mock_device(struct device *dev)
-{
-	return false;
-}
-#endif
+struct iommufd_device *iommufd_device_bind_internal(struct iommufd_ctx *ictx,
+						    struct device *dev,
+						    u32 *id);
 
 #endif

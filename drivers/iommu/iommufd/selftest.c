@@ -11,6 +11,7 @@
 #include <linux/file.h>
 #include <linux/iommu.h>
 #include <linux/iommufd.h>
+#include <linux/irqdomain.h>
 #include <linux/mm.h>
 #include <linux/nospec.h>
 #include <linux/platform_device.h>
@@ -104,10 +105,18 @@ static const struct bus_type iommufd_mock_bus = {
 
 static struct notifier_block mock_bus_nb;
 
+/*
+ * @msi_domain: the MSI domain of every mock device.  Mock devices raise no
+ * interrupts, but like any device doing DMA they could write an MSI
+ * doorbell, so iommufd_device_bind() wants their MSI isolated: the mock
+ * platform isolates it, as interrupt remapping or an ITS would, by an
+ * empty irq domain flagged IRQ_DOMAIN_FLAG_ISOLATED_MSI.
+ */
 static struct {
 	struct iommu_device iommu_dev;
 	struct platform_device *pdev;
 	struct iopf_queue *iopf_queue;
+	struct irq_domain *msi_domain;
 } mock_iommu;
 
 static DEFINE_IDA(mockdev_ida);
@@ -588,6 +597,7 @@ static struct mock_dev *mockdev_create(u32 dev_flags)
 	/* From here on put_device() frees mdev and its id */
 	mockdev->dev.release = mockdev_release;
 	mockdev->dev.bus = &iommufd_mock_bus;
+	dev_set_msi_domain(&mockdev->dev, mock_iommu.msi_domain);
 
 	rc = dev_set_name(&mockdev->dev, "iommufd_mock%u", mockdev->id);
 	if (rc)
@@ -618,18 +628,6 @@ static void mockdev_destroy(struct mock_dev *mockdev)
 	device_del(&mockdev->dev);
 	up_write(&mockdev->lock);
 	put_device(&mockdev->dev);
-}
-
-/**
- * iommufd_is_mock_device - Is this a device of the test mock?
- * @dev: any device
- *
- * Return: true for mock devices, which the core exempts from the MSI
- * isolation check and from holding a context reference.
- */
-bool iommufd_is_mock_device(struct device *dev)
-{
-	return mockdev_is(dev);
 }
 
 /*
@@ -686,8 +684,9 @@ static int mock_op_mock_domain(struct iommufd_call *call,
 		goto err_abort;
 	}
 
-	sobj->idev = iommufd_device_bind(call->ictx, &sobj->mockdev->dev,
-					 &idev_id);
+	/* The selftest object is the binder, inside the context */
+	sobj->idev = iommufd_device_bind_internal(call->ictx,
+						  &sobj->mockdev->dev, &idev_id);
 	if (IS_ERR(sobj->idev)) {
 		rc = PTR_ERR(sobj->idev);
 		sobj->idev = NULL;
@@ -1428,6 +1427,36 @@ int iommufd_do_test(struct iommufd_call *call)
 	return mock_op_handlers[op](call, arg);
 }
 
+static const struct irq_domain_ops mock_msi_domain_ops;
+
+static int mock_msi_domain_create(void)
+{
+	struct irq_domain_info info = {
+		.domain_flags = IRQ_DOMAIN_FLAG_ISOLATED_MSI,
+		.ops = &mock_msi_domain_ops,
+	};
+	struct irq_domain *domain;
+
+	info.fwnode = irq_domain_alloc_named_fwnode("iommufd-mock-msi");
+	if (!info.fwnode)
+		return -ENOMEM;
+	domain = irq_domain_instantiate(&info);
+	if (IS_ERR(domain)) {
+		irq_domain_free_fwnode(info.fwnode);
+		return PTR_ERR(domain);
+	}
+	mock_iommu.msi_domain = domain;
+	return 0;
+}
+
+static void mock_msi_domain_destroy(void)
+{
+	struct fwnode_handle *fwnode = mock_iommu.msi_domain->fwnode;
+
+	irq_domain_remove(mock_iommu.msi_domain);
+	irq_domain_free_fwnode(fwnode);
+}
+
 /**
  * iommufd_test_init - Set up the mock IOMMU
  *
@@ -1439,12 +1468,18 @@ int iommufd_test_init(void)
 {
 	int rc;
 
+	rc = mock_msi_domain_create();
+	if (rc)
+		return rc;
+
 	/* Only the sysfs parent of the IOMMU instance */
 	mock_iommu.pdev = platform_device_register_simple("iommufd_selftest_iommu",
 							  PLATFORM_DEVID_NONE,
 							  NULL, 0);
-	if (IS_ERR(mock_iommu.pdev))
-		return PTR_ERR(mock_iommu.pdev);
+	if (IS_ERR(mock_iommu.pdev)) {
+		rc = PTR_ERR(mock_iommu.pdev);
+		goto err_msi;
+	}
 
 	rc = bus_register(&iommufd_mock_bus);
 	if (rc)
@@ -1472,6 +1507,8 @@ err_bus:
 	bus_unregister(&iommufd_mock_bus);
 err_pdev:
 	platform_device_unregister(mock_iommu.pdev);
+err_msi:
+	mock_msi_domain_destroy();
 	return rc;
 }
 
@@ -1489,4 +1526,5 @@ void iommufd_test_exit(void)
 	iommu_device_sysfs_remove(&mock_iommu.iommu_dev);
 	bus_unregister(&iommufd_mock_bus);
 	platform_device_unregister(mock_iommu.pdev);
+	mock_msi_domain_destroy();
 }
