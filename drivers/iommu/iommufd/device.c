@@ -35,6 +35,16 @@ MODULE_PARM_DESC(allow_unsafe_interrupts,
 		 "Allow binding devices whose MSI writes the platform cannot isolate (no interrupt remapping or isolating MSI controller). A device could then forge interrupts: a security weakness.");
 
 /**
+ * struct iommufd_dev_attach - an attachment of a group
+ * @handle: what the IOMMU core and the fault queues see of it
+ * @idev: the device that attached the group; its ID is @handle.dev_id
+ */
+struct iommufd_dev_attach {
+	struct iommufd_attach_handle handle;
+	struct iommufd_device *idev;
+};
+
+/**
  * struct iommufd_grp - an IOMMU group whose DMA a context owns
  * @kref: one reference per bound device of the group
  * @lock: serialises attach, replace and detach of the group's devices and
@@ -451,7 +461,7 @@ static void iommufd_grp_handle_done(struct iommufd_grp *grp,
 	struct iommufd_dev_attach *att = grp->attach;
 
 	if (old->fault) {
-		iommufd_fault_auto_response(old->fault, &att->core);
+		iommufd_fault_auto_response(old->fault, &att->handle.core);
 		if (!new || !new->fault)
 			iommu_dev_disable_feature(att->idev->dev,
 						  IOMMU_DEV_FEAT_IOPF);
@@ -491,6 +501,7 @@ static int iommufd_grp_set_domain(struct iommufd_grp *grp,
 	if (!att)
 		return -ENOMEM;
 	att->idev = idev;
+	att->handle.dev_id = idev->obj.id;
 
 	if (enable_iopf) {
 		rc = iommu_dev_enable_feature(idev->dev, IOMMU_DEV_FEAT_IOPF);
@@ -499,10 +510,10 @@ static int iommufd_grp_set_domain(struct iommufd_grp *grp,
 	}
 	if (old)
 		rc = iommu_replace_group_handle(grp->group, hwpt->domain,
-						&att->core);
+						&att->handle.core);
 	else
 		rc = iommu_attach_group_handle(hwpt->domain, grp->group,
-					       &att->core);
+					       &att->handle.core);
 	if (rc)
 		goto err_iopf;
 

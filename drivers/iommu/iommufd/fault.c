@@ -30,9 +30,7 @@
 #include <linux/uaccess.h>
 #include <uapi/linux/iommufd.h>
 
-#include "device.h"
 #include "fault.h"
-#include "hwpt.h"
 
 /* Most records one read() returns, unless the first group alone has more */
 #define IOMMUFD_FAULT_READ_MAX 64
@@ -91,8 +89,7 @@ static void iommufd_fault_answer(struct iopf_group *group,
  */
 int iommufd_fault_queue_iopf(struct iopf_group *group)
 {
-	struct iommufd_hwpt *hwpt = group->attach_handle->domain->fault_data;
-	struct iommufd_fault *fault = hwpt->fault;
+	struct iommufd_fault *fault = group->attach_handle->domain->fault_data;
 	void *old;
 	u32 cookie;
 	int rc;
@@ -155,13 +152,13 @@ static void iommufd_fault_fill(struct iommu_hwpt_pgfault *data,
 			       struct iopf_group *group,
 			       struct iommu_fault_page_request *prm)
 {
-	struct iommufd_dev_attach *att =
-		container_of(group->attach_handle, struct iommufd_dev_attach,
-			     core);
+	struct iommufd_attach_handle *att =
+		container_of(group->attach_handle,
+			     struct iommufd_attach_handle, core);
 
 	*data = (struct iommu_hwpt_pgfault) {
 		.flags = prm->flags,
-		.dev_id = att->idev->obj.id,
+		.dev_id = att->dev_id,
 		.pasid = prm->pasid,
 		.grpid = prm->grpid,
 		.perm = prm->perm,

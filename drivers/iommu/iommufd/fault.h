@@ -3,7 +3,8 @@
  * iommufd fault queue objects: I/O page faults of fault-capable HWPTs,
  * delivered to userspace through a file descriptor and answered through it.
  *
- * Layer: objects. Included by fault.c, hwpt.c and device.c.
+ * Layer: objects, below the HWPT and device files that route faults here.
+ * Included by fault.c, hwpt.c, device.c and main.c.
  */
 #ifndef __IOMMUFD_FAULT_H
 #define __IOMMUFD_FAULT_H
@@ -12,20 +13,21 @@
 
 #include "object.h"
 
-struct iommufd_device;
 struct iommufd_fault;
 
 /**
- * struct iommufd_dev_attach - how the IOMMU core names an attachment
- * @core: the core's handle; its domain is the attached one
- * @idev: the device that attached its group; faults report its ID
+ * struct iommufd_attach_handle - an attachment as the fault queues see it
+ * @core: the IOMMU core's handle; its domain is the attached one, whose
+ *	fault_data is the fault queue (iommufd_hwpt_set_fault())
+ * @dev_id: object ID of the device that attached its group; every fault
+ *	of the attachment reports it
  *
- * Every attachment of a group is made with one, so that a fault can be
- * traced back to the device and HWPT it belongs to.
+ * Every attachment of a group is made with one (device.c embeds it in its
+ * own record), so that a fault can be traced back to its device and queue.
  */
-struct iommufd_dev_attach {
+struct iommufd_attach_handle {
 	struct iommu_attach_handle core;
-	struct iommufd_device *idev;
+	u32 dev_id;
 };
 
 /**

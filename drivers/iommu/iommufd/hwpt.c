@@ -285,7 +285,7 @@ static int iommufd_hwpt_set_fault(struct iommufd_ctx *ictx,
 	/* The lookup reference becomes the HWPT's */
 	hwpt->fault = fault;
 	hwpt->domain->iopf_handler = iommufd_fault_queue_iopf;
-	hwpt->domain->fault_data = hwpt;
+	hwpt->domain->fault_data = fault;
 	return 0;
 }
 
