@@ -1,20 +1,49 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * iommufd device objects: a device bound to a context, and its attachment to
- * an IOAS or HWPT.
+ * iommufd device objects: a device bound to a context (device.c), and the
+ * state of its IOMMU group that attaching it to an IOAS or HWPT changes
+ * (device_attach.c).
  *
- * Layer: objects. Included by device.c, hwpt.c and selftest.c.
+ * Layer: objects, below the HWPTs, which are made for a bound device, and
+ * above nothing but the object core.  Included by device.c,
+ * device_attach.c, hwpt.c and selftest.c.
  */
 #ifndef __IOMMUFD_DEVICE_H
 #define __IOMMUFD_DEVICE_H
 
+#include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/types.h>
 
 #include "object.h"
 
 struct device;
-struct iommufd_grp;
+struct iommu_group;
+struct iommufd_dev_attach;
+struct iommufd_hwpt;
+
+/**
+ * struct iommufd_grp - an IOMMU group whose DMA a context owns
+ * @kref: one reference per bound device of the group
+ * @lock: serialises attach, replace and detach of the group's devices and
+ *	protects @hwpt, @attach and @devices (device_attach.c). Taken before
+ *	any IOAS hwpts_lock.
+ * @ictx: the context that owns the group's DMA
+ * @group: the IOMMU group, one reference held
+ * @hwpt: the HWPT the group is attached to, NULL while it is blocked
+ * @attach: the attach handle of that attachment, NULL while blocked
+ * @devices: the attached devices (struct iommufd_device.group_item)
+ */
+struct iommufd_grp {
+	struct kref kref;
+	struct mutex lock; /* see above */
+	struct iommufd_ctx *ictx;
+	struct iommu_group *group;
+	struct iommufd_hwpt *hwpt;
+	struct iommufd_dev_attach *attach;
+	struct list_head devices;
+};
 
 /**
  * struct iommufd_device - a device bound to a context

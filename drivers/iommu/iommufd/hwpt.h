@@ -4,8 +4,10 @@
  * context. A paging HWPT mirrors one IOAS; a nested HWPT is a stage-1 table
  * that translates through a paging parent.
  *
- * Layer: objects. Included by hwpt.c, device.c and selftest.c.
- * Includes ioas.h (and through it the IOVA bookkeeping layer).
+ * Layer: objects, above the device and fault objects it is made with and
+ * below device_attach.c.  Included by hwpt.c, device_attach.c,
+ * vfio_container.c, main.c and selftest.c.  Includes ioas.h (and through
+ * it the IOVA bookkeeping layer).
  */
 #ifndef __IOMMUFD_HW_PAGETABLE_H
 #define __IOMMUFD_HW_PAGETABLE_H
