@@ -92,6 +92,29 @@ int iommufd_paging_hwpt_enforce_cc(struct iommufd_paging_hwpt *paging)
 	return 0;
 }
 
+/**
+ * iommufd_ioas_auto_hwpts_coherent - Do an IOAS's automatic HWPTs block
+ *	non-coherent DMA?
+ * @ioas: the IOAS
+ *
+ * Return: true if @ioas has automatic HWPTs (made by attaching devices to
+ * the IOAS itself) and every one of them blocks non-coherent DMA.
+ */
+bool iommufd_ioas_auto_hwpts_coherent(struct iommufd_ioas *ioas)
+{
+	struct iommufd_paging_hwpt *paging;
+	bool coherent = false;
+
+	mutex_lock(&ioas->hwpts_lock);
+	list_for_each_entry(paging, &ioas->auto_hwpts, auto_link) {
+		coherent = paging->coherent;
+		if (!coherent)
+			break;
+	}
+	mutex_unlock(&ioas->hwpts_lock);
+	return coherent;
+}
+
 static struct iommu_domain *
 iommufd_paging_domain_alloc(struct iommufd_device *idev, u32 flags)
 {

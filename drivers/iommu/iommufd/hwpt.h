@@ -161,6 +161,7 @@ iommufd_paging_hwpt_create(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 			   struct iommufd_device *idev, u32 flags,
 			   bool auto_domain);
 int iommufd_paging_hwpt_enforce_cc(struct iommufd_paging_hwpt *paging);
+bool iommufd_ioas_auto_hwpts_coherent(struct iommufd_ioas *ioas);
 bool iommufd_domain_finished(struct iommu_domain *domain);
 int iommufd_paging_hwpt_fill(struct iommufd_paging_hwpt *paging);
 

@@ -140,21 +140,13 @@ static int iommufd_legacy_check_range(u64 start, u64 length,
 /* Do all domains devices were attached to through VFIO block no-snoop DMA? */
 static int iommufd_legacy_cc_enforced(struct iommufd_ctx *ictx)
 {
-	struct iommufd_paging_hwpt *paging;
 	struct iommufd_ioas *ioas;
-	int enforced = 0;
+	bool enforced;
 
 	ioas = iommufd_legacy_type1_ioas(ictx, NULL);
 	if (IS_ERR(ioas))
 		return 0;
-
-	mutex_lock(&ioas->hwpts_lock);
-	list_for_each_entry(paging, &ioas->auto_hwpts, auto_link) {
-		enforced = paging->coherent;
-		if (!enforced)
-			break;
-	}
-	mutex_unlock(&ioas->hwpts_lock);
+	enforced = iommufd_ioas_auto_hwpts_coherent(ioas);
 	iommufd_obj_put(ictx, &ioas->obj);
 	return enforced;
 }
