@@ -10,6 +10,13 @@
 
 #include "ioas.h"
 
+/* The IOVA layer's ranges are copied out as the uAPI's as they are */
+static_assert(sizeof(struct isp_range) == sizeof(struct iommu_iova_range));
+static_assert(offsetof(struct isp_range, start) ==
+	      offsetof(struct iommu_iova_range, start));
+static_assert(offsetof(struct isp_range, last) ==
+	      offsetof(struct iommu_iova_range, last));
+
 static void iommufd_ioas_release(struct iommufd_obj *obj)
 {
 	struct iommufd_ioas *ioas = container_of(obj, struct iommufd_ioas, obj);
@@ -91,7 +98,7 @@ int iommufd_ioas_copy_ranges(struct iommufd_ioas *ioas,
 			     struct iommu_iova_range __user *ranges, u32 max,
 			     u32 *count)
 {
-	struct iommu_iova_range *buf = NULL;
+	struct isp_range *buf = NULL;
 	u32 room = 0, n;
 	int rc;
 

@@ -16,6 +16,8 @@
 #include "iova_space.h"
 #include "object.h"
 
+struct iommu_iova_range;
+
 /**
  * struct iommufd_ioas - an I/O address space
  * @obj: object header (type IOMMUFD_OBJ_IOAS)

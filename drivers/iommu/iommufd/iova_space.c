@@ -24,7 +24,6 @@
 #include <linux/iommu.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
-#include <uapi/linux/iommufd.h>
 
 #include "iova_space_internal.h"
 #include "common.h"
@@ -333,9 +332,8 @@ int isp_set_allowed(struct iova_space *isp, struct isp_allowed_set *set)
  *
  * Return: 0.
  */
-int isp_get_allowed_ranges(struct iova_space *isp,
-			   struct iommu_iova_range *ranges, u32 max,
-			   u32 *count)
+int isp_get_allowed_ranges(struct iova_space *isp, struct isp_range *ranges,
+			   u32 max, u32 *count)
 {
 	struct interval_tree_span_iter span;
 	u32 n = 0;

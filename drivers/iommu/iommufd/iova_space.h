@@ -45,7 +45,6 @@
 
 struct device;
 struct iommu_domain;
-struct iommu_iova_range;
 struct page;
 
 /**
@@ -183,6 +182,16 @@ struct isp_allowed_set {
 
 #define ISP_ALLOWED_SET_INIT { .tree = RB_ROOT_CACHED }
 
+/**
+ * struct isp_range - a range of IOVA
+ * @start: first IOVA
+ * @last: last IOVA, inclusive
+ */
+struct isp_range {
+	u64 start;
+	u64 last;
+};
+
 /* IOVA space management (ioas.c) */
 int isp_map_user_pages(struct iova_space *isp, unsigned long *iova,
 		       void __user *uptr, unsigned long length, int iommu_prot,
@@ -202,9 +211,8 @@ int isp_unmap_gen(struct iova_space *isp, unsigned long iova,
 int isp_allowed_add(struct isp_allowed_set *set, u64 start, u64 last);
 void isp_allowed_free(struct isp_allowed_set *set);
 int isp_set_allowed(struct iova_space *isp, struct isp_allowed_set *set);
-int isp_get_allowed_ranges(struct iova_space *isp,
-			   struct iommu_iova_range *ranges, u32 max,
-			   u32 *count);
+int isp_get_allowed_ranges(struct iova_space *isp, struct isp_range *ranges,
+			   u32 max, u32 *count);
 int isp_set_large_pages(struct iova_space *isp, bool on);
 int isp_set_pin_always(struct iova_space *isp, bool on);
 unsigned long isp_page_sizes(struct iova_space *isp);
