@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The iommufd test mock (CONFIG_IOMMUFD_TEST): a software IOMMU with devices
- * on a private bus, and IOMMU_TEST_CMD, which creates mock devices, checks
- * what the core put into mock domains and drives access objects.
+ * The iommufd test mock (CONFIG_IOMMUFD_TEST): IOMMU_TEST_CMD, which creates
+ * devices of the mock IOMMU (selftest_iommu.c) and binds and attaches them
+ * through the kAPI, checks what the core put into mock domains and drives
+ * access objects, and the syzkaller IOVAs of IOAS_COPY.
  *
  * Dangerous: it lets userspace read physical addresses and inject faults.
  * Never enable it on a production kernel.
@@ -11,624 +12,20 @@
 #include <linux/file.h>
 #include <linux/iommu.h>
 #include <linux/iommufd.h>
-#include <linux/irqdomain.h>
 #include <linux/mm.h>
 #include <linux/nospec.h>
-#include <linux/platform_device.h>
-#include <linux/property.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 #include <uapi/linux/iommufd.h>
 
-#include "../iommu-priv.h"
 #include "access.h"
 #include "device.h"
 #include "hwpt.h"
 #include "ioas.h"
 #include "selftest.h"
-
-/*
- * The mock IOMMU
- * ==============
- *
- * One IOMMU instance, registered for the private "iommufd_mock" bus only, so
- * it never meets a real device and real IOMMU drivers never see its devices.
- * Mock devices each get their own group. The IO page size is half a CPU page
- * so that the core's sub-page paths get exercised.
- */
-#define MOCK_IO_PAGE_SIZE	(PAGE_SIZE / 2)
-#define MOCK_HUGE_PAGE_SIZE	(512 * MOCK_IO_PAGE_SIZE)
-#define MOCK_DEV_FLAGS_ALL						\
-	(MOCK_FLAGS_DEVICE_NO_DIRTY | MOCK_FLAGS_DEVICE_HUGE_IOVA |	\
-	 MOCK_FLAGS_DEVICE_PASID)
-
-/*
- * A populated slot of a paging domain is an xarray value entry: the physical
- * address in MIO units shifted above three flag bits.
- */
-#define MOCK_SLOT_BOUNDARY	BIT(0)	/* first or last slot of a map call */
-#define MOCK_SLOT_DIRTY		BIT(1)
-#define MOCK_SLOT_HUGE		BIT(2)	/* mapped with a page size above MIO */
-#define MOCK_SLOT_FLAGS		(MOCK_SLOT_BOUNDARY | MOCK_SLOT_DIRTY | \
-				 MOCK_SLOT_HUGE)
-#define MOCK_SLOT_PFN_SHIFT	3
-
-/**
- * struct mock_pt - A mock paging domain
- * @domain: The generic domain
- * @slots: Sparse slot table, indexed by IOVA / MOCK_IO_PAGE_SIZE. The
- *         xarray's own lock serialises updates; the core never maps or
- *         unmaps overlapping ranges concurrently.
- * @dirty_tracking: Tracking is enabled. Written only by set_dirty_tracking,
- *                  which the core serialises per domain.
- */
-struct mock_pt {
-	struct iommu_domain domain;
-	struct xarray slots;
-	bool dirty_tracking;
-};
-
-/**
- * struct mock_nested - A mock nested (stage-1) domain
- * @domain: The generic domain
- * @parent: The paging domain it nests on
- * @tlb_tags: The "IOTLB", set at allocation and cleared by invalidation.
- *         Serialised by the core's per-HWPT invalidation path.
- */
-struct mock_nested {
-	struct iommu_domain domain;
-	struct mock_pt *parent;
-	u32 tlb_tags[MOCK_NESTED_DOMAIN_IOTLB_NUM];
-};
-
-/**
- * struct mock_dev - A device behind the mock IOMMU
- * @dev: The device, on iommufd_mock_bus
- * @flags: enum iommu_test_dev_flags, fixed at creation
- * @id: Instance number, for the name
- * @lock: Write-held while the device is registered and around changes of
- *        its attachment; read-held while a fault is reported for it, so that
- *        faults never race with an attachment change
- */
-struct mock_dev {
-	struct device dev;
-	u32 flags;
-	int id;
-	struct rw_semaphore lock;
-};
-
-static const struct bus_type iommufd_mock_bus = {
-	.name = "iommufd_mock",
-};
-
-static struct notifier_block mock_bus_nb;
-
-/*
- * @msi_domain: the MSI domain of every mock device.  Mock devices raise no
- * interrupts, but like any device doing DMA they could write an MSI
- * doorbell, so iommufd_device_bind() wants their MSI isolated: the mock
- * platform isolates it, as interrupt remapping or an ITS would, by an
- * empty irq domain flagged IRQ_DOMAIN_FLAG_ISOLATED_MSI.
- */
-static struct {
-	struct iommu_device iommu_dev;
-	struct platform_device *pdev;
-	struct iopf_queue *iopf_queue;
-	struct irq_domain *msi_domain;
-} mock_iommu;
-
-static DEFINE_IDA(mockdev_ida);
-
-static const struct iommu_ops mock_iommu_ops;
-static const struct iommu_domain_ops mock_paging_ops;
-static const struct iommu_domain_ops mock_nested_ops;
-static const struct iommu_dirty_ops mock_dirty_ops;
-
-static struct mock_dev *to_mock_dev(struct device *dev)
-{
-	return container_of(dev, struct mock_dev, dev);
-}
-
-static struct mock_pt *to_mock_domain(struct iommu_domain *domain)
-{
-	return container_of(domain, struct mock_pt, domain);
-}
-
-static struct mock_nested *
-to_mock_nested(struct iommu_domain *domain)
-{
-	return container_of(domain, struct mock_nested, domain);
-}
-
-static bool mockdev_is(struct device *dev)
-{
-	return dev->bus == &iommufd_mock_bus;
-}
-
-/* Attaching never fails except for a dirty-capable domain on a NO_DIRTY device */
-static int mock_pt_attach_dev(struct iommu_domain *domain,
-			      struct device *dev)
-{
-	if (domain->dirty_ops &&
-	    (to_mock_dev(dev)->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
-		return -EINVAL;
-	return 0;
-}
-
-static const struct iommu_domain_ops mock_blocked_domain_ops = {
-	.attach_dev = mock_pt_attach_dev,
-};
-
-static struct iommu_domain mock_blocked = {
-	.type = IOMMU_DOMAIN_BLOCKED,
-	.ops = &mock_blocked_domain_ops,
-};
-
-static unsigned long mock_slot(unsigned long iova)
-{
-	return iova / MOCK_IO_PAGE_SIZE;
-}
-
-static void *mock_slot_entry(phys_addr_t paddr, unsigned long flags)
-{
-	return xa_mk_value((paddr / MOCK_IO_PAGE_SIZE) << MOCK_SLOT_PFN_SHIFT |
-			   flags);
-}
-
-static phys_addr_t mock_slot_paddr(void *entry)
-{
-	return (phys_addr_t)(xa_to_value(entry) >> MOCK_SLOT_PFN_SHIFT) *
-	       MOCK_IO_PAGE_SIZE;
-}
-
-static bool mock_slot_test(void *entry, unsigned long flag)
-{
-	return xa_to_value(entry) & flag;
-}
-
-static int mock_pt_map_pages(struct iommu_domain *domain,
-			     unsigned long va, phys_addr_t pa,
-			     size_t pgsz, size_t count, int prot,
-			     gfp_t gfp, size_t *mapped)
-{
-	struct mock_pt *pt = to_mock_domain(domain);
-	unsigned long first = mock_slot(va);
-	unsigned long nr = pgsz / MOCK_IO_PAGE_SIZE * count;
-	unsigned long huge = pgsz != MOCK_IO_PAGE_SIZE ? MOCK_SLOT_HUGE : 0;
-	unsigned long i;
-	void *old;
-
-	if (iommufd_inject_failure())
-		return -ENOENT;
-	WARN_ON(va % MOCK_IO_PAGE_SIZE || pgsz % MOCK_IO_PAGE_SIZE);
-
-	for (i = 0; i != nr; i++) {
-		unsigned long flags = huge;
-
-		if (i == 0 || i == nr - 1)
-			flags |= MOCK_SLOT_BOUNDARY;
-		old = xa_store(&pt->slots, first + i,
-			       mock_slot_entry(pa, flags), gfp);
-		if (xa_is_err(old))
-			goto err_unwind;
-		WARN_ON(old);
-		pa += MOCK_IO_PAGE_SIZE;
-	}
-	*mapped = pgsz * count;
-	return 0;
-
-err_unwind:
-	while (i--)
-		xa_erase(&pt->slots, first + i);
-	return xa_err(old);
-}
-
-static size_t mock_pt_unmap_pages(struct iommu_domain *domain,
-				  unsigned long va, size_t pgsz,
-				  size_t count,
-				  struct iommu_iotlb_gather *gather)
-{
-	struct mock_pt *pt = to_mock_domain(domain);
-	unsigned long first = mock_slot(va);
-	unsigned long nr = pgsz / MOCK_IO_PAGE_SIZE * count;
-	/* The core may split a huge mapping differently than it made it */
-	bool check = !(domain->pgsize_bitmap & MOCK_HUGE_PAGE_SIZE);
-	unsigned long i;
-	void *entry;
-
-	for (i = 0; i != nr; i++) {
-		entry = xa_erase(&pt->slots, first + i);
-		if (!check || !entry || (i != 0 && i != nr - 1))
-			continue;
-		/* The core must only unmap whole runs it mapped */
-		WARN_ON(!mock_slot_test(entry, MOCK_SLOT_BOUNDARY));
-	}
-	return pgsz * count;
-}
-
-static phys_addr_t mock_pt_iova_to_phys(struct iommu_domain *domain,
-					dma_addr_t va)
-{
-	struct mock_pt *pt = to_mock_domain(domain);
-	void *entry;
-
-	WARN_ON(va % MOCK_IO_PAGE_SIZE);
-	entry = xa_load(&pt->slots, mock_slot(va));
-	if (WARN_ON(!entry))
-		return 0;
-	return mock_slot_paddr(entry);
-}
-
-static void mock_pt_free(struct iommu_domain *domain)
-{
-	struct mock_pt *pt = to_mock_domain(domain);
-	unsigned long index = 0;
-
-	/*
-	 * Every mapping must be gone. Test for entries rather than with
-	 * xa_empty(): a store that failed to allocate (twice, so its retry
-	 * failed too) may leave empty interior nodes behind.
-	 */
-	WARN_ON(xa_find(&pt->slots, &index, ULONG_MAX, XA_PRESENT));
-	xa_destroy(&pt->slots);
-	kfree(pt);
-}
-
-static int mock_pt_set_dirty_tracking(struct iommu_domain *domain,
-				      bool on)
-{
-	to_mock_domain(domain)->dirty_tracking = on;
-	return 0;
-}
-
-/*
- * Report and (unless told not to) clear the dirty bits of one IO page: a
- * single slot, or the whole MHUGE block a huge slot belongs to.
- */
-static unsigned long mock_pt_read_dirty_page(struct mock_pt *pt,
-					     unsigned long va, void *entry,
-					     unsigned long flags,
-					     struct iommu_dirty_bitmap *bitmap)
-{
-	unsigned long pgsz = MOCK_IO_PAGE_SIZE;
-	unsigned long first, i;
-	bool found = false;
-
-	if (mock_slot_test(entry, MOCK_SLOT_HUGE)) {
-		pgsz = MOCK_HUGE_PAGE_SIZE;
-		va = ALIGN_DOWN(va, MOCK_HUGE_PAGE_SIZE);
-	}
-	first = mock_slot(va);
-	for (i = first; i != first + pgsz / MOCK_IO_PAGE_SIZE; i++) {
-		entry = xa_load(&pt->slots, i);
-		if (!entry || !mock_slot_test(entry, MOCK_SLOT_DIRTY))
-			continue;
-		found = true;
-		if (flags & IOMMU_DIRTY_NO_CLEAR)
-			continue;
-		/* Never resurrect a slot unmapped meanwhile */
-		xa_cmpxchg(&pt->slots, i, entry,
-			   xa_mk_value(xa_to_value(entry) & ~MOCK_SLOT_DIRTY),
-			   GFP_KERNEL);
-	}
-	if (found)
-		iommu_dirty_bitmap_record(bitmap, va, pgsz);
-	return va + pgsz;
-}
-
-static int mock_pt_read_and_clear_dirty(struct iommu_domain *domain,
-					unsigned long va, size_t len,
-					unsigned long flags,
-					struct iommu_dirty_bitmap *bitmap)
-{
-	struct mock_pt *pt = to_mock_domain(domain);
-	unsigned long stop = va + len;
-	void *entry;
-
-	/* The core clears stale bits before enabling: no bitmap then */
-	if (!pt->dirty_tracking && bitmap->bitmap)
-		return -EINVAL;
-
-	do {
-		entry = xa_load(&pt->slots, mock_slot(va));
-		if (!entry) {
-			va += MOCK_IO_PAGE_SIZE;
-			continue;
-		}
-		va = mock_pt_read_dirty_page(pt, va, entry, flags,
-					     bitmap);
-	} while (va < stop);
-	return 0;
-}
-
-static const struct iommu_dirty_ops mock_dirty_ops = {
-	.set_dirty_tracking = mock_pt_set_dirty_tracking,
-	.read_and_clear_dirty = mock_pt_read_and_clear_dirty,
-};
-
-static struct iommu_domain *mock_pt_alloc_flags(struct device *dev,
-						u32 flags)
-{
-	struct mock_pt *pt;
-
-	pt = kzalloc(sizeof(*pt), GFP_KERNEL);
-	if (!pt)
-		return ERR_PTR(-ENOMEM);
-	xa_init(&pt->slots);
-	pt->domain.type = IOMMU_DOMAIN_UNMANAGED;
-	pt->domain.ops = &mock_paging_ops;
-	pt->domain.geometry.aperture_start = MOCK_APERTURE_START;
-	pt->domain.geometry.aperture_end = MOCK_APERTURE_LAST;
-	pt->domain.geometry.force_aperture = true;
-	pt->domain.pgsize_bitmap = MOCK_IO_PAGE_SIZE;
-	if (to_mock_dev(dev)->flags & MOCK_FLAGS_DEVICE_HUGE_IOVA)
-		pt->domain.pgsize_bitmap |= MOCK_HUGE_PAGE_SIZE;
-	if (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING)
-		pt->domain.dirty_ops = &mock_dirty_ops;
-	return &pt->domain;
-}
-
-static struct iommu_domain *mock_pt_alloc_paging(struct device *dev)
-{
-	return mock_pt_alloc_flags(dev, 0);
-}
-
-static struct iommu_domain *
-mock_pt_alloc_nested(struct iommu_domain *parent, u32 flags,
-		     const struct iommu_user_data *udata)
-{
-	struct mock_nested *nested;
-	struct iommu_hwpt_selftest data;
-	int rc, i;
-
-	/*
-	 * As VT-d: no allocation flag means anything to a nested domain.
-	 * Whether it reports faults to userspace is the core's business.
-	 */
-	if (flags)
-		return ERR_PTR(-EOPNOTSUPP);
-	if (!udata || udata->type != IOMMU_HWPT_DATA_SELFTEST)
-		return ERR_PTR(-EOPNOTSUPP);
-	if (parent->ops != &mock_paging_ops)
-		return ERR_PTR(-EINVAL);
-	rc = iommu_copy_struct_from_user(&data, udata,
-					 IOMMU_HWPT_DATA_SELFTEST, iotlb);
-	if (rc)
-		return ERR_PTR(rc);
-
-	nested = kzalloc(sizeof(*nested), GFP_KERNEL_ACCOUNT);
-	if (!nested)
-		return ERR_PTR(-ENOMEM);
-	nested->parent = to_mock_domain(parent);
-	nested->domain.type = IOMMU_DOMAIN_NESTED;
-	nested->domain.ops = &mock_nested_ops;
-	for (i = 0; i != MOCK_NESTED_DOMAIN_IOTLB_NUM; i++)
-		nested->tlb_tags[i] = data.iotlb;
-	return &nested->domain;
-}
-
-static struct iommu_domain *
-mock_pt_alloc_user(struct device *dev, u32 flags,
-		   struct iommu_domain *parent,
-		   const struct iommu_user_data *udata)
-{
-	const u32 paging_flags = IOMMU_HWPT_ALLOC_NEST_PARENT |
-				 IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
-
-	if (parent)
-		return mock_pt_alloc_nested(parent, flags, udata);
-	if (udata || (flags & ~paging_flags))
-		return ERR_PTR(-EOPNOTSUPP);
-	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
-	    (to_mock_dev(dev)->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
-		return ERR_PTR(-EOPNOTSUPP);
-	return mock_pt_alloc_flags(dev, flags);
-}
-
-static void mock_nested_free(struct iommu_domain *domain)
-{
-	kfree(to_mock_nested(domain));
-}
-
-/* Entries before a failing one take effect and are counted */
-static int mock_nested_cache_invalidate_user(struct iommu_domain *domain,
-					     struct iommu_user_data_array *reqs)
-{
-	struct mock_nested *nested = to_mock_nested(domain);
-	struct iommu_hwpt_invalidate_selftest req;
-	u32 processed = 0;
-	int rc = 0;
-	u32 i, j;
-
-	if (reqs->type != IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) {
-		rc = -EINVAL;
-		goto out;
-	}
-	for (i = 0; i != reqs->entry_num; i++) {
-		rc = iommu_copy_struct_from_user_array(&req, reqs,
-						       IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
-						       i, iotlb_id);
-		if (rc)
-			break;
-		if (req.flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL) {
-			rc = -EOPNOTSUPP;
-			break;
-		}
-		if (req.iotlb_id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) {
-			rc = -EINVAL;
-			break;
-		}
-		if (req.flags & IOMMU_TEST_INVALIDATE_FLAG_ALL) {
-			for (j = 0; j != MOCK_NESTED_DOMAIN_IOTLB_NUM; j++)
-				nested->tlb_tags[j] = 0;
-		} else {
-			nested->tlb_tags[req.iotlb_id] = 0;
-		}
-		processed++;
-	}
-out:
-	reqs->entry_num = processed;
-	return rc;
-}
-
-static const struct iommu_domain_ops mock_paging_ops = {
-	.free = mock_pt_free,
-	.attach_dev = mock_pt_attach_dev,
-	.map_pages = mock_pt_map_pages,
-	.unmap_pages = mock_pt_unmap_pages,
-	.iova_to_phys = mock_pt_iova_to_phys,
-};
-
-static const struct iommu_domain_ops mock_nested_ops = {
-	.free = mock_nested_free,
-	.attach_dev = mock_pt_attach_dev,
-	.cache_invalidate_user = mock_nested_cache_invalidate_user,
-};
-
-static bool mock_has_cap(struct device *dev, enum iommu_cap cap)
-{
-	switch (cap) {
-	case IOMMU_CAP_CACHE_COHERENCY:
-		return true;
-	case IOMMU_CAP_DIRTY_TRACKING:
-		return !(to_mock_dev(dev)->flags & MOCK_FLAGS_DEVICE_NO_DIRTY);
-	default:
-		return false;
-	}
-}
-
-static void *mock_get_hw_info(struct device *dev, u32 *length, u32 *type)
-{
-	struct iommu_test_hw_info *hwinfo;
-
-	hwinfo = kzalloc(sizeof(*hwinfo), GFP_KERNEL);
-	if (!hwinfo)
-		return ERR_PTR(-ENOMEM);
-	hwinfo->test_reg = IOMMU_HW_INFO_SELFTEST_REGVAL;
-	*length = sizeof(*hwinfo);
-	*type = IOMMU_HW_INFO_TYPE_SELFTEST;
-	return hwinfo;
-}
-
-static struct iommu_device *mock_probe(struct device *dev)
-{
-	if (!mockdev_is(dev))
-		return ERR_PTR(-ENODEV);
-	return &mock_iommu.iommu_dev;
-}
-
-static int mockdev_enable_feat(struct device *dev, enum iommu_dev_features feat)
-{
-	if (feat != IOMMU_DEV_FEAT_IOPF || !mock_iommu.iopf_queue)
-		return -ENODEV;
-	return iopf_queue_add_device(mock_iommu.iopf_queue, dev);
-}
-
-static int mockdev_disable_feat(struct device *dev,
-				enum iommu_dev_features feat)
-{
-	if (feat != IOMMU_DEV_FEAT_IOPF || !mock_iommu.iopf_queue)
-		return -ENODEV;
-	iopf_queue_remove_device(mock_iommu.iopf_queue, dev);
-	return 0;
-}
-
-/* Nothing to tell the (imaginary) hardware */
-static void mock_iopf_respond(struct device *dev, struct iopf_fault *evt,
-			      struct iommu_page_response *resp)
-{
-}
-
-static const struct iommu_ops mock_iommu_ops = {
-	.owner = THIS_MODULE,
-	/* The device may use the PASID table it is given as it likes */
-	.user_pasid_table = true,
-	.default_domain = &mock_blocked,
-	.blocked_domain = &mock_blocked,
-	.pgsize_bitmap = MOCK_IO_PAGE_SIZE,
-	.capable = mock_has_cap,
-	.hw_info = mock_get_hw_info,
-	.domain_alloc_paging = mock_pt_alloc_paging,
-	.domain_alloc_user = mock_pt_alloc_user,
-	.probe_device = mock_probe,
-	.device_group = generic_device_group,
-	.dev_enable_feat = mockdev_enable_feat,
-	.dev_disable_feat = mockdev_disable_feat,
-	.page_response = mock_iopf_respond,
-	.default_domain_ops = &mock_paging_ops,
-};
-
-static void mockdev_release(struct device *dev)
-{
-	struct mock_dev *mockdev = to_mock_dev(dev);
-
-	ida_free(&mockdev_ida, mockdev->id);
-	kfree(mockdev);
-}
-
-static const struct property_entry mock_pasid_props[] = {
-	PROPERTY_ENTRY_U32("pasid-num-bits", MOCK_PASID_WIDTH),
-	{ }
-};
-
-/* Creates and registers a mock device; the IOMMU layer probes it. */
-static struct mock_dev *mockdev_create(u32 dev_flags)
-{
-	struct mock_dev *mockdev;
-	int rc;
-
-	if (dev_flags & ~MOCK_DEV_FLAGS_ALL)
-		return ERR_PTR(-EINVAL);
-
-	mockdev = kzalloc(sizeof(*mockdev), GFP_KERNEL);
-	if (!mockdev)
-		return ERR_PTR(-ENOMEM);
-	rc = ida_alloc(&mockdev_ida, GFP_KERNEL);
-	if (rc < 0) {
-		kfree(mockdev);
-		return ERR_PTR(rc);
-	}
-	mockdev->id = rc;
-	mockdev->flags = dev_flags;
-	init_rwsem(&mockdev->lock);
-	device_initialize(&mockdev->dev);
-	/* From here on put_device() frees mdev and its id */
-	mockdev->dev.release = mockdev_release;
-	mockdev->dev.bus = &iommufd_mock_bus;
-	dev_set_msi_domain(&mockdev->dev, mock_iommu.msi_domain);
-
-	rc = dev_set_name(&mockdev->dev, "iommufd_mock%u", mockdev->id);
-	if (rc)
-		goto err_put;
-	if (dev_flags & MOCK_FLAGS_DEVICE_PASID) {
-		rc = device_create_managed_software_node(&mockdev->dev,
-							 mock_pasid_props,
-							 NULL);
-		if (rc)
-			goto err_put;
-	}
-
-	down_write(&mockdev->lock);
-	rc = device_add(&mockdev->dev);
-	up_write(&mockdev->lock);
-	if (rc)
-		goto err_put;
-	return mockdev;
-
-err_put:
-	put_device(&mockdev->dev);
-	return ERR_PTR(rc);
-}
-
-static void mockdev_destroy(struct mock_dev *mockdev)
-{
-	down_write(&mockdev->lock);
-	device_del(&mockdev->dev);
-	up_write(&mockdev->lock);
-	put_device(&mockdev->dev);
-}
+#include "selftest_iommu.h"
 
 /*
  * The selftest object: owns one mock device, its binding and its attachment.
@@ -777,14 +174,17 @@ static struct mock_pt *
 mock_op_get_paging(struct iommufd_call *call, u32 id,
 		   struct iommufd_paging_hwpt **paging)
 {
+	struct mock_pt *pt;
+
 	*paging = iommufd_paging_hwpt_find(call->ictx, id);
 	if (IS_ERR(*paging))
 		return ERR_CAST(*paging);
-	if ((*paging)->base.domain->ops != &mock_paging_ops) {
+	pt = mock_pt_from_domain((*paging)->base.domain);
+	if (!pt) {
 		iommufd_obj_put(call->ictx, &(*paging)->base.obj);
 		return ERR_PTR(-EINVAL);
 	}
-	return to_mock_domain((*paging)->base.domain);
+	return pt;
 }
 
 /* IOMMU_TEST_OP_MD_CHECK_MAP: the domain maps the IOVA onto the user memory */
@@ -812,7 +212,6 @@ static int mock_op_md_check_map(struct iommufd_call *call,
 	for (; left; left -= MOCK_IO_PAGE_SIZE) {
 		struct page *page;
 		phys_addr_t expected;
-		void *entry;
 
 		rc = mock_op_get_page(uptr, &page);
 		if (rc)
@@ -820,8 +219,7 @@ static int mock_op_md_check_map(struct iommufd_call *call,
 		expected = page_to_phys(page) + offset_in_page(uptr);
 		put_page(page);
 
-		entry = xa_load(&pt->slots, mock_slot(va));
-		if (!entry || mock_slot_paddr(entry) != expected) {
+		if (!mock_pt_maps(pt, va, expected)) {
 			rc = -EINVAL;
 			break;
 		}
@@ -1224,23 +622,6 @@ static int mock_op_set_temp_memory_limit(struct iommufd_call *call,
 	return iommufd_set_temp_memory_limit(arg->memory_limit.limit);
 }
 
-/* Mark the populated slots of [@start, @start + @size) dirty */
-static bool mock_pt_mark_dirty(struct mock_pt *pt, u64 start, u64 size)
-{
-	unsigned long index;
-	bool found = false;
-	void *entry;
-
-	xa_for_each_range(&pt->slots, index, entry, mock_slot(start),
-			  mock_slot(start + size - 1)) {
-		xa_cmpxchg(&pt->slots, index, entry,
-			   xa_mk_value(xa_to_value(entry) | MOCK_SLOT_DIRTY),
-			   GFP_KERNEL);
-		found = true;
-	}
-	return found;
-}
-
 /*
  * IOMMU_TEST_OP_DIRTY: bit i stands for the page_size bytes at iova + i *
  * page_size; every populated slot of a set bit's page is marked dirty, and
@@ -1307,15 +688,15 @@ static int mock_op_md_check_iotlb(struct iommufd_call *call,
 				  struct iommu_test_cmd *arg)
 {
 	struct iommufd_nested_hwpt *nested;
+	struct mock_nested *mock;
 	int rc = 0;
 
 	nested = iommufd_nested_hwpt_find(call->ictx, arg->id);
 	if (IS_ERR(nested))
 		return PTR_ERR(nested);
-	if (nested->base.domain->ops != &mock_nested_ops ||
-	    arg->check_iotlb.id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX ||
-	    to_mock_nested(nested->base.domain)->tlb_tags[arg->check_iotlb.id] !=
-	    arg->check_iotlb.iotlb)
+	mock = mock_nested_from_domain(nested->base.domain);
+	if (!mock || arg->check_iotlb.id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX ||
+	    mock->tlb_tags[arg->check_iotlb.id] != arg->check_iotlb.iotlb)
 		rc = -EINVAL;
 	iommufd_obj_put(call->ictx, &nested->base.obj);
 	return rc;
@@ -1425,106 +806,4 @@ int iommufd_do_test(struct iommufd_call *call)
 	if (!mock_op_handlers[op])
 		return -EOPNOTSUPP;
 	return mock_op_handlers[op](call, arg);
-}
-
-static const struct irq_domain_ops mock_msi_domain_ops;
-
-static int mock_msi_domain_create(void)
-{
-	struct irq_domain_info info = {
-		.domain_flags = IRQ_DOMAIN_FLAG_ISOLATED_MSI,
-		.ops = &mock_msi_domain_ops,
-	};
-	struct irq_domain *domain;
-
-	info.fwnode = irq_domain_alloc_named_fwnode("iommufd-mock-msi");
-	if (!info.fwnode)
-		return -ENOMEM;
-	domain = irq_domain_instantiate(&info);
-	if (IS_ERR(domain)) {
-		irq_domain_free_fwnode(info.fwnode);
-		return PTR_ERR(domain);
-	}
-	mock_iommu.msi_domain = domain;
-	return 0;
-}
-
-static void mock_msi_domain_destroy(void)
-{
-	struct fwnode_handle *fwnode = mock_iommu.msi_domain->fwnode;
-
-	irq_domain_remove(mock_iommu.msi_domain);
-	irq_domain_free_fwnode(fwnode);
-}
-
-/**
- * iommufd_test_init - Set up the mock IOMMU
- *
- * Called from iommufd's module init after /dev/iommu exists.
- *
- * Return: 0 or an error code; an error fails the module load.
- */
-int iommufd_test_init(void)
-{
-	int rc;
-
-	rc = mock_msi_domain_create();
-	if (rc)
-		return rc;
-
-	/* Only the sysfs parent of the IOMMU instance */
-	mock_iommu.pdev = platform_device_register_simple("iommufd_selftest_iommu",
-							  PLATFORM_DEVID_NONE,
-							  NULL, 0);
-	if (IS_ERR(mock_iommu.pdev)) {
-		rc = PTR_ERR(mock_iommu.pdev);
-		goto err_msi;
-	}
-
-	rc = bus_register(&iommufd_mock_bus);
-	if (rc)
-		goto err_pdev;
-
-	rc = iommu_device_sysfs_add(&mock_iommu.iommu_dev,
-				    &mock_iommu.pdev->dev, NULL, "%s",
-				    dev_name(&mock_iommu.pdev->dev));
-	if (rc)
-		goto err_bus;
-
-	mock_iommu.iommu_dev.max_pasids = 1U << MOCK_PASID_WIDTH;
-	rc = iommu_device_register_bus(&mock_iommu.iommu_dev, &mock_iommu_ops,
-				       &iommufd_mock_bus, &mock_bus_nb);
-	if (rc)
-		goto err_sysfs;
-
-	/* Without it the mock devices cannot enable IOPF; nothing else fails */
-	mock_iommu.iopf_queue = iopf_queue_alloc("pt-iopfq");
-	return 0;
-
-err_sysfs:
-	iommu_device_sysfs_remove(&mock_iommu.iommu_dev);
-err_bus:
-	bus_unregister(&iommufd_mock_bus);
-err_pdev:
-	platform_device_unregister(mock_iommu.pdev);
-err_msi:
-	mock_msi_domain_destroy();
-	return rc;
-}
-
-/**
- * iommufd_test_exit - Tear down the mock IOMMU
- *
- * Called from iommufd's module exit; no mock device exists any more.
- */
-void iommufd_test_exit(void)
-{
-	if (mock_iommu.iopf_queue)
-		iopf_queue_free(mock_iommu.iopf_queue);
-	iommu_device_unregister_bus(&mock_iommu.iommu_dev, &iommufd_mock_bus,
-				    &mock_bus_nb);
-	iommu_device_sysfs_remove(&mock_iommu.iommu_dev);
-	bus_unregister(&iommufd_mock_bus);
-	platform_device_unregister(mock_iommu.pdev);
-	mock_msi_domain_destroy();
 }

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The mock IOMMU of CONFIG_IOMMUFD_TEST (selftest_iommu.c) as the test
+ * commands (selftest.c) see it: its domains and devices, and the few ways
+ * to look into them that a real IOMMU does not offer.
+ *
+ * Layer: mock.  Included by the mock's two files only.
+ */
+#ifndef __IOMMUFD_SELFTEST_IOMMU_H
+#define __IOMMUFD_SELFTEST_IOMMU_H
+
+#include <linux/device.h>
+#include <linux/iommu.h>
+#include <linux/rwsem.h>
+#include <linux/xarray.h>
+
+#include "iommufd_test.h"
+
+/* The mock's IO page: half a CPU page, so the core's sub-page paths run */
+#define MOCK_IO_PAGE_SIZE	(PAGE_SIZE / 2)
+
+/**
+ * struct mock_pt - A mock paging domain
+ * @domain: The generic domain
+ * @slots: Sparse slot table, indexed by IOVA / MOCK_IO_PAGE_SIZE. The
+ *         xarray's own lock serialises updates; the core never maps or
+ *         unmaps overlapping ranges concurrently.
+ * @dirty_tracking: Tracking is enabled. Written only by set_dirty_tracking,
+ *                  which the core serialises per domain.
+ */
+struct mock_pt {
+	struct iommu_domain domain;
+	struct xarray slots;
+	bool dirty_tracking;
+};
+
+/**
+ * struct mock_nested - A mock nested (stage-1) domain
+ * @domain: The generic domain
+ * @parent: The paging domain it nests on
+ * @tlb_tags: The "IOTLB", set at allocation and cleared by invalidation.
+ *         Serialised by the core's per-HWPT invalidation path.
+ */
+struct mock_nested {
+	struct iommu_domain domain;
+	struct mock_pt *parent;
+	u32 tlb_tags[MOCK_NESTED_DOMAIN_IOTLB_NUM];
+};
+
+/**
+ * struct mock_dev - A device behind the mock IOMMU
+ * @dev: The device, on iommufd_mock_bus
+ * @flags: enum iommu_test_dev_flags, fixed at creation
+ * @id: Instance number, for the name
+ * @lock: Write-held while the device is registered and around changes of
+ *        its attachment; read-held while a fault is reported for it, so that
+ *        faults never race with an attachment change
+ */
+struct mock_dev {
+	struct device dev;
+	u32 flags;
+	int id;
+	struct rw_semaphore lock;
+};
+
+static inline struct mock_dev *to_mock_dev(struct device *dev)
+{
+	return container_of(dev, struct mock_dev, dev);
+}
+
+bool mockdev_is(struct device *dev);
+struct mock_dev *mockdev_create(u32 dev_flags);
+void mockdev_destroy(struct mock_dev *mockdev);
+
+struct mock_pt *mock_pt_from_domain(struct iommu_domain *domain);
+struct mock_nested *mock_nested_from_domain(struct iommu_domain *domain);
+bool mock_pt_maps(struct mock_pt *pt, unsigned long iova, phys_addr_t paddr);
+bool mock_pt_mark_dirty(struct mock_pt *pt, u64 start, u64 size);
+
+#endif
