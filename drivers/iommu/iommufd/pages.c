@@ -10,40 +10,18 @@
  * it, so however many segments (IOAS_COPY), domains and accesses share a
  * pages object each CPU page is pinned and charged once.
  *
- * PFNs are recorded by runs of physically contiguous pages, in chunks of
- * user address space of UPAGES_CHUNK_PAGES pages (a PMD's worth: 2 MiB with
- * 4 KiB pages), kept in an xarray by chunk number.  A chunk whose pages are
- * all one run - a THP or hugetlb folio, or a stretch of physically
- * contiguous small pages - is a single value entry encoding pfn - index,
- * valid for every page of the chunk; any other chunk is an array of its
- * PFNs, exactly one page in size.  So huge folios cost one entry per PMD
- * with no allocation, scattered 4 KiB memory costs 8 bytes per page in
- * page-sized arrays (one allocation per 512 pages, none per page), and a
- * chunk is only turned into an array when a second, different run lands in
- * it.  Each batch returned by pin_user_pages*() is cut into physically
- * contiguous pieces within chunks before it is recorded.
- *
- * Readers walk maximal runs, joining chunks and array slots that continue
- * each other: unpinning is one unpin_user_page_range_dirty_lock() per run
- * (the mm releases it per folio), mapping into a domain is one iommu_map()
- * per run so the iommu core picks the largest IOPTEs the domain, the
- * alignment and the run allow, and unmapping a range from a domain is a
- * single iommu_unmap_fast() call.  The only per-4 KiB work left for huge
- * folios is gup filling its page array and the contiguity check of it.
- *
- * The store is only meaningful where a holder covers it: nothing reads it
- * elsewhere (mapping and access pins are done on held ranges, and the
- * read/write slow path asks the holders first).  Recording a run therefore
- * never has to preserve anything outside the holders, and releasing a range
- * only unpins it and then erases the chunks no holder touches any more -
- * no entry is ever split, so release and every unwind allocate nothing and
- * cannot fail.
- *
- * A maple tree of runs (one entry per run, cut by range stores) was tried
- * first.  It needs tree nodes to cut a run on release, and on physically
- * scattered 4 KiB memory its per-run stores and node splits cost about
- * 1450 more instructions per page to map than an xarray slot, and 18
- * instead of 8 bytes per page.
+ * PFNs are recorded by runs of physically contiguous pages per chunk of
+ * user address space (pages_pfns.c), so a THP or hugetlb folio costs one
+ * entry per PMD and no allocation, and scattered 4 KiB memory one
+ * page-sized array per 512 pages.  Each batch returned by
+ * pin_user_pages*() is cut into physically contiguous pieces within chunks
+ * and recorded; readers walk maximal runs: unpinning is one
+ * unpin_user_page_range_dirty_lock() per run (the mm releases it per
+ * folio), mapping into a domain is one iommu_map() per run so the iommu
+ * core picks the largest IOPTEs the domain, the alignment and the run
+ * allow, and unmapping a range from a domain is a single
+ * iommu_unmap_fast() call.  The only per-4 KiB work left for huge folios
+ * is gup filling its page array and the contiguity check of it.
  *
  * Pinning is done in batches whose temporary page-pointer array is bounded
  * by iommufd_temp_memory_limit() (common.h), and smaller when that much is
@@ -102,11 +80,11 @@ struct upages *upages_create(void __user *uptr, unsigned long length,
 
 	kref_init(&pages->kref);
 	mutex_init(&pages->mutex);
-	xa_init_flags(&pages->pfns, XA_FLAGS_ACCOUNT);
 	pages->holders = RB_ROOT_CACHED;
 	pages->access_pins = RB_ROOT_CACHED;
 	pages->uptr = (void __user *)ALIGN_DOWN(start, PAGE_SIZE);
 	pages->npages = (last >> PAGE_SHIFT) - (start >> PAGE_SHIFT) + 1;
+	upages_pfns_init(&pages->pfns, start >> PAGE_SHIFT, pages->npages);
 	pages->writable = writable;
 	/* Locking memory is not limited for it, so nothing is counted */
 	pages->acct_mode = capable(CAP_IPC_LOCK) ? IOMMUFD_ACCOUNT_NONE : mode;
@@ -123,7 +101,7 @@ static void upages_free(struct kref *kref)
 
 	WARN_ON(pages->npinned);
 	WARN_ON(!RB_EMPTY_ROOT(&pages->holders.rb_root));
-	WARN_ON(!xa_empty(&pages->pfns));
+	WARN_ON(!xa_empty(&pages->pfns.xa));
 	put_task_struct(pages->owner_task);
 	mmdrop(pages->owner_mm);
 	free_uid(pages->owner_user);
@@ -140,164 +118,6 @@ static void upages_free(struct kref *kref)
 void upages_put(struct upages *pages)
 {
 	kref_put(&pages->kref, upages_free);
-}
-
-/*
- * PFN store; every caller holds pages->mutex.
- *
- * Chunk c covers the UPAGES_CHUNK_PAGES pages of user address space that
- * start at the c-th such boundary at or below pages->uptr, so its first and
- * last page indexes may lie outside the object.  Its entry in pages->pfns is
- * NULL (nothing recorded), a run value (every recorded page of the chunk is
- * physically at index + delta) or a struct upages_chunk.  A run value is
- * the value pfn - index kept modulo 2^(BITS_PER_LONG - 1) so that it fits a
- * value entry whatever the sign of the difference; PFNs are far below that
- * bound, so the PFN of any index is recovered exactly.
- */
-#define UPAGES_CHUNK_PAGES (PAGE_SIZE / sizeof(unsigned long))
-#define UPAGES_CHUNK_SHIFT ilog2(UPAGES_CHUNK_PAGES)
-#define UPAGES_DELTA_MASK (ULONG_MAX >> 1)
-
-/**
- * struct upages_chunk - the PFNs of a chunk that is not one run
- * @pfn: by position in the chunk; only the held positions are meaningful
- */
-struct upages_chunk {
-	unsigned long pfn[UPAGES_CHUNK_PAGES];
-};
-
-static void *upages_run_entry(unsigned long index, unsigned long pfn)
-{
-	return xa_mk_value((pfn - index) & UPAGES_DELTA_MASK);
-}
-
-static unsigned long upages_run_pfn(void *entry, unsigned long index)
-{
-	return (xa_to_value(entry) + index) & UPAGES_DELTA_MASK;
-}
-
-/* Position of page index 0 in its chunk */
-static unsigned long upages_head(struct upages *pages)
-{
-	return ((unsigned long)pages->uptr >> PAGE_SHIFT) &
-	       (UPAGES_CHUNK_PAGES - 1);
-}
-
-static unsigned long upages_chunk_of(struct upages *pages,
-				     unsigned long index)
-{
-	return (index + upages_head(pages)) >> UPAGES_CHUNK_SHIFT;
-}
-
-static unsigned long upages_slot_of(struct upages *pages,
-				    unsigned long index)
-{
-	return (index + upages_head(pages)) & (UPAGES_CHUNK_PAGES - 1);
-}
-
-/* First and last page index of the object in the chunk of @index */
-static unsigned long upages_chunk_first(struct upages *pages,
-					unsigned long index)
-{
-	return index - min(index, upages_slot_of(pages, index));
-}
-
-static unsigned long upages_chunk_last(struct upages *pages,
-				       unsigned long index)
-{
-	return min(index + UPAGES_CHUNK_PAGES - 1 -
-		   upages_slot_of(pages, index), pages->npages - 1);
-}
-
-/* The store's entry of chunk @c, as last loaded or stored through it */
-struct upages_chunk_ref {
-	unsigned long c;
-	void *entry;
-};
-
-static void upages_ref_init(struct upages_chunk_ref *ref)
-{
-	ref->c = ULONG_MAX;	/* no chunk has that number */
-}
-
-static void *upages_ref_load(struct upages *pages,
-			     struct upages_chunk_ref *ref, unsigned long c)
-{
-	if (ref->c != c) {
-		ref->c = c;
-		ref->entry = xa_load(&pages->pfns, c);
-	}
-	return ref->entry;
-}
-
-/* Free what an entry owns; NULL and run values own nothing */
-static void upages_drop_entry(void *entry)
-{
-	if (!xa_is_value(entry))
-		kfree(entry);
-}
-
-/* Turn the run value @run of chunk @c into an array that says the same */
-static struct upages_chunk *upages_expand_chunk(struct upages *pages,
-						unsigned long c, void *run)
-{
-	unsigned long base = c * UPAGES_CHUNK_PAGES - upages_head(pages);
-	struct upages_chunk *chunk;
-	unsigned long i;
-	void *old;
-
-	chunk = kmalloc(sizeof(*chunk), GFP_KERNEL_ACCOUNT);
-	if (!chunk)
-		return ERR_PTR(-ENOMEM);
-	/* Positions outside the object get a meaningless value */
-	for (i = 0; i != UPAGES_CHUNK_PAGES; i++)
-		chunk->pfn[i] = upages_run_pfn(run, base + i);
-	old = xa_store(&pages->pfns, c, chunk, GFP_KERNEL_ACCOUNT);
-	if (xa_is_err(old)) {
-		kfree(chunk);
-		return ERR_PTR(xa_err(old));
-	}
-	return chunk;
-}
-
-/*
- * Record that the @npages pages from @first, all in one chunk, are
- * physically contiguous from @pfn.  The other held pages of the chunk keep
- * what they had.  @ref caches the chunk's entry between calls.
- */
-static int upages_record_piece(struct upages *pages,
-			       struct upages_chunk_ref *ref,
-			       unsigned long first, unsigned long npages,
-			       unsigned long pfn)
-{
-	unsigned long c = upages_chunk_of(pages, first);
-	void *run = upages_run_entry(first, pfn);
-	struct upages_chunk *chunk;
-	unsigned long i, slot;
-	void *old;
-
-	old = upages_ref_load(pages, ref, c);
-	if (old == run)
-		return 0;
-	/* Nothing of the chunk recorded yet, or all of it rewritten now */
-	if (!old || (first == upages_chunk_first(pages, first) &&
-		     first + npages - 1 == upages_chunk_last(pages, first))) {
-		old = xa_store(&pages->pfns, c, run, GFP_KERNEL_ACCOUNT);
-		if (xa_is_err(old))
-			return xa_err(old);
-		ref->entry = run;
-		upages_drop_entry(old);
-		return 0;
-	}
-
-	chunk = xa_is_value(old) ? upages_expand_chunk(pages, c, old) : old;
-	if (IS_ERR(chunk))
-		return PTR_ERR(chunk);
-	ref->entry = chunk;
-	slot = upages_slot_of(pages, first);
-	for (i = 0; i != npages; i++)
-		chunk->pfn[slot + i] = pfn + i;
-	return 0;
 }
 
 /* Number of leading pages of @list that are physically contiguous */
@@ -321,23 +141,24 @@ static unsigned long upages_contig_pages(struct page **list,
 static int upages_record_batch(struct upages *pages, unsigned long index,
 			       struct page **page_list, unsigned long npages)
 {
-	struct upages_chunk_ref ref;
+	struct upages_pfns_ref ref;
 	unsigned long stop = npages;
 	unsigned long i = 0;
 	int rc;
 
 	if (iommufd_inject_failure())
 		stop = npages / 2;
-	upages_ref_init(&ref);
+	upages_pfns_ref_init(&ref);
 
 	while (i != stop) {
-		unsigned long room = upages_chunk_last(pages, index + i) -
+		unsigned long room = upages_pfns_chunk_last(&pages->pfns,
+							    index + i) -
 				     (index + i) + 1;
 		unsigned long n = upages_contig_pages(page_list + i,
 						      min(stop - i, room));
 
-		rc = upages_record_piece(pages, &ref, index + i, n,
-					 page_to_pfn(page_list[i]));
+		rc = upages_pfns_record(&pages->pfns, &ref, index + i, n,
+					page_to_pfn(page_list[i]));
 		if (rc)
 			return rc;
 		i += n;
@@ -356,113 +177,24 @@ static void upages_forget(struct upages *pages, unsigned long first,
 
 	lockdep_assert_held(&pages->mutex);
 	while (index <= last) {
-		unsigned long clast = upages_chunk_last(pages, index);
+		unsigned long cfirst = upages_pfns_chunk_first(&pages->pfns,
+							       index);
+		unsigned long clast = upages_pfns_chunk_last(&pages->pfns,
+							     index);
 
-		if (!interval_tree_iter_first(&pages->holders,
-					      upages_chunk_first(pages, index),
-					      clast))
-			upages_drop_entry(xa_erase(&pages->pfns,
-						   upages_chunk_of(pages,
-								   index)));
+		if (!interval_tree_iter_first(&pages->holders, cfirst, clast))
+			upages_pfns_forget_chunk(&pages->pfns, index);
 		index = clast + 1;
 	}
 }
 
-/**
- * struct upages_walk - cursor over the runs of a held range
- * @pages: the pages object
- * @next: page index where the next run starts
- * @last: last page index of the walk
- * @ref: the chunk of @next
- * @pend_npages: pages of the piece at @next if already looked up, or 0
- * @pend_pfn: its first PFN
- * @first: first page index of the current run
- * @npages: number of pages in the current run
- * @pfn: PFN of page @first
- * @error: -EINVAL once a page without PFN was found (a bug)
- *
- * Each step yields the longest physically contiguous run from @next,
- * across chunk boundaries.
- */
-struct upages_walk {
-	struct upages *pages;
-	unsigned long next;
-	unsigned long last;
-	struct upages_chunk_ref ref;
-	unsigned long pend_npages;
-	unsigned long pend_pfn;
-	unsigned long first;
-	unsigned long npages;
-	unsigned long pfn;
-	int error;
-};
-
-static void upages_walk_start(struct upages_walk *walk,
+/* Walk the PFN runs of [first, last], which the caller holds pinned */
+static void upages_walk_start(struct upages_pfns_walk *walk,
 			      struct upages *pages, unsigned long first,
 			      unsigned long last)
 {
 	lockdep_assert_held(&pages->mutex);
-	walk->pages = pages;
-	walk->next = first;
-	walk->last = last;
-	upages_ref_init(&walk->ref);
-	walk->pend_npages = 0;
-	walk->error = 0;
-}
-
-/*
- * The physically contiguous pages from @walk->next to the end of its chunk
- * at most; 0 if the chunk has nothing recorded.
- */
-static unsigned long upages_walk_piece(struct upages_walk *walk,
-				       unsigned long *pfn)
-{
-	struct upages *pages = walk->pages;
-	unsigned long end = min(upages_chunk_last(pages, walk->next),
-				walk->last);
-	void *entry = upages_ref_load(pages, &walk->ref,
-				      upages_chunk_of(pages, walk->next));
-	struct upages_chunk *chunk;
-	unsigned long slot, n;
-
-	if (!entry)
-		return 0;
-	if (xa_is_value(entry)) {
-		*pfn = upages_run_pfn(entry, walk->next);
-		return end - walk->next + 1;
-	}
-
-	chunk = entry;
-	slot = upages_slot_of(pages, walk->next);
-	*pfn = chunk->pfn[slot];
-	for (n = 1; walk->next + n <= end; n++)
-		if (chunk->pfn[slot + n] != *pfn + n)
-			break;
-	return n;
-}
-
-static bool upages_walk_next(struct upages_walk *walk)
-{
-	walk->npages = 0;
-	while (!walk->error && walk->next <= walk->last) {
-		if (!walk->pend_npages)
-			walk->pend_npages = upages_walk_piece(walk,
-							      &walk->pend_pfn);
-		if (WARN_ON(!walk->pend_npages)) {
-			walk->error = -EINVAL;
-			break;
-		}
-		if (!walk->npages) {
-			walk->first = walk->next;
-			walk->pfn = walk->pend_pfn;
-		} else if (walk->pend_pfn != walk->pfn + walk->npages) {
-			break;
-		}
-		walk->npages += walk->pend_npages;
-		walk->next += walk->pend_npages;
-		walk->pend_npages = 0;
-	}
-	return walk->npages;
+	upages_pfns_walk_start(walk, &pages->pfns, first, last);
 }
 
 /* Unpin and uncharge every page of [first, last]; they must all be pinned */
@@ -470,10 +202,10 @@ static void upages_unpin_runs(struct upages *pages, unsigned long first,
 			      unsigned long last)
 {
 	unsigned long npages = 0;
-	struct upages_walk walk;
+	struct upages_pfns_walk walk;
 
 	upages_walk_start(&walk, pages, first, last);
-	while (upages_walk_next(&walk)) {
+	while (upages_pfns_walk_next(&walk)) {
 		unpin_user_page_range_dirty_lock(pfn_to_page(walk.pfn),
 						 walk.npages, pages->writable);
 		npages += walk.npages;
@@ -701,11 +433,11 @@ static void upages_fill_page_list(struct upages *pages,
 				  unsigned long first, unsigned long last,
 				  struct page **out_pages)
 {
-	struct upages_walk walk;
+	struct upages_pfns_walk walk;
 	unsigned long i;
 
 	upages_walk_start(&walk, pages, first, last);
-	while (upages_walk_next(&walk))
+	while (upages_pfns_walk_next(&walk))
 		for (i = 0; i != walk.npages; i++)
 			out_pages[walk.first - first + i] =
 				pfn_to_page(walk.pfn + i);
@@ -823,13 +555,13 @@ static bool upages_rw_pinned(struct upages *pages, unsigned long index,
 			     unsigned long offset, void *data,
 			     unsigned long length, bool write)
 {
-	struct upages_walk walk;
+	struct upages_pfns_walk walk;
 	bool pinned;
 
 	mutex_lock(&pages->mutex);
 	upages_walk_start(&walk, pages, index, index);
 	pinned = interval_tree_iter_first(&pages->holders, index, index) &&
-		 upages_walk_next(&walk);
+		 upages_pfns_walk_next(&walk);
 	if (pinned)
 		upages_copy_page(pfn_to_page(walk.pfn), offset, data, length,
 				 write);
@@ -966,12 +698,12 @@ int upages_map(struct upages *pages, struct iommu_domain *domain,
 	unsigned long last = (offset + length - 1) >> PAGE_SHIFT;
 	unsigned long skip = offset & ~PAGE_MASK;
 	unsigned long mapped = 0;
-	struct upages_walk walk;
+	struct upages_pfns_walk walk;
 	int rc;
 
 	mutex_lock(&pages->mutex);
 	upages_walk_start(&walk, pages, first, last);
-	while (upages_walk_next(&walk)) {
+	while (upages_pfns_walk_next(&walk)) {
 		unsigned long len = (walk.npages << PAGE_SHIFT) - skip;
 
 		len = min(len, length - mapped);

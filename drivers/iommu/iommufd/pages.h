@@ -18,6 +18,7 @@
 #include <linux/xarray.h>
 
 #include "pages_acct.h"
+#include "pages_pfns.h"
 
 struct iommu_domain;
 struct mm_struct;
@@ -38,9 +39,8 @@ struct user_struct;
  * @owner_mm: its mm (grabbed, not mmget'ed: pins after exit fail -EFAULT)
  * @owner_user: its user (IOMMUFD_ACCOUNT_USER)
  * @npinned: number of pages pinned and accounted right now
- * @pfns: the PFNs of the pinned pages by runs: chunk of user address space
- *	-> one run value or an array of PFNs (pages.c).  Only meaningful
- *	where a holder covers it.
+ * @pfns: the PFNs of the pinned pages by runs (pages_pfns.c).  Only
+ *	meaningful where a holder covers it.
  * @holders: interval tree of page index ranges that must stay pinned (an
  *	segment mapped into at least one domain, or an in-kernel access pin).
  *	Pins are not counted per holder: a page is pinned once however many
@@ -61,7 +61,7 @@ struct upages {
 	struct user_struct *owner_user;
 
 	unsigned long npinned;
-	struct xarray pfns;
+	struct upages_pfns pfns;
 	struct rb_root_cached holders;
 	struct rb_root_cached access_pins;
 };
