@@ -70,8 +70,8 @@ struct iommufd_access {
 	struct iommufd_ctx *ictx;
 	const struct iommufd_access_ops *owner_ops;
 	void *owner_data;
-	struct mutex attach_lock; /* see above */
-	struct mutex lock; /* protects ioas, leaving, npins */
+	struct mutex attach_lock; /* see above; order: common.h */
+	struct mutex lock; /* ioas, leaving, npins; order: common.h */
 	struct iommufd_ioas *ioas;
 	bool leaving;
 	unsigned long npins;
@@ -144,6 +144,8 @@ static struct iommufd_ioas *iommufd_access_leave(struct iommufd_access *acc)
 	acc->ioas = NULL;
 	acc->leaving = false;
 	mutex_unlock(&acc->lock);
+	/* Waits for unmap callbacks, which may take @lock */
+	lockdep_assert_not_held(&acc->lock);
 	isp_del_access(&ioas->isp, &acc->links[acc->cur].link);
 	return ioas;
 }
@@ -254,6 +256,7 @@ int iommufd_access_attach(struct iommufd_access *acc, u32 ioas_id)
 		rc = PTR_ERR(ioas);
 		goto out_unlock;
 	}
+	lockdep_assert_not_held(&acc->lock);
 	rc = isp_add_access(&ioas->isp, &acc->links[acc->cur].link);
 	if (rc) {
 		iommufd_obj_put(acc->ictx, &ioas->obj);
@@ -307,6 +310,7 @@ int iommufd_access_replace(struct iommufd_access *acc, u32 ioas_id)
 		goto err_put;
 	}
 	next = !acc->cur;
+	lockdep_assert_not_held(&acc->lock);
 	rc = isp_add_access(&ioas->isp, &acc->links[next].link);
 	if (rc)
 		goto err_put;

@@ -11,6 +11,47 @@
 #ifndef __IOMMUFD_COMMON_H
 #define __IOMMUFD_COMMON_H
 
+/*
+ * Lock order
+ * ==========
+ *
+ * Every lock of iommufd, outermost first.  A lock may be taken while
+ * holding the ones above it, never one above it while holding it; two
+ * locks of the same line are never held together.  Each lock's own
+ * comment says what it protects and points here.
+ *
+ *  1. mock_dev.lock (selftest_iommu.h, test builds): around a mock
+ *     device's attach, replace and detach, and its fault reports
+ *  2. iommufd_vfio_groups.lock (object.h): the groups of a legacy VFIO
+ *     container; held across pinning (VFIO_SET_IOMMU), never a user copy
+ *  3. iommufd_ctx.lock (object.h): the accounting mode and the VFIO state
+ *     of a context; the compat IOAS's release hook takes it
+ *  4. iommufd_grp.lock (device.h): attach, replace and detach of an IOMMU
+ *     group's devices; the IOMMU core's group mutex nests inside
+ *  5. iommufd_ioas.hwpts_lock (ioas.h): the IOAS's automatic HWPTs, domain
+ *     fill and dirty-tracking switches
+ *  6. iommufd_access.attach_lock (access.c): attach, replace and detach of
+ *     an access; held across the owner's unmap callback when leaving
+ *  7. the access owner's own locks, which its unmap callback takes (the
+ *     mock's mock_access_file.lock)
+ *  8. iommufd_access.lock (access.c): held across pinning, unpinning and
+ *     rw; never held while registering in an IOAS (isp_add_access() and
+ *     isp_del_access() wait for unmap callbacks, which may take it)
+ *  9. iova_space.acc_rwsem, then .dom_rwsem, then .tree_rwsem
+ *     (iova_space.h); none is held across GUP, a user copy or an access's
+ *     unmap callback
+ * 10. upages.mutex (pages.h): a pages object's pins, PFNs and charges;
+ *     the mm's locks (GUP, accounting) nest inside
+ * 11. leaves, under which nothing of ours is taken:
+ *     iommufd_fault.lock (fault.c, a spinlock, taken under iommufd_grp.lock
+ *     when a detach answers faults), the object table's xa_lock (object.c)
+ *     and iommufd_grps_lock (device.c)
+ *
+ * Object references are not locks: a lookup may be held across any of
+ * these, and iommufd_obj_destroy_held() waits for lookups, so it is never
+ * called with a lock held that a lookup's holder may wait for.
+ */
+
 #include <linux/errno.h>
 #include <linux/overflow.h>
 #include <linux/types.h>

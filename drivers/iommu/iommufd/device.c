@@ -29,7 +29,7 @@ MODULE_PARM_DESC(allow_unsafe_interrupts,
  * released, so a lookup never finds another context's group.
  */
 static DEFINE_XARRAY(iommufd_grps);
-static DEFINE_MUTEX(iommufd_grps_lock);
+static DEFINE_MUTEX(iommufd_grps_lock); /* a leaf: see common.h */
 
 static struct iommufd_grp *iommufd_grp_get(struct iommufd_ctx *ictx,
 					   struct device *dev)

@@ -28,7 +28,7 @@ struct iommufd_hwpt;
  * @kref: one reference per bound device of the group
  * @lock: serialises attach, replace and detach of the group's devices and
  *	protects @hwpt, @attach and @devices (device_attach.c). Taken before
- *	any IOAS hwpts_lock.
+ *	any IOAS hwpts_lock (lock order: common.h).
  * @ictx: the context that owns the group's DMA
  * @group: the IOMMU group, one reference held
  * @hwpt: the HWPT the group is attached to, NULL while it is blocked

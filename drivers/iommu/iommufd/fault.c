@@ -41,7 +41,8 @@
  *	until it is closed; every HWPT using the queue holds one.
  * @ictx: the context
  * @lock: protects @pending, @closed and the node of every group in @groups;
- *	a spinlock, never held across anything that may wait
+ *	a spinlock, never held across anything that may wait; a leaf of the
+ *	lock order (common.h)
  * @pending: groups not read yet (struct iopf_group.node)
  * @groups: cookie -> every group not answered yet. A group is queued (on
  *	@pending), being read (on the private list of a read()) or read (its

@@ -35,7 +35,7 @@ struct iommufd_ioas {
 	struct iommufd_obj obj;
 	struct iommufd_ctx *ictx;
 	struct iova_space isp;
-	struct mutex hwpts_lock; /* protects @auto_hwpts */
+	struct mutex hwpts_lock; /* protects @auto_hwpts; order: common.h */
 	struct list_head auto_hwpts;
 	void (*release_hook)(struct iommufd_ioas *ioas);
 };

@@ -10,7 +10,7 @@
  * never include anything of the layers above it; it tells them about
  * unmaps only through the callback in struct isp_access_link.
  *
- * Locking, outermost first:
+ * Locking, outermost first (the whole order of iommufd is in common.h):
  *   isp->acc_rwsem  - the access list (write side also takes the next two)
  *   isp->dom_rwsem  - the domain list; read-held while a new mapping is
  *                     written into the domains, so the domain set is stable

@@ -62,7 +62,7 @@ enum iommufd_obj_type {
 /**
  * struct iommufd_vfio_groups - the VFIO groups of a legacy container
  * @lock: serialises groups joining and leaving and VFIO_SET_IOMMU; taken
- *	before &iommufd_ctx.lock
+ *	before &iommufd_ctx.lock (lock order: common.h)
  * @list: the groups with an IOMMU that joined the file as their container
  *	(struct iommufd_legacy_group, vfio_container.c)
  * @ioas: the IOAS their IOMMUs' apertures and reserved regions are
@@ -104,7 +104,7 @@ struct iommufd_ctx {
 	struct xarray obj_table;
 	wait_queue_head_t unref_wait;
 
-	struct mutex lock; /* protects acct_mode and the vfio_* fields */
+	struct mutex lock; /* acct_mode, the vfio_* fields; order: common.h */
 	enum iommufd_account_mode acct_mode;
 	struct iommufd_ioas *vfio_ioas;
 	u32 vfio_type;

@@ -51,7 +51,7 @@ struct user_struct;
  */
 struct upages {
 	struct kref kref;
-	struct mutex mutex; /* protects the fields below */
+	struct mutex mutex; /* protects the fields below; order: common.h */
 	void __user *uptr;
 	unsigned long npages;
 	bool writable;

@@ -265,7 +265,8 @@ static int mock_op_md_check_refs(struct iommufd_call *call,
  * struct mock_access_file - the private state of an access fd
  * @acc: the access object
  * @needs_pin_pages: created with MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES
- * @lock: protects @items and @next_id; held across pinning
+ * @lock: protects @items and @next_id; held across pinning (lock order:
+ *	common.h)
  * @items: pinned ranges (struct mock_pin_item)
  * @next_id: ID of the next item; IDs are never reused
  */

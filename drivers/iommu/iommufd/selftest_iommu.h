@@ -54,7 +54,8 @@ struct mock_nested {
  * @id: Instance number, for the name
  * @lock: Write-held while the device is registered and around changes of
  *        its attachment; read-held while a fault is reported for it, so that
- *        faults never race with an attachment change
+ *        faults never race with an attachment change; the outermost lock
+ *        (lock order: common.h)
  */
 struct mock_dev {
 	struct device dev;

@@ -23,7 +23,7 @@
  * Locking: the container state (ictx->vfio_type, ictx->vfio_noiommu) is
  * protected by ictx->lock, which also guards ictx->vfio_ioas.  Its groups
  * (ictx->vfio_groups) are protected by their own lock, taken first and
- * held across pinning, never across a user copy.
+ * held across pinning, never across a user copy (lock order: common.h).
  */
 #include <linux/device.h>
 #include <linux/iommu.h>
