@@ -164,7 +164,7 @@ for m in $machines; do
 		suite=$(awk -F'\t' -v n="$name" '$1 == n { print $2; exit }' \
 			"$res/suite-of" 2>/dev/null)
 		case "$name" in
-		run-completed|kernel-log-clean|kmemleak-clean) suite=kernel ;;
+		run-completed|kernel-log-clean|kmemleak-clean|kunit:*) suite=kernel ;;
 		*) suite=${suite:-extra} ;;
 		esac
 		printf '%s\t%s\t%s\t%d\t%d\t%d\t%s\n' "$suite" "$mm" \

@@ -78,8 +78,9 @@ x86-noiommu)
 	target=x86_64 qemu=("${x86_common[@]}") console=ttyS0
 	append="$x86_append $append" ;;
 x86-debug)
+	# Its kernel has KUnit, which tinyconfig leaves off at boot
 	target=x86_64-debug qemu=("${x86_common[@]}") console=ttyS0
-	append="$x86_append $append" ;;
+	append="$x86_append kunit.enable=1 $append" ;;
 x86-vtd)
 	# The IOMMU must be created before the devices it translates.
 	target=x86_64 console=ttyS0
@@ -213,8 +214,9 @@ if [ -n "$demo" ]; then
 	exit 1
 fi
 
-# Score the run.  One line per test program, plus one result for the kernel
-# log (and kmemleak), plus one for the run finishing at all.
+# Score the run.  One line per test program, one per KUnit suite the kernel
+# ran at boot, plus one result for the kernel log (and kmemleak), plus one
+# for the run finishing at all.
 awk -v machine="$machine" -v qrc="$qrc" '
 function flush_test(rc_known, rc) {
 	fail_extra = 0
@@ -239,6 +241,24 @@ inleak && /unreferenced object/ { leaks++ }
 intest && /^1\.\.[0-9]+/ { plan = substr($1, 4) + 0 }
 intest && /^ok [0-9]+/ { if ($0 ~ /# *[Ss][Kk][Ii][Pp]/) skipped++; else passed++ }
 intest && /^not ok [0-9]+/ { if ($0 ~ /# *[Ss][Kk][Ii][Pp]/) skipped++; else failed++ }
+# KUnit suites run at boot (KTAP on the console): one result per suite,
+# counting its cases, which KUnit indents by four spaces.  The dump of the
+# kernel log at the end repeats them: each suite counts once.
+!intest && /^\[ *[0-9]+\.[0-9]+\]     # Subtest: / {
+	ksuite = (($NF in kseen) ? "" : $NF); kseen[$NF] = 1
+	kp = kf = ks = 0
+	next
+}
+!intest && ksuite != "" && /^\[ *[0-9]+\.[0-9]+\]     (not )?ok [0-9]+ / {
+	if ($0 ~ /# *SKIP/) ks++; else if ($0 ~ /\] +not ok/) kf++; else kp++
+	next
+}
+!intest && ksuite != "" && /^\[ *[0-9]+\.[0-9]+\] (not )?ok [0-9]+ / {
+	if ($0 ~ /\] not ok/ && !kf) kf++
+	printf "%s\t%s\t%d\t%d\t%d\t%s\n", machine, "kunit:" ksuite, kp, kf, ks, ""
+	ksuite = ""
+	next
+}
 /^\[ *[0-9]+\.[0-9]+\]/ && /WARNING:|BUG:|Oops|Kernel panic|KASAN|UBSAN|circular locking|recursive locking|inconsistent lock state|blocked for more than|general protection|Call Trace|stall|refcount_t:|list_add corruption|list_del corruption|kmemleak: [0-9]+ new suspected/ {
 	kbad++
 	if (kbad <= 20) print "kernel: " $0 > "/dev/stderr"

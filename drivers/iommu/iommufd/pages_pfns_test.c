@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests of the PFN store (pages_pfns.c): how runs are encoded per
+ * chunk, join across chunks, split when a different run lands in a chunk,
+ * and come out the same whatever order pieces are recorded in.  Made-up
+ * PFNs: the store never touches the pages.
+ */
+#include <kunit/test.h>
+
+#include "pages_pfns.h"
+
+#define CHUNK UPAGES_CHUNK_PAGES
+
+/* What a walk returned: at most this many runs are kept */
+#define MAX_RUNS 8
+
+struct pfns_run {
+	unsigned long first;
+	unsigned long npages;
+	unsigned long pfn;
+};
+
+struct pfns_walked {
+	struct pfns_run run[MAX_RUNS];
+	unsigned int nr;
+	int error;
+};
+
+static void pfns_exit(struct upages_pfns *pfns)
+{
+	unsigned long index;
+
+	for (index = 0; index < pfns->npages;
+	     index = upages_pfns_chunk_last(pfns, index) + 1)
+		upages_pfns_forget_chunk(pfns, index);
+}
+
+/* Record @npages from @first at @pfn, cut at chunk boundaries */
+static void pfns_record(struct kunit *test, struct upages_pfns *pfns,
+			unsigned long first, unsigned long npages,
+			unsigned long pfn)
+{
+	struct upages_pfns_ref ref;
+	unsigned long done = 0;
+
+	upages_pfns_ref_init(&ref);
+	while (done != npages) {
+		unsigned long index = first + done;
+		unsigned long n = min(npages - done,
+				      upages_pfns_chunk_last(pfns, index) -
+				      index + 1);
+
+		KUNIT_ASSERT_EQ(test, 0, upages_pfns_record(pfns, &ref, index,
+							    n, pfn + done));
+		done += n;
+	}
+}
+
+static void pfns_walk(struct kunit *test, struct upages_pfns *pfns,
+		      unsigned long first, unsigned long last,
+		      struct pfns_walked *out)
+{
+	struct upages_pfns_walk walk;
+
+	out->nr = 0;
+	upages_pfns_walk_start(&walk, pfns, first, last);
+	while (upages_pfns_walk_next(&walk)) {
+		KUNIT_ASSERT_LT(test, out->nr, MAX_RUNS);
+		out->run[out->nr].first = walk.first;
+		out->run[out->nr].npages = walk.npages;
+		out->run[out->nr].pfn = walk.pfn;
+		out->nr++;
+	}
+	out->error = walk.error;
+}
+
+static void pfns_expect_run(struct kunit *test, struct pfns_walked *w,
+			    unsigned int i, unsigned long first,
+			    unsigned long npages, unsigned long pfn)
+{
+	KUNIT_ASSERT_LT(test, i, w->nr);
+	KUNIT_EXPECT_EQ(test, w->run[i].first, first);
+	KUNIT_EXPECT_EQ(test, w->run[i].npages, npages);
+	KUNIT_EXPECT_EQ(test, w->run[i].pfn, pfn);
+}
+
+static bool pfns_chunk_is_run(struct upages_pfns *pfns, unsigned long c)
+{
+	return xa_is_value(xa_load(&pfns->xa, c));
+}
+
+/* Chunks follow user addresses: the first and last may be partial */
+static void pfns_chunk_boundaries(struct kunit *test)
+{
+	struct upages_pfns pfns;
+
+	/* Page index 0 is the 5th page of its chunk; 2 chunks and 10 pages */
+	upages_pfns_init(&pfns, 5, 2 * CHUNK + 10);
+	KUNIT_EXPECT_EQ(test, upages_pfns_chunk_first(&pfns, 0), 0);
+	KUNIT_EXPECT_EQ(test, upages_pfns_chunk_last(&pfns, 0), CHUNK - 6);
+	KUNIT_EXPECT_EQ(test, upages_pfns_chunk_first(&pfns, CHUNK - 5),
+			CHUNK - 5);
+	KUNIT_EXPECT_EQ(test, upages_pfns_chunk_last(&pfns, CHUNK - 5),
+			2 * CHUNK - 6);
+	KUNIT_EXPECT_EQ(test, upages_pfns_chunk_first(&pfns, 2 * CHUNK - 5),
+			2 * CHUNK - 5);
+	/* The last chunk ends with the object */
+	KUNIT_EXPECT_EQ(test, upages_pfns_chunk_last(&pfns, 2 * CHUNK - 5),
+			2 * CHUNK + 9);
+	KUNIT_EXPECT_EQ(test, upages_pfns_slot_of(&pfns, 0), 5);
+	KUNIT_EXPECT_EQ(test, upages_pfns_slot_of(&pfns, CHUNK - 5), 0);
+	/* Only the head's position in a chunk counts */
+	upages_pfns_init(&pfns, 7 * CHUNK + 5, 2 * CHUNK + 10);
+	KUNIT_EXPECT_EQ(test, pfns.head, 5);
+	xa_destroy(&pfns.xa);
+}
+
+/* One physically contiguous stretch: one value per chunk, one run */
+static void pfns_runs_join_across_chunks(struct kunit *test)
+{
+	struct upages_pfns pfns;
+	struct pfns_walked w;
+
+	upages_pfns_init(&pfns, 5, 3 * CHUNK);
+	pfns_record(test, &pfns, 0, 3 * CHUNK, 0x100000);
+	KUNIT_EXPECT_TRUE(test, pfns_chunk_is_run(&pfns, 0));
+	KUNIT_EXPECT_TRUE(test, pfns_chunk_is_run(&pfns, 1));
+	KUNIT_EXPECT_TRUE(test, pfns_chunk_is_run(&pfns, 3));
+	pfns_walk(test, &pfns, 0, 3 * CHUNK - 1, &w);
+	KUNIT_EXPECT_EQ(test, w.nr, 1);
+	pfns_expect_run(test, &w, 0, 0, 3 * CHUNK, 0x100000);
+	/* Any window of it is one run too */
+	pfns_walk(test, &pfns, 7, 2 * CHUNK + 3, &w);
+	KUNIT_EXPECT_EQ(test, w.nr, 1);
+	pfns_expect_run(test, &w, 0, 7, 2 * CHUNK - 3, 0x100007);
+	KUNIT_EXPECT_EQ(test, w.error, 0);
+	pfns_exit(&pfns);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&pfns.xa));
+}
+
+/* Stretches that do not continue each other stay apart at the boundary */
+static void pfns_runs_stop_at_discontinuity(struct kunit *test)
+{
+	struct upages_pfns pfns;
+	struct pfns_walked w;
+
+	upages_pfns_init(&pfns, 0, 2 * CHUNK);
+	pfns_record(test, &pfns, 0, CHUNK, 0x200000);
+	pfns_record(test, &pfns, CHUNK, CHUNK, 0x300000);
+	pfns_walk(test, &pfns, 0, 2 * CHUNK - 1, &w);
+	KUNIT_EXPECT_EQ(test, w.nr, 2);
+	pfns_expect_run(test, &w, 0, 0, CHUNK, 0x200000);
+	pfns_expect_run(test, &w, 1, CHUNK, CHUNK, 0x300000);
+	pfns_exit(&pfns);
+}
+
+/*
+ * A piece that continues the chunk's run leaves it one value; a different
+ * one turns the chunk into an array, and the walk splits the run there.
+ */
+static void pfns_run_splits(struct kunit *test)
+{
+	struct upages_pfns pfns;
+	struct pfns_walked w;
+
+	upages_pfns_init(&pfns, 0, CHUNK);
+	pfns_record(test, &pfns, 0, 10, 0x400000);
+	pfns_record(test, &pfns, 10, CHUNK - 10, 0x40000a);
+	KUNIT_EXPECT_TRUE(test, pfns_chunk_is_run(&pfns, 0));
+
+	pfns_record(test, &pfns, 20, 10, 0x500000);
+	KUNIT_EXPECT_FALSE(test, pfns_chunk_is_run(&pfns, 0));
+	pfns_walk(test, &pfns, 0, CHUNK - 1, &w);
+	KUNIT_EXPECT_EQ(test, w.nr, 3);
+	pfns_expect_run(test, &w, 0, 0, 20, 0x400000);
+	pfns_expect_run(test, &w, 1, 20, 10, 0x500000);
+	pfns_expect_run(test, &w, 2, 30, CHUNK - 30, 0x40001e);
+
+	/* Rewriting the whole chunk makes it one value again */
+	pfns_record(test, &pfns, 0, CHUNK, 0x600000);
+	KUNIT_EXPECT_TRUE(test, pfns_chunk_is_run(&pfns, 0));
+	pfns_walk(test, &pfns, 0, CHUNK - 1, &w);
+	KUNIT_EXPECT_EQ(test, w.nr, 1);
+	pfns_expect_run(test, &w, 0, 0, CHUNK, 0x600000);
+	pfns_exit(&pfns);
+}
+
+/* An array chunk joins the runs of its neighbours where they continue */
+static void pfns_array_joins_neighbours(struct kunit *test)
+{
+	struct upages_pfns pfns;
+	struct pfns_walked w;
+
+	upages_pfns_init(&pfns, 0, 3 * CHUNK);
+	pfns_record(test, &pfns, 0, 3 * CHUNK, 0x700000);
+	/* Chunk 1 becomes an array, its ends still continuing the run */
+	pfns_record(test, &pfns, CHUNK + 100, 1, 0x800000);
+	KUNIT_EXPECT_FALSE(test, pfns_chunk_is_run(&pfns, 1));
+	pfns_walk(test, &pfns, 0, 3 * CHUNK - 1, &w);
+	KUNIT_EXPECT_EQ(test, w.nr, 3);
+	pfns_expect_run(test, &w, 0, 0, CHUNK + 100, 0x700000);
+	pfns_expect_run(test, &w, 1, CHUNK + 100, 1, 0x800000);
+	pfns_expect_run(test, &w, 2, CHUNK + 101, 2 * CHUNK - 101,
+			0x700000 + CHUNK + 101);
+	pfns_exit(&pfns);
+}
+
+/* Recording back to front gives what recording front to back gives */
+static void pfns_reverse_order(struct kunit *test)
+{
+	const unsigned long pfn[] = { 0x900000, 0x900040, 0xa00000,
+				      0xa00040, 0xa00080, 0xb00000 };
+	struct upages_pfns fwd, rev;
+	struct pfns_walked wf, wr;
+	unsigned int i;
+	int n;
+
+	/* Six pieces of 64 pages from index 3 on, straddling two chunks */
+	upages_pfns_init(&fwd, CHUNK - 100, 6 * 64 + 3);
+	upages_pfns_init(&rev, CHUNK - 100, 6 * 64 + 3);
+	for (i = 0; i != ARRAY_SIZE(pfn); i++)
+		pfns_record(test, &fwd, 3 + i * 64, 64, pfn[i]);
+	for (n = ARRAY_SIZE(pfn) - 1; n >= 0; n--)
+		pfns_record(test, &rev, 3 + n * 64, 64, pfn[n]);
+
+	pfns_walk(test, &fwd, 3, 6 * 64 + 2, &wf);
+	pfns_walk(test, &rev, 3, 6 * 64 + 2, &wr);
+	KUNIT_EXPECT_EQ(test, wf.nr, 3);
+	pfns_expect_run(test, &wf, 0, 3, 128, 0x900000);
+	pfns_expect_run(test, &wf, 1, 3 + 128, 192, 0xa00000);
+	pfns_expect_run(test, &wf, 2, 3 + 320, 64, 0xb00000);
+	KUNIT_ASSERT_EQ(test, wr.nr, wf.nr);
+	for (i = 0; i != wf.nr; i++)
+		pfns_expect_run(test, &wr, i, wf.run[i].first,
+				wf.run[i].npages, wf.run[i].pfn);
+	pfns_exit(&fwd);
+	pfns_exit(&rev);
+}
+
+/* A run value is pfn - index modulo 2^(BITS_PER_LONG - 1): PFNs below */
+static void pfns_pfn_below_index(struct kunit *test)
+{
+	struct upages_pfns pfns;
+	struct pfns_walked w;
+
+	upages_pfns_init(&pfns, 0, 4 * CHUNK);
+	pfns_record(test, &pfns, 3 * CHUNK, CHUNK, 1);
+	KUNIT_EXPECT_TRUE(test, pfns_chunk_is_run(&pfns, 3));
+	pfns_walk(test, &pfns, 3 * CHUNK + 2, 4 * CHUNK - 1, &w);
+	KUNIT_EXPECT_EQ(test, w.nr, 1);
+	pfns_expect_run(test, &w, 0, 3 * CHUNK + 2, CHUNK - 2, 3);
+	pfns_exit(&pfns);
+}
+
+/* Forgetting a chunk drops all of it, array or value */
+static void pfns_forget(struct kunit *test)
+{
+	struct upages_pfns pfns;
+
+	upages_pfns_init(&pfns, 0, 2 * CHUNK);
+	pfns_record(test, &pfns, 0, 2 * CHUNK, 0xc00000);
+	pfns_record(test, &pfns, 5, 1, 0xd00000);
+	upages_pfns_forget_chunk(&pfns, CHUNK - 1);
+	KUNIT_EXPECT_NULL(test, xa_load(&pfns.xa, 0));
+	KUNIT_EXPECT_TRUE(test, pfns_chunk_is_run(&pfns, 1));
+	upages_pfns_forget_chunk(&pfns, CHUNK);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&pfns.xa));
+}
+
+static struct kunit_case pfns_cases[] = {
+	KUNIT_CASE(pfns_chunk_boundaries),
+	KUNIT_CASE(pfns_runs_join_across_chunks),
+	KUNIT_CASE(pfns_runs_stop_at_discontinuity),
+	KUNIT_CASE(pfns_run_splits),
+	KUNIT_CASE(pfns_array_joins_neighbours),
+	KUNIT_CASE(pfns_reverse_order),
+	KUNIT_CASE(pfns_pfn_below_index),
+	KUNIT_CASE(pfns_forget),
+	{}
+};
+
+static struct kunit_suite pfns_suite = {
+	.name = "iommufd_pages_pfns",
+	.test_cases = pfns_cases,
+};
+
+kunit_test_suite(pfns_suite);
