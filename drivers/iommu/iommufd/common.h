@@ -100,7 +100,7 @@ static inline int iommufd_range_last(unsigned long start, unsigned long length,
  *  - upages_pin_batch(): GUP fails (-EFAULT);
  *  - upages_record_batch(): half the batch is recorded, the rest unpinned;
  *  - upages_rw_unpinned(): a copy through an unpinned page fails (-EINVAL);
- *  - the mock domain's map_pages (selftest.c): the IOMMU map fails.
+ *  - the mock domain's map_pages (selftest_iommu.c): the IOMMU map fails.
  *
  * Return: true if the caller must fail now.
  */

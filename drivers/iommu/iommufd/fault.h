@@ -4,7 +4,7 @@
  * delivered to userspace through a file descriptor and answered through it.
  *
  * Layer: objects, below the HWPT and device files that route faults here.
- * Included by fault.c, hwpt.c, device.c and main.c.
+ * Included by fault.c, hwpt.c, device_attach.c and main.c.
  */
 #ifndef __IOMMUFD_FAULT_H
 #define __IOMMUFD_FAULT_H
@@ -22,8 +22,9 @@ struct iommufd_fault;
  * @dev_id: object ID of the device that attached its group; every fault
  *	of the attachment reports it
  *
- * Every attachment of a group is made with one (device.c embeds it in its
- * own record), so that a fault can be traced back to its device and queue.
+ * Every attachment of a group is made with one (device_attach.c embeds it
+ * in its own record), so that a fault can be traced back to its device and
+ * queue.
  */
 struct iommufd_attach_handle {
 	struct iommu_attach_handle core;

@@ -9,8 +9,8 @@
  * vfio_container.c, main.c and selftest.c.  Includes ioas.h (and through
  * it the IOVA bookkeeping layer).
  */
-#ifndef __IOMMUFD_HW_PAGETABLE_H
-#define __IOMMUFD_HW_PAGETABLE_H
+#ifndef __IOMMUFD_HWPT_H
+#define __IOMMUFD_HWPT_H
 
 #include <linux/list.h>
 #include <linux/types.h>

@@ -31,8 +31,8 @@
  * wait at most for the domain writes of a map in progress, which touch no
  * user memory.
  */
-#ifndef __IOMMUFD_IO_PAGETABLE_H
-#define __IOMMUFD_IO_PAGETABLE_H
+#ifndef __IOMMUFD_IOVA_SPACE_H
+#define __IOMMUFD_IOVA_SPACE_H
 
 #include <linux/atomic.h>
 #include <linux/interval_tree.h>
@@ -228,7 +228,7 @@ int isp_reserve_dev_regions(struct iova_space *isp,
 			    struct device *dev,
 			    phys_addr_t *sw_msi_start);
 
-/* Domains (hwpt.c / device.c) */
+/* Domains (hwpt.c) */
 int isp_attach_domain(struct iova_space *isp,
 		      struct iommu_domain *domain);
 void isp_detach_domain(struct iova_space *isp,

@@ -66,7 +66,7 @@ EXPORT_SYMBOL_GPL(iommufd_ctx_put);
  * @ictx: context that will own the object
  * @size: size of the containing struct, which starts with the header
  * @type: object type
- * @ops: type callbacks; @ops->destroy is mandatory
+ * @ops: type callbacks; @ops->release is mandatory
  *
  * Use the iommufd_obj_new() wrapper.
  *
@@ -117,37 +117,22 @@ void iommufd_obj_publish(struct iommufd_ctx *ictx,
 }
 
 /**
- * iommufd_obj_cancel - release a never finalized object
- * @ictx: owning context
- * @obj: object from iommufd_obj_new() that owns nothing yet
- *
- * Frees the ID and the memory without calling any type callback.
- */
-void iommufd_obj_cancel(struct iommufd_ctx *ictx, struct iommufd_obj *obj)
-{
-	void *old;
-
-	old = xa_erase(&ictx->obj_table, obj->id);
-	WARN_ON(old);
-	kfree(obj);
-}
-
-/**
  * iommufd_obj_discard - undo a partially constructed object
  * @ictx: owning context
- * @obj: object from iommufd_obj_new(), not finalized
+ * @obj: object from iommufd_obj_new(), not published
  *
- * Runs the type's abort callback (or destroy if it has none) to release
- * what the object already owns, then frees it like iommufd_obj_cancel().
+ * Runs the type's release callback to let go of what the object already
+ * owns, then frees its reserved ID and its memory.
  */
 void iommufd_obj_discard(struct iommufd_ctx *ictx,
 			 struct iommufd_obj *obj)
 {
-	if (obj->ops->cancel)
-		obj->ops->cancel(obj);
-	else
-		obj->ops->release(obj);
-	iommufd_obj_cancel(ictx, obj);
+	void *old;
+
+	obj->ops->release(obj);
+	old = xa_erase(&ictx->obj_table, obj->id);
+	WARN_ON(old);
+	kfree(obj);
 }
 
 /**

@@ -117,10 +117,10 @@ struct iommufd_obj;
 /**
  * struct iommufd_obj_ops - per-type callbacks
  * @release: release everything the object owns.  Called exactly once, with
- *	no other references left and the ID already gone from the table.  Must
- *	not fail.  The object memory itself is freed by the object core.
- * @cancel: optional; undo a not yet finalized object (see
- *	iommufd_obj_discard()).  Defaults to @release.
+ *	no other references left and the ID already gone from the table, or
+ *	by iommufd_obj_discard() for an object that was never published, so
+ *	it must cope with a partly constructed one.  Must not fail.  The
+ *	object memory itself is freed by the object core.
  * @deferrable: iommufd_obj_destroy_held() may give up waiting for transient
  *	references after a long time and leave @release to whoever drops the
  *	last one, from iommufd_obj_put().  Only for types whose @release needs
@@ -129,7 +129,6 @@ struct iommufd_obj;
  */
 struct iommufd_obj_ops {
 	void (*release)(struct iommufd_obj *obj);
-	void (*cancel)(struct iommufd_obj *obj);
 	bool deferrable;
 };
 
@@ -199,7 +198,6 @@ struct iommufd_obj *iommufd_obj_new_raw(struct iommufd_ctx *ictx,
 
 void iommufd_obj_publish(struct iommufd_ctx *ictx,
 			 struct iommufd_obj *obj);
-void iommufd_obj_cancel(struct iommufd_ctx *ictx, struct iommufd_obj *obj);
 void iommufd_obj_discard(struct iommufd_ctx *ictx,
 			 struct iommufd_obj *obj);
 

@@ -293,6 +293,12 @@ static void selftest_access_drop_item(struct mock_access_file *afile,
 	kfree(pin);
 }
 
+/* ACCESS_RW hands its flags, but MOCK_FLAGS_ACCESS_SYZ, to the kAPI */
+static_assert((unsigned int)MOCK_ACCESS_RW_WRITE ==
+	      (unsigned int)IOMMUFD_ACCESS_RW_WRITE);
+static_assert((unsigned int)MOCK_ACCESS_RW_SLOW_PATH ==
+	      (unsigned int)__IOMMUFD_ACCESS_RW_SLOW_PATH);
+
 /* The unmap callback: drop every item intersecting the range */
 static void selftest_access_unmap(void *data, unsigned long iova,
 				  unsigned long length)

@@ -4,7 +4,7 @@
  * devices to (vfio_compat.c) and the legacy VFIO container API served on top
  * of it by every context (vfio_container.c).
  *
- * Layer: ioctl handlers.  Included by main.c, vfio_compat.c and
+ * Layer: compat, above the objects.  Included by main.c, vfio_compat.c and
  * vfio_container.c.  Includes ioas.h (the object layer below).
  */
 #ifndef __IOMMUFD_VFIO_COMPAT_H

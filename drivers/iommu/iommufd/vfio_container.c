@@ -304,7 +304,7 @@ static int iommufd_legacy_reserve_group(struct iommufd_legacy_group *g,
 	if (!rc)
 		rc = iommu_get_group_resv_regions(g->group, &regions);
 	list_for_each_entry_safe(region, next, &regions, list) {
-		/* As at attach (device.c): these may be mapped over */
+		/* As at attach (device_attach.c): these may be mapped over */
 		if (!rc && region->type != IOMMU_RESV_DIRECT_RELAXABLE)
 			rc = isp_reserve(isp, region->start,
 					 region->start + region->length - 1, g);
