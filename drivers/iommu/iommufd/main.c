@@ -31,11 +31,14 @@ static const struct file_operations iommufd_file_ops;
 
 static int iommufd_open(struct inode *inode, struct file *filp)
 {
+	struct iommufd_vfio_ctx *vctx;
 	struct iommufd_ctx *ictx;
 
-	ictx = kzalloc(sizeof(*ictx), GFP_KERNEL_ACCOUNT);
-	if (!ictx)
+	/* Every context can be a VFIO container: its state comes with it */
+	vctx = kzalloc(sizeof(*vctx), GFP_KERNEL_ACCOUNT);
+	if (!vctx)
 		return -ENOMEM;
+	ictx = &vctx->ictx;
 
 	xa_init_flags(&ictx->obj_table, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	init_waitqueue_head(&ictx->unref_wait);
@@ -65,7 +68,7 @@ static int iommufd_release(struct inode *inode, struct file *filp)
 	xa_destroy(&ictx->obj_table);
 	iommufd_vfio_groups_destroy(ictx);
 	mutex_destroy(&ictx->lock);
-	kfree(ictx);
+	kfree(iommufd_vfio_ctx(ictx));
 	return 0;
 }
 

@@ -23,7 +23,6 @@
 #include "pages_acct.h"
 
 struct file;
-struct iommufd_ioas;
 
 /**
  * enum iommufd_obj_type - kinds of object in a context's object table
@@ -60,25 +59,6 @@ enum iommufd_obj_type {
 };
 
 /**
- * struct iommufd_vfio_groups - the VFIO groups of a legacy container
- * @lock: serialises groups joining and leaving and VFIO_SET_IOMMU; taken
- *	before &iommufd_ctx.lock (lock order: common.h)
- * @list: the groups with an IOMMU that joined the file as their container
- *	(struct iommufd_legacy_group, vfio_container.c)
- * @ioas: the IOAS their IOMMUs' apertures and reserved regions are
- *	reserved in and that keeps its mappings pinned, while the file is a
- *	type1 container with groups; a reference is held.  NULL otherwise.
- * @pgsizes: the IOPTE sizes every IOMMU of @list supports, ULONG_MAX if
- *	@list is empty
- */
-struct iommufd_vfio_groups {
-	struct mutex lock; /* see above */
-	struct list_head list;
-	struct iommufd_ioas *ioas;
-	unsigned long pgsizes;
-};
-
-/**
  * struct iommufd_ctx - state of one open /dev/iommu file
  * @file: the file; the context lives exactly as long as the file, so
  *	iommufd_ctx_get()/iommufd_ctx_put() are file references
@@ -87,29 +67,22 @@ struct iommufd_vfio_groups {
  *	the xarray's own lock; IDs are non-zero 32-bit values.
  * @unref_wait: woken whenever an object reference is dropped, so a
  *	destroyer can wait for transient users to go away
- * @lock: protects @acct_mode and the VFIO fields below
+ * @lock: protects @acct_mode, and the context's state as a VFIO container
+ *	(struct iommufd_vfio_ctx, vfio_compat.h)
  * @acct_mode: how pages pinned by new mappings are charged; fixed for
  *	the lifetime of each pages object, so a charge is always released
  *	under the mode it was made in
- * @vfio_ioas: IOAS used by the VFIO compatibility layer, or NULL; holds
- *	no reference (cleared when that IOAS is destroyed)
- * @vfio_type: the IOMMU type VFIO_SET_IOMMU chose for the file used as a
- *	legacy VFIO container (VFIO_TYPE1_IOMMU, VFIO_TYPE1v2_IOMMU or
- *	VFIO_NOIOMMU_IOMMU), 0 until then; never changes once set
- * @vfio_noiommu: a VFIO no-IOMMU group joined the file as its container
- * @vfio_groups: the VFIO groups of the file as a legacy container
+ *
+ * Every context is allocated as a part of a struct iommufd_vfio_ctx
+ * (main.c), which the VFIO compat layer above extends it with.
  */
 struct iommufd_ctx {
 	struct file *file;
 	struct xarray obj_table;
 	wait_queue_head_t unref_wait;
 
-	struct mutex lock; /* acct_mode, the vfio_* fields; order: common.h */
+	struct mutex lock; /* acct_mode, VFIO state; order: common.h */
 	enum iommufd_account_mode acct_mode;
-	struct iommufd_ioas *vfio_ioas;
-	u32 vfio_type;
-	bool vfio_noiommu;
-	struct iommufd_vfio_groups vfio_groups;
 };
 
 struct iommufd_obj;

@@ -29,11 +29,12 @@
  */
 static void iommufd_vfio_compat_ioas_destroyed(struct iommufd_ioas *ioas)
 {
+	struct iommufd_vfio_ctx *vctx = iommufd_vfio_ctx(ioas->ictx);
 	struct iommufd_ctx *ictx = ioas->ictx;
 
 	mutex_lock(&ictx->lock);
-	if (ictx->vfio_ioas == ioas)
-		ictx->vfio_ioas = NULL;
+	if (vctx->vfio_ioas == ioas)
+		vctx->vfio_ioas = NULL;
 	mutex_unlock(&ictx->lock);
 }
 
@@ -46,11 +47,12 @@ static void iommufd_vfio_compat_ioas_destroyed(struct iommufd_ioas *ioas)
  */
 int iommufd_vfio_compat_ioas_get_id(struct iommufd_ctx *ictx, u32 *ioas_id)
 {
+	struct iommufd_vfio_ctx *vctx = iommufd_vfio_ctx(ictx);
 	int rc = -ENODEV;
 
 	mutex_lock(&ictx->lock);
-	if (ictx->vfio_ioas) {
-		*ioas_id = ictx->vfio_ioas->obj.id;
+	if (vctx->vfio_ioas) {
+		*ioas_id = vctx->vfio_ioas->obj.id;
 		rc = 0;
 	}
 	mutex_unlock(&ictx->lock);
@@ -72,12 +74,14 @@ EXPORT_SYMBOL_GPL(iommufd_vfio_compat_ioas_get_id);
 void iommufd_vfio_ioas_install(struct iommufd_ctx *ictx,
 			       struct iommufd_ioas *ioas)
 {
+	struct iommufd_vfio_ctx *vctx = iommufd_vfio_ctx(ictx);
+
 	lockdep_assert_held(&ictx->lock);
 
-	if (ictx->vfio_type == VFIO_TYPE1_IOMMU)
+	if (vctx->vfio_type == VFIO_TYPE1_IOMMU)
 		isp_set_large_pages(&ioas->isp, false);
 	ioas->release_hook = iommufd_vfio_compat_ioas_destroyed;
-	ictx->vfio_ioas = ioas;
+	vctx->vfio_ioas = ioas;
 }
 
 /**
@@ -111,13 +115,14 @@ struct iommufd_ioas *iommufd_vfio_ioas_get(struct iommufd_ctx *ictx)
  */
 int iommufd_vfio_compat_ioas_create(struct iommufd_ctx *ictx)
 {
+	struct iommufd_vfio_ctx *vctx = iommufd_vfio_ctx(ictx);
 	struct iommufd_ioas *ioas;
 	int rc = 0;
 
 	mutex_lock(&ictx->lock);
-	if (ictx->vfio_ioas)
+	if (vctx->vfio_ioas)
 		goto out_unlock;
-	if (ictx->vfio_noiommu) {
+	if (vctx->vfio_noiommu) {
 		rc = -EPERM;
 		goto out_unlock;
 	}
@@ -184,17 +189,18 @@ EXPORT_SYMBOL_GPL(iommufd_vfio_compat_del_group);
  */
 int iommufd_vfio_compat_set_no_iommu(struct iommufd_ctx *ictx)
 {
+	struct iommufd_vfio_ctx *vctx = iommufd_vfio_ctx(ictx);
 	int rc = 0;
 
 	if (!capable(CAP_SYS_RAWIO))
 		return -EPERM;
 
 	mutex_lock(&ictx->lock);
-	if (ictx->vfio_ioas || (ictx->vfio_type &&
-				ictx->vfio_type != VFIO_NOIOMMU_IOMMU))
+	if (vctx->vfio_ioas || (vctx->vfio_type &&
+				vctx->vfio_type != VFIO_NOIOMMU_IOMMU))
 		rc = -EPERM;
 	else
-		ictx->vfio_noiommu = true;
+		vctx->vfio_noiommu = true;
 	mutex_unlock(&ictx->lock);
 	return rc;
 }
@@ -208,6 +214,7 @@ EXPORT_SYMBOL_GPL(iommufd_vfio_compat_set_no_iommu);
  */
 int iommufd_do_vfio_ioas(struct iommufd_call *call)
 {
+	struct iommufd_vfio_ctx *vctx = iommufd_vfio_ctx(call->ictx);
 	struct iommu_vfio_ioas *arg = call->args;
 	struct iommufd_ctx *ictx = call->ictx;
 	struct iommufd_ioas *ioas;
@@ -233,7 +240,7 @@ int iommufd_do_vfio_ioas(struct iommufd_call *call)
 		return 0;
 	case IOMMU_VFIO_IOAS_CLEAR:
 		mutex_lock(&ictx->lock);
-		ictx->vfio_ioas = NULL;
+		vctx->vfio_ioas = NULL;
 		mutex_unlock(&ictx->lock);
 		return 0;
 	default:

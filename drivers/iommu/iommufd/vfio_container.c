@@ -20,9 +20,9 @@
  * iommufd_vfio_ioas_install()), so that every page boundary of a mapping
  * can become an edge.
  *
- * Locking: the container state (ictx->vfio_type, ictx->vfio_noiommu) is
- * protected by ictx->lock, which also guards ictx->vfio_ioas.  Its groups
- * (ictx->vfio_groups) are protected by their own lock, taken first and
+ * Locking: the container state (struct iommufd_vfio_ctx: vfio_type,
+ * vfio_noiommu) is protected by ictx->lock, which also guards vfio_ioas.
+ * Its groups (vfio_groups) are protected by their own lock, taken first and
  * held across pinning, never across a user copy (lock order: common.h).
  */
 #include <linux/device.h>
@@ -49,9 +49,11 @@ static_assert(offsetof(struct vfio_iova_range, end) ==
 static bool iommufd_legacy_type_offered(struct iommufd_ctx *ictx,
 					unsigned long type)
 {
+	struct iommufd_vfio_ctx *vctx = iommufd_vfio_ctx(ictx);
+
 	lockdep_assert_held(&ictx->lock);
 
-	if (ictx->vfio_noiommu)
+	if (vctx->vfio_noiommu)
 		return type == VFIO_NOIOMMU_IOMMU;
 	return type == VFIO_TYPE1_IOMMU || type == VFIO_TYPE1v2_IOMMU;
 }
@@ -62,11 +64,12 @@ static bool iommufd_legacy_type_offered(struct iommufd_ctx *ictx,
  */
 static int iommufd_legacy_check_noiommu(struct iommufd_ctx *ictx)
 {
+	struct iommufd_vfio_ctx *vctx = iommufd_vfio_ctx(ictx);
 	int rc = 0;
 
 	mutex_lock(&ictx->lock);
-	if (ictx->vfio_noiommu)
-		rc = ictx->vfio_type ? -ENOTTY : -EINVAL;
+	if (vctx->vfio_noiommu)
+		rc = vctx->vfio_type ? -ENOTTY : -EINVAL;
 	mutex_unlock(&ictx->lock);
 	return rc;
 }
@@ -80,6 +83,7 @@ static int iommufd_legacy_check_noiommu(struct iommufd_ctx *ictx)
 static struct iommufd_ioas *iommufd_legacy_type1_ioas(struct iommufd_ctx *ictx,
 						      bool *v2)
 {
+	struct iommufd_vfio_ctx *vctx = iommufd_vfio_ctx(ictx);
 	struct iommufd_ioas *ioas;
 	u32 type;
 
@@ -88,7 +92,7 @@ static struct iommufd_ioas *iommufd_legacy_type1_ioas(struct iommufd_ctx *ictx,
 		return ioas;
 
 	mutex_lock(&ictx->lock);
-	type = ictx->vfio_type;
+	type = vctx->vfio_type;
 	mutex_unlock(&ictx->lock);
 	if (type != VFIO_TYPE1_IOMMU && type != VFIO_TYPE1v2_IOMMU) {
 		iommufd_obj_put(ictx, &ioas->obj);
@@ -107,7 +111,7 @@ static struct iommufd_ioas *iommufd_legacy_type1_ioas(struct iommufd_ctx *ictx,
  */
 static unsigned long iommufd_legacy_page_sizes(struct iommufd_ioas *ioas)
 {
-	struct iommufd_vfio_groups *vg = &ioas->ictx->vfio_groups;
+	struct iommufd_vfio_groups *vg = &iommufd_vfio_ctx(ioas->ictx)->vfio_groups;
 	unsigned long sizes = isp_page_sizes(&ioas->isp);
 
 	if (READ_ONCE(vg->ioas) == ioas)
@@ -202,7 +206,8 @@ static long iommufd_legacy_has_ext(struct iommufd_ctx *ictx, unsigned long ext)
  * The group's DMA ownership and translation are left alone until its
  * devices are opened and attached, as without this.  All of it applies to
  * the compat IOAS of the moment the first group is applied
- * (ictx->vfio_groups.ioas, referenced) until the last group leaves.
+ * (the vfio_groups.ioas of the context, referenced) until the last group
+ * leaves.
  */
 
 /**
@@ -228,7 +233,7 @@ struct iommufd_legacy_group {
  */
 void iommufd_vfio_groups_init(struct iommufd_ctx *ictx)
 {
-	struct iommufd_vfio_groups *vg = &ictx->vfio_groups;
+	struct iommufd_vfio_groups *vg = &iommufd_vfio_ctx(ictx)->vfio_groups;
 
 	mutex_init(&vg->lock);
 	INIT_LIST_HEAD(&vg->list);
@@ -242,7 +247,7 @@ void iommufd_vfio_groups_init(struct iommufd_ctx *ictx)
  */
 void iommufd_vfio_groups_destroy(struct iommufd_ctx *ictx)
 {
-	struct iommufd_vfio_groups *vg = &ictx->vfio_groups;
+	struct iommufd_vfio_groups *vg = &iommufd_vfio_ctx(ictx)->vfio_groups;
 
 	WARN_ON(!list_empty(&vg->list) || vg->ioas);
 	mutex_destroy(&vg->lock);
@@ -321,7 +326,7 @@ static int iommufd_legacy_reserve_group(struct iommufd_legacy_group *g,
  */
 static void iommufd_legacy_unapply_groups(struct iommufd_ctx *ictx)
 {
-	struct iommufd_vfio_groups *vg = &ictx->vfio_groups;
+	struct iommufd_vfio_groups *vg = &iommufd_vfio_ctx(ictx)->vfio_groups;
 	struct iommufd_legacy_group *g;
 
 	lockdep_assert_held(&vg->lock);
@@ -338,7 +343,7 @@ static void iommufd_legacy_unapply_groups(struct iommufd_ctx *ictx)
 static int iommufd_legacy_apply_group(struct iommufd_ctx *ictx,
 				      struct iommufd_legacy_group *g)
 {
-	struct iommufd_vfio_groups *vg = &ictx->vfio_groups;
+	struct iommufd_vfio_groups *vg = &iommufd_vfio_ctx(ictx)->vfio_groups;
 	struct iommufd_ioas *ioas;
 	int rc;
 
@@ -378,11 +383,12 @@ static void iommufd_legacy_update_pgsizes(struct iommufd_vfio_groups *vg)
 
 static bool iommufd_legacy_is_type1(struct iommufd_ctx *ictx)
 {
+	struct iommufd_vfio_ctx *vctx = iommufd_vfio_ctx(ictx);
 	bool type1;
 
 	mutex_lock(&ictx->lock);
-	type1 = ictx->vfio_type == VFIO_TYPE1_IOMMU ||
-		ictx->vfio_type == VFIO_TYPE1v2_IOMMU;
+	type1 = vctx->vfio_type == VFIO_TYPE1_IOMMU ||
+		vctx->vfio_type == VFIO_TYPE1v2_IOMMU;
 	mutex_unlock(&ictx->lock);
 	return type1;
 }
@@ -402,7 +408,7 @@ static bool iommufd_legacy_is_type1(struct iommufd_ctx *ictx)
 int iommufd_vfio_groups_add(struct iommufd_ctx *ictx,
 			    struct iommu_group *group)
 {
-	struct iommufd_vfio_groups *vg = &ictx->vfio_groups;
+	struct iommufd_vfio_groups *vg = &iommufd_vfio_ctx(ictx)->vfio_groups;
 	struct iommufd_legacy_group *g;
 	int rc;
 
@@ -443,7 +449,7 @@ err_free:
 void iommufd_vfio_groups_del(struct iommufd_ctx *ictx,
 			     struct iommu_group *group)
 {
-	struct iommufd_vfio_groups *vg = &ictx->vfio_groups;
+	struct iommufd_vfio_groups *vg = &iommufd_vfio_ctx(ictx)->vfio_groups;
 	struct iommufd_legacy_group *g, *found = NULL;
 
 	mutex_lock(&vg->lock);
@@ -471,17 +477,18 @@ void iommufd_vfio_groups_del(struct iommufd_ctx *ictx,
 static int iommufd_legacy_set_type(struct iommufd_ctx *ictx,
 				   unsigned long type)
 {
-	struct iommufd_vfio_groups *vg = &ictx->vfio_groups;
+	struct iommufd_vfio_ctx *vctx = iommufd_vfio_ctx(ictx);
+	struct iommufd_vfio_groups *vg = &vctx->vfio_groups;
 	struct iommufd_legacy_group *g;
 	int rc = 0;
 
 	mutex_lock(&vg->lock);
 	mutex_lock(&ictx->lock);
 	/* As in VFIO: once */
-	if (ictx->vfio_type)
+	if (vctx->vfio_type)
 		rc = -EINVAL;
 	/* Only once a group joined (or a compat IOAS was set) */
-	else if ((!ictx->vfio_ioas && !ictx->vfio_noiommu) ||
+	else if ((!vctx->vfio_ioas && !vctx->vfio_noiommu) ||
 		 !iommufd_legacy_type_offered(ictx, type))
 		rc = -ENODEV;
 	mutex_unlock(&ictx->lock);
@@ -500,14 +507,14 @@ static int iommufd_legacy_set_type(struct iommufd_ctx *ictx,
 	}
 
 	mutex_lock(&ictx->lock);
-	ictx->vfio_type = type;
+	vctx->vfio_type = type;
 	/*
 	 * Apply the type's rules to the compat IOAS.  It stays valid while
-	 * ictx->lock is held: its release clears ictx->vfio_ioas under the
+	 * ictx->lock is held: its release clears vfio_ioas under the
 	 * lock before tearing it down.
 	 */
-	if (ictx->vfio_ioas)
-		iommufd_vfio_ioas_install(ictx, ictx->vfio_ioas);
+	if (vctx->vfio_ioas)
+		iommufd_vfio_ioas_install(ictx, vctx->vfio_ioas);
 	mutex_unlock(&ictx->lock);
 out_unlock:
 	mutex_unlock(&vg->lock);
