@@ -33,6 +33,9 @@
 #                   one nanosecond per executed instruction, for benchmarks
 #   --qemu-args ARGS  further QEMU arguments (split at blanks), e.g. a
 #                   -plugin for instruction profiles (bench/profile/)
+#   --oops-continue  do not panic on an oops (the default is oops=panic):
+#                   the fuzzer then sees the report and prints the calls
+#                   that led to it before the machine is stopped
 #   --logdir DIR    where the console log and results go
 #                   (default build/logs/MACHINE)
 #   --quiet         do not stream the console, print only the summary
@@ -49,6 +52,7 @@ top=$(cd "$here/../../.." && pwd)
 out=${IOMMUFD_BUILD:-$top/build}
 
 kernel= timeout=900 demo= append= logdir= quiet=0 mem=3072 icount=() qemu_args=() with_qemu=0
+oops=panic
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=$2; shift 2 ;;
@@ -59,6 +63,7 @@ while [ $# -gt 0 ]; do
 	--icount) icount=(-icount shift=0,sleep=off); shift ;;
 	--qemu-args) read -r -a qemu_args <<<"$2"; shift 2 ;;
 	--qemu) with_qemu=1; shift ;;
+	--oops-continue) oops=; shift ;;
 	--logdir) logdir=$2; shift 2 ;;
 	--quiet) quiet=1; shift ;;
 	-h|--help) sed -n '3,/^$/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -189,7 +194,7 @@ mode=tests
 # kernel honours only the first hugepages= it sees).
 pool="hugepages=128"
 [[ "$append" == *hugepages=* ]] && pool=
-cmdline="console=$console harness.machine=$machine panic=-1 oops=panic $pool harness.mode=$mode $append"
+cmdline="console=$console harness.machine=$machine panic=-1 ${oops:+oops=$oops }$pool harness.mode=$mode $append"
 log=$logdir/console.log
 echo "  VM      $machine ($(basename "$kernel"), ${#tests[@]} test programs)" >&2
 set +e
