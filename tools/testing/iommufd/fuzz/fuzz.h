@@ -219,6 +219,7 @@ struct ctx {
 	unsigned int gen;	/* bumped at every reopen */
 	bool legacy;		/* /dev/vfio/vfio */
 	uint64_t serial;
+	uint32_t max_id;	/* largest object ID seen in this file */
 	unsigned int next;
 	struct obj objs[POOL_IDS];
 };
@@ -278,6 +279,8 @@ int take_fault_fd(struct thr *t, const struct ctxref *c, uint32_t *id,
 		  bool close_it);
 int pick_fd_any(struct thr *t);
 void ctx_reset(int slot);
+unsigned int destroy_sweep(int slot, char *left, size_t len,
+			   unsigned int *nr_left);
 /*
  * The "hot" object: one a thread is about to release (close its fd, detach
  * from it), published so that spinning destroys elsewhere aim at it.
@@ -311,6 +314,7 @@ enum buf_kind {
 	BUF_RO,		/* 4 KiB pages, read-only */
 	BUF_SHARED,	/* shared memfd (shmem) */
 	BUF_SHARED_HUGE,	/* shared memfd on hugetlbfs */
+	BUF_UFFD,	/* private anonymous, pages filled by userfaultfd */
 	BUF_KINDS,
 };
 
@@ -326,6 +330,10 @@ extern struct buf bufs[NR_BUFS];
 extern const char *const buf_kind_name[BUF_KINDS];
 
 int mem_init(unsigned int nthreads);
+/* Start the userfaultfd handler; false when the kernel has no userfaultfd */
+bool uffd_start(void);
+uint64_t uffd_faults(void);
+bool uffd_is_ours(int fd);
 void thr_scratch(struct thr *t);
 /*
  * A range of a user buffer: @align aligned, a multiple of @align long, at

@@ -570,8 +570,44 @@ static void close_everything(bool all)
 	}
 	pthread_mutex_unlock(&pool_lock);
 	for (fd = 3; all && fd < 1024; fd++)
-		if (!kmsg_is_ours(fd))
+		if (!kmsg_is_ours(fd) && !uffd_is_ours(fd))
 			close(fd);
+}
+
+/*
+ * After the run: close the access and fault queue files, then destroy every
+ * object with IOMMU_DESTROY (the close of the context files afterwards
+ * would take them too, by another path).  What cannot be destroyed once
+ * nothing else is left is printed: with every user gone, EBUSY means a
+ * reference nobody holds.
+ */
+static void destroy_everything(void)
+{
+	unsigned int i, n, nr_left;
+	char left[256];
+	int fd;
+	uint32_t id;
+	struct ctxref c;
+
+	pthread_mutex_lock(&pool_lock);
+	for (i = 0; i != NR_ACCESS; i++) {
+		if (accesses[i].fd >= 0)
+			close(accesses[i].fd);
+		accesses[i].fd = -1;
+	}
+	pthread_mutex_unlock(&pool_lock);
+	for (i = 0; i != NR_CTX; i++) {
+		c = ctx_of(i);
+		while ((fd = take_fault_fd(&thrs[0], &c, &id, true)) >= 0)
+			close(fd);
+	}
+	for (i = 0; i != NR_CTX; i++) {
+		if (ctxs[i].fd < 0)
+			continue;
+		n = destroy_sweep(i, left, sizeof(left), &nr_left);
+		printf("# end: context %u: %u objects destroyed by IOMMU_DESTROY, %u left%s%s\n",
+		       i, n, nr_left, nr_left ? ":" : "", left);
+	}
 }
 
 /* Start over with fresh files when memory runs low (pinned pages pile up) */
@@ -773,6 +809,8 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i != NR_ACCESS; i++)
 		accesses[i].fd = -1;
+	printf("# userfaultfd buffers: %s\n",
+	       uffd_start() ? "yes" : "no (no userfaultfd: 4 KiB pages instead)");
 	{
 		struct thr setup = { .idx = opts.threads,
 				     .rng.s = opts.seed ^ 0x2545f4914f6cdd1dULL };
@@ -815,6 +853,9 @@ int main(int argc, char **argv)
 		       (unsigned long long)fi_copy);
 	}
 	print_stats(atomic_load(&g.calls), secs);
+	destroy_everything();
+	printf("# userfaultfd page faults served: %llu\n",
+	       (unsigned long long)uffd_faults());
 
 	close_everything(true);
 	restore_temp_limit();

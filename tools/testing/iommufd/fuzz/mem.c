@@ -11,17 +11,30 @@
  * and NR_BUFS buffer slots of BUF_SLOT bytes.
  *
  * A buffer slot holds a buffer of one kind (4 KiB pages, THP, hugetlb,
- * read-only, shared memfd, memfd on hugetlbfs) or nothing.  "Dropping" a
+ * read-only, shared memfd, memfd on hugetlbfs, userfaultfd) or nothing.  "Dropping" a
  * buffer replaces its mapping by PROT_NONE in one mmap(MAP_FIXED), which is
  * what munmap() does to the pages a mapping still pins, without leaving a
  * hole that an unrelated mmap() of this process (a thread stack, malloc)
  * could take over while stale pointers into it are still in use.
+ *
+ * A userfaultfd buffer starts with no page present: the first touch of each
+ * page, by the kernel (GUP while pinning, a user copy) as much as by anybody,
+ * waits for a handler thread, which fills the page at once most of the
+ * time, after a few milliseconds sometimes and after up to 200 ms rarely.
+ * So pins and copies stall in the middle of a call while other threads go
+ * on with the same objects.  The fuzzer itself never touches those pages.
+ * Kernels without userfaultfd get 4 KiB pages instead.
  */
 #include "fuzz.h"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
@@ -33,10 +46,18 @@
 struct buf bufs[NR_BUFS];
 const char *const buf_kind_name[BUF_KINDS] = {
 	"none", "small", "thp", "hugetlb", "ro", "shared", "shared-huge",
+	"uffd",
 };
 
 static uint8_t *arena, *scratch_base, *buf_base;
 static size_t scratch_stride;
+
+static struct {
+	int fd;
+	uint8_t *src;		/* what a filled page holds */
+	pthread_t thread;
+	atomic_ullong faults;
+} uffd = { .fd = -1 };
 
 int mem_init(unsigned int nthreads)
 {
@@ -100,7 +121,7 @@ static int memfd(unsigned int flags, size_t len)
 }
 
 /* Map a new buffer of @kind, @len bytes into the (busy, cleared) slot */
-static int slot_fill(struct buf *b, int kind, size_t len)
+static int slot_fill(struct buf *b, int kind, size_t len, bool populate)
 {
 	int prot = PROT_READ | PROT_WRITE, flags = MAP_FIXED;
 	void *p;
@@ -123,17 +144,35 @@ static int slot_fill(struct buf *b, int kind, size_t len)
 	}
 	if ((kind == BUF_SHARED || kind == BUF_SHARED_HUGE) && fd < 0)
 		return -1;
+	if (kind == BUF_UFFD && uffd.fd < 0)
+		return -1;
 	p = mmap(b->va, len, prot, flags, fd, 0);
 	if (fd >= 0)
 		close(fd);
 	if (p == MAP_FAILED)
 		return -1;
+	if (kind == BUF_UFFD) {
+		struct uffdio_register reg = {
+			.range = { .start = (uintptr_t)p, .len = len },
+			.mode = UFFDIO_REGISTER_MODE_MISSING,
+		};
+
+		if (ioctl(uffd.fd, UFFDIO_REGISTER, &reg))
+			return -1;
+		b->kind = kind;
+		b->len = len;
+		return 0;
+	}
 	if (kind == BUF_THP)
 		madvise(p, len, MADV_HUGEPAGE);
 	else if (kind != BUF_HUGETLB && kind != BUF_SHARED_HUGE)
 		madvise(p, len, MADV_NOHUGEPAGE);
-	/* Populated by the kernel: page faults one by one cost more */
-	if (madvise(p, len, MADV_POPULATE_WRITE) && errno == EINVAL)
+	/*
+	 * Half of the buffers are populated (by the kernel: page faults one
+	 * by one cost more), the others are faulted in by whoever pins them.
+	 */
+	if (populate &&
+	    madvise(p, len, MADV_POPULATE_WRITE) && errno == EINVAL)
 		memset(p, 0x5a, len);
 	if (kind == BUF_RO)
 		mprotect(p, len, PROT_READ);
@@ -167,16 +206,91 @@ static int refresh(struct thr *t, int i)
 				       SZ_2M, 4UL << 20 };
 	int kind = 1 + rnd_below(&t->rng, BUF_KINDS - 1);
 	size_t len = rnd_pick(&t->rng, lens);
+	bool populate = chance(&t->rng, 50);
 	struct buf *b = &bufs[i];
 
 	if (kind == BUF_HUGETLB || kind == BUF_SHARED_HUGE)
 		len = SZ_2M;
 	slot_clear(b);
-	if (!slot_fill(b, kind, len))
+	if (!slot_fill(b, kind, len, populate))
 		return 0;
 	/* Out of hugetlb pages, most likely: 4 KiB pages instead */
 	slot_clear(b);
-	return slot_fill(b, BUF_SMALL, len);
+	return slot_fill(b, BUF_SMALL, len, populate);
+}
+
+/* Fill the page at @addr, or at least wake whoever waits for it */
+static void uffd_resolve(uint64_t addr)
+{
+	struct uffdio_copy copy = {
+		.dst = addr, .src = (uintptr_t)uffd.src, .len = page_sz,
+	};
+	struct uffdio_range wake = { .start = addr, .len = page_sz };
+
+	/*
+	 * The slot may have been replaced meanwhile (the copy fails): the
+	 * waiter then retries its fault and finds the new mapping.
+	 */
+	if (ioctl(uffd.fd, UFFDIO_COPY, &copy))
+		ioctl(uffd.fd, UFFDIO_WAKE, &wake);
+}
+
+static void *uffd_handler(void *arg)
+{
+	struct rng r = { .s = opts.seed ^ 0x6a09e667f3bcc909ULL };
+	struct pollfd p = { .fd = uffd.fd, .events = POLLIN };
+	struct uffd_msg msg;
+	unsigned int x;
+
+	for (;;) {
+		if (poll(&p, 1, 1000) <= 0)
+			continue;
+		if (read(uffd.fd, &msg, sizeof(msg)) != sizeof(msg) ||
+		    msg.event != UFFD_EVENT_PAGEFAULT)
+			continue;
+		atomic_fetch_add(&uffd.faults, 1);
+		x = rnd_below(&r, 100);
+		if (fuzz_stopping() || x < 70)
+			;
+		else if (x < 97)
+			usleep(rnd_below(&r, 5000));
+		else
+			usleep(rnd_below(&r, 200000));
+		uffd_resolve(msg.arg.pagefault.address & ~(page_sz - 1));
+	}
+	return NULL;
+}
+
+bool uffd_start(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+
+	uffd.fd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd.fd < 0)
+		return false;
+	uffd.src = mmap(NULL, page_sz, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (uffd.src == MAP_FAILED || ioctl(uffd.fd, UFFDIO_API, &api))
+		goto fail;
+	memset(uffd.src, 0x5a, page_sz);
+	/* Runs until the process exits: the final checks touch pages too */
+	if (pthread_create(&uffd.thread, NULL, uffd_handler, NULL))
+		goto fail;
+	return true;
+fail:
+	close(uffd.fd);
+	uffd.fd = -1;
+	return false;
+}
+
+uint64_t uffd_faults(void)
+{
+	return atomic_load(&uffd.faults);
+}
+
+bool uffd_is_ours(int fd)
+{
+	return fd >= 0 && fd == uffd.fd;
 }
 
 /* Called before the threads start: every slot gets a buffer */

@@ -14,6 +14,7 @@
 
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 
 pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 struct ctx ctxs[NR_CTX];
@@ -115,6 +116,8 @@ void add_obj(const struct ctxref *c, int kind, uint32_t id, uint8_t flags,
 	for (i = 0; i != POOL_IDS; i++)
 		if (x->objs[i].kind != K_NONE && x->objs[i].id == id)
 			x->objs[i].kind = K_NONE;
+	if (id > x->max_id)
+		x->max_id = id;
 	o = &x->objs[x->next++ % POOL_IDS];
 	/* Keep fault fds findable: never overwrite an entry with an open fd */
 	for (i = 0; o->kind == K_FAULT && o->fd >= 0 && i != POOL_IDS; i++)
@@ -252,7 +255,50 @@ void ctx_reset(int slot)
 	for (i = 0; i != NR_MAPS; i++)
 		if (maps[i].ctx == slot)
 			maps[i].used = false;
+	x->max_id = 0;
 	x->gen++;
+}
+
+/*
+ * At the end of the run, with no other thread left and the access and
+ * fault files closed: IOMMU_DESTROY of every ID of context @slot up to the
+ * largest one seen (and some more, for objects only raw commands made), in
+ * passes, since an object can go only once nothing uses it.  Returns the
+ * number destroyed; the IDs still there after the last pass, with their
+ * errno, go to @left.
+ */
+unsigned int destroy_sweep(int slot, char *left, size_t len,
+			   unsigned int *nr_left)
+{
+	struct iommu_destroy d = { .size = sizeof(d) };
+	unsigned int pass, done = 0, n;
+	uint32_t id, last = ctxs[slot].max_id + 256;
+	size_t used = 0;
+
+	for (pass = 0; pass != 8; pass++) {
+		n = 0;
+		*nr_left = 0;
+		used = 0;
+		left[0] = 0;
+		for (id = 1; id <= last; id++) {
+			d.id = id;
+			if (!ioctl(ctxs[slot].fd, IOMMU_DESTROY, &d)) {
+				n++;
+				continue;
+			}
+			if (errno == ENOENT)
+				continue;
+			(*nr_left)++;
+			if (used < len)
+				used += snprintf(left + used, len - used,
+						 " %u:%s", id,
+						 strerrorname_np(errno) ?: "?");
+		}
+		done += n;
+		if (!n)
+			break;
+	}
+	return done;
 }
 
 void add_map(const struct ctxref *c, uint32_t ioas, int buf, uint64_t off,

@@ -183,8 +183,8 @@ void dump_rings(const char *why, uint64_t ref_ns)
 {
 	unsigned int i;
 
-	printf("# last calls of every thread (%s; time relative to %s):\n",
-	       why, ref_ns ? "it" : "the start");
+	printf("# seed %llu: last calls of every thread (%s; time relative to %s):\n",
+	       (unsigned long long)opts.seed, why, ref_ns ? "it" : "the start");
 	for (i = 0; i != opts.threads; i++) {
 		struct thr *t = &thrs[i];
 		uint64_t first = t->seq > opts.log_n ? t->seq - opts.log_n : 0;
@@ -230,7 +230,8 @@ void report_print(void)
 
 	if (!report_seen())
 		return;
-	printf("# kernel report:\n%s", rep.report_text);
+	printf("# kernel report (seed %llu):\n%s",
+	       (unsigned long long)opts.seed, rep.report_text);
 	dump_rings("kernel report", rep.report_ns);
 	printf("# kernel reports during the run (first lines):\n");
 	for (i = 0; i != rep.nr_headlines; i++)

@@ -74,7 +74,8 @@ for seed in $seeds; do
 		fails=$((fails + 1))
 	# The fuzzer's own summary: figures and what it found
 	sed -n '/^### TEST BEGIN iommufd_fuzz/,/^### TEST END/{
-		/^# [0-9]* calls in/p; /^# injected/p; /^# forked/p; /^not ok/p; /^#   \[/p
+		/^# [0-9]* calls in/p; /^# injected/p; /^# forked/p; /^# end:/p
+		/^# userfaultfd page/p; /^not ok/p; /^#   \[/p
 	}' "$logdir/console.log"
 	echo "   console log: $logdir/console.log"
 done
