@@ -18,7 +18,17 @@
 #                         device through vfio-pci and /dev/iommu, and through
 #                         the legacy VFIO container; on x86-vtd also Debian's
 #                         QEMU 7.2 passing edu through (vm-run.sh --qemu)
+#               fuzz      tools/testing/iommufd/fuzz: iommufd_fuzz, random
+#                         ioctls from several threads for FUZZ_TIME seconds,
+#                         the second half with fault injection, on the
+#                         FUZZ_MACHINES only (after the other suites)
 #   IOMMUFD_TESTS  extra test executables/directories for every machine
+#   FUZZ_SEED      seed of the fuzz suite (default 1: CI stays reproducible;
+#                  printed; a failure is repeated with make fuzz SEED=..)
+#   FUZZ_TIME      seconds of fuzzing (default 120)
+#   FUZZ_FAULTS    percent of failing fault-injection points in the second
+#                  half (default 1; 0: none)
+#   FUZZ_MACHINES  machines the fuzz suite runs on (default x86-debug)
 
 set -uo pipefail
 
@@ -27,7 +37,11 @@ top=$(cd "$here/../../.." && pwd)
 out=${IOMMUFD_BUILD:-$top/build}
 all_machines="x86-noiommu x86-vtd x86-amd arm64-smmuv3 arm64-virtio x86-debug"
 machines=${MACHINES:-$all_machines}
-suites=${SUITES:-static machine iommufd edu}
+suites=${SUITES:-static machine iommufd edu fuzz}
+fuzz_seed=${FUZZ_SEED:-1}
+fuzz_time=${FUZZ_TIME:-120}
+fuzz_faults=${FUZZ_FAULTS:-1}
+fuzz_machines=${FUZZ_MACHINES:-x86-debug}
 res=$out/results
 start=$(date +%s)
 
@@ -129,8 +143,25 @@ for m in $machines; do
 		continue
 	fi
 	progs=()
+	fuzzing=0
 	for s in $suites; do
 		[ "$s" = static ] && continue
+		if [ "$s" = fuzz ]; then
+			[[ " $fuzz_machines " == *" $m "* ]] || continue
+			if [ -z "${compiled[$a/$s]:-}" ]; then
+				rm -rf "$out/tests-$a/fuzz"
+				"$here/fuzz/build-fuzz.sh" "$a" \
+					"$out/tests-$a/fuzz/iommufd_fuzz" ||
+					record fuzz "$a" compile:iommufd_fuzz 0 1
+				compiled[$a/$s]=1
+			fi
+			p=$out/tests-$a/fuzz/iommufd_fuzz
+			[ -x "$p" ] || continue
+			progs+=("$p")
+			echo "iommufd_fuzz	fuzz" >>"$res/suite-of"
+			fuzzing=1
+			continue
+		fi
 		d=$(suite_dir "$s")
 		[ -n "$d" ] && [ -d "$d" ] || continue
 		if [ -z "${compiled[$a/$s]:-}" ]; then
@@ -153,6 +184,15 @@ for m in $machines; do
 	# the machine costs a larger initramfs and a minute of TCG.
 	vmopts=()
 	[ "$m" = x86-vtd ] && has_suite edu && vmopts+=(--qemu)
+	# The fuzzer takes its settings from the kernel command line; its
+	# time plus set-up, tear-down and the final checks come on top.  No
+	# oops=panic: after an oops the fuzzer still prints the calls that
+	# led to it (the oops fails the run all the same).
+	if [ $fuzzing = 1 ]; then
+		echo "   fuzz: seed $fuzz_seed, ${fuzz_time} s, faults ${fuzz_faults}% in the second half"
+		vmopts+=(--oops-continue --append "iommufd_fuzz.seed=$fuzz_seed iommufd_fuzz.time=$fuzz_time iommufd_fuzz.faults=$fuzz_faults iommufd_fuzz.fault_from=50")
+		limit=$((limit + fuzz_time + 300))
+	fi
 	rm -f "$out/logs/$m/results.tsv"
 	"$here/vm-run.sh" --quiet --timeout $limit --logdir "$out/logs/$m" \
 		"${vmopts[@]}" "$m" "${progs[@]}" 2>&1 | grep -v '^  VM' | sed 's/^/   /'
@@ -167,6 +207,7 @@ for m in $machines; do
 		run-completed|kernel-log-clean|kmemleak-clean|kunit:*) suite=kernel ;;
 		*) suite=${suite:-extra} ;;
 		esac
+		[ "$suite" = fuzz ] && note="seed $fuzz_seed${note:+; $note}"
 		printf '%s\t%s\t%s\t%d\t%d\t%d\t%s\n' "$suite" "$mm" \
 			"$name" "$p" "$f" "$s" "$note" >>"$res/all.tsv"
 	done <"$out/logs/$m/results.tsv"
