@@ -93,6 +93,7 @@ struct fuzz_opts {
 	unsigned int faults;	/* percent of fault-injection points that fail */
 	unsigned int fault_from; /* percent of the budget run without faults */
 	unsigned int log_n;	/* calls kept per thread for the report */
+	unsigned int show_n;	/* of those, printed before the report */
 	unsigned int epoch;	/* calls per swarm epoch, 0: every op always */
 	unsigned int hang_s;	/* a call this long is reported as a hang */
 	bool trace;		/* print every call as it is made */
@@ -134,6 +135,8 @@ struct thr {
 	uint64_t epoch;
 	unsigned int *cum;	/* cumulative weights of this epoch's ops */
 	struct callrec *ring;
+	struct callrec spare;	/* where calls go once the ring is frozen */
+	bool frozen;		/* a report came: keep the calls before it */
 	uint64_t seq;
 	atomic_ullong inflight_ns;	/* start of the call in flight, or 0 */
 	struct opstat *st;

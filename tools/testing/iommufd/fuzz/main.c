@@ -92,6 +92,7 @@ void busy_wait_ns(uint64_t ns)
 bool fuzz_stopping(void)
 {
 	return atomic_load(&g.stop) ||
+	       (report_seen() && !opts.keep_going) ||
 	       (opts.calls && atomic_load(&g.calls) >= opts.calls);
 }
 
@@ -125,10 +126,24 @@ static void trace_line(struct thr *t, const struct callrec *r, bool end)
 		return;
 }
 
+/*
+ * The record of the call in flight (or just ended).  Once a kernel report
+ * came, the ring is frozen: the calls that led to the report stay, those
+ * made while the run stops go to a spare record.
+ */
+static struct callrec *cur_rec(struct thr *t, uint64_t seq)
+{
+	return t->frozen ? &t->spare : &t->ring[seq % opts.log_n];
+}
+
 void call_begin(struct thr *t, const char *fmt, ...)
 {
-	struct callrec *r = &t->ring[t->seq % opts.log_n];
+	struct callrec *r;
 	va_list ap;
+
+	if (!t->frozen && report_seen() && !opts.keep_going)
+		t->frozen = true;
+	r = cur_rec(t, t->seq);
 
 	r->seq = t->seq;
 	r->t_ns = now_ns();
@@ -146,7 +161,7 @@ void call_begin(struct thr *t, const char *fmt, ...)
 
 long call_end(struct thr *t, long ret)
 {
-	struct callrec *r = &t->ring[t->seq % opts.log_n];
+	struct callrec *r = cur_rec(t, t->seq);
 	struct opstat *st = &t->st[t->cur_op];
 	int err = errno;
 
@@ -155,7 +170,8 @@ long call_end(struct thr *t, long ret)
 	r->ret = ret < 0 ? -1 : ret > INT32_MAX ? INT32_MAX : ret;
 	r->err = ret < 0 ? err : 0;
 	r->done = true;
-	t->seq++;
+	if (!t->frozen)
+		t->seq++;
 	st->calls++;
 	if (ret >= 0)
 		st->ok++;
@@ -188,7 +204,7 @@ void call_count(struct thr *t, uint64_t n)
 /* Append to the text of the call just ended (outputs, IDs) */
 void call_note(struct thr *t, const char *fmt, ...)
 {
-	struct callrec *r = &t->ring[(t->seq - 1) % opts.log_n];
+	struct callrec *r = cur_rec(t, t->seq - 1);
 	size_t len = strlen(r->text);
 	va_list ap;
 
@@ -711,7 +727,7 @@ static void run(bool *hung)
 			*hung = true;
 			printf("# thread %u: no return for %u s from: %s\n", i,
 			       opts.hang_s,
-			       thrs[i].ring[thrs[i].seq % opts.log_n].text);
+			       cur_rec(&thrs[i], thrs[i].seq)->text);
 			print_stack(thrs[i].tid);
 			atomic_store(&g.stop, true);
 		}
@@ -764,7 +780,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)opts.seed, opts.threads,
 	       (unsigned long long)opts.calls, opts.time_s);
 	printf(" faults=%u fault-from=%u epoch=%u log=%u fork=%d legacy=%d\n",
-	       opts.faults, opts.fault_from, opts.epoch, opts.log_n, opts.fork,
+	       opts.faults, opts.fault_from, opts.epoch, opts.show_n, opts.fork,
 	       opts.legacy);
 	if (opts.ops[0])
 		printf("# ops: %s\n", opts.ops);

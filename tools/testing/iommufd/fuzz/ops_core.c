@@ -118,7 +118,9 @@ static void op_destroy_follow(struct thr *t)
 	call_begin(t, "DESTROY_follow ctx=%d id=%u", c.slot, id);
 	for (n = 0; n != max && !fuzz_stopping(); n++) {
 		prev = id;
-		get_hot(&c, &id);
+		/* Hot in another context now: stay on the last one */
+		if (!get_hot(&c, &id))
+			id = prev;
 		if (!destroy(t, &c, id)) {
 			wins++;
 			del_obj(&c, id);

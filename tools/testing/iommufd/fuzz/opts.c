@@ -14,7 +14,8 @@
 struct fuzz_opts opts = {
 	.threads = 4,
 	.time_s = 60,
-	.log_n = 64,
+	.log_n = 256,
+	.show_n = 48,
 	.epoch = 1000,
 	.hang_s = 120,
 	.fork = true,
@@ -43,7 +44,7 @@ static int set_opt(const char *name, const char *val)
 	else if (!strcmp(name, "fault-from") || !strcmp(name, "fault_from"))
 		opts.fault_from = v > 100 ? 100 : v;
 	else if (!strcmp(name, "log"))
-		opts.log_n = v < 4 ? 4 : v > 100000 ? 100000 : v;
+		opts.show_n = v < 4 ? 4 : v > 25000 ? 25000 : v;
 	else if (!strcmp(name, "epoch"))
 		opts.epoch = v;
 	else if (!strcmp(name, "hang"))
@@ -134,5 +135,7 @@ int parse_args(int argc, char **argv)
 		}
 		set_opt(long_opts[i].name, optarg);
 	}
+	/* Room for the calls made while the run stops after a report */
+	opts.log_n = opts.show_n * 4 > 256 ? opts.show_n * 4 : 256;
 	return 0;
 }

@@ -175,9 +175,10 @@ bool report_seen(void)
 }
 
 /*
- * The last opts.log_n calls of every thread, times relative to @ref_ns (the
- * kernel report; 0: the start of the run), with a marker where the report
- * came, and the thread the report names pointed out.
+ * The last opts.show_n calls of every thread before @ref_ns (the kernel
+ * report; 0: the last ones) and those after it until the run stopped, times
+ * relative to @ref_ns (or to the start of the run), with a marker where the
+ * report came, and the thread the report names pointed out.
  */
 void dump_rings(const char *why, uint64_t ref_ns)
 {
@@ -188,8 +189,14 @@ void dump_rings(const char *why, uint64_t ref_ns)
 	for (i = 0; i != opts.threads; i++) {
 		struct thr *t = &thrs[i];
 		uint64_t first = t->seq > opts.log_n ? t->seq - opts.log_n : 0;
-		uint64_t base = ref_ns ?: run_start_ns, s;
+		uint64_t base = ref_ns ?: run_start_ns, s, before = 0;
 		bool marked = !ref_ns;
+
+		/* Skip all but the last show_n calls before the report */
+		for (s = first; s < t->seq; s++)
+			before += !ref_ns || t->ring[s % opts.log_n].t_ns <= ref_ns;
+		if (before > opts.show_n)
+			first += before - opts.show_n;
 
 		printf("#  thread T%u (tid %d)%s%s:\n", i, t->tid,
 		       rep.report_tid && t->tid == rep.report_tid ?

@@ -13,7 +13,7 @@
 #   FAULT_FROM  percent of the budget to run before faults start (default 0)
 #   THREADS   worker threads (default 4)
 #   TRACE=1   print every call as it is made (slow; for a VM that dies)
-#   LOG       calls kept per thread for a report (default 64)
+#   LOG       calls printed per thread before a report (default 48)
 #   FUZZ_ARGS further iommufd_fuzz.<option>=<value> words
 #   MACHINE   default x86-debug
 #   TIMEOUT   VM time limit in seconds (default: from TIME or CALLS)
