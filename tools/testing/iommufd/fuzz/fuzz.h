@@ -139,6 +139,7 @@ struct thr {
 	bool frozen;		/* a report came: keep the calls before it */
 	uint64_t seq;
 	atomic_ullong inflight_ns;	/* start of the call in flight, or 0 */
+	atomic_ullong started;	/* calls begun (for the hang check) */
 	struct opstat *st;
 	uint64_t retries;	/* calls that were tries of a retry loop */
 	uint8_t *cmd;		/* command structs (a zeroed page, guard after) */

@@ -154,6 +154,7 @@ void call_begin(struct thr *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(r->text, sizeof(r->text), fmt, ap);
 	va_end(ap);
+	atomic_fetch_add(&t->started, 1);
 	atomic_store(&t->inflight_ns, r->t_ns);
 	if (opts.trace)
 		trace_line(t, r, false);
@@ -687,9 +688,28 @@ static void tap_skip(struct tap *t, const char *what)
 	printf("ok %u # SKIP %s\n", ++t->n, what);
 }
 
-static void run(bool *hung)
+/*
+ * Time as the main loop sees it: the sum of its ticks, each one as long as
+ * CLOCK_MONOTONIC says, but at most 5 s.  Under TCG the guest's clock can
+ * leap (the TSC watchdog switching clocksources was seen to move it by two
+ * minutes at once), which must neither end a run early nor make a call
+ * look hung.
+ */
+static uint64_t tick_elapsed(uint64_t *prev)
+{
+	uint64_t now = now_ns(), d = now - *prev;
+
+	/* (A step backwards wraps around to a huge d as well) */
+	*prev = now;
+	return d > 5000000000ULL ? 100000000ULL : d;
+}
+
+/* Runs the workers until the budget is spent; returns the time it took */
+static uint64_t run(bool *hung)
 {
 	uint64_t budget_ns = opts.time_s * 1000000000ULL, last_print = 0;
+	uint64_t el = 0, prev = now_ns();
+	uint64_t hang_call[MAX_THREADS] = {}, hang_since[MAX_THREADS] = {};
 	unsigned int i, ticks = 0;
 	pthread_t th[MAX_THREADS];
 
@@ -700,10 +720,10 @@ static void run(bool *hung)
 		pthread_create(&th[i], NULL, worker, &thrs[i]);
 
 	while (atomic_load(&running)) {
-		uint64_t el = now_ns() - run_start_ns;
 		unsigned int progress;
 
 		usleep(100000);
+		el += tick_elapsed(&prev);
 		progress = opts.calls ? atomic_load(&g.calls) * 100 / opts.calls :
 			   budget_ns ? el * 100 / budget_ns : 0;
 		if (budget_ns && el >= budget_ns)
@@ -719,10 +739,17 @@ static void run(bool *hung)
 				if (thrs[i].tid)
 					fi_enable_task(thrs[i].tid, true);
 		}
+		/* A hang: the same call in flight for hang_s of ticks */
 		for (i = 0; i != opts.threads && !*hung; i++) {
-			uint64_t since = atomic_load(&thrs[i].inflight_ns);
+			uint64_t call = atomic_load(&thrs[i].started);
 
-			if (!since || now_ns() - since < opts.hang_s * 1000000000ULL)
+			if (!atomic_load(&thrs[i].inflight_ns) ||
+			    call != hang_call[i]) {
+				hang_call[i] = call;
+				hang_since[i] = el;
+				continue;
+			}
+			if (el - hang_since[i] < opts.hang_s * 1000000000ULL)
 				continue;
 			*hung = true;
 			printf("# thread %u: no return for %u s from: %s\n", i,
@@ -744,6 +771,7 @@ static void run(bool *hung)
 	}
 	for (i = 0; i != opts.threads && !*hung; i++)
 		pthread_join(th[i], NULL);
+	return el;
 }
 
 int main(int argc, char **argv)
@@ -848,9 +876,7 @@ int main(int argc, char **argv)
 	open_contexts();
 	run_start_ns = now_ns();
 
-	run(&hung);
-
-	secs = (now_ns() - run_start_ns) / 1e9;
+	secs = run(&hung) / 1e9;
 	if (hung) {
 		/* Threads stuck in the kernel cannot be joined or torn down */
 		dump_rings("hang", 0);
