@@ -63,7 +63,7 @@ fuzz: setup
 	@MACHINE=$(FUZZ_MACHINE) SEED='$(SEED)' CALLS='$(CALLS)' TIME='$(TIME)' \
 		FAULTS='$(FAULTS)' FAULT_FROM='$(FAULT_FROM)' \
 		THREADS='$(THREADS)' TRACE='$(TRACE)' LOG='$(LOG)' \
-		FUZZ_ARGS='$(FUZZ_ARGS)' TIMEOUT='$(TIMEOUT)' \
+		FUZZ_ARGS='$(FUZZ_ARGS)' TIMEOUT='$(TIMEOUT)' KERNEL='$(KERNEL)' \
 		$(H)/fuzz/run-fuzz.sh
 
 vm:

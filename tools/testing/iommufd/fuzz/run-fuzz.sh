@@ -16,6 +16,8 @@
 #   LOG       calls printed per thread before a report (default 48)
 #   FUZZ_ARGS further iommufd_fuzz.<option>=<value> words
 #   MACHINE   default x86-debug
+#   KERNEL    boot this kernel image instead of building the machine's
+#             (an older build, to see a bug the fuzzer should find)
 #   TIMEOUT   VM time limit in seconds (default: from TIME or CALLS)
 #
 # The machine does not panic on an oops here (vm-run.sh --oops-continue), so
@@ -40,10 +42,15 @@ x86-debug) target=x86_64-debug arch=x86_64 ;;
 *) target=x86_64 arch=x86_64 ;;
 esac
 
-"$h/build-kernel.sh" "$target" >"$out/build-$target.log" 2>&1 || {
-	tail -n 30 "$out/build-$target.log"
-	exit 1
-}
+kopt=()
+if [ -n "${KERNEL:-}" ]; then
+	kopt=(--kernel "$(realpath "$KERNEL")")
+else
+	"$h/build-kernel.sh" "$target" >"$out/build-$target.log" 2>&1 || {
+		tail -n 30 "$out/build-$target.log"
+		exit 1
+	}
+fi
 prog=$out/tests-$arch/fuzz/iommufd_fuzz
 "$here/build-fuzz.sh" "$arch" "$prog" || exit 1
 
@@ -69,7 +76,7 @@ for seed in $seeds; do
 	args="$args ${FUZZ_ARGS:-}"
 	echo "== fuzz $machine seed $seed (${calls} calls, ${time_s} s, faults ${FAULTS:-0}%)"
 	logdir=$out/logs/fuzz-$machine-$seed
-	"$h/vm-run.sh" --quiet --oops-continue --timeout "$limit" \
+	"$h/vm-run.sh" --quiet --oops-continue --timeout "$limit" "${kopt[@]}" \
 		--logdir "$logdir" --append "$args" "$machine" "$prog" ||
 		fails=$((fails + 1))
 	# The fuzzer's own summary: figures and what it found
