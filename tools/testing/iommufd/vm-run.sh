@@ -264,6 +264,14 @@ intest && /^not ok [0-9]+/ { if ($0 ~ /# *[Ss][Kk][Ii][Pp]/) skipped++; else fai
 	ksuite = ""
 	next
 }
+# An allocation that fails because fault injection (fail-nth, failslab or
+# fail_page_alloc in the fuzzer) made it fail prints a notice of the
+# allocator with a stack trace: that Call Trace is no kernel report.
+# Requests too large to ever succeed ("exceeds total pages") still count.
+/^\[ *[0-9]+\.[0-9]+\]/ && /vmalloc error: size [0-9]+, (vm_struct allocation failed|failed to allocate pages|failed to map pages)|page allocation failure: order:/ {
+	allocfail = NR
+}
+/^\[ *[0-9]+\.[0-9]+\]/ && /Call Trace/ && allocfail && NR - allocfail <= 8 { allocfail = 0; next }
 /^\[ *[0-9]+\.[0-9]+\]/ && /WARNING:|BUG:|Oops|Kernel panic|KASAN|UBSAN|circular locking|recursive locking|inconsistent lock state|blocked for more than|general protection|Call Trace|stall|refcount_t:|list_add corruption|list_del corruption|kmemleak: [0-9]+ new suspected/ {
 	kbad++
 	if (kbad <= 20) print "kernel: " $0 > "/dev/stderr"

@@ -402,6 +402,7 @@ int kmsg_start(void);
 void kmsg_stop(void);
 bool kmsg_is_ours(int fd);
 bool report_seen(void);
+unsigned int alloc_failure_notices(void);
 void report_print(void);
 void dump_rings(const char *why, uint64_t ref_ns);
 void print_stack(pid_t tid);

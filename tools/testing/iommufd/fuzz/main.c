@@ -893,6 +893,8 @@ int main(int argc, char **argv)
 		       (unsigned long long)fi_slab, (unsigned long long)fi_page,
 		       (unsigned long long)fi_iommufd,
 		       (unsigned long long)fi_copy);
+		printf("# allocation failure notices in the kernel log: %u\n",
+		       alloc_failure_notices());
 	}
 	print_stats(atomic_load(&g.calls), secs);
 	destroy_everything();

@@ -28,6 +28,7 @@ static struct {
 	uint64_t report_ns;	/* CLOCK_MONOTONIC of the report, 0: unknown */
 	int64_t kmsg_offset_ns;	/* printk clock minus CLOCK_MONOTONIC */
 	bool have_offset;
+	unsigned int alloc_failures;	/* injected allocation failure notices */
 	uint64_t marker_ns;
 	char marker[64];
 } rep = { .rfd = -1, .kmsg_wfd = -1 };
@@ -40,6 +41,21 @@ static const char *const bad_patterns[] = {
 	"refcount_t:", "list_add corruption", "list_del corruption",
 	"possible deadlock", "suspicious RCU usage",
 };
+
+/*
+ * The notice of an allocation that fault injection made fail: its stack
+ * trace, a few lines later, is no report (as in vm-run.sh).
+ */
+static bool is_alloc_failure(const char *msg)
+{
+	const char *v = strstr(msg, "vmalloc error: size ");
+
+	if (strstr(msg, "page allocation failure: order:"))
+		return true;
+	return v && (strstr(v, "vm_struct allocation failed") ||
+		     strstr(v, "failed to allocate pages") ||
+		     strstr(v, "failed to map pages"));
+}
 
 static bool is_bad(const char *msg)
 {
@@ -60,7 +76,7 @@ static void *kmsg_monitor(void *arg)
 	char rec[2048];
 	size_t used = 0;
 	int fd = (intptr_t)arg;
-	unsigned int lines = 0;
+	unsigned int lines = 0, alloc_fail_lines = 0;
 
 	while (!atomic_load(&rep.stop)) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -79,6 +95,16 @@ static void *kmsg_monitor(void *arg)
 			continue;
 		msg++;
 		msg[strcspn(msg, "\n")] = 0;
+		if (is_alloc_failure(msg)) {
+			alloc_fail_lines = 8;
+			rep.alloc_failures++;
+			continue;
+		}
+		if (alloc_fail_lines && alloc_fail_lines-- &&
+		    strstr(msg, "Call Trace")) {
+			alloc_fail_lines = 0;
+			continue;
+		}
 		/*
 		 * printk's clock and CLOCK_MONOTONIC drift apart (by up to
 		 * 100 ppm under TCG): a marker at the start, and another one
@@ -167,6 +193,11 @@ void kmsg_stop(void)
 bool kmsg_is_ours(int fd)
 {
 	return fd == rep.rfd || fd == rep.kmsg_wfd;
+}
+
+unsigned int alloc_failure_notices(void)
+{
+	return rep.alloc_failures;
 }
 
 bool report_seen(void)
