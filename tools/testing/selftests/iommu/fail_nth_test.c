@@ -69,6 +69,13 @@ static const struct fi_setting fi_settings[] = {
 	{ "fail_iommufd", "times", "-1" },
 	{ "fail_iommufd", "space", "0" },
 	{ "fail_iommufd", "verbose", "0" },
+	/* Kernels with CONFIG_FAULT_INJECTION_USERCOPY count user copies too */
+	{ "fail_usercopy", "task-filter", "Y" },
+	{ "fail_usercopy", "probability", "0" },
+	{ "fail_usercopy", "interval", "1" },
+	{ "fail_usercopy", "times", "-1" },
+	{ "fail_usercopy", "space", "0" },
+	{ "fail_usercopy", "verbose", "0" },
 };
 
 static int read_file(const char *path, char *buf, size_t size)
