@@ -268,7 +268,7 @@ intest && /^not ok [0-9]+/ { if ($0 ~ /# *[Ss][Kk][Ii][Pp]/) skipped++; else fai
 # fail_page_alloc in the fuzzer) made it fail prints a notice of the
 # allocator with a stack trace: that Call Trace is no kernel report.
 # Requests too large to ever succeed ("exceeds total pages") still count.
-/^\[ *[0-9]+\.[0-9]+\]/ && /vmalloc error: size [0-9]+, (vm_struct allocation failed|failed to allocate pages|failed to map pages)|page allocation failure: order:/ {
+/^\[ *[0-9]+\.[0-9]+\]/ && /vmalloc error: size [0-9]+, (vm_struct allocation failed|failed to allocated? page array|failed to allocate pages|failed to map pages)|page allocation failure: order:/ {
 	allocfail = NR
 }
 /^\[ *[0-9]+\.[0-9]+\]/ && /Call Trace/ && allocfail && NR - allocfail <= 8 { allocfail = 0; next }

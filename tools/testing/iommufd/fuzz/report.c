@@ -53,6 +53,7 @@ static bool is_alloc_failure(const char *msg)
 	if (strstr(msg, "page allocation failure: order:"))
 		return true;
 	return v && (strstr(v, "vm_struct allocation failed") ||
+		     strstr(v, "failed to allocated page array") ||
 		     strstr(v, "failed to allocate pages") ||
 		     strstr(v, "failed to map pages"));
 }
