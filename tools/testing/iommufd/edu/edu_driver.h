@@ -44,6 +44,8 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
+#include "../../selftests/iommu/file_utils.h"
+
 #define EDU_VENDOR		0x1234
 #define EDU_DEVICE		0x11e8
 
@@ -114,41 +116,23 @@ static inline int edu_errno_tail(int err)
 	edu_errno_tail(__edu_err);					\
 })
 
+/* One line of a sysfs attribute, without its newline; 0 or -errno */
 static inline int edu_read_sysfs(const char *path, char *buf, size_t len)
 {
-	ssize_t n;
-	int fd;
+	int n = file_read_str(path, buf, len);
 
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	if (n < 0) {
-		n = -errno;
-		close(fd);
+	if (n < 0)
 		return n;
-	}
-	close(fd);
-	buf[n] = 0;
 	buf[strcspn(buf, "\n")] = 0;
 	return 0;
 }
 
 static inline int edu_write_sysfs(const char *path, const char *val)
 {
-	ssize_t n;
-	int fd;
+	int ret = file_write_str(path, val);
 
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return edu_fail(errno, "open %s", path);
-	n = write(fd, val, strlen(val));
-	if (n < 0) {
-		n = edu_fail(errno, "write \"%s\" to %s", val, path);
-		close(fd);
-		return n;
-	}
-	close(fd);
+	if (ret)
+		return edu_fail(-ret, "write \"%s\" to %s", val, path);
 	return 0;
 }
 

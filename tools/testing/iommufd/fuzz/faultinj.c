@@ -18,6 +18,7 @@
  * previous settings are restored afterwards.
  */
 #include "fuzz.h"
+#include "../../selftests/iommu/file_utils.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -51,33 +52,6 @@ static const struct fi_setting settings[] = {
 static char saved[ARRAY_SIZE(attrs)][ARRAY_SIZE(settings)][32];
 static bool present[ARRAY_SIZE(attrs)];
 
-static int read_str(const char *path, char *buf, size_t size)
-{
-	ssize_t len;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	len = read(fd, buf, size - 1);
-	close(fd);
-	if (len < 0)
-		return -1;
-	buf[len] = 0;
-	return 0;
-}
-
-static int write_str(const char *path, const char *val)
-{
-	ssize_t len;
-	int fd = open(path, O_WRONLY);
-
-	if (fd < 0)
-		return -1;
-	len = write(fd, val, strlen(val));
-	close(fd);
-	return len == (ssize_t)strlen(val) ? 0 : -1;
-}
-
 /* Returns the number of attributes configured */
 int fi_setup(void)
 {
@@ -101,9 +75,9 @@ int fi_setup(void)
 				continue;
 			snprintf(path, sizeof(path), DEBUGFS "/%s/%s",
 				 attrs[a], f->file);
-			if (read_str(path, saved[a][s], sizeof(saved[a][s])))
+			if (file_read_str(path, saved[a][s], sizeof(saved[a][s])) < 0)
 				continue;
-			write_str(path, f->value ?: prob);
+			file_write_str(path, f->value ?: prob);
 		}
 	}
 	return n;
@@ -123,7 +97,7 @@ void fi_restore(void)
 				continue;
 			snprintf(path, sizeof(path), DEBUGFS "/%s/%s",
 				 attrs[a], settings[s].file);
-			write_str(path, saved[a][s]);
+			file_write_str(path, saved[a][s]);
 		}
 	}
 }
@@ -135,7 +109,7 @@ void fi_enable_task(pid_t tid, bool on)
 
 	/* The writes may meet an injected failure themselves: retry */
 	snprintf(path, sizeof(path), "/proc/self/task/%d/make-it-fail", tid);
-	for (i = 0; i != 20 && write_str(path, on ? "1" : "0"); i++)
+	for (i = 0; i != 20 && file_write_str(path, on ? "1" : "0"); i++)
 		;
 }
 
@@ -146,7 +120,7 @@ static uint64_t injected(unsigned int a)
 	if (!present[a])
 		return 0;
 	snprintf(path, sizeof(path), DEBUGFS "/%s/times", attrs[a]);
-	if (read_str(path, buf, sizeof(buf)))
+	if (file_read_str(path, buf, sizeof(buf)) < 0)
 		return 0;
 	return TIMES_START - strtol(buf, NULL, 10);
 }

@@ -25,39 +25,13 @@
 #include <linux/vfio.h>
 
 #include "kselftest_harness.h"
+#include "../../selftests/iommu/file_utils.h"
 
 #define EDU_ID "0x1234 0x11e8"
 #define SZ_2M (2UL << 20)
 
 static char machine[64];
 static char edu_bdf[NAME_MAX + 1];
-
-static int read_file(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = 0;
-	return n;
-}
-
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
 
 static bool exists(const char *path)
 {
@@ -85,11 +59,11 @@ static void find_edu(void)
 			continue;
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor",
 			 e->d_name);
-		if (read_file(path, id, sizeof(id)) <= 0)
+		if (file_read_str(path, id, sizeof(id)) <= 0)
 			continue;
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device",
 			 e->d_name);
-		if (read_file(path, dev, sizeof(dev)) <= 0)
+		if (file_read_str(path, dev, sizeof(dev)) <= 0)
 			continue;
 		id[strcspn(id, "\n")] = ' ';
 		strcat(id, dev);
@@ -106,7 +80,7 @@ static void __attribute__((constructor)) setup(void)
 {
 	char cmdline[4096], *p;
 
-	if (read_file("/proc/cmdline", cmdline, sizeof(cmdline)) > 0) {
+	if (file_read_str("/proc/cmdline", cmdline, sizeof(cmdline)) > 0) {
 		p = strstr(cmdline, "harness.machine=");
 		if (p)
 			sscanf(p + strlen("harness.machine="), "%63s", machine);
@@ -147,8 +121,8 @@ TEST(madvise_thp)
 	char mode[256];
 	void *p;
 
-	ASSERT_LT(0, read_file("/sys/kernel/mm/transparent_hugepage/enabled",
-			       mode, sizeof(mode)));
+	ASSERT_LT(0, file_read_str("/sys/kernel/mm/transparent_hugepage/enabled",
+				   mode, sizeof(mode)));
 	ASSERT_NE(NULL, strstr(mode, "[madvise]"));
 	p = mmap(NULL, 2 * SZ_2M, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -287,8 +261,8 @@ TEST(edu_binds_to_vfio_pci)
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
 		 edu_bdf);
-	ASSERT_EQ(0, write_file(path, "vfio-pci"));
-	ASSERT_EQ(0, write_file("/sys/bus/pci/drivers_probe", edu_bdf));
+	ASSERT_EQ(0, file_write_str(path, "vfio-pci"));
+	ASSERT_EQ(0, file_write_str("/sys/bus/pci/drivers_probe", edu_bdf));
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", edu_bdf);
 	n = readlink(path, link, sizeof(link) - 1);
@@ -301,10 +275,10 @@ TEST(edu_binds_to_vfio_pci)
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind",
 		 edu_bdf);
-	EXPECT_EQ(0, write_file(path, edu_bdf));
+	EXPECT_EQ(0, file_write_str(path, edu_bdf));
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
 		 edu_bdf);
-	EXPECT_EQ(0, write_file(path, "\n"));
+	EXPECT_EQ(0, file_write_str(path, "\n"));
 }
 
 /*
@@ -330,7 +304,7 @@ static bool group_has_region(const char *path, const char *type)
 {
 	char buf[4096], *line;
 
-	if (read_file(path, buf, sizeof(buf)) <= 0)
+	if (file_read_str(path, buf, sizeof(buf)) <= 0)
 		return false;
 	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
 		if (strstr(line, type))
@@ -398,8 +372,8 @@ TEST(edu_behind_virtio_iommu)
 	/* Probing a driver configures the device's IOMMU (device tree) */
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
 		 edu_bdf);
-	ASSERT_EQ(0, write_file(path, "vfio-pci"));
-	ASSERT_EQ(0, write_file("/sys/bus/pci/drivers_probe", edu_bdf));
+	ASSERT_EQ(0, file_write_str(path, "vfio-pci"));
+	ASSERT_EQ(0, file_write_str("/sys/bus/pci/drivers_probe", edu_bdf));
 
 	edu_iommu_name(name, sizeof(name));
 	iommu_driver_of(name, drv, sizeof(drv));
@@ -428,18 +402,18 @@ TEST(edu_behind_virtio_iommu)
 	EXPECT_NE(NULL, strstr(log, "ITS@"));
 	EXPECT_NE(NULL, strstr(log, "virtio_iommu"));
 	free(log);
-	ASSERT_LT(0, read_file("/sys/module/iommufd/parameters/allow_unsafe_interrupts",
-			       val, sizeof(val)));
+	ASSERT_LT(0, file_read_str("/sys/module/iommufd/parameters/allow_unsafe_interrupts",
+				   val, sizeof(val)));
 	EXPECT_EQ('N', val[0]);
 	/* ... so binding to iommufd, which insists on isolation, works */
 	EXPECT_EQ(0, bind_iommufd());
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind",
 		 edu_bdf);
-	EXPECT_EQ(0, write_file(path, edu_bdf));
+	EXPECT_EQ(0, file_write_str(path, edu_bdf));
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
 		 edu_bdf);
-	EXPECT_EQ(0, write_file(path, "\n"));
+	EXPECT_EQ(0, file_write_str(path, "\n"));
 }
 
 TEST_HARNESS_MAIN

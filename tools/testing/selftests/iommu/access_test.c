@@ -43,13 +43,9 @@ FIXTURE_VARIANT_ADD(access, domain_limit16) {
 
 FIXTURE_SETUP(access)
 {
-	self->fd = mock_open();
-	if (self->fd < 0)
-		SKIP(return, "/dev/iommu: %s", mock_open_error(self->fd));
-	if (variant->temp_limit)
-		ASSERT_OK(mock_set_temp_memory_limit(self->fd,
-						     variant->temp_limit));
-	ASSERT_OK(ifd_ioas_alloc(self->fd, &self->ioas_id));
+	if (!mock_fixture_open(_metadata, &self->fd, variant->temp_limit,
+			       &self->ioas_id))
+		return;
 	if (variant->domain)
 		ASSERT_OK(mock_domain(self->fd, self->ioas_id, &self->stdev_id,
 				      &self->hwpt_id, NULL));
@@ -68,13 +64,9 @@ FIXTURE_SETUP(access)
 
 FIXTURE_TEARDOWN(access)
 {
-	if (variant->temp_limit)
-		mock_set_temp_memory_limit(self->fd,
-					   MOCK_TEMP_MEMORY_LIMIT_DEFAULT);
 	if (self->access_fd > 0)
 		close(self->access_fd);
-	if (self->fd >= 0)
-		close(self->fd);
+	mock_fixture_close(self->fd, variant->temp_limit);
 	if (self->buf)
 		munmap(self->buf, self->buf_size);
 }

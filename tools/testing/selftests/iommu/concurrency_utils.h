@@ -46,13 +46,9 @@ FIXTURE_SETUP(conc)
 		.last = MOCK_APERTURE_LAST,
 	};
 
-	self->fd = mock_open();
-	if (self->fd < 0)
-		SKIP(return, "/dev/iommu: %s", mock_open_error(self->fd));
-	if (variant->temp_limit)
-		ASSERT_OK(mock_set_temp_memory_limit(self->fd,
-						     variant->temp_limit));
-	ASSERT_OK(ifd_ioas_alloc(self->fd, &self->ioas_id));
+	if (!mock_fixture_open(_metadata, &self->fd, variant->temp_limit,
+			       &self->ioas_id))
+		return;
 	/* Keep automatic IOVA where mock domains can be attached later */
 	ASSERT_OK(ifd_allow_iovas(self->fd, self->ioas_id, &aperture, 1));
 	if (variant->domain)
@@ -65,17 +61,9 @@ FIXTURE_SETUP(conc)
 
 FIXTURE_TEARDOWN(conc)
 {
-	int fd;
-
-	if (variant->temp_limit) {
-		fd = ifd_open();
-		mock_set_temp_memory_limit(fd, MOCK_TEMP_MEMORY_LIMIT_DEFAULT);
-		close(fd);
-	}
 	if (self->access_fd > 0)
 		close(self->access_fd);
-	if (self->fd >= 0)
-		close(self->fd);
+	mock_fixture_close(self->fd, variant->temp_limit);
 }
 
 #endif /* __SELFTEST_IOMMU_CONCURRENCY_UTILS_H */

@@ -34,6 +34,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include "file_utils.h"
 #include "legacy_utils.h"
 
 #define DEBUGFS "/sys/kernel/debug"
@@ -77,35 +78,6 @@ static const struct fi_setting fi_settings[] = {
 	{ "fail_usercopy", "space", "0" },
 	{ "fail_usercopy", "verbose", "0" },
 };
-
-static int read_file(const char *path, char *buf, size_t size)
-{
-	ssize_t len;
-	int fd;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	len = read(fd, buf, size - 1);
-	close(fd);
-	if (len < 0)
-		return -1;
-	buf[len] = 0;
-	return 0;
-}
-
-static int write_file(const char *path, const char *val)
-{
-	ssize_t len;
-	int fd;
-
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -1;
-	len = write(fd, val, strlen(val));
-	close(fd);
-	return len == (ssize_t)strlen(val) ? 0 : -1;
-}
 
 /* Arm the per-task countdown: the @n-th evaluation from now fails */
 static int nth_arm(int nth_fd, unsigned int n)
@@ -193,17 +165,18 @@ FIXTURE_SETUP(fail_nth)
 
 		snprintf(path, sizeof(path), DEBUGFS "/%s/%s", s->attr,
 			 s->file);
-		if (read_file(path, self->saved[i], sizeof(self->saved[i]))) {
+		if (file_read_str(path, self->saved[i],
+				  sizeof(self->saved[i])) < 0) {
 			/* Not every kernel has every attribute */
 			self->saved[i][0] = 0;
 			continue;
 		}
-		ASSERT_OK(write_file(path, s->value));
+		ASSERT_OK(file_write_str(path, s->value));
 	}
 	self->configured = true;
 
 	if (variant->twice) {
-		ASSERT_OK(write_file(DEBUGFS "/failslab/probability", "100"));
+		ASSERT_OK(file_write_str(DEBUGFS "/failslab/probability", "100"));
 		snprintf(path, sizeof(path), "/proc/self/task/%ld/make-it-fail",
 			 (long)syscall(SYS_gettid));
 		self->make_it_fail_fd = open(path, O_WRONLY);
@@ -237,7 +210,7 @@ FIXTURE_TEARDOWN(fail_nth)
 			continue;
 		snprintf(path, sizeof(path), DEBUGFS "/%s/%s",
 			 fi_settings[i].attr, fi_settings[i].file);
-		write_file(path, self->saved[i]);
+		file_write_str(path, self->saved[i]);
 	}
 	if (variant->temp_limit) {
 		fd = ifd_open();
@@ -559,7 +532,7 @@ static void sweep(struct __test_metadata *_metadata,
 			ASSERT_OK(mock_set_temp_memory_limit(s.fd, limit));
 
 		if (variant->twice) {
-			ASSERT_OK(write_file(DEBUGFS "/failslab/times", "2"));
+			ASSERT_OK(file_write_str(DEBUGFS "/failslab/times", "2"));
 			ASSERT_EQ(1, pwrite(self->make_it_fail_fd, "1", 1, 0));
 		}
 		ASSERT_OK(nth_arm(self->nth_fd, n));

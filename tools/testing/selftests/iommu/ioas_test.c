@@ -68,14 +68,9 @@ FIXTURE_VARIANT_ADD(ioas, two_domains_limit16) {
 
 FIXTURE_SETUP(ioas)
 {
-	self->fd = mock_open();
-	if (self->fd < 0)
-		SKIP(return, "/dev/iommu: %s", mock_open_error(self->fd));
-
-	ASSERT_OK(ifd_ioas_alloc(self->fd, &self->ioas_id));
-	if (variant->temp_limit)
-		ASSERT_OK(mock_set_temp_memory_limit(self->fd,
-						     variant->temp_limit));
+	if (!mock_fixture_open(_metadata, &self->fd, variant->temp_limit,
+			       &self->ioas_id))
+		return;
 	if (variant->domains >= 1)
 		ASSERT_OK(mock_domain_flags(self->fd, self->ioas_id,
 					    variant->dev_flags,
@@ -102,11 +97,7 @@ FIXTURE_SETUP(ioas)
 
 FIXTURE_TEARDOWN(ioas)
 {
-	if (variant->temp_limit)
-		mock_set_temp_memory_limit(self->fd,
-					   MOCK_TEMP_MEMORY_LIMIT_DEFAULT);
-	if (self->fd >= 0)
-		close(self->fd);
+	mock_fixture_close(self->fd, variant->temp_limit);
 	if (self->buf)
 		munmap(self->buf, self->buf_size);
 }

@@ -453,6 +453,44 @@ static inline int mock_set_temp_memory_limit(int fd, __u32 limit)
 
 #define MOCK_TEMP_MEMORY_LIMIT_DEFAULT 65536
 
+/*
+ * The start of the mock fixtures: /dev/iommu opened into *@fd, the
+ * temporary-memory limit (global, in pages) set to @temp_limit unless that
+ * is 0, and an IOAS allocated. Returns false when the test was skipped for
+ * want of the mock; the fixture's setup then returns.
+ */
+static inline bool mock_fixture_open(struct __test_metadata *_metadata,
+				     int *fd, __u32 temp_limit,
+				     __u32 *ioas_id)
+{
+	*fd = mock_open();
+	if (*fd < 0)
+		SKIP(return false, "/dev/iommu: %s", mock_open_error(*fd));
+	if (temp_limit)
+		ASSERT_OK(mock_set_temp_memory_limit(*fd, temp_limit));
+	ASSERT_OK(ifd_ioas_alloc(*fd, ioas_id));
+	return true;
+}
+
+/*
+ * Undo mock_fixture_open() from a teardown: the limit back to its default
+ * (through another open when @fd never opened or is gone) and @fd closed.
+ */
+static inline void mock_fixture_close(int fd, __u32 temp_limit)
+{
+	int lfd = fd;
+
+	if (temp_limit) {
+		if (lfd < 0)
+			lfd = ifd_open();
+		mock_set_temp_memory_limit(lfd, MOCK_TEMP_MEMORY_LIMIT_DEFAULT);
+		if (lfd != fd && lfd >= 0)
+			close(lfd);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
 static inline int mock_access_create(int fd, __u32 ioas_id, __u32 flags,
 				     int *access_fd)
 {

@@ -8,6 +8,7 @@
  */
 #include <sys/mount.h>
 
+#include "file_utils.h"
 #include "iommu_test_utils.h"
 
 #define NR_PAGES 16
@@ -46,13 +47,9 @@ FIXTURE_VARIANT_ADD(pages, huge_iova_limit32) {
 
 FIXTURE_SETUP(pages)
 {
-	self->fd = mock_open();
-	if (self->fd < 0)
-		SKIP(return, "/dev/iommu: %s", mock_open_error(self->fd));
-	if (variant->temp_limit)
-		ASSERT_OK(mock_set_temp_memory_limit(self->fd,
-						     variant->temp_limit));
-	ASSERT_OK(ifd_ioas_alloc(self->fd, &self->ioas_id));
+	if (!mock_fixture_open(_metadata, &self->fd, variant->temp_limit,
+			       &self->ioas_id))
+		return;
 	ASSERT_OK(mock_domain_flags(self->fd, self->ioas_id,
 				    variant->dev_flags, &self->stdev_id,
 				    &self->hwpt_id, &self->idev_id));
@@ -64,11 +61,7 @@ FIXTURE_SETUP(pages)
 
 FIXTURE_TEARDOWN(pages)
 {
-	if (variant->temp_limit)
-		mock_set_temp_memory_limit(self->fd,
-					   MOCK_TEMP_MEMORY_LIMIT_DEFAULT);
-	if (self->fd >= 0)
-		close(self->fd);
+	mock_fixture_close(self->fd, variant->temp_limit);
 	if (self->buf)
 		munmap(self->buf, self->buf_size);
 }
@@ -618,32 +611,9 @@ static const char *const fpa_values[] = {
 static int fpa_read(const char *file, char *buf, size_t size)
 {
 	char path[128];
-	ssize_t len;
-	int fd;
 
 	snprintf(path, sizeof(path), FAIL_PAGE_ALLOC "%s", file);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	len = read(fd, buf, size - 1);
-	close(fd);
-	if (len <= 0)
-		return -1;
-	buf[len] = 0;
-	return 0;
-}
-
-static int write_str(const char *path, const char *val)
-{
-	ssize_t len;
-	int fd;
-
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -1;
-	len = write(fd, val, strlen(val));
-	close(fd);
-	return len == (ssize_t)strlen(val) ? 0 : -1;
+	return file_read_str(path, buf, size) > 0 ? 0 : -1;
 }
 
 static int fpa_write(const char *file, const char *val)
@@ -651,7 +621,7 @@ static int fpa_write(const char *file, const char *val)
 	char path[128];
 
 	snprintf(path, sizeof(path), FAIL_PAGE_ALLOC "%s", file);
-	return write_str(path, val);
+	return file_write_str(path, val);
 }
 
 FIXTURE(page_array) {
@@ -697,7 +667,7 @@ FIXTURE_TEARDOWN(page_array)
 {
 	unsigned int i;
 
-	write_str("/proc/thread-self/make-it-fail", "0");
+	file_write_str("/proc/thread-self/make-it-fail", "0");
 	for (i = 0; self->configured && i != ARRAY_SIZE(fpa_files); i++)
 		fpa_write(fpa_files[i], self->saved[i]);
 	if (self->buf)
@@ -711,10 +681,10 @@ TEST_F(page_array, smaller_after_failure)
 {
 	char times[32];
 
-	ASSERT_OK(write_str("/proc/thread-self/make-it-fail", "1"));
+	ASSERT_OK(file_write_str("/proc/thread-self/make-it-fail", "1"));
 	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, self->buf, self->len,
 				MOCK_APERTURE_START));
-	ASSERT_OK(write_str("/proc/thread-self/make-it-fail", "0"));
+	ASSERT_OK(file_write_str("/proc/thread-self/make-it-fail", "0"));
 	/* The failure was injected */
 	ASSERT_OK(fpa_read("times", times, sizeof(times)));
 	EXPECT_EQ(0, atoi(times));

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Small-file helpers for the iommufd tests and tools: the knobs of sysfs,
+ * debugfs and procfs (fault injection, driver binding, module parameters)
+ * are read and written as short strings. Needs only libc, so programs
+ * outside the kselftest harness (the fuzzer, the machine suite) use it too.
+ */
+#ifndef __SELFTEST_IOMMU_FILE_UTILS_H
+#define __SELFTEST_IOMMU_FILE_UTILS_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+/*
+ * Read at most @size - 1 bytes of @path into @buf and terminate them.
+ * Returns the number of bytes read (0 for an empty file) or -errno.
+ */
+static inline int file_read_str(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return n;
+	buf[n] = 0;
+	return n;
+}
+
+/*
+ * Write the string @val to @path in one write(). Returns 0, or -errno
+ * (-EIO for a short write).
+ */
+static inline int file_write_str(const char *path, const char *val)
+{
+	size_t len = strlen(val);
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, len);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return n;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+#endif
