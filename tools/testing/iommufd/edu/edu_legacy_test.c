@@ -623,6 +623,31 @@ static int regions_reported(const char *bdf,
 	return bad;
 }
 
+/*
+ * The second half of a client's life: with @buf (CLIENT_SIZE bytes) mapped
+ * at @iova and @lck + @pages locked, open the device (nothing more is
+ * charged), copy LEN bytes through it from the start of @buf to its middle,
+ * then unmap everything, which gives the charge back.
+ */
+static void open_dma_unmap(struct __test_metadata *_metadata,
+			   struct edu_dev *edu, struct edu_legacy *lg,
+			   char *buf, __u64 iova, long lck, long pages,
+			   int seed)
+{
+	__u64 unmapped = 0;
+
+	ASSERT_EQ(0, edu_legacy_open_device(edu, lg));
+	ASSERT_EQ(lck + pages, locked_pages());
+	edu_fill(buf, LEN, seed);
+	ASSERT_EQ(0, edu_dma_to_device(edu, iova, 0, LEN));
+	ASSERT_EQ(0, edu_dma_to_ram(edu, 0, iova + CLIENT_SIZE / 2, LEN));
+	ASSERT_EQ(0, memcmp(buf, buf + CLIENT_SIZE / 2, LEN));
+
+	ASSERT_EQ(0, edu_legacy_unmap(lg, iova, CLIENT_SIZE, 0, &unmapped));
+	ASSERT_EQ(CLIENT_SIZE, unmapped);
+	ASSERT_EQ(lck, locked_pages());
+}
+
 FIXTURE(client) {
 	struct edu_dev edu;
 	struct edu_legacy lg;
@@ -680,7 +705,7 @@ TEST_F(client, order_of_a_userspace_driver)
 {
 	struct vfio_iommu_type1_info *info = self->info;
 	long lck, pages = CLIENT_SIZE / self->page;
-	__u64 iova, unmapped = 0;
+	__u64 iova;
 
 	ASSERT_TRUE(info->flags & VFIO_IOMMU_INFO_PGSIZES);
 	ASSERT_EQ(self->page, info->iova_pgsizes & -info->iova_pgsizes);
@@ -700,18 +725,8 @@ TEST_F(client, order_of_a_userspace_driver)
 	/* Pinned and charged now, as type1 does, not when the device opens */
 	ASSERT_EQ(lck + pages, locked_pages());
 
-	ASSERT_EQ(0, edu_legacy_open_device(&self->edu, &self->lg));
-	ASSERT_EQ(lck + pages, locked_pages());
-	edu_fill(self->buf, LEN, 12);
-	ASSERT_EQ(0, edu_dma_to_device(&self->edu, iova, 0, LEN));
-	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, iova + CLIENT_SIZE / 2,
-				    LEN));
-	ASSERT_EQ(0, memcmp(self->buf, self->buf + CLIENT_SIZE / 2, LEN));
-
-	ASSERT_EQ(0, edu_legacy_unmap(&self->lg, iova, CLIENT_SIZE, 0,
-				      &unmapped));
-	ASSERT_EQ(CLIENT_SIZE, unmapped);
-	ASSERT_EQ(lck, locked_pages());
+	open_dma_unmap(_metadata, &self->edu, &self->lg, self->buf, iova, lck,
+		       pages, 12);
 }
 
 /*
@@ -832,7 +847,6 @@ FIXTURE_TEARDOWN(late)
 TEST_F(late, mapped_before_set_iommu)
 {
 	long lck, pages = CLIENT_SIZE / self->page;
-	__u64 unmapped = 0;
 
 	lck = locked_pages();
 	ASSERT_LE(0, lck);
@@ -843,18 +857,8 @@ TEST_F(late, mapped_before_set_iommu)
 			   VFIO_TYPE1_IOMMU));
 	ASSERT_EQ(lck + pages, locked_pages());
 
-	ASSERT_EQ(0, edu_legacy_open_device(&self->edu, &self->lg));
-	ASSERT_EQ(lck + pages, locked_pages());
-	edu_fill(self->buf, LEN, 13);
-	ASSERT_EQ(0, edu_dma_to_device(&self->edu, LATE_IOVA, 0, LEN));
-	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, LATE_IOVA + CLIENT_SIZE / 2,
-				    LEN));
-	ASSERT_EQ(0, memcmp(self->buf, self->buf + CLIENT_SIZE / 2, LEN));
-
-	ASSERT_EQ(0, edu_legacy_unmap(&self->lg, LATE_IOVA, CLIENT_SIZE, 0,
-				      &unmapped));
-	ASSERT_EQ(CLIENT_SIZE, unmapped);
-	ASSERT_EQ(lck, locked_pages());
+	open_dma_unmap(_metadata, &self->edu, &self->lg, self->buf, LATE_IOVA,
+		       lck, pages, 13);
 }
 
 /*

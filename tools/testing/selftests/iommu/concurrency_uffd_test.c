@@ -160,6 +160,33 @@ static bool bg_call_wait(struct bg_call *c, int ms)
 	return atomic_load(&c->done);
 }
 
+/* How long a destroy may take once nothing holds it up any more */
+#define PROMPT_MS 5000
+
+/*
+ * Start @call, which faults on @u's page, and once it is parked there start
+ * @destroy. Returns whether @destroy finished within PROMPT_MS, i.e. did
+ * not wait for the parked call.
+ */
+static bool destroy_while_parked(struct __test_metadata *_metadata,
+				 struct uffd_page *u, struct bg_call *call,
+				 struct bg_call *destroy)
+{
+	bg_call_start(call);
+	ASSERT_OK(uffd_wait_fault(u, 30000));
+	bg_call_start(destroy);
+	return bg_call_wait(destroy, PROMPT_MS);
+}
+
+/* Let the parked call finish either way, so that nothing stays stuck */
+static void unpark(struct __test_metadata *_metadata, struct uffd_page *u,
+		   struct bg_call *call, struct bg_call *destroy)
+{
+	ASSERT_OK(uffd_resolve(u));
+	pthread_join(call->thread, NULL);
+	pthread_join(destroy->thread, NULL);
+}
+
 static int bg_hw_info(struct bg_call *c)
 {
 	struct iommu_hw_info cmd = {
@@ -176,9 +203,6 @@ static int bg_destroy(struct bg_call *c)
 {
 	return ifd_destroy(c->fd, c->id);
 }
-
-/* How long a destroy may take once nothing holds it up any more */
-#define PROMPT_MS 5000
 
 /*
  * GET_HW_INFO parked in the copy-out of its data (a userfaultfd page
@@ -204,15 +228,9 @@ TEST_F_TIMEOUT(conc, unbind_while_hw_info_copy_waits, 120)
 
 	info.id = idev;
 	info.uptr = u.page;
-	bg_call_start(&info);
-	ASSERT_OK(uffd_wait_fault(&u, 30000));
 	destroy.id = stdev;
-	bg_call_start(&destroy);
-	prompt = bg_call_wait(&destroy, PROMPT_MS);
-	/* Let the copy finish either way, so that nothing stays stuck */
-	ASSERT_OK(uffd_resolve(&u));
-	pthread_join(info.thread, NULL);
-	pthread_join(destroy.thread, NULL);
+	prompt = destroy_while_parked(_metadata, &u, &info, &destroy);
+	unpark(_metadata, &u, &info, &destroy);
 
 	ASSERT_TRUE(prompt);
 	EXPECT_EQ(0, destroy.rc);
@@ -257,14 +275,9 @@ TEST_F_TIMEOUT(conc, unbind_while_hwpt_alloc_reply_waits, 120)
 	cmd->pt_id = self->ioas_id;
 	alloc.uptr = cmd;
 	ASSERT_OK(uffd_page_protect(&u));
-	bg_call_start(&alloc);
-	ASSERT_OK(uffd_wait_fault(&u, 30000));
 	destroy.id = stdev;
-	bg_call_start(&destroy);
-	prompt = bg_call_wait(&destroy, PROMPT_MS);
-	ASSERT_OK(uffd_resolve(&u));
-	pthread_join(alloc.thread, NULL);
-	pthread_join(destroy.thread, NULL);
+	prompt = destroy_while_parked(_metadata, &u, &alloc, &destroy);
+	unpark(_metadata, &u, &alloc, &destroy);
 
 	ASSERT_TRUE(prompt);
 	EXPECT_EQ(0, destroy.rc);
@@ -337,11 +350,8 @@ TEST_F_TIMEOUT(conc, detach_while_auto_hwpt_user_waits, 120)
 
 	check.id = hwpt;
 	check.uptr = u.page;
-	bg_call_start(&check);
-	ASSERT_OK(uffd_wait_fault(&u, 30000));
 	destroy.id = stdev;
-	bg_call_start(&destroy);
-	prompt = bg_call_wait(&destroy, PROMPT_MS);
+	prompt = destroy_while_parked(_metadata, &u, &check, &destroy);
 	if (prompt) {
 		/* The HWPT is gone from the table but still holds the IOAS */
 		EXPECT_ERRNO(ENOENT, mock_check_map(self->fd, hwpt,
@@ -349,9 +359,7 @@ TEST_F_TIMEOUT(conc, detach_while_auto_hwpt_user_waits, 120)
 						    mio_sz));
 		EXPECT_ERRNO(EBUSY, ifd_destroy(self->fd, ioas));
 	}
-	ASSERT_OK(uffd_resolve(&u));
-	pthread_join(check.thread, NULL);
-	pthread_join(destroy.thread, NULL);
+	unpark(_metadata, &u, &check, &destroy);
 	if (have_param)
 		ASSERT_OK(param_rw(DESTROY_WAIT_PARAM, NULL, old_wait));
 

@@ -108,10 +108,7 @@ TEST_F(dev, attach_conflicting_ioas)
 	__u32 ioas2;
 
 	for (i = 0; i != ARRAY_SIZE(bad_spots); i++) {
-		TH_LOG("mapping %s", bad_spots[i].what);
-		ASSERT_OK(ifd_ioas_alloc(self->fd, &ioas2));
-		ASSERT_OK(ifd_map_fixed(self->fd, ioas2, self->other,
-					self->size, bad_spots[i].iova));
+		ioas2 = bad_spot_ioas(_metadata, self, &bad_spots[i]);
 		memset(&req, 0, sizeof(req));
 		req.id = ioas2;
 		EXPECT_ERRNO(EADDRINUSE,
@@ -120,9 +117,7 @@ TEST_F(dev, attach_conflicting_ioas)
 		/* No outputs, no device, no HWPT, no pins, no narrowing */
 		EXPECT_EQ(0, req.mock_domain.out_stdev_id);
 		EXPECT_EQ(0, req.mock_domain.out_hwpt_id);
-		EXPECT_TRUE(ioas_untouched(self->fd, ioas2));
-		EXPECT_OK(mock_check_refs(self->fd, self->other, self->size,
-					  0));
+		bad_spot_untouched(_metadata, self, ioas2);
 		EXPECT_OK(ifd_unmap(self->fd, ioas2, bad_spots[i].iova,
 				    self->size, &unmapped));
 		EXPECT_EQ(self->size, unmapped);
@@ -247,17 +242,12 @@ TEST_F(dev, replace_conflicting_ioas)
 	__u32 ioas2;
 
 	for (i = 0; i != ARRAY_SIZE(bad_spots); i++) {
-		TH_LOG("mapping %s", bad_spots[i].what);
-		ASSERT_OK(ifd_ioas_alloc(self->fd, &ioas2));
-		ASSERT_OK(ifd_map_fixed(self->fd, ioas2, self->other,
-					self->size, bad_spots[i].iova));
+		ioas2 = bad_spot_ioas(_metadata, self, &bad_spots[i]);
 		EXPECT_ERRNO(EADDRINUSE, replace_raw(self->fd, self->stdev_id,
 						     &req, ioas2));
 		EXPECT_EQ(ioas2, req.mock_domain_replace.pt_id);
 		check_unchanged(_metadata, self);
-		EXPECT_TRUE(ioas_untouched(self->fd, ioas2));
-		EXPECT_OK(mock_check_refs(self->fd, self->other, self->size,
-					  0));
+		bad_spot_untouched(_metadata, self, ioas2);
 		ASSERT_OK(ifd_destroy(self->fd, ioas2));
 	}
 

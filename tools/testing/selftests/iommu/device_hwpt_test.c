@@ -266,17 +266,11 @@ TEST_F(dev, hwpt_alloc_conflicting_ioas)
 	__u32 ioas2;
 
 	for (i = 0; i != ARRAY_SIZE(bad_spots); i++) {
-		TH_LOG("mapping %s", bad_spots[i].what);
-		ASSERT_OK(ifd_ioas_alloc(self->fd, &ioas2));
-		ASSERT_OK(ifd_map_fixed(self->fd, ioas2, self->other,
-					self->size, bad_spots[i].iova));
+		ioas2 = bad_spot_ioas(_metadata, self, &bad_spots[i]);
 		cmd = hwpt_req(self->idev_id, ioas2, 0);
 		EXPECT_ERRNO(EADDRINUSE, hwpt_alloc(self->fd, &cmd));
 		EXPECT_EQ(BAD_ID, cmd.out_hwpt_id);
-		EXPECT_TRUE(ioas_untouched(self->fd, ioas2));
-		/* Never pinned, or unpinned again */
-		EXPECT_OK(mock_check_refs(self->fd, self->other, self->size,
-					  0));
+		bad_spot_untouched(_metadata, self, ioas2);
 		EXPECT_OK(ifd_unmap(self->fd, ioas2, bad_spots[i].iova,
 				    self->size, &unmapped));
 		EXPECT_EQ(self->size, unmapped);

@@ -147,4 +147,28 @@ static const struct bad_spot bad_spots[] = {
 	{ "off the IO page size", MOCK_APERTURE_START + 64 },
 };
 
+/* A new IOAS with the fixture's other buffer mapped at @spot */
+static inline __u32 bad_spot_ioas(struct __test_metadata *_metadata,
+				  struct _test_data_dev *self,
+				  const struct bad_spot *spot)
+{
+	__u32 ioas_id;
+
+	TH_LOG("mapping %s", spot->what);
+	ASSERT_OK(ifd_ioas_alloc(self->fd, &ioas_id));
+	ASSERT_OK(ifd_map_fixed(self->fd, ioas_id, self->other, self->size,
+				spot->iova));
+	return ioas_id;
+}
+
+/* After a request failed on it: @ioas_id as it was, nothing pinned */
+static inline void bad_spot_untouched(struct __test_metadata *_metadata,
+				      struct _test_data_dev *self,
+				      __u32 ioas_id)
+{
+	EXPECT_TRUE(ioas_untouched(self->fd, ioas_id));
+	/* Never pinned, or unpinned again */
+	EXPECT_OK(mock_check_refs(self->fd, self->other, self->size, 0));
+}
+
 #endif /* __SELFTEST_IOMMU_DEVICE_UTILS_H */
