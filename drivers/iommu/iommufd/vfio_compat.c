@@ -120,12 +120,13 @@ int iommufd_vfio_compat_ioas_create(struct iommufd_ctx *ictx)
 	int rc = 0;
 
 	mutex_lock(&ictx->lock);
-	if (vctx->vfio_ioas)
-		goto out_unlock;
+	/* First: IOMMU_VFIO_IOAS_SET may not bypass this (it refuses too) */
 	if (vctx->vfio_noiommu) {
 		rc = -EPERM;
 		goto out_unlock;
 	}
+	if (vctx->vfio_ioas)
+		goto out_unlock;
 	ioas = iommufd_ioas_new(ictx);
 	if (IS_ERR(ioas)) {
 		rc = PTR_ERR(ioas);
@@ -210,7 +211,8 @@ EXPORT_SYMBOL_GPL(iommufd_vfio_compat_set_no_iommu);
  * iommufd_do_vfio_ioas - IOMMU_VFIO_IOAS
  * @call: the ioctl call
  *
- * Return: 0 or a negative errno; GET copies the ID back.
+ * Return: 0 or a negative errno (-EPERM for SET on a container that holds a
+ * no-IOMMU group); GET copies the ID back.
  */
 int iommufd_do_vfio_ioas(struct iommufd_call *call)
 {
@@ -233,11 +235,16 @@ int iommufd_do_vfio_ioas(struct iommufd_call *call)
 		ioas = iommufd_ioas_find(ictx, arg->ioas_id);
 		if (IS_ERR(ioas))
 			return PTR_ERR(ioas);
+		rc = 0;
 		mutex_lock(&ictx->lock);
-		iommufd_vfio_ioas_install(ictx, ioas);
+		/* A no-IOMMU container never translates: no compat IOAS */
+		if (vctx->vfio_noiommu)
+			rc = -EPERM;
+		else
+			iommufd_vfio_ioas_install(ictx, ioas);
 		mutex_unlock(&ictx->lock);
 		iommufd_obj_put(ictx, &ioas->obj);
-		return 0;
+		return rc;
 	case IOMMU_VFIO_IOAS_CLEAR:
 		mutex_lock(&ictx->lock);
 		vctx->vfio_ioas = NULL;

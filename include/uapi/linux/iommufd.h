@@ -465,7 +465,8 @@ struct iommu_option {
  * @IOMMU_VFIO_IOAS_GET: Return the IOAS used for VFIO compatibility; fails
  *                       with ENODEV when none is designated.
  * @IOMMU_VFIO_IOAS_SET: Make the IOAS in @ioas_id the one used for VFIO
- *                       compatibility.
+ *                       compatibility; EPERM once a VFIO no-IOMMU group
+ *                       joined the file, which then never translates.
  * @IOMMU_VFIO_IOAS_CLEAR: Forget the compatibility IOAS, if any.
  *
  * Any other operation fails with EOPNOTSUPP.

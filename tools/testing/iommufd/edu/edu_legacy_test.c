@@ -427,6 +427,40 @@ TEST_F(noiommu, not_with_translation)
 }
 
 /*
+ * The other way round: a container holding a no-IOMMU group refuses a
+ * compat IOAS, which would let a group with an IOMMU join it later.
+ */
+TEST_F(noiommu, no_compat_ioas_after)
+{
+	struct iommu_vfio_ioas set = {
+		.size = sizeof(set),
+		.op = IOMMU_VFIO_IOAS_SET,
+	};
+	struct edu_legacy *lg = &self->lg;
+
+	if (!container_is_iommufd())
+		SKIP(return, "/dev/vfio/vfio is VFIO's own container");
+	lg->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, lg->container);
+	ASSERT_EQ(0, edu_group_path(self->edu.bdf, lg->group_path,
+				    sizeof(lg->group_path)));
+	lg->group = open(lg->group_path, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, lg->group);
+	ASSERT_EQ(0, ioctl(lg->group, VFIO_GROUP_SET_CONTAINER,
+			   &lg->container));
+	ASSERT_EQ(0, edu_ioas_alloc(lg->container, &set.ioas_id));
+	ASSERT_EQ(-1, ioctl(lg->container, IOMMU_VFIO_IOAS, &set));
+	ASSERT_EQ(EPERM, errno);
+	/* Nothing was installed */
+	set.op = IOMMU_VFIO_IOAS_GET;
+	ASSERT_EQ(-1, ioctl(lg->container, IOMMU_VFIO_IOAS, &set));
+	ASSERT_EQ(ENODEV, errno);
+	/* The no-IOMMU container still works */
+	ASSERT_EQ(0, ioctl(lg->container, VFIO_SET_IOMMU, VFIO_NOIOMMU_IOMMU));
+	ASSERT_EQ(0, edu_legacy_open_device(&self->edu, lg));
+}
+
+/*
  * A /dev/iommu file takes a no-IOMMU group as its container whoever serves
  * /dev/vfio/vfio, also VFIO's own container (CONFIG_VFIO_CONTAINER).
  */
