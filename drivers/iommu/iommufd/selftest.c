@@ -430,19 +430,12 @@ err_free:
 	return rc;
 }
 
-/* IOMMU_TEST_OP_DESTROY_ACCESS_PAGES */
-static int mock_op_destroy_access_pages(struct iommufd_call *call,
-					struct iommu_test_cmd *arg)
+/* Drop the item @id if the unmap callback has not already; 0 or -ENOENT */
+static int selftest_access_drop_id(struct mock_access_file *afile,
+				   unsigned int id)
 {
-	unsigned int id = arg->destroy_access_pages.access_pages_id;
-	struct mock_access_file *afile;
 	struct mock_pin_item *pin;
-	struct file *file;
 	int rc = -ENOENT;
-
-	afile = selftest_access_get(arg->id, &file);
-	if (IS_ERR(afile))
-		return PTR_ERR(afile);
 
 	mutex_lock(&afile->lock);
 	list_for_each_entry(pin, &afile->items, node) {
@@ -453,6 +446,22 @@ static int mock_op_destroy_access_pages(struct iommufd_call *call,
 		}
 	}
 	mutex_unlock(&afile->lock);
+	return rc;
+}
+
+/* IOMMU_TEST_OP_DESTROY_ACCESS_PAGES */
+static int mock_op_destroy_access_pages(struct iommufd_call *call,
+					struct iommu_test_cmd *arg)
+{
+	unsigned int id = arg->destroy_access_pages.access_pages_id;
+	struct mock_access_file *afile;
+	struct file *file;
+	int rc;
+
+	afile = selftest_access_get(arg->id, &file);
+	if (IS_ERR(afile))
+		return PTR_ERR(afile);
+	rc = selftest_access_drop_id(afile, id);
 	fput(file);
 	return rc;
 }
@@ -516,6 +525,13 @@ static int mock_op_access_pages(struct iommufd_call *call,
 		goto out_free;
 	}
 
+	/*
+	 * Pinned, checked and listed under the lock, so that the unmap
+	 * callback finds every pin and an ID is only taken by a good pin
+	 * (the contract's order); reported without it, since the callback
+	 * must not wait for our copy-out (it may drop the item meanwhile,
+	 * which leaves nothing to undo).
+	 */
 	mutex_lock(&afile->lock);
 	rc = iommufd_access_pin_pages(afile->acc, iova, length, pagev,
 				      flags & MOCK_FLAGS_ACCESS_WRITE ?
@@ -525,27 +541,26 @@ static int mock_op_access_pages(struct iommufd_call *call,
 	if (arg->access_pages.uptr) {
 		rc = selftest_access_check_pages(pagev, npages,
 						 arg->access_pages.uptr, iova);
-		if (rc)
-			goto err_unpin;
+		if (rc) {
+			iommufd_access_unpin_pages(afile->acc, iova, length);
+			goto out_unlock;
+		}
 	}
-
 	pin->iova = iova;
 	pin->length = length;
 	pin->id = afile->next_id++;
 	list_add_tail(&pin->node, &afile->items);
 	arg->access_pages.out_access_pages_id = pin->id;
-	rc = iommufd_call_reply(call, sizeof(*arg));
-	if (rc) {
-		list_del(&pin->node);
-		goto err_unpin;
-	}
 	pin = NULL;
-	goto out_unlock;
-
-err_unpin:
-	iommufd_access_unpin_pages(afile->acc, iova, length);
 out_unlock:
 	mutex_unlock(&afile->lock);
+	if (rc)
+		goto out_free;
+
+	rc = iommufd_call_reply(call, sizeof(*arg));
+	if (rc)
+		selftest_access_drop_id(afile,
+					arg->access_pages.out_access_pages_id);
 out_free:
 	kfree(pin);
 	kvfree(pagev);

@@ -373,3 +373,71 @@ TEST_F_TIMEOUT(conc, detach_while_auto_hwpt_user_waits, 120)
 }
 
 TEST_HARNESS_MAIN
+
+static int bg_test_cmd(struct bg_call *c)
+{
+	return ioctl(c->fd, IOMMU_TEST_CMD, c->uptr);
+}
+
+static int bg_unmap_all(struct bg_call *c)
+{
+	return ifd_unmap(c->fd, c->id, 0, UINT64_MAX, NULL);
+}
+
+/*
+ * ACCESS_PAGES parked in the copy-out of its reply while another thread
+ * unmaps the IOAS: the access's unmap callback must not wait for that
+ * copy, so the unmap returns at once and every pin is dropped.
+ */
+TEST_F_TIMEOUT(conc, unmap_while_access_pages_reply_waits, 120)
+{
+	struct bg_call pin = { .fn = bg_test_cmd, .fd = self->fd };
+	struct bg_call unmap = { .fn = bg_unmap_all, .fd = self->fd };
+	size_t len = 2 * page_sz;
+	struct iommu_test_cmd *cmd;
+	struct uffd_page u;
+	int access_fd;
+	__u32 first;
+	bool prompt;
+	char *buf;
+	int rc;
+
+	rc = uffd_page_init(&u, true);
+	if (rc == UFFD_UNAVAILABLE) {
+		uffd_page_fini(&u);
+		SKIP(return, "userfaultfd write protection: %s",
+		     strerror(errno));
+	}
+	ASSERT_OK(rc);
+	buf = buf_alloc(len, BUF_SMALL);
+	ASSERT_NE(NULL, buf);
+	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, buf, len,
+				self->base));
+	ASSERT_OK(mock_access_create(self->fd, self->ioas_id,
+				     MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+				     &access_fd));
+	/* A pin the unmap callback has to drop */
+	ASSERT_OK(mock_access_pages(self->fd, access_fd, 0, self->base,
+				    page_sz, NULL, &first));
+
+	cmd = (struct iommu_test_cmd *)u.page;
+	cmd->size = sizeof(*cmd);
+	cmd->op = IOMMU_TEST_OP_ACCESS_PAGES;
+	cmd->id = access_fd;
+	cmd->access_pages.iova = self->base + page_sz;
+	cmd->access_pages.length = page_sz;
+	pin.uptr = cmd;
+	ASSERT_OK(uffd_page_protect(&u));
+	unmap.id = self->ioas_id;
+	prompt = destroy_while_parked(_metadata, &u, &pin, &unmap);
+	unpark(_metadata, &u, &pin, &unmap);
+
+	ASSERT_TRUE(prompt);
+	EXPECT_EQ(0, unmap.rc);
+	/* Both pins went with the unmap, the parked one included */
+	EXPECT_OK(mock_check_refs(self->fd, buf, len, 0));
+	EXPECT_ERRNO(ENOENT, mock_access_unpin(self->fd, access_fd, first));
+	close(access_fd);
+	munmap(buf, len);
+	uffd_page_fini(&u);
+}
