@@ -45,191 +45,11 @@ static int isp_reserve_aperture(struct iova_space *isp,
 	return 0;
 }
 
-/*
- * Map every mapping into @domain; on failure nothing of it is left there.
- * Placeholders are left to their map call, which writes them into the
- * domains it finds when it publishes them.
- */
-static int isp_populate_domain(struct iova_space *isp,
-			       struct iommu_domain *domain)
-{
-	bool first = !isp_pins(isp);
-	struct isp_seg *seg, *failed;
-	int rc;
-
-	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
-	     seg = isp_seg_next(seg, ULONG_MAX)) {
-		cond_resched();
-		if (!isp_seg_live(seg))
-			continue;
-		if (first) {
-			rc = upages_hold(seg->pages, &seg->pin_node);
-			if (rc)
-				goto err_unfill;
-		}
-		rc = isp_seg_map_domain(isp, seg, domain);
-		if (rc) {
-			if (first)
-				upages_release(seg->pages,
-					       &seg->pin_node);
-			goto err_unfill;
-		}
-		seg->held = true;
-	}
-	return 0;
-
-err_unfill:
-	failed = seg;
-	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
-	     seg = isp_seg_next(seg, ULONG_MAX)) {
-		if (seg == failed)
-			break;
-		cond_resched();
-		if (!isp_seg_live(seg))
-			continue;
-		upages_unmap_domain(domain, isp_seg_iova(seg),
-				    isp_seg_length(seg));
-		if (first) {
-			upages_release(seg->pages, &seg->pin_node);
-			seg->held = false;
-		}
-	}
-	return rc;
-}
+/* Pinning outside the locks */
 
 /*
- * Remove every mapping from @domain; release the pins if it is the last
- * one and the table does not pin always.  Placeholders are in no domain;
- * their map call releases its pins.
- */
-static void isp_depopulate_domain(struct iova_space *isp,
-				  struct iommu_domain *domain)
-{
-	bool last = isp->ndomains == 1 && !isp->pin_always;
-	struct isp_seg *seg;
-
-	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
-	     seg = isp_seg_next(seg, ULONG_MAX)) {
-		cond_resched();
-		if (!isp_seg_live(seg) || WARN_ON(!seg->held))
-			continue;
-		upages_unmap_domain(domain, isp_seg_iova(seg),
-				    isp_seg_length(seg));
-		if (last) {
-			upages_release(seg->pages, &seg->pin_node);
-			seg->held = false;
-		}
-	}
-}
-
-static unsigned long isp_find_domain(struct iova_space *isp,
-				     struct iommu_domain *domain)
-{
-	struct iommu_domain *cur;
-	unsigned long index;
-
-	xa_for_each(&isp->domains, index, cur)
-		if (cur == domain)
-			return index;
-	return ULONG_MAX;
-}
-
-/**
- * isp_attach_domain - mirror the table into a domain
- * @isp: table
- * @domain: paging domain, not yet in any table
- *
- * Reserves the IOVA outside the domain's aperture (owned by @domain),
- * raises the table's IOVA alignment to the domain's smallest page size and
- * maps every segment, at the largest page sizes the memory and the domain
- * allow.  Maps in progress are not waited for: they reach @domain when they
- * complete.
- *
- * Return: 0, or a negative errno with the table and @domain unchanged:
- * -EADDRINUSE if existing mappings (or mappings being made) are outside the
- * aperture or misaligned, -EINVAL if the domain has no page sizes or no
- * aperture set.
- */
-int isp_attach_domain(struct iova_space *isp,
-		      struct iommu_domain *domain)
-{
-	u32 index;
-	int rc;
-
-	if (!domain->pgsize_bitmap)
-		return -EINVAL;
-
-	down_write(&isp->dom_rwsem);
-	down_write(&isp->tree_rwsem);
-	if (WARN_ON(isp_find_domain(isp, domain) != ULONG_MAX)) {
-		rc = -EEXIST;
-		goto out_unlock;
-	}
-
-	rc = isp_reserve_aperture(isp, domain);
-	if (rc)
-		goto err_reserved;
-
-	rc = xa_alloc(&isp->domains, &index, domain, xa_limit_32b,
-		      GFP_KERNEL_ACCOUNT);
-	if (rc)
-		goto err_reserved;
-	rc = isp_update_alignment(isp);
-	if (rc)
-		goto err_erase;
-
-	rc = isp_populate_domain(isp, domain);
-	if (rc)
-		goto err_erase;
-	isp->ndomains++;
-	goto out_unlock;
-
-err_erase:
-	xa_erase(&isp->domains, index);
-	isp->iova_alignment = isp_calc_alignment(isp);
-err_reserved:
-	__isp_unreserve_tag(isp, domain);
-out_unlock:
-	up_write(&isp->tree_rwsem);
-	up_write(&isp->dom_rwsem);
-	return rc;
-}
-
-/**
- * isp_detach_domain - stop mirroring the table into a domain
- * @isp: table
- * @domain: domain added by isp_attach_domain()
- *
- * Unmaps every segment from @domain (one unmap call per segment) and drops its
- * aperture reservations; the last domain leaving unpins the memory unless
- * the table pins always.
- */
-void isp_detach_domain(struct iova_space *isp,
-		       struct iommu_domain *domain)
-{
-	unsigned long index;
-
-	down_write(&isp->dom_rwsem);
-	down_write(&isp->tree_rwsem);
-	index = isp_find_domain(isp, domain);
-	if (WARN_ON(index == ULONG_MAX))
-		goto out_unlock;
-
-	isp_depopulate_domain(isp, domain);
-	xa_erase(&isp->domains, index);
-	isp->ndomains--;
-	__isp_unreserve_tag(isp, domain);
-	isp->iova_alignment = isp_calc_alignment(isp);
-out_unlock:
-	up_write(&isp->tree_rwsem);
-	up_write(&isp->dom_rwsem);
-}
-
-/* Pinning without a domain */
-
-/*
- * A pin that isp_set_pin_always() takes, with no isp lock held, for a
- * mapping that is not pinned yet, so that the mapping's segment can then be
+ * A pin that isp_set_pin_always() or the first domain's attach takes, with
+ * no isp lock held, for a mapping that is not pinned yet, so that the mapping's segment can then be
  * held under the locks without pinning anything: @hold covers the
  * segment's pages, looked up by the segment's IOVA (@iova).
  */
@@ -240,8 +60,8 @@ struct isp_prepin {
 };
 
 /*
- * Rounds of pinning ahead that isp_set_pin_always() may lose to mappings
- * published meanwhile before it pins those under the locks
+ * Rounds of pinning ahead that isp_set_pin_always() or an attach may lose to
+ * mappings published meanwhile before it pins those under the locks
  */
 #define ISP_PREPIN_ROUNDS 4
 
@@ -405,6 +225,210 @@ static void isp_release_all(struct iova_space *isp)
 		upages_release(seg->pages, &seg->pin_node);
 		seg->held = false;
 	}
+}
+
+/*
+ * Map every mapping into @domain; on failure nothing of it is left there.
+ * Placeholders are left to their map call, which writes them into the
+ * domains it finds when it publishes them.  The first domain of a table
+ * that pins nothing holds every mapping first, which pins nothing more
+ * than @prepins did unless @may_pin (isp_hold_all()).
+ */
+static int isp_populate_domain(struct iova_space *isp,
+			       struct iommu_domain *domain,
+			       struct rb_root_cached *prepins, bool may_pin)
+{
+	bool first = !isp_pins(isp);
+	struct isp_seg *seg, *failed;
+	int rc;
+
+	if (first) {
+		rc = isp_hold_all(isp, prepins, may_pin);
+		if (rc)
+			return rc;
+	}
+	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
+	     seg = isp_seg_next(seg, ULONG_MAX)) {
+		cond_resched();
+		if (!isp_seg_live(seg))
+			continue;
+		rc = isp_seg_map_domain(isp, seg, domain);
+		if (rc)
+			goto err_unmap;
+	}
+	return 0;
+
+err_unmap:
+	failed = seg;
+	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg != failed;
+	     seg = isp_seg_next(seg, ULONG_MAX)) {
+		cond_resched();
+		if (isp_seg_live(seg))
+			upages_unmap_domain(domain, isp_seg_iova(seg),
+					    isp_seg_length(seg));
+	}
+	if (first)
+		isp_release_all(isp);
+	return rc;
+}
+
+/*
+ * Remove every mapping from @domain; release the pins if it is the last
+ * one and the table does not pin always.  Placeholders are in no domain;
+ * their map call releases its pins.
+ */
+static void isp_depopulate_domain(struct iova_space *isp,
+				  struct iommu_domain *domain)
+{
+	bool last = isp->ndomains == 1 && !isp->pin_always;
+	struct isp_seg *seg;
+
+	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
+	     seg = isp_seg_next(seg, ULONG_MAX)) {
+		cond_resched();
+		if (!isp_seg_live(seg) || WARN_ON(!seg->held))
+			continue;
+		upages_unmap_domain(domain, isp_seg_iova(seg),
+				    isp_seg_length(seg));
+		if (last) {
+			upages_release(seg->pages, &seg->pin_node);
+			seg->held = false;
+		}
+	}
+}
+
+static unsigned long isp_find_domain(struct iova_space *isp,
+				     struct iommu_domain *domain)
+{
+	struct iommu_domain *cur;
+	unsigned long index;
+
+	xa_for_each(&isp->domains, index, cur)
+		if (cur == domain)
+			return index;
+	return ULONG_MAX;
+}
+
+/* One attempt of isp_attach_domain() under the locks */
+static int isp_attach_locked(struct iova_space *isp,
+			     struct iommu_domain *domain,
+			     struct rb_root_cached *prepins, bool may_pin)
+{
+	u32 index;
+	int rc;
+
+	down_write(&isp->dom_rwsem);
+	down_write(&isp->tree_rwsem);
+	if (WARN_ON(isp_find_domain(isp, domain) != ULONG_MAX)) {
+		rc = -EEXIST;
+		goto out_unlock;
+	}
+
+	rc = isp_reserve_aperture(isp, domain);
+	if (rc)
+		goto err_reserved;
+
+	rc = xa_alloc(&isp->domains, &index, domain, xa_limit_32b,
+		      GFP_KERNEL_ACCOUNT);
+	if (rc)
+		goto err_reserved;
+	rc = isp_update_alignment(isp);
+	if (rc)
+		goto err_erase;
+
+	rc = isp_populate_domain(isp, domain, prepins, may_pin);
+	if (rc)
+		goto err_erase;
+	isp->ndomains++;
+	goto out_unlock;
+
+err_erase:
+	xa_erase(&isp->domains, index);
+	isp->iova_alignment = isp_calc_alignment(isp);
+err_reserved:
+	__isp_unreserve_tag(isp, domain);
+out_unlock:
+	up_write(&isp->tree_rwsem);
+	up_write(&isp->dom_rwsem);
+	return rc;
+}
+
+/**
+ * isp_attach_domain - mirror the table into a domain
+ * @isp: table
+ * @domain: paging domain, not yet in any table
+ *
+ * Reserves the IOVA outside the domain's aperture (owned by @domain),
+ * raises the table's IOVA alignment to the domain's smallest page size and
+ * maps every segment, at the largest page sizes the memory and the domain
+ * allow.  Maps in progress are not waited for: they reach @domain when they
+ * complete.  The first domain of a table that pins nothing pins every
+ * mapping, with no isp lock held across the pinning (as
+ * isp_set_pin_always() does): memory that stalls GUP (userfaultfd, FUSE)
+ * stalls only this call.
+ *
+ * Return: 0, or a negative errno with the table and @domain unchanged
+ * (-ENOMEM, -EFAULT... of pinning among them):
+ * -EADDRINUSE if existing mappings (or mappings being made) are outside the
+ * aperture or misaligned, -EINVAL if the domain has no page sizes or no
+ * aperture set.
+ */
+int isp_attach_domain(struct iova_space *isp,
+		      struct iommu_domain *domain)
+{
+	struct rb_root_cached prepins = RB_ROOT_CACHED;
+	unsigned int round = 0;
+	int rc;
+
+	if (!domain->pgsize_bitmap)
+		return -EINVAL;
+
+	/*
+	 * The first domain pins what is mapped: try without pinning under the
+	 * locks, and pin ahead without them while that fails (-EAGAIN).
+	 */
+	for (;;) {
+		rc = isp_attach_locked(isp, domain, &prepins,
+				       round == ISP_PREPIN_ROUNDS);
+		if (rc != -EAGAIN)
+			break;
+		round++;
+		rc = isp_prepin_round(isp, &prepins);
+		if (rc)
+			break;
+	}
+	isp_prepin_free(&prepins);
+	return rc;
+}
+
+/**
+ * isp_detach_domain - stop mirroring the table into a domain
+ * @isp: table
+ * @domain: domain added by isp_attach_domain()
+ *
+ * Unmaps every segment from @domain (one unmap call per segment) and drops its
+ * aperture reservations; the last domain leaving unpins the memory unless
+ * the table pins always.
+ */
+void isp_detach_domain(struct iova_space *isp,
+		       struct iommu_domain *domain)
+{
+	unsigned long index;
+
+	down_write(&isp->dom_rwsem);
+	down_write(&isp->tree_rwsem);
+	index = isp_find_domain(isp, domain);
+	if (WARN_ON(index == ULONG_MAX))
+		goto out_unlock;
+
+	isp_depopulate_domain(isp, domain);
+	xa_erase(&isp->domains, index);
+	isp->ndomains--;
+	__isp_unreserve_tag(isp, domain);
+	isp->iova_alignment = isp_calc_alignment(isp);
+out_unlock:
+	up_write(&isp->tree_rwsem);
+	up_write(&isp->dom_rwsem);
 }
 
 /**
