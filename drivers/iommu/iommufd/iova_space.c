@@ -667,25 +667,39 @@ bool isp_access_next_pinned(struct iova_space *isp, unsigned long from,
 int isp_access_rw(struct iova_space *isp, unsigned long iova, void *data,
 		  unsigned long length, unsigned int flags)
 {
-	struct isp_seg *seg;
-	unsigned long last;
+	unsigned long cur = iova, last;
 	int rc;
 
 	rc = isp_access_begin(isp, iova, length, flags, &last);
 	if (rc)
 		return rc;
-	for (seg = isp_seg_first(isp, iova, last); seg;
-	     seg = isp_seg_next(seg, last)) {
-		unsigned long start = max(iova, isp_seg_iova(seg));
-		unsigned long n = min(last, seg->node.last) - start + 1;
+	/*
+	 * The copy may fault on user memory, so each segment's part is copied
+	 * unlocked, its pages object kept by a reference.  A segment unmapped
+	 * meanwhile is copied as DMA racing the unmap would be; the next one
+	 * is checked again under the lock.
+	 */
+	for (;;) {
+		struct isp_seg *seg = isp_seg_first(isp, cur, cur);
+		unsigned long n = min(last, seg->node.last) - cur + 1;
+		unsigned long offset = isp_seg_offset(seg, cur);
+		struct upages *pages = seg->pages;
 
-		rc = upages_rw(seg->pages, isp_seg_offset(seg, start),
-			       data + (start - iova), n, flags);
-		if (rc)
-			break;
+		upages_get(pages);
+		up_read(&isp->tree_rwsem);
+		rc = upages_rw(pages, offset, data + (cur - iova), n, flags);
+		upages_put(pages);
+		if (rc || cur + (n - 1) == last)
+			return rc;
+		cur += n;
+
+		down_read(&isp->tree_rwsem);
+		rc = isp_check_contig(isp, cur, cur, true, flags);
+		if (rc < 0) {
+			up_read(&isp->tree_rwsem);
+			return rc;
+		}
 	}
-	up_read(&isp->tree_rwsem);
-	return rc;
 }
 
 /**
