@@ -379,6 +379,119 @@ TEST_F_TIMEOUT(hostile, map_stalled_in_gup_blocks_nothing, 180)
 }
 
 /*
+ * The first domain of an IOAS pins what is mapped there: memory that never
+ * arrives stalls that HWPT_ALLOC, and only it.
+ */
+TEST_F_TIMEOUT(hostile, first_domain_stalled_in_gup_blocks_nothing, 180)
+{
+	size_t len = STALL_PAGES * page_sz;
+	struct iommu_hwpt_alloc alloc = {
+		.size = sizeof(alloc),
+		.dev_id = self->idev,
+	};
+	struct iommu_iova_range ranges[4];
+	__u64 iova, unmapped;
+	struct bg_call call;
+	struct guard guard;
+	char *area, *src;
+	__u32 num;
+
+	if (hostile_uffd(self, 0) < 0)
+		SKIP(return, "userfaultfd: %s", strerror(-self->uffd));
+	area = uffd_area(self->uffd, len);
+	ASSERT_NE(NULL, area);
+	src = buf_alloc(len, BUF_SMALL);
+	ASSERT_NE(NULL, src);
+	pattern_fill(src, len, 9);
+	/* Without a domain the IOAS maps without pinning */
+	ASSERT_OK(ifd_ioas_alloc(self->fd, &alloc.pt_id));
+	ASSERT_OK(ifd_map_fixed(self->fd, alloc.pt_id, area, len, self->base));
+
+	bg_call_start(&call, self->fd, IOMMU_HWPT_ALLOC, &alloc);
+	ASSERT_OK(uffd_wait_fault(self->uffd, 30, NULL, NULL));
+	guard_start(&guard, self->uffd, area, len, src);
+
+	num = ARRAY_SIZE(ranges);
+	PROMPTLY(EXPECT_OK(ifd_iova_ranges(self->fd, alloc.pt_id, ranges,
+					   &num, NULL)));
+	PROMPTLY(EXPECT_OK(ifd_map(self->fd, alloc.pt_id, self->buf,
+				   4 * page_sz, &iova)));
+	PROMPTLY(EXPECT_OK(ifd_unmap(self->fd, alloc.pt_id, iova,
+				     4 * page_sz, &unmapped)));
+
+	EXPECT_FALSE(guard_stop(&guard));
+	ASSERT_OK(uffd_resolve(self->uffd, area, len, src));
+	pthread_join(call.thread, NULL);
+	ASSERT_EQ(0, call.rc);
+	ASSERT_OK(mock_check_map(self->fd, alloc.out_hwpt_id, self->base, area,
+				 len));
+	ASSERT_OK(mock_check_refs(self->fd, area, len, 1));
+	ASSERT_OK(ifd_destroy(self->fd, alloc.out_hwpt_id));
+	ASSERT_OK(mock_check_refs(self->fd, area, len, 0));
+	ASSERT_OK(ifd_destroy(self->fd, alloc.pt_id));
+	munmap(area, len);
+	munmap(src, len);
+}
+
+/*
+ * ACCESS_RW of memory no domain pins copies from the owner's address space
+ * itself: a stall there stalls only that call.
+ */
+TEST_F_TIMEOUT(hostile, access_rw_stalled_blocks_nothing, 180)
+{
+	size_t len = STALL_PAGES * page_sz;
+	struct iommu_test_cmd rw = {
+		.size = sizeof(rw),
+		.op = IOMMU_TEST_OP_ACCESS_RW,
+	};
+	struct iommu_iova_range ranges[4];
+	unsigned char probe[64];
+	__u64 iova, unmapped;
+	struct bg_call call;
+	struct guard guard;
+	__u32 ioas2, num;
+	char *area, *src;
+	int access2;
+
+	if (hostile_uffd(self, 0) < 0)
+		SKIP(return, "userfaultfd: %s", strerror(-self->uffd));
+	area = uffd_area(self->uffd, len);
+	ASSERT_NE(NULL, area);
+	src = buf_alloc(len, BUF_SMALL);
+	ASSERT_NE(NULL, src);
+	pattern_fill(src, len, 10);
+	ASSERT_OK(ifd_ioas_alloc(self->fd, &ioas2));
+	ASSERT_OK(mock_access_create(self->fd, ioas2, 0, &access2));
+	ASSERT_OK(ifd_map_fixed(self->fd, ioas2, area, len, self->base));
+
+	rw.id = access2;
+	rw.access_rw.iova = self->base + page_sz + 100;
+	rw.access_rw.length = sizeof(probe);
+	rw.access_rw.uptr = (uintptr_t)probe;
+	bg_call_start(&call, self->fd, IOMMU_TEST_CMD, &rw);
+	ASSERT_OK(uffd_wait_fault(self->uffd, 30, NULL, NULL));
+	guard_start(&guard, self->uffd, area, len, src);
+
+	PROMPTLY(EXPECT_OK(ifd_map(self->fd, ioas2, self->buf, 4 * page_sz,
+				   &iova)));
+	PROMPTLY(EXPECT_OK(ifd_unmap(self->fd, ioas2, iova, 4 * page_sz,
+				     &unmapped)));
+	num = ARRAY_SIZE(ranges);
+	PROMPTLY(EXPECT_OK(ifd_iova_ranges(self->fd, ioas2, ranges, &num,
+					   NULL)));
+
+	EXPECT_FALSE(guard_stop(&guard));
+	ASSERT_OK(uffd_resolve(self->uffd, area, len, src));
+	pthread_join(call.thread, NULL);
+	ASSERT_EQ(0, call.rc);
+	ASSERT_EQ(0, memcmp(probe, src + page_sz + 100, sizeof(probe)));
+	close(access2);
+	ASSERT_OK(ifd_destroy(self->fd, ioas2));
+	munmap(area, len);
+	munmap(src, len);
+}
+
+/*
  * A stalled map whose memory goes away: the pin fails, the reserved range
  * is released and nothing is left in the domain that joined meanwhile.
  */
