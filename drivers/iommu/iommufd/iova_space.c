@@ -507,7 +507,7 @@ void isp_del_access(struct iova_space *isp,
 }
 
 static void isp_unpin_segs(struct iova_space *isp, unsigned long iova,
-			   unsigned long last, struct isp_seg *stop)
+			   unsigned long last)
 {
 	struct isp_seg *seg;
 
@@ -516,8 +516,6 @@ static void isp_unpin_segs(struct iova_space *isp, unsigned long iova,
 		unsigned long start = max(iova, isp_seg_iova(seg));
 		unsigned long end = min(last, seg->node.last);
 
-		if (seg == stop)
-			break;
 		upages_access_unpin(seg->pages,
 				    isp_seg_offset(seg, start) >> PAGE_SHIFT,
 				    isp_seg_offset(seg, end) >> PAGE_SHIFT);
@@ -568,38 +566,57 @@ int isp_access_pin_pages(struct iova_space *isp, unsigned long iova,
 			 unsigned long length, struct page **out_pages,
 			 unsigned int flags)
 {
-	struct isp_seg *seg;
-	unsigned long last;
+	unsigned long cur = iova, last;
 	int rc;
 
 	rc = isp_access_begin(isp, iova, length, flags, &last);
 	if (rc)
 		return rc;
-	for (seg = isp_seg_first(isp, iova, last); seg;
-	     seg = isp_seg_next(seg, last)) {
-		unsigned long start = max(iova, isp_seg_iova(seg));
+	/*
+	 * Pinning may wait for user memory (GUP), so each segment is pinned
+	 * unlocked: its access count, raised first, keeps it from being
+	 * split or unmapped meanwhile, and its pages object is kept by a
+	 * reference.  The next segment is checked again under the lock.
+	 */
+	for (;;) {
+		struct isp_seg *seg = isp_seg_first(isp, cur, cur);
 		unsigned long end = min(last, seg->node.last);
-		unsigned long offset = isp_seg_offset(seg, start);
+		unsigned long offset = isp_seg_offset(seg, cur);
+		struct upages *pages = seg->pages;
 
-		if ((offset ^ start) & ~PAGE_MASK) {
+		if ((offset ^ cur) & ~PAGE_MASK) {
+			up_read(&isp->tree_rwsem);
 			rc = -EINVAL;
-		} else {
-			rc = upages_access_pin(seg->pages,
-					       offset >> PAGE_SHIFT,
-					       isp_seg_offset(seg, end) >>
-					       PAGE_SHIFT,
-					       out_pages);
-		}
-		if (rc) {
-			isp_unpin_segs(isp, iova, last, seg);
 			break;
 		}
 		atomic_inc(&seg->num_accesses);
+		upages_get(pages);
+		up_read(&isp->tree_rwsem);
+		rc = upages_access_pin(pages, offset >> PAGE_SHIFT,
+				       isp_seg_offset(seg, end) >> PAGE_SHIFT,
+				       out_pages);
+		upages_put(pages);
+		if (rc) {
+			atomic_dec(&seg->num_accesses);
+			break;
+		}
+		if (end == last)
+			return 0;
 		if (out_pages)
 			out_pages += (end >> PAGE_SHIFT) -
-				     (start >> PAGE_SHIFT) + 1;
+				     (cur >> PAGE_SHIFT) + 1;
+		cur = end + 1;
+
+		down_read(&isp->tree_rwsem);
+		rc = isp_check_contig(isp, cur, cur, true, flags);
+		if (rc < 0) {
+			up_read(&isp->tree_rwsem);
+			break;
+		}
 	}
-	up_read(&isp->tree_rwsem);
+	/* The segments before @cur are pinned, and still as they were */
+	if (cur != iova)
+		isp_access_unpin_pages(isp, iova, cur - iova);
 	return rc;
 }
 
@@ -617,7 +634,7 @@ void isp_access_unpin_pages(struct iova_space *isp, unsigned long iova,
 	if (WARN_ON(iommufd_range_last(iova, length, &last)))
 		return;
 	down_read(&isp->tree_rwsem);
-	isp_unpin_segs(isp, iova, last, NULL);
+	isp_unpin_segs(isp, iova, last);
 	up_read(&isp->tree_rwsem);
 }
 
