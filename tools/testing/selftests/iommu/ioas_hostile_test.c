@@ -492,6 +492,73 @@ TEST_F_TIMEOUT(hostile, access_rw_stalled_blocks_nothing, 180)
 }
 
 /*
+ * ACCESS_PAGES of memory that no domain pins does the pinning itself: a
+ * stall in that GUP stalls only that call.
+ */
+TEST_F_TIMEOUT(hostile, access_pin_stalled_blocks_nothing, 180)
+{
+	size_t len = STALL_PAGES * page_sz;
+	struct iommu_test_cmd pin = {
+		.size = sizeof(pin),
+		.op = IOMMU_TEST_OP_ACCESS_PAGES,
+	};
+	struct iommu_iova_range ranges[4];
+	__u64 iova, unmapped;
+	struct bg_call call;
+	struct guard guard;
+	__u32 ioas2, num;
+	char *area, *src;
+	int access2;
+
+	if (hostile_uffd(self, 0) < 0)
+		SKIP(return, "userfaultfd: %s", strerror(-self->uffd));
+	area = uffd_area(self->uffd, len);
+	ASSERT_NE(NULL, area);
+	src = buf_alloc(len, BUF_SMALL);
+	ASSERT_NE(NULL, src);
+	pattern_fill(src, len, 11);
+	ASSERT_OK(ifd_ioas_alloc(self->fd, &ioas2));
+	ASSERT_OK(mock_access_create(self->fd, ioas2,
+				     MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+				     &access2));
+	/* Two mappings, so that the pin spans two segments */
+	ASSERT_OK(ifd_map_fixed(self->fd, ioas2, self->buf, page_sz,
+				self->base));
+	ASSERT_OK(ifd_map_fixed(self->fd, ioas2, area, len,
+				self->base + page_sz));
+
+	pin.id = access2;
+	pin.access_pages.iova = self->base;
+	pin.access_pages.length = page_sz + len;
+	bg_call_start(&call, self->fd, IOMMU_TEST_CMD, &pin);
+	ASSERT_OK(uffd_wait_fault(self->uffd, 30, NULL, NULL));
+	guard_start(&guard, self->uffd, area, len, src);
+
+	PROMPTLY(EXPECT_OK(ifd_map(self->fd, ioas2, self->buf + page_sz,
+				   4 * page_sz, &iova)));
+	PROMPTLY(EXPECT_OK(ifd_unmap(self->fd, ioas2, iova, 4 * page_sz,
+				     &unmapped)));
+	num = ARRAY_SIZE(ranges);
+	PROMPTLY(EXPECT_OK(ifd_iova_ranges(self->fd, ioas2, ranges, &num,
+					   NULL)));
+
+	EXPECT_FALSE(guard_stop(&guard));
+	ASSERT_OK(uffd_resolve(self->uffd, area, len, src));
+	pthread_join(call.thread, NULL);
+	ASSERT_EQ(0, call.rc);
+	ASSERT_OK(mock_check_refs(self->fd, area, len, 1));
+	ASSERT_OK(mock_check_refs(self->fd, self->buf, page_sz, 1));
+	ASSERT_OK(mock_access_unpin(self->fd, access2,
+				    pin.access_pages.out_access_pages_id));
+	ASSERT_OK(mock_check_refs(self->fd, area, len, 0));
+	ASSERT_OK(mock_check_refs(self->fd, self->buf, page_sz, 0));
+	close(access2);
+	ASSERT_OK(ifd_destroy(self->fd, ioas2));
+	munmap(area, len);
+	munmap(src, len);
+}
+
+/*
  * A stalled map whose memory goes away: the pin fails, the reserved range
  * is released and nothing is left in the domain that joined meanwhile.
  */
