@@ -45,6 +45,21 @@
  * @IOMMU_TEST_OP_MD_CHECK_IOTLB: Check one IOTLB entry of the mock nested
  *                                domain of HWPT @id.
  * @IOMMU_TEST_OP_TRIGGER_IOPF: Inject an I/O page fault from a mock device.
+ * @IOMMU_TEST_OP_DEV_CHECK_CACHE: Check one cache entry of the mock device
+ *                                 whose iommufd device object is @id.
+ * @IOMMU_TEST_OP_TRIGGER_VEVENT: Make a mock device report one event to the
+ *                                IOMMU_VEVENTQ_TYPE_SELFTEST queue of the
+ *                                virtual IOMMU it has a virtual device on.
+ * @IOMMU_TEST_OP_PASID_ATTACH: Reserved for PASID tests (not implemented).
+ * @IOMMU_TEST_OP_PASID_REPLACE: Reserved for PASID tests (not implemented).
+ * @IOMMU_TEST_OP_PASID_DETACH: Reserved for PASID tests (not implemented).
+ * @IOMMU_TEST_OP_PASID_CHECK_HWPT: Reserved for PASID tests (not
+ *                                  implemented).
+ * @IOMMU_TEST_OP_DMABUF_GET: Reserved for dma-buf tests (not implemented).
+ * @IOMMU_TEST_OP_DMABUF_REVOKE: Reserved for dma-buf tests (not
+ *                               implemented).
+ *
+ * An op this kernel does not implement fails with EOPNOTSUPP.
  */
 enum iommu_test_op {
 	IOMMU_TEST_OP_ADD_RESERVED		= 1,
@@ -62,6 +77,14 @@ enum iommu_test_op {
 	IOMMU_TEST_OP_DIRTY			= 13,
 	IOMMU_TEST_OP_MD_CHECK_IOTLB		= 14,
 	IOMMU_TEST_OP_TRIGGER_IOPF		= 15,
+	IOMMU_TEST_OP_DEV_CHECK_CACHE		= 16,
+	IOMMU_TEST_OP_TRIGGER_VEVENT		= 17,
+	IOMMU_TEST_OP_PASID_ATTACH		= 18,
+	IOMMU_TEST_OP_PASID_REPLACE		= 19,
+	IOMMU_TEST_OP_PASID_DETACH		= 20,
+	IOMMU_TEST_OP_PASID_CHECK_HWPT		= 21,
+	IOMMU_TEST_OP_DMABUF_GET		= 22,
+	IOMMU_TEST_OP_DMABUF_REVOKE		= 23,
 };
 
 /**
@@ -199,6 +222,28 @@ enum iommu_test_nested_iotlb {
  * @trigger_iopf.grpid: Page request group index
  * @trigger_iopf.perm: IOMMU_PGFAULT_PERM_* bits
  * @trigger_iopf.addr: Faulting address
+ * @check_dev_cache: IOMMU_TEST_OP_DEV_CHECK_CACHE
+ * @check_dev_cache.id: Cache entry index (0 .. MOCK_DEV_CACHE_ID_MAX)
+ * @check_dev_cache.cache: Expected value of that entry
+ * @trigger_vevent: IOMMU_TEST_OP_TRIGGER_VEVENT
+ * @trigger_vevent.dev_id: iommufd device object ID of a mock device
+ * @pasid_attach: IOMMU_TEST_OP_PASID_ATTACH
+ * @pasid_attach.pasid: PASID
+ * @pasid_attach.pt_id: IOAS or HWPT to attach
+ * @pasid_replace: IOMMU_TEST_OP_PASID_REPLACE
+ * @pasid_replace.pasid: PASID
+ * @pasid_replace.pt_id: IOAS or HWPT to attach instead
+ * @pasid_detach: IOMMU_TEST_OP_PASID_DETACH
+ * @pasid_detach.pasid: PASID
+ * @pasid_check: IOMMU_TEST_OP_PASID_CHECK_HWPT
+ * @pasid_check.pasid: PASID
+ * @pasid_check.hwpt_id: HWPT expected on it, 0 for none
+ * @dmabuf_get: IOMMU_TEST_OP_DMABUF_GET
+ * @dmabuf_get.length: Size of the dma-buf
+ * @dmabuf_get.open_flags: open(2) flags of the new file
+ * @dmabuf_revoke: IOMMU_TEST_OP_DMABUF_REVOKE
+ * @dmabuf_revoke.dmabuf_fd: The dma-buf
+ * @dmabuf_revoke.revoked: Revoke (non-zero) or restore (0)
  * @last: Carries no data; it makes the minimum size cover the whole union
  */
 struct iommu_test_cmd {
@@ -281,6 +326,36 @@ struct iommu_test_cmd {
 			__u32 perm;
 			__u64 addr;
 		} trigger_iopf;
+		struct {
+			__u32 id;
+			__u32 cache;
+		} check_dev_cache;
+		struct {
+			__u32 dev_id;
+		} trigger_vevent;
+		struct {
+			__u32 pasid;
+			__u32 pt_id;
+		} pasid_attach;
+		struct {
+			__u32 pasid;
+			__u32 pt_id;
+		} pasid_replace;
+		struct {
+			__u32 pasid;
+		} pasid_detach;
+		struct {
+			__u32 pasid;
+			__u32 hwpt_id;
+		} pasid_check;
+		struct {
+			__u32 length;
+			__u32 open_flags;
+		} dmabuf_get;
+		struct {
+			__s32 dmabuf_fd;
+			__u32 revoked;
+		} dmabuf_revoke;
 	};
 	__u32 last;
 };
@@ -345,5 +420,83 @@ struct iommu_hwpt_invalidate_selftest {
 	__u32 flags;
 	__u32 iotlb_id;
 };
+
+/**
+ * enum iommu_test_dev_cache - The cache of a mock device
+ * @MOCK_DEV_CACHE_ID_MAX: Highest index of a cache entry
+ * @MOCK_DEV_CACHE_NUM: Number of entries
+ *
+ * Every mock device has a small "device cache" (think ATC) that
+ * IOMMU_HWPT_INVALIDATE on a virtual IOMMU clears entry by entry. Entries
+ * start out as IOMMU_TEST_DEV_CACHE_DEFAULT.
+ */
+enum iommu_test_dev_cache {
+	MOCK_DEV_CACHE_ID_MAX			= 3,
+	MOCK_DEV_CACHE_NUM			= 4,
+};
+
+/* Initial value of every entry of a mock device's cache */
+#define IOMMU_TEST_DEV_CACHE_DEFAULT		0xbaddad
+/* A PASID whose replacement always fails (PASID tests) */
+#define IOMMU_TEST_PASID_RESERVED		1024
+
+/* iommu_viommu_alloc::type of the mock's virtual IOMMU */
+#define IOMMU_VIOMMU_TYPE_SELFTEST		0xdeadbeef
+
+/**
+ * struct iommu_viommu_selftest - Driver data of a mock virtual IOMMU
+ *                                (IOMMU_VIOMMU_TYPE_SELFTEST); optional
+ * @in_data: Any value
+ * @out_data: Written by the kernel: @in_data
+ * @out_mmap_offset: Written by the kernel: offset of a page to mmap() from
+ *                   the iommufd (0 while mmap is not implemented)
+ * @out_mmap_length: Written by the kernel: its length (0 while mmap is not
+ *                   implemented)
+ */
+struct iommu_viommu_selftest {
+	__u32 in_data;
+	__u32 out_data;
+	__aligned_u64 out_mmap_offset;
+	__aligned_u64 out_mmap_length;
+};
+
+/* iommu_hwpt_invalidate::data_type accepted by mock virtual IOMMUs */
+#define IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST	0xdeadbeef
+/* An invalidation data_type that mock virtual IOMMUs reject */
+#define IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID	0xdadbeef
+
+/**
+ * struct iommu_viommu_invalidate_selftest - Invalidation entry of a mock
+ *                                           virtual IOMMU
+ *                                           (IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST)
+ * @flags: enum iommu_test_invalidate_flags
+ * @vdev_id: The virt_id of a virtual device of the virtual IOMMU (not an
+ *           object ID)
+ * @cache_id: Entry of that device's cache to clear (0 ..
+ *            MOCK_DEV_CACHE_ID_MAX), checked even with
+ *            IOMMU_TEST_INVALIDATE_FLAG_ALL
+ */
+struct iommu_viommu_invalidate_selftest {
+	__u32 flags;
+	__u32 vdev_id;
+	__u32 cache_id;
+};
+
+/* iommu_veventq_alloc::type of the mock's event queue */
+#define IOMMU_VEVENTQ_TYPE_SELFTEST		0xbeefbeef
+
+/**
+ * struct iommu_viommu_event_selftest - Payload of a mock event
+ *                                      (IOMMU_VEVENTQ_TYPE_SELFTEST)
+ * @virt_id: The virt_id of the virtual device that reported it
+ */
+struct iommu_viommu_event_selftest {
+	__u32 virt_id;
+};
+
+/* iommu_hw_queue_alloc::type of the mock's hardware queue (not implemented) */
+#define IOMMU_HW_QUEUE_TYPE_SELFTEST		0xdeadbeef
+/* Number of mock hardware queues per virtual IOMMU */
+#define IOMMU_TEST_HW_QUEUE_MAX			2
 
 #endif

@@ -90,19 +90,21 @@
  *
  * Command numbers are part of the ABI and are never reused or renumbered.
  *
- * Numbers 0x8f to 0x94 are reserved. Later kernels assign them as follows,
+ * @IOMMUFD_CMD_VIOMMU_ALLOC: Number of IOMMU_VIOMMU_ALLOC.
+ * @IOMMUFD_CMD_VDEVICE_ALLOC: Number of IOMMU_VDEVICE_ALLOC.
+ * @IOMMUFD_CMD_VEVENTQ_ALLOC: Number of IOMMU_VEVENTQ_ALLOC.
+ * @IOMMUFD_CMD_HW_QUEUE_ALLOC: Number of IOMMU_HW_QUEUE_ALLOC.
+ *
+ * Numbers 0x8f and 0x92 are reserved. Later kernels assign them as follows,
  * and this interface will use the same numbers if it ever implements those
  * commands:
  *
  *  - 0x8f: IOAS_MAP_FILE (map a memory file descriptor into an IOAS)
- *  - 0x90: VIOMMU_ALLOC (allocate a virtual IOMMU object)
- *  - 0x91: VDEVICE_ALLOC (allocate a virtual device of a virtual IOMMU)
  *  - 0x92: IOAS_CHANGE_PROCESS (move pinned-page accounting to the caller)
- *  - 0x93: VEVENTQ_ALLOC (allocate a virtual IOMMU event queue)
- *  - 0x94: HW_QUEUE_ALLOC (allocate a hardware-accelerated queue)
  *
- * No structure or request macro exists for them here; issuing any of these
- * numbers fails with ENOTTY.
+ * No structure or request macro exists for them here; issuing either number
+ * fails with ENOTTY, as does a number whose command this kernel does not
+ * implement (IOMMU_HW_QUEUE_ALLOC on kernels without hardware queues).
  */
 enum {
 	IOMMUFD_CMD_BASE = 0x80,
@@ -121,11 +123,12 @@ enum {
 	IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP = 0x8c,
 	IOMMUFD_CMD_HWPT_INVALIDATE = 0x8d,
 	IOMMUFD_CMD_FAULT_QUEUE_ALLOC = 0x8e,
-	/*
-	 * Reserved for future commands, see above; deliberately not declared:
-	 * 0x8f IOAS_MAP_FILE, 0x90 VIOMMU_ALLOC, 0x91 VDEVICE_ALLOC,
-	 * 0x92 IOAS_CHANGE_PROCESS, 0x93 VEVENTQ_ALLOC, 0x94 HW_QUEUE_ALLOC.
-	 */
+	/* 0x8f is reserved (IOAS_MAP_FILE), see above */
+	IOMMUFD_CMD_VIOMMU_ALLOC = 0x90,
+	IOMMUFD_CMD_VDEVICE_ALLOC = 0x91,
+	/* 0x92 is reserved (IOAS_CHANGE_PROCESS), see above */
+	IOMMUFD_CMD_VEVENTQ_ALLOC = 0x93,
+	IOMMUFD_CMD_HW_QUEUE_ALLOC = 0x94,
 };
 
 /**
@@ -517,6 +520,10 @@ struct iommu_vfio_ioas {
  * @IOMMU_HWPT_FAULT_ID_VALID: The fault_id field is meaningful: I/O page
  *                             faults on the new page table are delivered to
  *                             that fault queue object.
+ * @IOMMU_HWPT_ALLOC_PASID: Create a page table usable on the PASIDs of a
+ *                          device. Defined for binary compatibility; this
+ *                          kernel does not attach PASIDs yet and refuses it
+ *                          with EOPNOTSUPP.
  *
  * Any other bit, or a bit that makes no sense for the requested kind of page
  * table, makes the command fail with EOPNOTSUPP.
@@ -525,6 +532,7 @@ enum iommufd_hwpt_alloc_flags {
 	IOMMU_HWPT_ALLOC_NEST_PARENT = 1 << 0,
 	IOMMU_HWPT_ALLOC_DIRTY_TRACKING = 1 << 1,
 	IOMMU_HWPT_FAULT_ID_VALID = 1 << 2,
+	IOMMU_HWPT_ALLOC_PASID = 1 << 3,
 };
 
 /**
@@ -567,6 +575,10 @@ struct iommu_hwpt_vtd_s1 {
  *                        kernel from an IOAS.
  * @IOMMU_HWPT_DATA_VTD_S1: struct iommu_hwpt_vtd_s1, a nested page table for
  *                          Intel VT-d.
+ * @IOMMU_HWPT_DATA_ARM_SMMUV3: A nested page table for an Arm SMMUv3 (the
+ *                              guest's stream table entry).
+ * @IOMMU_HWPT_DATA_AMD_GUEST: A nested page table for an AMD IOMMU (the
+ *                             guest's device table entry).
  *
  * A value the IOMMU driver of the device does not accept fails with
  * EOPNOTSUPP.
@@ -574,6 +586,8 @@ struct iommu_hwpt_vtd_s1 {
 enum iommu_hwpt_data_type {
 	IOMMU_HWPT_DATA_NONE = 0,
 	IOMMU_HWPT_DATA_VTD_S1 = 1,
+	IOMMU_HWPT_DATA_ARM_SMMUV3 = 2,
+	IOMMU_HWPT_DATA_AMD_GUEST = 3,
 };
 
 /**
@@ -584,10 +598,11 @@ enum iommu_hwpt_data_type {
  * @flags: Any combination of enum iommufd_hwpt_alloc_flags.
  * @dev_id: The device whose IOMMU the page table is created for; must be a
  *          device bound to this file, else ENOENT.
- * @pt_id: What to build on: an IOAS for a paging page table, or a paging
- *         page table created with IOMMU_HWPT_ALLOC_NEST_PARENT for a nested
- *         one. An ID naming neither (including a missing object, a nested
- *         HWPT or a paging HWPT without NEST_PARENT) gives EINVAL.
+ * @pt_id: What to build on: an IOAS for a paging page table, or for a nested
+ *         one a paging page table created with IOMMU_HWPT_ALLOC_NEST_PARENT
+ *         or a virtual IOMMU (IOMMU_VIOMMU_ALLOC), whose parent it then
+ *         uses. An ID naming none of these (including a missing object, a
+ *         nested HWPT or a paging HWPT without NEST_PARENT) gives EINVAL.
  * @out_hwpt_id: Written by the kernel: the ID of the new page table.
  * @__reserved: Must be 0, otherwise EOPNOTSUPP.
  * @data_type: One of enum iommu_hwpt_data_type; tells the format of the data
@@ -676,11 +691,18 @@ struct iommu_hw_info_vtd {
  *                              the requested type, it asks for whatever
  *                              format the driver reports by default.
  * @IOMMU_HW_INFO_TYPE_INTEL_VTD: struct iommu_hw_info_vtd.
+ * @IOMMU_HW_INFO_TYPE_ARM_SMMUV3: Arm SMMUv3 registers (later kernels).
+ * @IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV: NVIDIA Tegra241 CMDQV parameters
+ *                                     (later kernels).
+ * @IOMMU_HW_INFO_TYPE_AMD: AMD IOMMU feature registers (later kernels).
  */
 enum iommu_hw_info_type {
 	IOMMU_HW_INFO_TYPE_NONE = 0,
 	IOMMU_HW_INFO_TYPE_DEFAULT = 0,
 	IOMMU_HW_INFO_TYPE_INTEL_VTD = 1,
+	IOMMU_HW_INFO_TYPE_ARM_SMMUV3 = 2,
+	IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV = 3,
+	IOMMU_HW_INFO_TYPE_AMD = 4,
 };
 
 /**
@@ -697,6 +719,9 @@ enum iommu_hw_info_type {
  * @IOMMU_HW_CAP_PCI_PASID_PRIV: The PCI device may use the Privileged Mode
  *                               Requested attribute with a PASID.
  *                               Meaningless when out_max_pasid_log2 is 0.
+ * @IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED: ATS cannot be used for this device.
+ *                                      Clear means ATS may be enabled once
+ *                                      a suitable page table is attached.
  *
  * Reported in &struct iommu_hw_info.out_capabilities.
  */
@@ -704,6 +729,7 @@ enum iommufd_hw_capabilities {
 	IOMMU_HW_CAP_DIRTY_TRACKING = 1 << 0,
 	IOMMU_HW_CAP_PCI_PASID_EXEC = 1 << 1,
 	IOMMU_HW_CAP_PCI_PASID_PRIV = 1 << 2,
+	IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED = 1 << 3,
 };
 
 /**
@@ -862,11 +888,15 @@ struct iommu_hwpt_get_dirty_bitmap {
 /**
  * enum iommu_hwpt_invalidate_data_type - formats of invalidation entries
  * @IOMMU_HWPT_INVALIDATE_DATA_VTD_S1: struct iommu_hwpt_vtd_s1_invalidate.
+ * @IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3: Arm SMMUv3 commands, issued to a
+ *                                           virtual IOMMU.
  *
- * A format the HWPT's driver does not accept fails with EINVAL.
+ * A format the HWPT's or virtual IOMMU's driver does not accept fails with
+ * EINVAL.
  */
 enum iommu_hwpt_invalidate_data_type {
 	IOMMU_HWPT_INVALIDATE_DATA_VTD_S1 = 0,
+	IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3 = 1,
 };
 
 /**
@@ -905,7 +935,7 @@ struct iommu_hwpt_vtd_s1_invalidate {
  * struct iommu_hwpt_invalidate - argument of ioctl(IOMMU_HWPT_INVALIDATE)
  * @size: Bytes passed by userspace, sizeof(struct iommu_hwpt_invalidate).
  *        The minimum is 32.
- * @hwpt_id: A nested HWPT; other IDs give ENOENT.
+ * @hwpt_id: A nested HWPT, or a virtual IOMMU; other IDs give ENOENT.
  * @data_uptr: User pointer to an array of @entry_num entries, each
  *             @entry_len bytes long.
  * @data_type: Format of every entry, one of
@@ -918,7 +948,10 @@ struct iommu_hwpt_vtd_s1_invalidate {
  *
  * Flushes IOMMU caches of a nested HWPT after userspace changed its
  * first-stage page table; until then the hardware may keep using stale
- * translations. Entries are handled in order and processing stops at the
+ * translations. Issued to a virtual IOMMU, it also reaches the caches that
+ * belong to its devices rather than to one page table (device TLBs,
+ * descriptor caches); entries name devices by their virtual IDs
+ * (IOMMU_VDEVICE_ALLOC). Entries are handled in order and processing stops at the
  * first one that fails: the error of that entry is returned and @entry_num
  * tells how many entries before it took effect.
  *
@@ -1060,5 +1093,216 @@ struct iommu_fault_alloc {
 };
 
 #define IOMMU_FAULT_QUEUE_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_FAULT_QUEUE_ALLOC)
+
+/**
+ * enum iommu_viommu_type - kinds of virtual IOMMU
+ * @IOMMU_VIOMMU_TYPE_DEFAULT: Reserved; no driver offers it (EOPNOTSUPP).
+ * @IOMMU_VIOMMU_TYPE_ARM_SMMUV3: An Arm SMMUv3 virtual IOMMU.
+ * @IOMMU_VIOMMU_TYPE_TEGRA241_CMDQV: An Arm SMMUv3 virtual IOMMU with
+ *                                    NVIDIA Tegra241 command queue
+ *                                    virtualization.
+ */
+enum iommu_viommu_type {
+	IOMMU_VIOMMU_TYPE_DEFAULT = 0,
+	IOMMU_VIOMMU_TYPE_ARM_SMMUV3 = 1,
+	IOMMU_VIOMMU_TYPE_TEGRA241_CMDQV = 2,
+};
+
+/**
+ * struct iommu_viommu_alloc - argument of ioctl(IOMMU_VIOMMU_ALLOC)
+ * @size: Bytes passed by userspace, sizeof(struct iommu_viommu_alloc). The
+ *        minimum is 24 (up to @out_viommu_id), the size of the first
+ *        release; such callers pass no driver data.
+ * @flags: No flags are defined; must be 0, otherwise EOPNOTSUPP.
+ * @type: One of enum iommu_viommu_type, or a type a driver defines for
+ *        itself; a type the device's IOMMU driver does not offer gives
+ *        EOPNOTSUPP.
+ * @dev_id: A device bound to this file (else ENOENT); the virtual IOMMU is
+ *          a slice of the physical IOMMU instance in front of it.
+ * @hwpt_id: A paging HWPT created with IOMMU_HWPT_ALLOC_NEST_PARENT for the
+ *           same IOMMU: the second stage of every nested HWPT of the virtual
+ *           IOMMU. A missing ID gives ENOENT, a HWPT that is not a nesting
+ *           parent EINVAL.
+ * @out_viommu_id: Written by the kernel: the ID of the new virtual IOMMU.
+ * @data_len: Size in bytes of the driver data at @data_uptr; 0 for none.
+ * @__reserved: Must be 0, otherwise EOPNOTSUPP.
+ * @data_uptr: User pointer to driver data whose format @type selects. The
+ *             driver may also write results into it (e.g. an mmap cookie).
+ *
+ * A virtual IOMMU is the part of one physical IOMMU instance that one
+ * virtual machine owns: the ID spaces its guest sees (virtual device IDs,
+ * cache tags), events not tied to a page table, and hardware a guest may
+ * drive directly. It holds @hwpt_id, which cannot be destroyed while the
+ * virtual IOMMU exists (EBUSY), and stands in for it as the pt_id of
+ * IOMMU_HWPT_ALLOC: nested HWPTs built on the virtual IOMMU translate
+ * through that parent. The virtual IOMMU itself cannot be destroyed while
+ * virtual devices, nested HWPTs, event queues or hardware queues use it
+ * (EBUSY).
+ */
+struct iommu_viommu_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 type;
+	__u32 dev_id;
+	__u32 hwpt_id;
+	__u32 out_viommu_id;
+	__u32 data_len;
+	__u32 __reserved;
+	__aligned_u64 data_uptr;
+};
+
+#define IOMMU_VIOMMU_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_VIOMMU_ALLOC)
+
+/**
+ * struct iommu_vdevice_alloc - argument of ioctl(IOMMU_VDEVICE_ALLOC)
+ * @size: Bytes passed by userspace, sizeof(struct iommu_vdevice_alloc). The
+ *        minimum is 24.
+ * @viommu_id: The virtual IOMMU the device appears on; else ENOENT.
+ * @dev_id: A device bound to this file; else ENOENT. It must be behind the
+ *          physical IOMMU of the virtual IOMMU, else EINVAL.
+ * @out_vdevice_id: Written by the kernel: the ID of the new virtual device.
+ * @virt_id: The ID the guest knows the device by on this virtual IOMMU
+ *           (an SMMUv3 stream ID, a VT-d requester ID, an AMD device ID).
+ *
+ * Tells the kernel that device @dev_id is known to the guest as @virt_id on
+ * virtual IOMMU @viommu_id, so that the driver can translate the guest's
+ * device IDs in invalidations and report events with them. A device has at
+ * most one virtual device, and a virtual IOMMU at most one virtual device
+ * per @virt_id: either clash gives EEXIST.
+ *
+ * Destroy it with IOMMU_DESTROY before the device is unbound. If the device
+ * goes first, the virtual device goes with it: its ID then names nothing
+ * (IOMMU_DESTROY gives ENOENT) and is not handed out again while the file is
+ * open.
+ */
+struct iommu_vdevice_alloc {
+	__u32 size;
+	__u32 viommu_id;
+	__u32 dev_id;
+	__u32 out_vdevice_id;
+	__aligned_u64 virt_id;
+};
+
+#define IOMMU_VDEVICE_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_VDEVICE_ALLOC)
+
+/**
+ * enum iommu_veventq_flag - flags of struct iommufd_vevent_header
+ * @IOMMU_VEVENTQ_FLAG_LOST_EVENTS: Events were dropped because the queue was
+ *                                  full. A header with this flag carries no
+ *                                  payload.
+ */
+enum iommu_veventq_flag {
+	IOMMU_VEVENTQ_FLAG_LOST_EVENTS = (1U << 0),
+};
+
+/**
+ * struct iommufd_vevent_header - header of each record read from a vEVENTQ
+ * @flags: Any combination of enum iommu_veventq_flag.
+ * @sequence: Number of the record: 0, 1, 2, ... wrapping from 0x7fffffff
+ *            to 0. A step larger than 1 between two records means events
+ *            were lost in between.
+ *
+ * read() returns whole records back to back: each header is followed by the
+ * payload of the queue's type, except for a LOST_EVENTS header, which ends
+ * what was queued before the loss and takes a sequence number of its own.
+ */
+struct iommufd_vevent_header {
+	__u32 flags;
+	__u32 sequence;
+};
+
+/**
+ * enum iommu_veventq_type - kinds of virtual IOMMU event queue
+ * @IOMMU_VEVENTQ_TYPE_DEFAULT: Reserved; no driver offers it (EOPNOTSUPP).
+ * @IOMMU_VEVENTQ_TYPE_ARM_SMMUV3: Arm SMMUv3 event records.
+ * @IOMMU_VEVENTQ_TYPE_TEGRA241_CMDQV: Tegra241 CMDQV error maps.
+ */
+enum iommu_veventq_type {
+	IOMMU_VEVENTQ_TYPE_DEFAULT = 0,
+	IOMMU_VEVENTQ_TYPE_ARM_SMMUV3 = 1,
+	IOMMU_VEVENTQ_TYPE_TEGRA241_CMDQV = 2,
+};
+
+/**
+ * struct iommu_veventq_alloc - argument of ioctl(IOMMU_VEVENTQ_ALLOC)
+ * @size: Bytes passed by userspace, sizeof(struct iommu_veventq_alloc). The
+ *        minimum is 32.
+ * @flags: No flags are defined; must be 0, otherwise EOPNOTSUPP.
+ * @viommu_id: The virtual IOMMU whose events the queue receives; else
+ *             ENOENT.
+ * @type: One of enum iommu_veventq_type, or a type a driver defines; a type
+ *        the virtual IOMMU's driver does not report gives EOPNOTSUPP. A
+ *        virtual IOMMU has at most one queue of each type (EEXIST).
+ * @veventq_depth: How many events the queue holds before it drops new ones;
+ *                 1 to 65536, else EINVAL.
+ * @out_veventq_id: Written by the kernel: the ID of the new queue object.
+ * @out_veventq_fd: Written by the kernel: a new file descriptor (close on
+ *                  exec) to read events from.
+ * @__reserved: Must be 0, otherwise EOPNOTSUPP.
+ *
+ * Creates a queue through which the driver of a virtual IOMMU reports
+ * events of its virtual devices (translation faults of nested stage-1
+ * tables, errors of queues the guest drives); I/O page requests still go to
+ * fault queues (IOMMU_FAULT_QUEUE_ALLOC). read() returns as many whole
+ * records (struct iommufd_vevent_header and payload) as fit; a buffer too
+ * small for the first one gives EINVAL. Without O_NONBLOCK it waits for an
+ * event, with it EAGAIN. poll() reports EPOLLIN while records are queued.
+ * Once @veventq_depth events are queued, new ones are dropped and counted;
+ * the reader then sees a LOST_EVENTS header after the queued records. The
+ * object can be destroyed only after its file descriptor is closed
+ * (EBUSY); closing the file does not destroy it.
+ */
+struct iommu_veventq_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 viommu_id;
+	__u32 type;
+	__u32 veventq_depth;
+	__u32 out_veventq_id;
+	__u32 out_veventq_fd;
+	__u32 __reserved;
+};
+
+#define IOMMU_VEVENTQ_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_VEVENTQ_ALLOC)
+
+/**
+ * enum iommu_hw_queue_type - kinds of hardware-accelerated queue
+ * @IOMMU_HW_QUEUE_TYPE_DEFAULT: Reserved; no driver offers it (EOPNOTSUPP).
+ * @IOMMU_HW_QUEUE_TYPE_TEGRA241_CMDQV: A Tegra241 virtual command queue.
+ */
+enum iommu_hw_queue_type {
+	IOMMU_HW_QUEUE_TYPE_DEFAULT = 0,
+	IOMMU_HW_QUEUE_TYPE_TEGRA241_CMDQV = 1,
+};
+
+/**
+ * struct iommu_hw_queue_alloc - argument of ioctl(IOMMU_HW_QUEUE_ALLOC)
+ * @size: Bytes passed by userspace, sizeof(struct iommu_hw_queue_alloc).
+ *        The minimum is 40.
+ * @flags: No flags are defined; must be 0.
+ * @viommu_id: The virtual IOMMU owning the queue.
+ * @type: One of enum iommu_hw_queue_type.
+ * @index: Number of the queue among those of its type on the virtual IOMMU.
+ * @out_hw_queue_id: Written by the kernel: the ID of the new queue.
+ * @nesting_parent_iova: Guest-physical base of the queue memory, an IOVA of
+ *                       the virtual IOMMU's parent HWPT.
+ * @length: Size of the queue memory in bytes.
+ *
+ * Lets the IOMMU read a queue the guest writes, without the VMM in between.
+ * Defined for binary compatibility: this kernel does not implement the
+ * command yet (ENOTTY).
+ */
+struct iommu_hw_queue_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 viommu_id;
+	__u32 type;
+	__u32 index;
+	__u32 out_hw_queue_id;
+	__aligned_u64 nesting_parent_iova;
+	__aligned_u64 length;
+};
+
+#define IOMMU_HW_QUEUE_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HW_QUEUE_ALLOC)
 
 #endif /* _UAPI_IOMMUFD_H */

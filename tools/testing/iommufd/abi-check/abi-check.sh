@@ -28,6 +28,12 @@
 # (hw_info in_data_type alias at offset 24, struct size 40, the new
 # constants, and that reserved command numbers are not taken by other names).
 #
+# Test 3 checks what later kernels added (the vIOMMU family) against the
+# layout tables of the uAPI additions spec, spec-layouts.txt (made from the
+# spec by spec-tables.py): sizes, offsets and types of the new structures,
+# command numbers and enum values, in our uapi header and, when the tree
+# has it (drivers/iommu/iommufd/iommufd_test.h), in the mock's header.
+#
 # Output is TAP; the exit status is 0 only if every test passed.
 # Environment: CC (native compiler, default gcc), ABI_CHECK_KEEP=1 keeps the
 # work directory, ABI_CHECK_CROSS=0 disables the i386/aarch64 passes.
@@ -71,7 +77,7 @@ cp "$our_h" "$work/ours/linux/iommufd.h" || exit 2
 
 CFLAGS_COMMON="-std=gnu11 -O0 -Wall -Werror -Werror=enum-conversion"
 
-echo "1..2"
+echo "1..3"
 
 diag() {
 	sed 's/^/# /' "$@"
@@ -206,4 +212,36 @@ else
 	echo "not ok 2 uapi-extensions"
 fi
 
-[ $fail1 = 0 ] && [ $fail2 = 0 ]
+test_h=
+if [ -d "$2" ] && [ -f "$2/drivers/iommu/iommufd/iommufd_test.h" ]; then
+	cp "$2/drivers/iommu/iommufd/iommufd_test.h" "$work/ours/iommufd_test.h"
+	test_h=iommufd_test.h
+fi
+fail3=0
+python3 "$here/gen-probe.py" spec "$here/spec-layouts.txt" $test_h \
+	> "$work/spec.c" 2> "$work/gen.err" || {
+	diag "$work/gen.err"
+	fail3=1
+}
+for entry in "${abis[@]}"; do
+	[ $fail3 = 0 ] || break
+	IFS='|' read -r abi cc mode <<< "$entry"
+	if [ "$abi" != native ] && ! abi_usable "$cc"; then
+		continue
+	fi
+	# shellcheck disable=SC2086
+	if ! $cc $CFLAGS_COMMON -I "$work/ours" -fsyntax-only "$work/spec.c" \
+		> "$work/spec.$abi.err" 2>&1; then
+		echo "# $abi: layouts differ from the spec:"
+		diag "$work/spec.$abi.err"
+		fail3=1
+	fi
+done
+echo "# spec layouts: $(grep -c _Static_assert "$work/spec.c") assertions${test_h:+ (with $test_h)}"
+if [ $fail3 = 0 ]; then
+	echo "ok 3 uapi-spec-layouts"
+else
+	echo "not ok 3 uapi-spec-layouts"
+fi
+
+[ $fail1 = 0 ] && [ $fail2 = 0 ] && [ $fail3 = 0 ]
