@@ -20,8 +20,13 @@
  * locks of the same line are never held together.  Each lock's own
  * comment says what it protects and points here.
  *
+ *  0. iommufd_device.vdev_lock (device.h): creating a device's virtual
+ *     device and taking it down (IOMMU_DESTROY, unbind); the IOMMU
+ *     driver's vdevice ops run under it and may take its own locks (the
+ *     mock takes mock_dev.lock)
  *  1. mock_dev.lock (selftest_iommu.h, test builds): around a mock
- *     device's attach, replace and detach, and its fault reports
+ *     device's attach, replace and detach, its fault and event reports and
+ *     changes of its virtual device
  *  2. iommufd_vfio_groups.lock (object.h): the groups of a legacy VFIO
  *     container; held across pinning (VFIO_SET_IOMMU), never a user copy
  *  3. iommufd_ctx.lock (object.h): the accounting mode and the VFIO state
@@ -45,7 +50,11 @@
  * 11. leaves, under which nothing of ours is taken:
  *     iommufd_fault.lock (fault.c, a spinlock, taken under iommufd_grp.lock
  *     when a detach answers faults), the object table's xa_lock (object.c)
- *     and iommufd_grps_lock (device.c)
+ *     and iommufd_grps_lock (device.c); iommufd_viommu.veventqs_lock
+ *     (viommu.h, a spinlock); the xa_lock
+ *     of iommufd_viommu.vdevs (viommu.h), held around a driver's
+ *     iommufd_viommu_vdev_call() callback; iommufd_viommu_drivers_lock
+ *     (viommu.c)
  *
  * Object references are not locks: a lookup may be held across any of
  * these, and iommufd_obj_destroy_held() waits for lookups, so it is never

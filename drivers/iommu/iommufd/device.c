@@ -144,7 +144,8 @@ static void iommufd_device_destroy(struct iommufd_obj *obj)
 {
 	struct iommufd_device *idev = container_of(obj, typeof(*idev), obj);
 
-	WARN_ON(!list_empty(&idev->group_item));
+	WARN_ON(!list_empty(&idev->group_item) || idev->vdev);
+	mutex_destroy(&idev->vdev_lock);
 	/* The group entry goes first: see iommufd_grps */
 	iommufd_grp_put(idev->grp);
 	iommu_device_release_dma_owner(idev->dev);
@@ -211,6 +212,7 @@ static struct iommufd_device *__iommufd_device_bind(struct iommufd_ctx *ictx,
 	idev->can_force_coherent =
 		device_iommu_capable(dev, IOMMU_CAP_ENFORCE_CACHE_COHERENCY);
 	INIT_LIST_HEAD(&idev->group_item);
+	mutex_init(&idev->vdev_lock);
 	if (hold_ctx)
 		iommufd_ctx_get(ictx);
 	/* The binder's reference, dropped by iommufd_device_unbind() */
@@ -282,6 +284,12 @@ struct iommufd_device *iommufd_device_bind_internal(struct iommufd_ctx *ictx,
  */
 void iommufd_device_unbind(struct iommufd_device *idev)
 {
+	/* A virtual device of the device goes with it, its ID a tombstone */
+	mutex_lock(&idev->vdev_lock);
+	idev->unbinding = true;
+	if (idev->vdev)
+		idev->vdev->device_gone(idev->vdev);
+	mutex_unlock(&idev->vdev_lock);
 	iommufd_obj_destroy_held(idev->ictx, &idev->obj);
 }
 EXPORT_SYMBOL_GPL(iommufd_device_unbind);

@@ -46,6 +46,18 @@ struct iommufd_grp {
 };
 
 /**
+ * struct iommufd_vdev_link - a virtual device as its device sees it
+ * @device_gone: called by iommufd_device_unbind() with the device's
+ *	vdev_lock held: the virtual device must go away with the device
+ *
+ * The virtual device (viommu.c, a layer above) hands its device this, so
+ * that an unbind can take it down without knowing what it is.
+ */
+struct iommufd_vdev_link {
+	void (*device_gone)(struct iommufd_vdev_link *link);
+};
+
+/**
  * struct iommufd_device - a device bound to a context
  * @obj: object header, type IOMMUFD_OBJ_DEVICE. The binder (vfio, or the
  *	selftest object) holds a reference between bind and unbind, so
@@ -58,6 +70,10 @@ struct iommufd_grp {
  * @can_force_coherent: the IOMMU can block non-coherent DMA of @dev
  * @holds_ctx: bound with iommufd_device_bind(), not by an object of the
  *	context itself (iommufd_device_bind_internal())
+ * @vdev_lock: protects @vdev and @unbinding; held across creating and
+ *	tearing down the device's virtual device (lock order: common.h)
+ * @vdev: the device's virtual device, if it has one
+ * @unbinding: iommufd_device_unbind() has begun: no new virtual device
  */
 struct iommufd_device {
 	struct iommufd_obj obj;
@@ -67,6 +83,9 @@ struct iommufd_device {
 	struct list_head group_item;
 	bool can_force_coherent;
 	bool holds_ctx;
+	struct mutex vdev_lock; /* see above */
+	struct iommufd_vdev_link *vdev;
+	bool unbinding;
 };
 
 struct iommufd_device *iommufd_device_find(struct iommufd_ctx *ictx, u32 id);

@@ -63,6 +63,8 @@ static void iommufd_nested_hwpt_release(struct iommufd_obj *obj)
 		iommufd_obj_put(nested->base.ictx,
 				iommufd_fault_obj(nested->base.fault));
 	iommufd_obj_put(nested->base.ictx, &nested->parent->base.obj);
+	if (nested->holder)
+		iommufd_obj_put(nested->base.ictx, nested->holder);
 }
 
 static const struct iommufd_obj_ops iommufd_nested_hwpt_ops = {
@@ -312,6 +314,62 @@ static int iommufd_hwpt_set_fault(struct iommufd_ctx *ictx,
 	return 0;
 }
 
+/**
+ * iommufd_nested_hwpt_new - Make a nested HWPT of a domain made elsewhere
+ * @ictx: the context
+ * @parent: the nesting parent the domain translates through; the HWPT
+ *	takes a reference
+ * @holder: the object the domain was made from (a virtual IOMMU); the HWPT
+ *	takes a reference
+ * @domain: an IOMMU_DOMAIN_NESTED domain, or an ERR_PTR; the HWPT owns it
+ *	(it is freed on failure too)
+ * @flags: the IOMMU_HWPT_ALLOC flags; only IOMMU_HWPT_FAULT_ID_VALID is
+ *	looked at
+ * @fault_id: the fault queue, with IOMMU_HWPT_FAULT_ID_VALID
+ *
+ * The HWPT is not visible yet: the caller publishes it or discards it.
+ *
+ * Return: the HWPT or an ERR_PTR: the domain's error, -ENOENT for a bad
+ * fault queue, -ENOMEM.
+ */
+struct iommufd_nested_hwpt *
+iommufd_nested_hwpt_new(struct iommufd_ctx *ictx,
+			struct iommufd_paging_hwpt *parent,
+			struct iommufd_obj *holder, struct iommu_domain *domain,
+			u32 flags, u32 fault_id)
+{
+	struct iommufd_nested_hwpt *nested;
+	int rc;
+
+	if (IS_ERR_OR_NULL(domain))
+		return domain ? ERR_CAST(domain) : ERR_PTR(-ENOMEM);
+	if (WARN_ON_ONCE(domain->type != IOMMU_DOMAIN_NESTED)) {
+		iommu_domain_free(domain);
+		return ERR_PTR(-EINVAL);
+	}
+	nested = iommufd_obj_new(ictx, nested, IOMMUFD_OBJ_HWPT_NESTED,
+				 &iommufd_nested_hwpt_ops);
+	if (IS_ERR(nested)) {
+		iommu_domain_free(domain);
+		return nested;
+	}
+	nested->base.ictx = ictx;
+	nested->base.domain = domain;
+	nested->parent = parent;
+	iommufd_obj_hold(&parent->base.obj);
+	nested->holder = holder;
+	iommufd_obj_hold(holder);
+
+	if (flags & IOMMU_HWPT_FAULT_ID_VALID) {
+		rc = iommufd_hwpt_set_fault(ictx, &nested->base, fault_id);
+		if (rc) {
+			iommufd_obj_discard(ictx, &nested->base.obj);
+			return ERR_PTR(rc);
+		}
+	}
+	return nested;
+}
+
 static struct iommufd_hwpt *
 iommufd_hwpt_alloc_on(struct iommufd_call *call, struct iommufd_device *idev,
 		      struct iommufd_obj *pt_obj,
@@ -535,14 +593,14 @@ int iommufd_do_get_hw_info(struct iommufd_call *call)
 #define IOMMUFD_INVALIDATE_BATCH SZ_64K
 
 /*
- * Hand @domain the user's array in batches of at most
+ * Hand @fn the user's array in batches of at most
  * IOMMUFD_INVALIDATE_BATCH bytes (or one entry, if that is larger), with a
  * chance to reschedule in between and a way out for a task being killed:
  * neither the entry size nor their number is bounded by the uAPI. @base is
  * the user address of @all's array. @done is the number of entries handled,
  * also on failure.
  */
-static int iommufd_invalidate_batches(struct iommu_domain *domain,
+static int iommufd_invalidate_batches(iommufd_invalidate_fn fn, void *priv,
 				      const struct iommu_user_data_array *all,
 				      u64 base, u32 *done)
 {
@@ -562,7 +620,7 @@ static int iommufd_invalidate_batches(struct iommu_domain *domain,
 			return -EFAULT;
 		part.uptr = u64_to_user_ptr(addr);
 		part.entry_num = n;
-		rc = domain->ops->cache_invalidate_user(domain, &part);
+		rc = fn(priv, &part);
 		/* The driver reports how many it handled, all on success */
 		*done += min(part.entry_num, n);
 		if (rc)
@@ -578,18 +636,43 @@ static int iommufd_invalidate_batches(struct iommu_domain *domain,
 	return 0;
 }
 
+/* Checks of IOMMU_HWPT_INVALIDATE made before looking at the ID */
+static int iommufd_invalidate_check(struct iommu_hwpt_invalidate *arg)
+{
+	if (arg->__reserved)
+		return -EOPNOTSUPP;
+	if (arg->entry_num && (!arg->data_uptr || !arg->entry_len))
+		return -EINVAL;
+	return 0;
+}
+
+/* Reply with the entries done; the reply's own failure wins */
+static int iommufd_invalidate_reply(struct iommufd_call *call, u32 done_num,
+				    int rc)
+{
+	struct iommu_hwpt_invalidate *arg = call->args;
+
+	arg->entry_num = done_num;
+	if (iommufd_call_reply(call, sizeof(*arg)))
+		return -EFAULT;
+	return rc;
+}
+
 /**
- * iommufd_do_hwpt_invalidate - Handle IOMMU_HWPT_INVALIDATE
- * @call: the command, struct iommu_hwpt_invalidate
+ * iommufd_invalidate_user - Carry out IOMMU_HWPT_INVALIDATE through @fn
+ * @call: the command, struct iommu_hwpt_invalidate; its ID was resolved
+ * @fn: the handler of the HWPT or virtual IOMMU, NULL if it has none
+ * @priv: passed to @fn
  *
- * The driver processes the entries in order and stops at the first one that
- * fails; entry_num is written back with the number it processed, also on
- * failure. Any entry size and number are taken; the work is done in
+ * The handler processes the entries in order and stops at the first one
+ * that fails; entry_num is written back with the number it processed, also
+ * on failure. Any entry size and number are taken; the work is done in
  * batches and stops with -EINTR when the task is being killed.
  *
  * Return: 0 or an error code for userspace.
  */
-int iommufd_do_hwpt_invalidate(struct iommufd_call *call)
+int iommufd_invalidate_user(struct iommufd_call *call,
+			    iommufd_invalidate_fn fn, void *priv)
 {
 	struct iommu_hwpt_invalidate *arg = call->args;
 	struct iommu_user_data_array data_array = {
@@ -598,41 +681,59 @@ int iommufd_do_hwpt_invalidate(struct iommufd_call *call)
 		.entry_len = arg->entry_len,
 		.entry_num = arg->entry_num,
 	};
-	struct iommufd_nested_hwpt *nested;
-	struct iommu_domain *domain;
 	u32 done_num = 0;
 	int rc;
 
-	if (arg->__reserved) {
+	rc = iommufd_invalidate_check(arg);
+	if (rc)
+		goto out;
+	if (!fn)
 		rc = -EOPNOTSUPP;
-		goto out;
-	}
-	if (arg->entry_num && (!arg->data_uptr || !arg->entry_len)) {
-		rc = -EINVAL;
-		goto out;
-	}
-
-	nested = iommufd_nested_hwpt_find(call->ictx, arg->hwpt_id);
-	if (IS_ERR(nested)) {
-		rc = PTR_ERR(nested);
-		goto out;
-	}
-	domain = nested->base.domain;
-	if (!domain->ops->cache_invalidate_user) {
-		rc = -EOPNOTSUPP;
-	} else if (!arg->entry_num) {
+	else if (!arg->entry_num)
 		/* Nothing to do, but the driver judges the data type */
-		rc = domain->ops->cache_invalidate_user(domain, &data_array);
-	} else {
-		rc = iommufd_invalidate_batches(domain, &data_array,
+		rc = fn(priv, &data_array);
+	else
+		rc = iommufd_invalidate_batches(fn, priv, &data_array,
 						arg->data_uptr, &done_num);
-	}
-	iommufd_obj_put(call->ictx, &nested->base.obj);
-
 out:
-	arg->entry_num = done_num;
-	if (iommufd_call_reply(call, sizeof(*arg)))
-		return -EFAULT;
+	return iommufd_invalidate_reply(call, done_num, rc);
+}
+
+static int iommufd_domain_invalidate(void *priv,
+				     struct iommu_user_data_array *array)
+{
+	struct iommu_domain *domain = priv;
+
+	return domain->ops->cache_invalidate_user(domain, array);
+}
+
+/**
+ * iommufd_do_hwpt_invalidate - Handle IOMMU_HWPT_INVALIDATE of a nested HWPT
+ * @call: the command, struct iommu_hwpt_invalidate
+ *
+ * See iommufd_invalidate_user().
+ *
+ * Return: 0 or an error code for userspace.
+ */
+int iommufd_do_hwpt_invalidate(struct iommufd_call *call)
+{
+	struct iommu_hwpt_invalidate *arg = call->args;
+	struct iommufd_nested_hwpt *nested;
+	struct iommu_domain *domain;
+	int rc;
+
+	rc = iommufd_invalidate_check(arg);
+	if (rc)
+		return iommufd_invalidate_reply(call, 0, rc);
+	nested = iommufd_nested_hwpt_find(call->ictx, arg->hwpt_id);
+	if (IS_ERR(nested))
+		return iommufd_invalidate_reply(call, 0, PTR_ERR(nested));
+	domain = nested->base.domain;
+	rc = iommufd_invalidate_user(call,
+				     domain->ops->cache_invalidate_user ?
+				     iommufd_domain_invalidate : NULL,
+				     domain);
+	iommufd_obj_put(call->ictx, &nested->base.obj);
 	return rc;
 }
 

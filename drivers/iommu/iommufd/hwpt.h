@@ -76,10 +76,13 @@ struct iommufd_paging_hwpt {
  * struct iommufd_nested_hwpt - a stage-1 HWPT
  * @base: the HWPT
  * @parent: the paging HWPT it translates through; one reference held
+ * @holder: the object it was made from if not @parent (a virtual IOMMU);
+ *	one reference held, so that object cannot be destroyed before it
  */
 struct iommufd_nested_hwpt {
 	struct iommufd_hwpt base;
 	struct iommufd_paging_hwpt *parent;
+	struct iommufd_obj *holder;
 };
 
 static inline bool iommufd_hwpt_is_paging(struct iommufd_hwpt *hwpt)
@@ -164,6 +167,24 @@ int iommufd_paging_hwpt_enforce_cc(struct iommufd_paging_hwpt *paging);
 bool iommufd_ioas_auto_hwpts_coherent(struct iommufd_ioas *ioas);
 bool iommufd_domain_finished(struct iommu_domain *domain);
 int iommufd_paging_hwpt_fill(struct iommufd_paging_hwpt *paging);
+
+struct iommufd_nested_hwpt *
+iommufd_nested_hwpt_new(struct iommufd_ctx *ictx,
+			struct iommufd_paging_hwpt *parent,
+			struct iommufd_obj *holder, struct iommu_domain *domain,
+			u32 flags, u32 fault_id);
+
+/**
+ * typedef iommufd_invalidate_fn - handles a part of an invalidation array
+ * @priv: what the caller of iommufd_invalidate_user() passed
+ * @array: the entries; entry_num is set to the number handled
+ *
+ * Return: 0 or the error of the first entry that failed.
+ */
+typedef int (*iommufd_invalidate_fn)(void *priv,
+				     struct iommu_user_data_array *array);
+int iommufd_invalidate_user(struct iommufd_call *call,
+			    iommufd_invalidate_fn fn, void *priv);
 
 /* The ioctls (main.c's dispatch table) */
 int iommufd_do_get_hw_info(struct iommufd_call *call);

@@ -26,6 +26,7 @@
 #include "object.h"
 #include "selftest.h"
 #include "vfio_compat.h"
+#include "viommu.h"
 
 static const struct file_operations iommufd_file_ops;
 
@@ -171,6 +172,8 @@ union iommufd_cmd_space {
 	struct iommu_ioas_unmap unmap_cmd;
 	struct iommu_option option_cmd;
 	struct iommu_vfio_ioas vfio_ioas_cmd;
+	struct iommu_viommu_alloc viommu_cmd;
+	struct iommu_vdevice_alloc vdevice_cmd;
 #ifdef CONFIG_IOMMUFD_TEST
 	struct iommu_test_cmd test_cmd;
 #endif
@@ -213,9 +216,11 @@ struct iommufd_cmd_desc {
 #endif
 
 /*
- * Numbers 0x8f..0x94 belong to later additions (IOAS_MAP_FILE, VIOMMU,
- * VDEVICE, IOAS_CHANGE_PROCESS, VEVENTQ, HW_QUEUE); their slots stay empty
- * so they fail with -ENOTTY until implemented.
+ * Numbers 0x8f, 0x92, 0x93 and 0x94 belong to later additions
+ * (IOAS_MAP_FILE, IOAS_CHANGE_PROCESS, VEVENTQ, HW_QUEUE); their slots stay empty so they fail with
+ * -ENOTTY until implemented. HWPT_ALLOC and HWPT_INVALIDATE go through
+ * viommu.c, which takes a virtual IOMMU as their ID and hands anything else
+ * on to hwpt.c.
  */
 static const struct iommufd_cmd_desc iommufd_cmd_table[] = {
 	CMD_DESC(DESTROY, struct iommu_destroy,
@@ -225,11 +230,11 @@ static const struct iommufd_cmd_desc iommufd_cmd_table[] = {
 	CMD_DESC(GET_HW_INFO, struct iommu_hw_info,
 		 __reserved, iommufd_do_get_hw_info),
 	CMD_DESC(HWPT_ALLOC, struct iommu_hwpt_alloc,
-		 __reserved, iommufd_do_hwpt_alloc),
+		 __reserved, iommufd_do_hwpt_alloc_any),
 	CMD_DESC(HWPT_GET_DIRTY_BITMAP, struct iommu_hwpt_get_dirty_bitmap,
 		 data, iommufd_do_hwpt_get_dirty),
 	CMD_DESC(HWPT_INVALIDATE, struct iommu_hwpt_invalidate,
-		 __reserved, iommufd_do_hwpt_invalidate),
+		 __reserved, iommufd_do_hwpt_invalidate_any),
 	CMD_DESC(HWPT_SET_DIRTY_TRACKING, struct iommu_hwpt_set_dirty_tracking,
 		 __reserved, iommufd_do_hwpt_set_dirty),
 	CMD_DESC(IOAS_ALLOC, struct iommu_ioas_alloc,
@@ -248,6 +253,11 @@ static const struct iommufd_cmd_desc iommufd_cmd_table[] = {
 		 val64, iommufd_do_option),
 	CMD_DESC(VFIO_IOAS, struct iommu_vfio_ioas,
 		 __reserved, iommufd_do_vfio_ioas),
+	/* The 6.13 struct ended at out_viommu_id: 24 bytes, no driver data */
+	CMD_DESC(VIOMMU_ALLOC, struct iommu_viommu_alloc,
+		 out_viommu_id, iommufd_do_viommu_alloc),
+	CMD_DESC(VDEVICE_ALLOC, struct iommu_vdevice_alloc,
+		 virt_id, iommufd_do_vdevice_alloc),
 #ifdef CONFIG_IOMMUFD_TEST
 	CMD_DESC(TEST, struct iommu_test_cmd,
 		 last, iommufd_do_test),

@@ -286,6 +286,43 @@ out_free:
 }
 
 /**
+ * iommufd_obj_tombstone - take an object out of the table for good
+ * @ictx: owning context
+ * @obj: a published object
+ *
+ * For an object that disappears because something else went away (a
+ * virtual device whose device was unbound): its ID stops resolving, as if
+ * destroyed, but stays reserved until the context is closed, so that it is
+ * never handed out again while userspace may still hold it. The caller then
+ * owns the table's reference and must release the object with
+ * iommufd_obj_free_tombstone().
+ *
+ * Return: true on success, false if the object is no longer in the table
+ * (a concurrent IOMMU_DESTROY owns it).
+ */
+bool iommufd_obj_tombstone(struct iommufd_ctx *ictx, struct iommufd_obj *obj)
+{
+	/* A reserved entry: lookups and IOMMU_DESTROY see nothing there */
+	return xa_cmpxchg(&ictx->obj_table, obj->id, obj, XA_ZERO_ENTRY,
+			  GFP_KERNEL) == obj;
+}
+
+/**
+ * iommufd_obj_free_tombstone - release an object iommufd_obj_tombstone() took
+ * @ictx: owning context
+ * @obj: the object; no long-term references may be left
+ *
+ * Waits for transient lookups, which found it before it left the table, to
+ * drop their references, then releases it.
+ */
+void iommufd_obj_free_tombstone(struct iommufd_ctx *ictx,
+				struct iommufd_obj *obj)
+{
+	wait_event(ictx->unref_wait, refcount_read(&obj->refs) == 1);
+	iommufd_obj_free(obj);
+}
+
+/**
  * iommufd_obj_destroy_all - tear down every object of a closing context
  * @ictx: context whose file is being released
  *
@@ -315,7 +352,9 @@ void iommufd_obj_destroy_all(struct iommufd_ctx *ictx)
 		}
 	} while (progress && !xa_empty(&ictx->obj_table));
 
-	WARN_ON(!xa_empty(&ictx->obj_table));
+	/* Only tombstones may be left (xa_find() skips them); xa_destroy() */
+	index = 0;
+	WARN_ON(xa_find(&ictx->obj_table, &index, ULONG_MAX, XA_PRESENT));
 }
 
 /**

@@ -34,9 +34,9 @@ struct file;
  * @IOMMUFD_OBJ_IOAS: an I/O address space (ioas.c)
  * @IOMMUFD_OBJ_ACCESS: an in-kernel access user of an IOAS (access.c)
  * @IOMMUFD_OBJ_FAULT: an I/O page fault queue
- * @IOMMUFD_OBJ_VIOMMU: a virtual IOMMU instance (roadmap)
- * @IOMMUFD_OBJ_VDEVICE: a device of a virtual IOMMU (roadmap)
- * @IOMMUFD_OBJ_VEVENTQ: a virtual IOMMU event queue (roadmap)
+ * @IOMMUFD_OBJ_VIOMMU: a virtual IOMMU instance (viommu.c)
+ * @IOMMUFD_OBJ_VDEVICE: a device of a virtual IOMMU (viommu.c)
+ * @IOMMUFD_OBJ_VEVENTQ: a virtual IOMMU event queue (veventq.c)
  * @IOMMUFD_OBJ_SELFTEST: the mock device owner, CONFIG_IOMMUFD_TEST only
  * @IOMMUFD_OBJ_MAX: number of types
  */
@@ -195,6 +195,9 @@ int iommufd_obj_destroy_by_id(struct iommufd_ctx *ictx, u32 id);
 void iommufd_obj_destroy_held(struct iommufd_ctx *ictx,
 			      struct iommufd_obj *obj);
 void iommufd_obj_destroy_all(struct iommufd_ctx *ictx);
+bool iommufd_obj_tombstone(struct iommufd_ctx *ictx, struct iommufd_obj *obj);
+void iommufd_obj_free_tombstone(struct iommufd_ctx *ictx,
+				struct iommufd_obj *obj);
 
 /**
  * struct iommufd_call - one ioctl call as seen by its handler

@@ -12,6 +12,7 @@
 #include <linux/file.h>
 #include <linux/iommu.h>
 #include <linux/iommufd.h>
+#include <linux/iommufd_viommu.h>
 #include <linux/mm.h>
 #include <linux/nospec.h>
 #include <linux/sizes.h>
@@ -763,6 +764,42 @@ static int mock_op_trigger_iopf(struct iommufd_call *call,
 	return 0;
 }
 
+/* The mock device behind a device object ID, with a reference held */
+static struct iommufd_device *mock_op_get_mockdev(struct iommufd_call *call,
+						  u32 id)
+{
+	struct iommufd_device *idev;
+
+	idev = iommufd_device_find(call->ictx, id);
+	if (IS_ERR(idev))
+		return idev;
+	if (!mockdev_is(idev->dev)) {
+		iommufd_obj_put(call->ictx, &idev->obj);
+		return ERR_PTR(-EINVAL);
+	}
+	return idev;
+}
+
+/* IOMMU_TEST_OP_DEV_CHECK_CACHE */
+static int mock_op_dev_check_cache(struct iommufd_call *call,
+				   struct iommu_test_cmd *arg)
+{
+	struct iommufd_device *idev;
+	struct mock_dev *mockdev;
+	int rc = 0;
+
+	idev = mock_op_get_mockdev(call, arg->id);
+	if (IS_ERR(idev))
+		return PTR_ERR(idev);
+	mockdev = to_mock_dev(idev->dev);
+	if (arg->check_dev_cache.id > MOCK_DEV_CACHE_ID_MAX ||
+	    READ_ONCE(mockdev->cache[arg->check_dev_cache.id]) !=
+	    arg->check_dev_cache.cache)
+		rc = -EINVAL;
+	iommufd_obj_put(call->ictx, &idev->obj);
+	return rc;
+}
+
 /**
  * iommufd_test_ioas_copy - IOMMU_IOAS_COPY of test builds
  * @call: the command, struct iommu_ioas_copy
@@ -809,6 +846,7 @@ static int (*const mock_op_handlers[])(struct iommufd_call *call,
 	[IOMMU_TEST_OP_DIRTY] = mock_op_dirty,
 	[IOMMU_TEST_OP_MD_CHECK_IOTLB] = mock_op_md_check_iotlb,
 	[IOMMU_TEST_OP_TRIGGER_IOPF] = mock_op_trigger_iopf,
+	[IOMMU_TEST_OP_DEV_CHECK_CACHE] = mock_op_dev_check_cache,
 };
 
 /**

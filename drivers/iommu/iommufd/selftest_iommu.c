@@ -97,9 +97,19 @@ bool mockdev_is(struct device *dev)
 static int mock_pt_attach_dev(struct iommu_domain *domain,
 			      struct device *dev)
 {
+	struct mock_dev *mockdev = to_mock_dev(dev);
+
 	if (domain->dirty_ops &&
-	    (to_mock_dev(dev)->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
+	    (mockdev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
 		return -EINVAL;
+	/*
+	 * A nested domain of a virtual IOMMU translates guest IDs: only a
+	 * device the guest knows on it (a virtual device) may use it
+	 */
+	if (domain->ops == &mock_nested_ops &&
+	    to_mock_nested(domain)->viommu &&
+	    to_mock_nested(domain)->viommu != mockdev->viommu)
+		return -ENOENT;
 	return 0;
 }
 
@@ -321,7 +331,15 @@ static struct iommu_domain *mock_pt_alloc_paging(struct device *dev)
 	return mock_pt_alloc_flags(dev, 0);
 }
 
-static struct iommu_domain *
+/**
+ * mock_pt_alloc_nested - Allocate a mock nested domain
+ * @parent: a mock paging domain
+ * @flags: allocation flags; none is accepted
+ * @udata: struct iommu_hwpt_selftest
+ *
+ * Return: the domain or an ERR_PTR.
+ */
+struct iommu_domain *
 mock_pt_alloc_nested(struct iommu_domain *parent, u32 flags,
 		     const struct iommu_user_data *udata)
 {
@@ -530,7 +548,7 @@ static const struct property_entry mock_pasid_props[] = {
 struct mock_dev *mockdev_create(u32 dev_flags)
 {
 	struct mock_dev *mockdev;
-	int rc;
+	int rc, i;
 
 	if (dev_flags & ~MOCK_DEV_FLAGS_ALL)
 		return ERR_PTR(-EINVAL);
@@ -545,6 +563,8 @@ struct mock_dev *mockdev_create(u32 dev_flags)
 	}
 	mockdev->id = rc;
 	mockdev->flags = dev_flags;
+	for (i = 0; i != MOCK_DEV_CACHE_NUM; i++)
+		mockdev->cache[i] = IOMMU_TEST_DEV_CACHE_DEFAULT;
 	init_rwsem(&mockdev->lock);
 	device_initialize(&mockdev->dev);
 	/* From here on put_device() frees mdev and its id */
@@ -718,10 +738,17 @@ int iommufd_test_init(void)
 	if (rc)
 		goto err_sysfs;
 
+	rc = mock_viommu_init(&mock_iommu_ops);
+	if (rc)
+		goto err_unregister;
+
 	/* Without it the mock devices cannot enable IOPF; nothing else fails */
 	mock_iommu.iopf_queue = iopf_queue_alloc("pt-iopfq");
 	return 0;
 
+err_unregister:
+	iommu_device_unregister_bus(&mock_iommu.iommu_dev, &iommufd_mock_bus,
+				    &mock_bus_nb);
 err_sysfs:
 	iommu_device_sysfs_remove(&mock_iommu.iommu_dev);
 err_bus:
@@ -742,6 +769,7 @@ void iommufd_test_exit(void)
 {
 	if (mock_iommu.iopf_queue)
 		iopf_queue_free(mock_iommu.iopf_queue);
+	mock_viommu_exit();
 	iommu_device_unregister_bus(&mock_iommu.iommu_dev, &iommufd_mock_bus,
 				    &mock_bus_nb);
 	iommu_device_sysfs_remove(&mock_iommu.iommu_dev);

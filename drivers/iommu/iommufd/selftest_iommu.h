@@ -4,7 +4,7 @@
  * commands (selftest.c) see it: its domains and devices, and the few ways
  * to look into them that a real IOMMU does not offer.
  *
- * Layer: mock.  Included by the mock's two files only.
+ * Layer: mock.  Included by the mock's files only.
  */
 #ifndef __IOMMUFD_SELFTEST_IOMMU_H
 #define __IOMMUFD_SELFTEST_IOMMU_H
@@ -18,6 +18,8 @@
 
 /* The mock's IO page: half a CPU page, so the core's sub-page paths run */
 #define MOCK_IO_PAGE_SIZE	(PAGE_SIZE / 2)
+
+struct iommufd_viommu;
 
 /**
  * struct mock_pt - A mock paging domain
@@ -40,11 +42,14 @@ struct mock_pt {
  * @parent: The paging domain it nests on
  * @tlb_tags: The "IOTLB", set at allocation and cleared by invalidation.
  *         Serialised by the core's per-HWPT invalidation path.
+ * @viommu: The virtual IOMMU it was made by, or NULL; only devices with a
+ *          virtual device on it can attach
  */
 struct mock_nested {
 	struct iommu_domain domain;
 	struct mock_pt *parent;
 	u32 tlb_tags[MOCK_NESTED_DOMAIN_IOTLB_NUM];
+	struct iommufd_viommu *viommu;
 };
 
 /**
@@ -54,14 +59,21 @@ struct mock_nested {
  * @id: Instance number, for the name
  * @lock: Write-held while the device is registered and around changes of
  *        its attachment; read-held while a fault is reported for it, so that
- *        faults never race with an attachment change; the outermost lock
- *        (lock order: common.h)
+ *        faults never race with an attachment change; also protects
+ *        @viommu and @virt_id (lock order: common.h)
+ * @viommu: The virtual IOMMU the device has a virtual device on, or NULL
+ * @virt_id: The virtual device's ID there
+ * @cache: The "device cache", cleared by invalidations through @viommu under
+ *         the virtual IOMMU's table lock (iommufd_viommu_vdev_call())
  */
 struct mock_dev {
 	struct device dev;
 	u32 flags;
 	int id;
 	struct rw_semaphore lock;
+	struct iommufd_viommu *viommu;
+	u64 virt_id;
+	u32 cache[MOCK_DEV_CACHE_NUM];
 };
 
 static inline struct mock_dev *to_mock_dev(struct device *dev)
@@ -77,5 +89,12 @@ struct mock_pt *mock_pt_from_domain(struct iommu_domain *domain);
 struct mock_nested *mock_nested_from_domain(struct iommu_domain *domain);
 bool mock_pt_maps(struct mock_pt *pt, unsigned long iova, phys_addr_t paddr);
 bool mock_pt_mark_dirty(struct mock_pt *pt, u64 start, u64 size);
+struct iommu_domain *
+mock_pt_alloc_nested(struct iommu_domain *parent, u32 flags,
+		     const struct iommu_user_data *udata);
+
+/* The mock's virtual IOMMU (selftest_viommu.c) */
+int mock_viommu_init(const struct iommu_ops *ops);
+void mock_viommu_exit(void);
 
 #endif
