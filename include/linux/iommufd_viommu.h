@@ -80,6 +80,8 @@ void iommufd_viommu_set_drvdata(struct iommufd_viommu *viommu, void *data);
 int iommufd_viommu_vdev_call(struct iommufd_viommu *viommu, u64 virt_id,
 			     void (*fn)(struct device *dev, void *arg),
 			     void *arg);
+int iommufd_viommu_report_event(struct iommufd_viommu *viommu, u32 type,
+				const void *payload, size_t len);
 #endif
 
 #endif

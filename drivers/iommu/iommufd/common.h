@@ -51,7 +51,8 @@
  *     iommufd_fault.lock (fault.c, a spinlock, taken under iommufd_grp.lock
  *     when a detach answers faults), the object table's xa_lock (object.c)
  *     and iommufd_grps_lock (device.c); iommufd_viommu.veventqs_lock
- *     (viommu.h, a spinlock); the xa_lock
+ *     (viommu.h, a spinlock, taken under mock_dev.lock by event reports)
+ *     with iommufd_veventq.lock (veventq.c) nested inside it; the xa_lock
  *     of iommufd_viommu.vdevs (viommu.h), held around a driver's
  *     iommufd_viommu_vdev_call() callback; iommufd_viommu_drivers_lock
  *     (viommu.c)

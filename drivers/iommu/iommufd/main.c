@@ -25,6 +25,7 @@
 #include "ioas.h"
 #include "object.h"
 #include "selftest.h"
+#include "veventq.h"
 #include "vfio_compat.h"
 #include "viommu.h"
 
@@ -174,6 +175,7 @@ union iommufd_cmd_space {
 	struct iommu_vfio_ioas vfio_ioas_cmd;
 	struct iommu_viommu_alloc viommu_cmd;
 	struct iommu_vdevice_alloc vdevice_cmd;
+	struct iommu_veventq_alloc veventq_cmd;
 #ifdef CONFIG_IOMMUFD_TEST
 	struct iommu_test_cmd test_cmd;
 #endif
@@ -216,8 +218,8 @@ struct iommufd_cmd_desc {
 #endif
 
 /*
- * Numbers 0x8f, 0x92, 0x93 and 0x94 belong to later additions
- * (IOAS_MAP_FILE, IOAS_CHANGE_PROCESS, VEVENTQ, HW_QUEUE); their slots stay empty so they fail with
+ * Numbers 0x8f, 0x92 and 0x94 belong to later additions (IOAS_MAP_FILE,
+ * IOAS_CHANGE_PROCESS, HW_QUEUE); their slots stay empty so they fail with
  * -ENOTTY until implemented. HWPT_ALLOC and HWPT_INVALIDATE go through
  * viommu.c, which takes a virtual IOMMU as their ID and hands anything else
  * on to hwpt.c.
@@ -258,6 +260,8 @@ static const struct iommufd_cmd_desc iommufd_cmd_table[] = {
 		 out_viommu_id, iommufd_do_viommu_alloc),
 	CMD_DESC(VDEVICE_ALLOC, struct iommu_vdevice_alloc,
 		 virt_id, iommufd_do_vdevice_alloc),
+	CMD_DESC(VEVENTQ_ALLOC, struct iommu_veventq_alloc,
+		 __reserved, iommufd_do_veventq_alloc),
 #ifdef CONFIG_IOMMUFD_TEST
 	CMD_DESC(TEST, struct iommu_test_cmd,
 		 last, iommufd_do_test),

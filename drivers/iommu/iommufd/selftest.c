@@ -800,6 +800,40 @@ static int mock_op_dev_check_cache(struct iommufd_call *call,
 	return rc;
 }
 
+/*
+ * IOMMU_TEST_OP_TRIGGER_VEVENT: the device reports one event to the virtual
+ * IOMMU it has a virtual device on (ENOENT without one, EOPNOTSUPP if that
+ * has no IOMMU_VEVENTQ_TYPE_SELFTEST queue). An event dropped because the
+ * queue is full counts as reported: the reader learns of it.
+ */
+static int mock_op_trigger_vevent(struct iommufd_call *call,
+				  struct iommu_test_cmd *arg)
+{
+	struct iommu_viommu_event_selftest event;
+	struct iommufd_device *idev;
+	struct mock_dev *mockdev;
+	int rc = -ENOENT;
+
+	idev = mock_op_get_mockdev(call, arg->trigger_vevent.dev_id);
+	if (IS_ERR(idev))
+		return PTR_ERR(idev);
+	mockdev = to_mock_dev(idev->dev);
+
+	/* The virtual device cannot go away meanwhile */
+	down_read(&mockdev->lock);
+	if (mockdev->viommu) {
+		event.virt_id = mockdev->virt_id;
+		rc = iommufd_viommu_report_event(mockdev->viommu,
+						 IOMMU_VEVENTQ_TYPE_SELFTEST,
+						 &event, sizeof(event));
+		if (rc == -EOVERFLOW)
+			rc = 0;
+	}
+	up_read(&mockdev->lock);
+	iommufd_obj_put(call->ictx, &idev->obj);
+	return rc;
+}
+
 /**
  * iommufd_test_ioas_copy - IOMMU_IOAS_COPY of test builds
  * @call: the command, struct iommu_ioas_copy
@@ -847,6 +881,7 @@ static int (*const mock_op_handlers[])(struct iommufd_call *call,
 	[IOMMU_TEST_OP_MD_CHECK_IOTLB] = mock_op_md_check_iotlb,
 	[IOMMU_TEST_OP_TRIGGER_IOPF] = mock_op_trigger_iopf,
 	[IOMMU_TEST_OP_DEV_CHECK_CACHE] = mock_op_dev_check_cache,
+	[IOMMU_TEST_OP_TRIGGER_VEVENT] = mock_op_trigger_vevent,
 };
 
 /**

@@ -786,11 +786,13 @@ TEST(unknown_request_numbers)
 
 	/*
 	 * Reserved for later commands (0x8f, 0x92, 0x94) and unassigned
-	 * holes; 0x90 and 0x91 are the vIOMMU commands (viommu_test)
+	 * holes; 0x90, 0x91 and 0x93 are the vIOMMU commands (viommu_test,
+	 * veventq_test)
 	 */
 	for (nr = 0x8f; nr != 0xa0; nr++) {
 		if (nr == IOMMUFD_CMD_VIOMMU_ALLOC ||
-		    nr == IOMMUFD_CMD_VDEVICE_ALLOC)
+		    nr == IOMMUFD_CMD_VDEVICE_ALLOC ||
+		    nr == IOMMUFD_CMD_VEVENTQ_ALLOC)
 			continue;
 		EXPECT_ERRNO(ENOTTY, ioctl(fd, _IO(IOMMUFD_TYPE, nr), raw));
 	}
@@ -799,7 +801,7 @@ TEST(unknown_request_numbers)
 	EXPECT_ERRNO(ENOTTY, ioctl(fd, _IO(IOMMUFD_TYPE, 0x7f), raw));
 
 	/* Valid numbers with direction/size bits are different requests */
-	for (nr = IOMMUFD_CMD_BASE; nr <= IOMMUFD_CMD_VDEVICE_ALLOC; nr++) {
+	for (nr = IOMMUFD_CMD_BASE; nr <= IOMMUFD_CMD_VEVENTQ_ALLOC; nr++) {
 		EXPECT_ERRNO(ENOTTY,
 			     ioctl(fd, _IOWR(IOMMUFD_TYPE, nr, __u32), raw));
 		EXPECT_ERRNO(ENOTTY,
