@@ -167,6 +167,7 @@ void register_hwpt_ops(void);
 void register_mock_ops(void);
 void register_legacy_ops(void);
 void register_mem_ops(void);
+void register_viommu_ops(void);
 
 /* ---- calls: logging, stats, counting ---- */
 
@@ -197,8 +198,17 @@ enum obj_kind {
 	K_IDEV,		/* iommufd device object of a mock device */
 	K_STDEV,	/* selftest object owning a mock device */
 	K_FAULT,	/* fault queue object */
+	K_VIOMMU,	/* virtual IOMMU */
+	K_VDEV,		/* virtual device */
+	K_VEVENTQ,	/* virtual event queue object */
 	K_NR,
 };
+
+/* Kinds whose objects come with a file descriptor (struct obj::fd) */
+static inline bool kind_has_fd(int kind)
+{
+	return kind == K_FAULT || kind == K_VEVENTQ;
+}
 
 /* struct obj::flags */
 #define OF_NEST_PARENT	(1u << 0)
@@ -214,7 +224,9 @@ struct obj {
 	uint32_t link;		/* K_STDEV: its idev; K_IDEV: its stdev;
 				 * K_HWPT: its IOAS (0: unknown)
 				 */
-	int fd;			/* K_FAULT: its fd while open, else -1 */
+	int fd;			/* K_FAULT, K_VEVENTQ: its fd while open,
+				 * else -1
+				 */
 	uint64_t born;
 };
 
@@ -273,6 +285,7 @@ struct ctxref {
 struct ctxref pick_ctx(struct thr *t);
 uint32_t pick_id(struct thr *t, const struct ctxref *c, int kind);
 uint32_t make_obj(struct thr *t, const struct ctxref *c, int kind);
+uint32_t make_viommu(struct thr *t, const struct ctxref *c);
 bool pick_obj(struct thr *t, const struct ctxref *c, int kind,
 	      struct obj *out);
 void add_obj(const struct ctxref *c, int kind, uint32_t id, uint8_t flags,
@@ -281,6 +294,8 @@ void del_obj(const struct ctxref *c, uint32_t id);
 void set_obj_fd(const struct ctxref *c, uint32_t id, int fd);
 int take_fault_fd(struct thr *t, const struct ctxref *c, uint32_t *id,
 		  bool close_it);
+int take_obj_fd(struct thr *t, const struct ctxref *c, int kind,
+		uint32_t *id, bool close_it);
 int pick_fd_any(struct thr *t);
 void ctx_reset(int slot);
 unsigned int destroy_sweep(int slot, char *left, size_t len,

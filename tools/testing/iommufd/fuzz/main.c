@@ -797,6 +797,7 @@ int main(int argc, char **argv)
 	register_mock_ops();
 	register_legacy_ops();
 	register_mem_ops();
+	register_viommu_ops();
 	op_register("fork", op_fork, 1, OPF_NO_CHILD);
 	if (apply_op_filter() <= 0) {
 		printf("Bail out! --ops leaves no op\n");

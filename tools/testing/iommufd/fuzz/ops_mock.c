@@ -160,6 +160,8 @@ uint32_t make_obj(struct thr *t, const struct ctxref *c, int kind)
 		return kind == K_IDEV ? md.mock_domain.out_idev_id :
 		       kind == K_STDEV ? md.mock_domain.out_stdev_id :
 		       md.mock_domain.out_hwpt_id;
+	case K_VIOMMU:
+		return make_viommu(t, c);
 	default:
 		return 0;
 	}

@@ -120,9 +120,9 @@ void add_obj(const struct ctxref *c, int kind, uint32_t id, uint8_t flags,
 		x->max_id = id;
 	o = &x->objs[x->next++ % POOL_IDS];
 	/* Keep fault fds findable: never overwrite an entry with an open fd */
-	for (i = 0; o->kind == K_FAULT && o->fd >= 0 && i != POOL_IDS; i++)
+	for (i = 0; kind_has_fd(o->kind) && o->fd >= 0 && i != POOL_IDS; i++)
 		o = &x->objs[x->next++ % POOL_IDS];
-	if (o->kind == K_FAULT && o->fd >= 0)
+	if (kind_has_fd(o->kind) && o->fd >= 0)
 		close(o->fd);
 	*o = (struct obj){
 		.id = id, .kind = kind, .flags = flags,
@@ -161,6 +161,13 @@ void del_obj(const struct ctxref *c, uint32_t id)
 int take_fault_fd(struct thr *t, const struct ctxref *c, uint32_t *id,
 		  bool close_it)
 {
+	return take_obj_fd(t, c, K_FAULT, id, close_it);
+}
+
+/* The same for any kind with an fd (kind_has_fd()) */
+int take_obj_fd(struct thr *t, const struct ctxref *c, int kind,
+		uint32_t *id, bool close_it)
+{
 	struct ctx *x = &ctxs[c->slot];
 	unsigned int i, start = rnd_below(&t->rng, POOL_IDS);
 	int fd = -1;
@@ -169,7 +176,7 @@ int take_fault_fd(struct thr *t, const struct ctxref *c, uint32_t *id,
 	for (i = 0; i != POOL_IDS; i++) {
 		struct obj *o = &x->objs[(start + i) % POOL_IDS];
 
-		if (o->kind != K_FAULT || o->fd < 0)
+		if (o->kind != kind || o->fd < 0)
 			continue;
 		fd = o->fd;
 		*id = o->id;
@@ -198,7 +205,7 @@ int pick_fd_any(struct thr *t)
 		struct ctx *x = &ctxs[rnd_below(&t->rng, NR_CTX)];
 		struct obj *o = &x->objs[rnd_below(&t->rng, POOL_IDS)];
 
-		if (o->kind == K_FAULT)
+		if (kind_has_fd(o->kind))
 			fd = o->fd;
 	}
 	}
@@ -248,7 +255,7 @@ void ctx_reset(int slot)
 	unsigned int i;
 
 	for (i = 0; i != POOL_IDS; i++) {
-		if (x->objs[i].kind == K_FAULT && x->objs[i].fd >= 0)
+		if (kind_has_fd(x->objs[i].kind) && x->objs[i].fd >= 0)
 			close(x->objs[i].fd);
 		x->objs[i].kind = K_NONE;
 	}
