@@ -36,6 +36,7 @@
 
 #include "file_utils.h"
 #include "legacy_utils.h"
+#include "viommu_utils.h"
 
 #define DEBUGFS "/sys/kernel/debug"
 #define MAX_NTH 5000
@@ -496,6 +497,65 @@ static int seq_pasid(struct seq *s)
 	return ifd_destroy(s->fd, stdev);
 }
 
+/*
+ * Virtual IOMMU objects: a vIOMMU on a NEST_PARENT HWPT, its vDEVICE, an
+ * event queue, a nested HWPT of the vIOMMU the device moves onto, an event
+ * read back, an invalidation of the device cache, then the device unbound
+ * under its vDEVICE and the rest destroyed.
+ */
+static int seq_viommu(struct seq *s)
+{
+	struct iommu_viommu_invalidate_selftest inv = {
+		.vdev_id = 1, .cache_id = 2,
+	};
+	struct iommu_viommu_selftest data = { .in_data = 1 };
+	struct viommu_env e;
+	__u32 vdev, nested, q, pt, viommu2;
+	struct mock_vevent rec;
+	int qfd;
+
+	if (viommu_env_build(&e, s->fd))
+		return -1;
+	if (ifd_map_fixed(s->fd, e.ioas_id, s->buf, s->len, BASE))
+		return -1;
+	if (viommu_alloc_sz(s->fd, sizeof(struct iommu_viommu_alloc),
+			    IOMMU_VIOMMU_TYPE_SELFTEST, e.idev_id,
+			    e.parent_id, &data, sizeof(data), &viommu2))
+		return -1;
+	if (vdevice_alloc(s->fd, e.viommu_id, e.idev_id, 1, &vdev))
+		return -1;
+	if (veventq_alloc(s->fd, e.viommu_id, IOMMU_VEVENTQ_TYPE_SELFTEST, 2,
+			  &q, &qfd))
+		return -1;
+	s->access_fd[0] = qfd;	/* seq_close() closes it */
+	if (viommu_nested_alloc(s->fd, e.idev_id, e.viommu_id, 0, 0, &nested))
+		return -1;
+	pt = nested;
+	if (mock_domain_replace(s->fd, e.stdev_id, &pt))
+		return -1;
+	if (mock_trigger_vevent(s->fd, e.idev_id))
+		return -1;
+	if (read(qfd, &rec, sizeof(rec)) <= 0)
+		return -1;
+	if (viommu_invalidate(s->fd, e.viommu_id,
+			      IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST, &inv,
+			      sizeof(inv), 1, NULL))
+		return -1;
+	if (mock_dev_check_cache(s->fd, e.idev_id, 2, 0))
+		return -1;
+	if (ifd_destroy(s->fd, e.stdev_id))
+		return -1;
+	if (ifd_destroy(s->fd, nested))
+		return -1;
+	close(qfd);
+	s->access_fd[0] = -1;
+	if (ifd_destroy(s->fd, q))
+		return -1;
+	if (ifd_destroy(s->fd, viommu2))
+		return -1;
+	return ifd_destroy(s->fd, e.viommu_id);
+}
+
 static void seq_close(struct seq *s)
 {
 	unsigned int i;
@@ -604,6 +664,11 @@ TEST_F_TIMEOUT(fail_nth, legacy_container, 600)
 TEST_F_TIMEOUT(fail_nth, pasid_device, 600)
 {
 	sweep(_metadata, self, variant, seq_pasid, NULL, 0);
+}
+
+TEST_F_TIMEOUT(fail_nth, viommu, 600)
+{
+	sweep(_metadata, self, variant, seq_viommu, NULL, 0);
 }
 
 TEST_F_TIMEOUT(fail_nth, huge_pages, 600)

@@ -11,7 +11,7 @@
 #define DEPTH 4
 
 FIXTURE(veventq) {
-	struct _test_data_viommu v;
+	struct viommu_env v;
 	__u32 vdev_id;
 	__u32 q_id;
 	int q_fd;
@@ -19,20 +19,16 @@ FIXTURE(veventq) {
 
 FIXTURE_SETUP(veventq)
 {
-	struct _test_data_viommu *v = &self->v;
+	struct viommu_env *v = &self->v;
+	int fd;
 
 	self->q_fd = -1;
-	v->fd = mock_open();
-	if (v->fd < 0)
-		SKIP(return, "/dev/iommu: %s", mock_open_error(v->fd));
-	ASSERT_OK(ifd_ioas_alloc(v->fd, &v->ioas_id));
-	ASSERT_OK(mock_domain(v->fd, v->ioas_id, &v->stdev_id, &v->hwpt_id,
-			      &v->idev_id));
-	ASSERT_OK(ifd_hwpt_alloc(v->fd, v->idev_id, v->ioas_id,
-				 IOMMU_HWPT_ALLOC_NEST_PARENT, &v->parent_id));
+	v->fd = -1;
+	fd = mock_open();
+	if (fd < 0)
+		SKIP(return, "/dev/iommu: %s", mock_open_error(fd));
 	/* Fails with ENOTTY on kernels without virtual IOMMUs */
-	ASSERT_OK(viommu_alloc(v->fd, v->idev_id, v->parent_id,
-			       &v->viommu_id));
+	ASSERT_OK(viommu_env_build(v, fd));
 	ASSERT_OK(vdevice_alloc(v->fd, v->viommu_id, v->idev_id, VIRT_ID,
 				&self->vdev_id));
 	ASSERT_OK(veventq_alloc(v->fd, v->viommu_id,

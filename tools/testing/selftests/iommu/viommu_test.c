@@ -11,6 +11,44 @@
 
 #define VIRT_ID 0x42
 
+FIXTURE(viommu) {
+	int fd;
+	__u32 ioas_id;
+	__u32 stdev_id;
+	__u32 hwpt_id;
+	__u32 idev_id;
+	__u32 parent_id;
+	__u32 viommu_id;
+	void *buf;
+	size_t size;
+};
+
+FIXTURE_SETUP(viommu)
+{
+	if (!mock_fixture_open(_metadata, &self->fd, 0, &self->ioas_id))
+		return;
+	self->size = 4 * page_sz;
+	self->buf = buf_alloc(self->size, BUF_SMALL);
+	ASSERT_NE(NULL, self->buf);
+	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, self->buf,
+				self->size, MOCK_APERTURE_START));
+	ASSERT_OK(mock_domain(self->fd, self->ioas_id, &self->stdev_id,
+			      &self->hwpt_id, &self->idev_id));
+	ASSERT_OK(ifd_hwpt_alloc(self->fd, self->idev_id, self->ioas_id,
+				 IOMMU_HWPT_ALLOC_NEST_PARENT,
+				 &self->parent_id));
+	/* Fails with ENOTTY on kernels without virtual IOMMUs */
+	ASSERT_OK(viommu_alloc(self->fd, self->idev_id, self->parent_id,
+			       &self->viommu_id));
+}
+
+FIXTURE_TEARDOWN(viommu)
+{
+	mock_fixture_close(self->fd, 0);
+	if (self->buf)
+		munmap(self->buf, self->size);
+}
+
 /* ---------------------------------------------------------------------- */
 /* IOMMU_VIOMMU_ALLOC                                                      */
 /* ---------------------------------------------------------------------- */

@@ -4,8 +4,8 @@
  * vIOMMU sequence of fail_nth_test.c) share: one-ioctl wrappers of
  * IOMMU_VIOMMU_ALLOC, IOMMU_VDEVICE_ALLOC, IOMMU_VEVENTQ_ALLOC, nested HWPTs
  * on a virtual IOMMU, its invalidation and the mock's cache and event ops,
- * and the viommu fixture: a mock device on an IOAS, a NEST_PARENT HWPT and
- * a mock virtual IOMMU on it.
+ * and what both test programs build first: a mock device on an IOAS, a
+ * NEST_PARENT HWPT and a mock virtual IOMMU on it (struct viommu_env).
  */
 #ifndef __SELFTEST_IOMMU_VIOMMU_UTILS_H
 #define __SELFTEST_IOMMU_VIOMMU_UTILS_H
@@ -167,7 +167,8 @@ static inline int veventq_alloc(int fd, __u32 viommu_id, __u32 type,
 	return veventq_alloc_full(fd, &req, veventq_id, veventq_fd);
 }
 
-FIXTURE(viommu) {
+/* A mock device on an IOAS, a NEST_PARENT HWPT and a virtual IOMMU on it */
+struct viommu_env {
 	int fd;
 	__u32 ioas_id;
 	__u32 stdev_id;
@@ -175,37 +176,20 @@ FIXTURE(viommu) {
 	__u32 idev_id;
 	__u32 parent_id;
 	__u32 viommu_id;
-	void *buf;
-	size_t size;
 };
 
-FIXTURE_SETUP(viommu)
+/* Build a viommu_env on the open file @fd; 0, or -1 with errno */
+static inline int viommu_env_build(struct viommu_env *e, int fd)
 {
-	self->fd = mock_open();
-	if (self->fd < 0)
-		SKIP(return, "/dev/iommu: %s", mock_open_error(self->fd));
-	self->size = 4 * page_sz;
-	self->buf = buf_alloc(self->size, BUF_SMALL);
-	ASSERT_NE(NULL, self->buf);
-	ASSERT_OK(ifd_ioas_alloc(self->fd, &self->ioas_id));
-	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, self->buf,
-				self->size, MOCK_APERTURE_START));
-	ASSERT_OK(mock_domain(self->fd, self->ioas_id, &self->stdev_id,
-			      &self->hwpt_id, &self->idev_id));
-	ASSERT_OK(ifd_hwpt_alloc(self->fd, self->idev_id, self->ioas_id,
-				 IOMMU_HWPT_ALLOC_NEST_PARENT,
-				 &self->parent_id));
+	e->fd = fd;
+	if (ifd_ioas_alloc(fd, &e->ioas_id) ||
+	    mock_domain(fd, e->ioas_id, &e->stdev_id, &e->hwpt_id,
+			&e->idev_id) ||
+	    ifd_hwpt_alloc(fd, e->idev_id, e->ioas_id,
+			   IOMMU_HWPT_ALLOC_NEST_PARENT, &e->parent_id))
+		return -1;
 	/* Fails with ENOTTY on kernels without virtual IOMMUs */
-	ASSERT_OK(viommu_alloc(self->fd, self->idev_id, self->parent_id,
-			       &self->viommu_id));
-}
-
-FIXTURE_TEARDOWN(viommu)
-{
-	if (self->fd >= 0)
-		close(self->fd);
-	if (self->buf)
-		munmap(self->buf, self->size);
+	return viommu_alloc(fd, e->idev_id, e->parent_id, &e->viommu_id);
 }
 
 #endif /* __SELFTEST_IOMMU_VIOMMU_UTILS_H */
