@@ -77,6 +77,10 @@ int iommufd_viommu_register(struct iommufd_viommu_ops *ops);
 void iommufd_viommu_unregister(struct iommufd_viommu_ops *ops);
 void *iommufd_viommu_drvdata(struct iommufd_viommu *viommu);
 void iommufd_viommu_set_drvdata(struct iommufd_viommu *viommu, void *data);
+int iommufd_viommu_alloc_mmap(struct iommufd_viommu *viommu,
+			      phys_addr_t base, size_t length, bool mmio,
+			      u64 *offset);
+void iommufd_viommu_destroy_mmap(struct iommufd_viommu *viommu, u64 offset);
 int iommufd_viommu_vdev_call(struct iommufd_viommu *viommu, u64 virt_id,
 			     void (*fn)(struct device *dev, void *arg),
 			     void *arg);

@@ -449,9 +449,9 @@ enum iommu_test_dev_cache {
  * @in_data: Any value
  * @out_data: Written by the kernel: @in_data
  * @out_mmap_offset: Written by the kernel: offset of a page to mmap() from
- *                   the iommufd (0 while mmap is not implemented)
- * @out_mmap_length: Written by the kernel: its length (0 while mmap is not
- *                   implemented)
+ *                   the iommufd (shared, not executable); its first u32 is
+ *                   @in_data
+ * @out_mmap_length: Written by the kernel: its length
  */
 struct iommu_viommu_selftest {
 	__u32 in_data;

@@ -43,6 +43,7 @@ static int iommufd_open(struct inode *inode, struct file *filp)
 	ictx = &vctx->ictx;
 
 	xa_init_flags(&ictx->obj_table, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	xa_init_flags(&ictx->mmaps, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	init_waitqueue_head(&ictx->unref_wait);
 	mutex_init(&ictx->lock);
 	iommufd_vfio_groups_init(ictx);
@@ -68,6 +69,9 @@ static int iommufd_release(struct inode *inode, struct file *filp)
 
 	iommufd_obj_destroy_all(ictx);
 	xa_destroy(&ictx->obj_table);
+	/* Every region went with the object that made it */
+	WARN_ON(!xa_empty(&ictx->mmaps));
+	xa_destroy(&ictx->mmaps);
 	iommufd_vfio_groups_destroy(ictx);
 	mutex_destroy(&ictx->lock);
 	kfree(iommufd_vfio_ctx(ictx));
@@ -301,12 +305,18 @@ static long iommufd_ioctl(struct file *filp, unsigned int req,
 	return op->execute(&call);
 }
 
+static int iommufd_fops_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	return iommufd_viommu_mmap(filp->private_data, vma);
+}
+
 static const struct file_operations iommufd_file_ops = {
 	.owner = THIS_MODULE,
 	.open = iommufd_open,
 	.release = iommufd_release,
 	.unlocked_ioctl = iommufd_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = iommufd_fops_mmap,
 };
 
 /**

@@ -72,6 +72,8 @@ enum iommufd_obj_type {
  * @acct_mode: how pages pinned by new mappings are charged; fixed for
  *	the lifetime of each pages object, so a charge is always released
  *	under the mode it was made in
+ * @mmaps: region number -> the regions of this file that mmap() maps
+ *	(viommu.c); the xarray's lock protects lookups against removal
  *
  * Every context is allocated as a part of a struct iommufd_vfio_ctx
  * (main.c), which the VFIO compat layer above extends it with.
@@ -83,6 +85,7 @@ struct iommufd_ctx {
 
 	struct mutex lock; /* acct_mode, VFIO state; order: common.h */
 	enum iommufd_account_mode acct_mode;
+	struct xarray mmaps;
 };
 
 struct iommufd_obj;

@@ -2,7 +2,8 @@
 /*
  * The mock IOMMU's virtual IOMMU (IOMMU_VIOMMU_TYPE_SELFTEST): what a real
  * driver offers through struct iommufd_viommu_ops, in miniature. It echoes
- * its allocation data, makes mock nested domains that only devices with a
+ * its allocation data (and offers a page holding it to mmap() of the
+ * iommufd), makes mock nested domains that only devices with a
  * virtual device on it may attach to, clears the "device cache" of mock
  * devices named by their virtual IDs (IOMMU_HWPT_INVALIDATE), and reports
  * IOMMU_VEVENTQ_TYPE_SELFTEST events (IOMMU_TEST_OP_TRIGGER_VEVENT).
@@ -20,49 +21,83 @@
 /**
  * struct mock_viommu - the mock's side of a virtual IOMMU
  * @parent: the nesting parent, a mock paging domain
+ * @page: with driver data: a page userspace can mmap(), its first u32 the
+ *	in_data, as a real driver would offer an MMIO page
+ * @mmap_offset: the page's mmap() offset
  */
 struct mock_viommu {
 	struct iommu_domain *parent;
+	u32 *page;
+	u64 mmap_offset;
 };
+
+static void mock_viommu_free(struct iommufd_viommu *viommu,
+			     struct mock_viommu *mv)
+{
+	if (mv->mmap_offset)
+		iommufd_viommu_destroy_mmap(viommu, mv->mmap_offset);
+	free_page((unsigned long)mv->page);
+	kfree(mv);
+}
+
+/* Echo in_data, and offer a page holding it to mmap() */
+static int mock_viommu_data(struct iommufd_viommu *viommu,
+			    struct mock_viommu *mv,
+			    const struct iommu_user_data *udata)
+{
+	struct iommu_viommu_selftest data;
+	int rc;
+
+	rc = iommu_copy_struct_from_user(&data, udata,
+					 IOMMU_VIOMMU_TYPE_SELFTEST, in_data);
+	if (rc)
+		return rc;
+	mv->page = (u32 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!mv->page)
+		return -ENOMEM;
+	mv->page[0] = data.in_data;
+	rc = iommufd_viommu_alloc_mmap(viommu, virt_to_phys(mv->page),
+				       PAGE_SIZE, false, &mv->mmap_offset);
+	if (rc)
+		return rc;
+	data.out_data = data.in_data;
+	data.out_mmap_offset = mv->mmap_offset;
+	data.out_mmap_length = PAGE_SIZE;
+	if (copy_to_user(udata->uptr + sizeof(data.in_data), &data.out_data,
+			 min_t(size_t, udata->len, sizeof(data)) -
+			 sizeof(data.in_data)))
+		return -EFAULT;
+	return 0;
+}
 
 static int mock_viommu_init_one(struct iommufd_viommu *viommu,
 				struct device *dev, struct iommu_domain *parent,
 				const struct iommu_user_data *udata)
 {
-	struct iommu_viommu_selftest data;
 	struct mock_viommu *mv;
 	int rc;
 
 	if (!mockdev_is(dev) || !mock_pt_from_domain(parent))
 		return -EINVAL;
-	if (udata) {
-		rc = iommu_copy_struct_from_user(&data, udata,
-						 IOMMU_VIOMMU_TYPE_SELFTEST,
-						 in_data);
-		if (rc)
-			return rc;
-		/* Echo in_data; no mmap region (no HW queue support yet) */
-		data.out_data = data.in_data;
-		data.out_mmap_offset = 0;
-		data.out_mmap_length = 0;
-		if (copy_to_user(udata->uptr + sizeof(data.in_data),
-				 &data.out_data,
-				 min_t(size_t, udata->len, sizeof(data)) -
-				 sizeof(data.in_data)))
-			return -EFAULT;
-	}
-
 	mv = kzalloc(sizeof(*mv), GFP_KERNEL_ACCOUNT);
 	if (!mv)
 		return -ENOMEM;
 	mv->parent = parent;
+	if (udata) {
+		rc = mock_viommu_data(viommu, mv, udata);
+		if (rc) {
+			mock_viommu_free(viommu, mv);
+			return rc;
+		}
+	}
 	iommufd_viommu_set_drvdata(viommu, mv);
 	return 0;
 }
 
+/* No mapping of the page is left: each holds the virtual IOMMU */
 static void mock_viommu_destroy(struct iommufd_viommu *viommu)
 {
-	kfree(iommufd_viommu_drvdata(viommu));
+	mock_viommu_free(viommu, iommufd_viommu_drvdata(viommu));
 }
 
 static struct iommu_domain *

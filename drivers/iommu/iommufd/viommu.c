@@ -17,6 +17,7 @@
  * tombstone, until the context is closed.
  */
 #include <linux/iommu.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -542,4 +543,155 @@ int iommufd_do_hwpt_invalidate_any(struct iommufd_call *call)
 				     viommu);
 	iommufd_obj_put(call->ictx, &viommu->obj);
 	return rc;
+}
+
+/*
+ * mmap() of the /dev/iommu file: a driver may let userspace map physical
+ * pages of a virtual IOMMU (e.g. a command queue interface a guest drives
+ * directly), registered with iommufd_viommu_alloc_mmap(). The offset to
+ * pass is a cookie: the region's number in ictx->mmaps, shifted so that each
+ * region has room for IOMMUFD_MMAP_MAX bytes. A mapping holds the virtual
+ * IOMMU (IOMMU_DESTROY gives EBUSY until it is unmapped).
+ */
+#define IOMMUFD_MMAP_PGOFF_SHIFT 18
+#define IOMMUFD_MMAP_MAX (PAGE_SIZE << IOMMUFD_MMAP_PGOFF_SHIFT)
+
+/**
+ * struct iommufd_mmap - a region mmap() can map
+ * @viommu: the virtual IOMMU whose driver registered it
+ * @base: physical address of the first page
+ * @length: bytes, a multiple of PAGE_SIZE
+ * @mmio: device memory (mapped uncached) rather than RAM
+ */
+struct iommufd_mmap {
+	struct iommufd_viommu *viommu;
+	phys_addr_t base;
+	size_t length;
+	bool mmio;
+};
+
+/**
+ * iommufd_viommu_alloc_mmap - Let userspace map pages of a virtual IOMMU
+ * @viommu: the virtual IOMMU, from its init op on
+ * @base: physical address of the pages, page aligned
+ * @length: their size, page aligned
+ * @mmio: device memory, to be mapped uncached
+ * @offset: output: the offset to pass to mmap() (with exactly @length)
+ *
+ * The region must be destroyed with iommufd_viommu_destroy_mmap() by the
+ * driver's destroy op at the latest; no mapping exists by then.
+ *
+ * Return: 0, -EINVAL for a bad range, -ENOMEM, -EBUSY when out of numbers.
+ */
+int iommufd_viommu_alloc_mmap(struct iommufd_viommu *viommu,
+			      phys_addr_t base, size_t length, bool mmio,
+			      u64 *offset)
+{
+	struct iommufd_mmap *m;
+	u32 id;
+	int rc;
+
+	if (!PAGE_ALIGNED(base) || !length || !PAGE_ALIGNED(length) ||
+	    length > IOMMUFD_MMAP_MAX)
+		return -EINVAL;
+	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
+	if (!m)
+		return -ENOMEM;
+	m->viommu = viommu;
+	m->base = base;
+	m->length = length;
+	m->mmio = mmio;
+	rc = xa_alloc(&viommu->ictx->mmaps, &id, m,
+		      XA_LIMIT(1, U32_MAX >> IOMMUFD_MMAP_PGOFF_SHIFT),
+		      GFP_KERNEL_ACCOUNT);
+	if (rc) {
+		kfree(m);
+		return rc;
+	}
+	*offset = (u64)id << (IOMMUFD_MMAP_PGOFF_SHIFT + PAGE_SHIFT);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iommufd_viommu_alloc_mmap);
+
+/**
+ * iommufd_viommu_destroy_mmap - Undo iommufd_viommu_alloc_mmap()
+ * @viommu: the virtual IOMMU
+ * @offset: the region's offset
+ */
+void iommufd_viommu_destroy_mmap(struct iommufd_viommu *viommu, u64 offset)
+{
+	struct iommufd_mmap *m;
+
+	m = xa_erase(&viommu->ictx->mmaps,
+		     offset >> (IOMMUFD_MMAP_PGOFF_SHIFT + PAGE_SHIFT));
+	WARN_ON(!m || m->viommu != viommu);
+	kfree(m);
+}
+EXPORT_SYMBOL_GPL(iommufd_viommu_destroy_mmap);
+
+static void iommufd_mmap_vma_open(struct vm_area_struct *vma)
+{
+	struct iommufd_mmap *m = vma->vm_private_data;
+
+	/* A copy (fork) or a split of a mapping that holds it already */
+	iommufd_obj_hold(&m->viommu->obj);
+}
+
+static void iommufd_mmap_vma_close(struct vm_area_struct *vma)
+{
+	struct iommufd_mmap *m = vma->vm_private_data;
+
+	iommufd_obj_put(m->viommu->ictx, &m->viommu->obj);
+}
+
+static const struct vm_operations_struct iommufd_mmap_vm_ops = {
+	.open = iommufd_mmap_vma_open,
+	.close = iommufd_mmap_vma_close,
+};
+
+/**
+ * iommufd_viommu_mmap - mmap() of a /dev/iommu file
+ * @ictx: the file's context
+ * @vma: the mapping to be
+ *
+ * Return: 0; -ENXIO unless the offset and length are exactly a region's;
+ * -EINVAL for a private mapping; -EPERM for an executable one.
+ */
+int iommufd_viommu_mmap(struct iommufd_ctx *ictx, struct vm_area_struct *vma)
+{
+	size_t length = vma->vm_end - vma->vm_start;
+	struct iommufd_mmap *m;
+	pgprot_t prot;
+	int rc;
+
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
+	if (vma->vm_pgoff & (BIT(IOMMUFD_MMAP_PGOFF_SHIFT) - 1))
+		return -ENXIO;
+
+	/* The region and its virtual IOMMU stay while the object is held */
+	xa_lock(&ictx->mmaps);
+	m = xa_load(&ictx->mmaps, vma->vm_pgoff >> IOMMUFD_MMAP_PGOFF_SHIFT);
+	if (m && (m->length != length ||
+		  !refcount_inc_not_zero(&m->viommu->obj.refs)))
+		m = NULL;
+	xa_unlock(&ictx->mmaps);
+	if (!m)
+		return -ENXIO;
+
+	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vm_flags_clear(vma, VM_MAYEXEC);
+	prot = m->mmio ? pgprot_noncached(vma->vm_page_prot) :
+			 vma->vm_page_prot;
+	rc = remap_pfn_range(vma, vma->vm_start, PHYS_PFN(m->base), length,
+			     prot);
+	if (rc) {
+		iommufd_obj_put(ictx, &m->viommu->obj);
+		return rc;
+	}
+	vma->vm_private_data = m;
+	vma->vm_ops = &iommufd_mmap_vm_ops;
+	return 0;
 }

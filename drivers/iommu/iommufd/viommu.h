@@ -19,6 +19,7 @@
 #include "object.h"
 
 struct iommu_device;
+struct vm_area_struct;
 struct iommufd_paging_hwpt;
 
 /**
@@ -63,6 +64,9 @@ iommufd_viommu_find(struct iommufd_ctx *ictx, u32 id)
 	return container_of(iommufd_obj_find(ictx, id, IOMMUFD_OBJ_VIOMMU),
 			    struct iommufd_viommu, obj);
 }
+
+/* mmap() of the /dev/iommu file (main.c) */
+int iommufd_viommu_mmap(struct iommufd_ctx *ictx, struct vm_area_struct *vma);
 
 /* The ioctls (main.c's dispatch table) */
 int iommufd_do_viommu_alloc(struct iommufd_call *call);

@@ -1127,7 +1127,11 @@ enum iommu_viommu_type {
  * @data_len: Size in bytes of the driver data at @data_uptr; 0 for none.
  * @__reserved: Must be 0, otherwise EOPNOTSUPP.
  * @data_uptr: User pointer to driver data whose format @type selects. The
- *             driver may also write results into it (e.g. an mmap cookie).
+ *             driver may also write results into it, e.g. an offset and
+ *             length to pass to mmap() of the /dev/iommu file descriptor
+ *             (MAP_SHARED, exactly those values, else ENXIO) to map pages
+ *             of the virtual IOMMU; while mapped, the virtual IOMMU cannot
+ *             be destroyed (EBUSY).
  *
  * A virtual IOMMU is the part of one physical IOMMU instance that one
  * virtual machine owns: the ID spaces its guest sees (virtual device IDs,

@@ -177,6 +177,68 @@ TEST_F(viommu, alloc_errnos)
 	}
 }
 
+/* The mock offers a page holding in_data to mmap() of the iommufd */
+TEST_F(viommu, mmap_region)
+{
+	struct iommu_viommu_selftest data = { .in_data = 0xfeedcafe };
+	__u32 id;
+	void *p;
+
+	ASSERT_OK(viommu_alloc_sz(self->fd, sizeof(struct iommu_viommu_alloc),
+				  IOMMU_VIOMMU_TYPE_SELFTEST, self->idev_id,
+				  self->parent_id, &data, sizeof(data), &id));
+	ASSERT_EQ(page_sz, data.out_mmap_length);
+	ASSERT_NE(0, data.out_mmap_offset);
+	ASSERT_EQ(0, data.out_mmap_offset % page_sz);
+
+	/* Anything but exactly the cookie: shifted, longer, private, exec */
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, page_sz, PROT_READ, MAP_SHARED,
+				   self->fd, data.out_mmap_offset + page_sz));
+	EXPECT_EQ(ENXIO, errno);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, page_sz, PROT_READ, MAP_SHARED,
+				   self->fd, data.out_mmap_offset - page_sz));
+	EXPECT_EQ(ENXIO, errno);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, 2 * page_sz, PROT_READ, MAP_SHARED,
+				   self->fd, data.out_mmap_offset));
+	EXPECT_EQ(ENXIO, errno);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, page_sz, PROT_READ, MAP_PRIVATE,
+				   self->fd, data.out_mmap_offset));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, page_sz, PROT_READ | PROT_EXEC,
+				   MAP_SHARED, self->fd,
+				   data.out_mmap_offset));
+	EXPECT_EQ(EPERM, errno);
+	/* The viommu without driver data has no region at offset 0 */
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, page_sz, PROT_READ, MAP_SHARED,
+				   self->fd, 0));
+	EXPECT_EQ(ENXIO, errno);
+
+	p = mmap(NULL, page_sz, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd,
+		 data.out_mmap_offset);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0xfeedcafe, *(__u32 *)p);
+	/* Mapped: the virtual IOMMU stays */
+	EXPECT_ERRNO(EBUSY, ifd_destroy(self->fd, id));
+	ASSERT_OK(munmap(p, page_sz));
+	ASSERT_OK(ifd_destroy(self->fd, id));
+	/* Its region went with it */
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, page_sz, PROT_READ, MAP_SHARED,
+				   self->fd, data.out_mmap_offset));
+	EXPECT_EQ(ENXIO, errno);
+
+	/* A mapping left in place when the file is closed */
+	ASSERT_OK(viommu_alloc_sz(self->fd, sizeof(struct iommu_viommu_alloc),
+				  IOMMU_VIOMMU_TYPE_SELFTEST, self->idev_id,
+				  self->parent_id, &data, sizeof(data), &id));
+	p = mmap(NULL, page_sz, PROT_READ, MAP_SHARED, self->fd,
+		 data.out_mmap_offset);
+	ASSERT_NE(MAP_FAILED, p);
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_EQ(0xfeedcafe, *(__u32 *)p);
+	ASSERT_OK(munmap(p, page_sz));
+}
+
 /* ---------------------------------------------------------------------- */
 /* Dependencies                                                            */
 /* ---------------------------------------------------------------------- */
