@@ -21,10 +21,12 @@
 
 /*
  * A mapping being made by isp_map_new(): its segments, first in @segs by
- * their offset from the mapping's start, then placeholders at [@iova, @last]
+ * their offset from the mapping's start, then placeholders at [@iova, @last];
+ * @new_pages if their pages objects are new, none of their pages pinned
  */
 struct isp_new_map {
 	struct rb_root_cached segs;
+	bool new_pages;
 	unsigned long length;
 	int iommu_prot;
 	unsigned long iova;
@@ -360,6 +362,62 @@ static int isp_new_hold(struct iova_space *isp, struct isp_new_map *nm)
 	return 0;
 }
 
+/* Domains a mapping may be pinned and mapped into in one pass */
+#define ISP_HOLD_MAP_DOMAINS 4
+
+/*
+ * Pin and map each placeholder in one pass (upages_hold_map()): present
+ * memory is mapped batch by batch as it is pinned, nothing waits for a
+ * fault, so dom_rwsem may be held across it.  Returns -EAGAIN with nothing
+ * held when the placeholders must go the usual way (isp_new_hold() with no
+ * lock held, then isp_new_fill()).
+ */
+static int isp_new_hold_map(struct iova_space *isp, struct isp_new_map *nm)
+{
+	struct iommu_domain *domains[ISP_HOLD_MAP_DOMAINS];
+	struct upages_map_req req = {
+		.domains = domains,
+		.large_pages = !isp->disable_large_pages,
+	};
+	struct iommu_domain *domain;
+	struct isp_seg *seg, *failed;
+	unsigned long index;
+	int rc;
+
+	lockdep_assert_held(&isp->dom_rwsem);
+	if (!isp->ndomains || isp->ndomains > ARRAY_SIZE(domains))
+		return -EAGAIN;
+	xa_for_each(&isp->domains, index, domain) {
+		if (req.ndomains == ARRAY_SIZE(domains))
+			return -EAGAIN;
+		domains[req.ndomains++] = domain;
+	}
+
+	for (seg = isp_new_next(isp, nm, NULL); seg;
+	     seg = isp_new_next(isp, nm, seg)) {
+		req.iova = isp_seg_iova(seg);
+		req.offset = seg->pages_offset;
+		req.length = isp_seg_length(seg);
+		req.prot = seg->iommu_prot;
+		rc = upages_hold_map(seg->pages, &seg->pin_node, &req);
+		if (rc)
+			goto err_release;
+		seg->held = true;
+		seg->large_ioptes = req.large_pages;
+	}
+	return 0;
+
+err_release:
+	failed = seg;
+	for (seg = isp_new_next(isp, nm, NULL); seg != failed;
+	     seg = isp_new_next(isp, nm, seg)) {
+		isp_seg_unmap_domains(isp, seg);
+		upages_release(seg->pages, &seg->pin_node);
+		seg->held = false;
+	}
+	return rc;
+}
+
 /* Map every held placeholder into every domain, all or nothing */
 static int isp_new_fill(struct iova_space *isp, struct isp_new_map *nm)
 {
@@ -438,7 +496,7 @@ static int isp_map_new(struct iova_space *isp, struct isp_new_map *nm,
 		       unsigned long *iova, bool fixed_iova, unsigned long uva,
 		       u64 *gen)
 {
-	bool held = false;
+	bool held = false, mapped = false, tried = false;
 	int rc;
 
 	rc = isp_new_reserve(isp, nm, iova, fixed_iova, uva);
@@ -451,6 +509,20 @@ static int isp_map_new(struct iova_space *isp, struct isp_new_map *nm,
 		down_read(&isp->dom_rwsem);
 		if (isp_pins(isp) == held)
 			break;
+		if (!held && !tried && nm->new_pages) {
+			/* Present memory: pin and map it in one pass */
+			tried = true;
+			rc = isp_new_hold_map(isp, nm);
+			if (!rc) {
+				held = true;
+				mapped = true;
+				break;
+			}
+			if (rc != -EAGAIN) {
+				up_read(&isp->dom_rwsem);
+				goto err_unreserve;
+			}
+		}
 		up_read(&isp->dom_rwsem);
 		if (held) {
 			isp_new_release(isp, nm);
@@ -461,7 +533,8 @@ static int isp_map_new(struct iova_space *isp, struct isp_new_map *nm,
 		}
 		held = !held;
 	}
-	rc = isp_new_fill(isp, nm);
+	if (!mapped)
+		rc = isp_new_fill(isp, nm);
 	if (!rc) {
 		u64 new_gen = isp_new_publish(isp, nm);
 
@@ -511,6 +584,7 @@ int isp_map_user_pages(struct iova_space *isp, unsigned long *iova,
 		return PTR_ERR(pages);
 
 	isp_new_init(&nm, iommu_prot);
+	nm.new_pages = true;
 	rc = isp_new_add(&nm, pages, upages_offset(pages, uptr), length);
 	if (!rc)
 		rc = isp_map_new(isp, &nm, iova, fixed_iova,

@@ -23,6 +23,11 @@
  * iommu_unmap_fast() call.  The only per-4 KiB work left for huge folios
  * is gup filling its page array and the contiguity check of it.
  *
+ * A new mapping of memory that is present is pinned and mapped in one pass
+ * (upages_hold_map()): the runs of each batch go into the domains as the
+ * batch is recorded, so mapping does not walk the store again.  Memory that
+ * must be faulted in, a copy and every later domain go through the store.
+ *
  * Pinning is done in batches whose temporary page-pointer array is bounded
  * by iommufd_temp_memory_limit() (common.h), and smaller when that much is
  * not available in one piece.
@@ -120,26 +125,83 @@ void upages_put(struct upages *pages)
 	kref_put(&pages->kref, upages_free);
 }
 
-/* Number of leading pages of @list that are physically contiguous */
-static unsigned long upages_contig_pages(struct page **list,
-					 unsigned long n)
+/*
+ * The PFN of *@page given that @page[-1] is at @prev_pfn.  Neighbouring
+ * page structs are neighbouring pages within a memory section (always, with
+ * a virtually contiguous memmap), so the usual case costs a compare instead
+ * of a page_to_pfn(), which without SPARSEMEM_VMEMMAP is a section lookup.
+ */
+static inline unsigned long upages_next_pfn(struct page **page,
+					    unsigned long prev_pfn)
 {
-	unsigned long pfn = page_to_pfn(list[0]);
+	bool same_section = true;
+
+#if defined(CONFIG_SPARSEMEM) && !defined(CONFIG_SPARSEMEM_VMEMMAP)
+	same_section = (prev_pfn + 1) & (PAGES_PER_SECTION - 1);
+#endif
+	if (page[0] == page[-1] + 1 && same_section)
+		return prev_pfn + 1;
+	return page_to_pfn(page[0]);
+}
+
+/* Number of leading pages of @list that follow @pfn, the first one's PFN */
+static unsigned long upages_contig_pages(struct page **list,
+					 unsigned long n, unsigned long pfn)
+{
 	unsigned long i;
 
 	for (i = 1; i != n; i++)
-		if (page_to_pfn(list[i]) != pfn + i)
+		if (upages_next_pfn(list + i, pfn + i - 1) != pfn + i)
 			break;
 	return i;
 }
 
+static int upages_req_add(struct upages_map_req *req, unsigned long index,
+			  unsigned long pfn, unsigned long npages);
+static int upages_req_flush(struct upages_map_req *req);
+static void upages_req_unmap(struct upages_map_req *req);
+
 /*
- * Record the @npages pages just pinned at @index, one physically contiguous
- * piece per chunk at a time.  Test builds can stop halfway through to
- * exercise the unwind.
+ * Record a piece of @npages pages at @index, all in one chunk, that is not
+ * one run: the PFNs go straight into the chunk's array.  @pfn is the first
+ * page's, and the first @contig pages follow it.
+ */
+static int upages_record_scattered(struct upages *pages,
+				   struct upages_pfns_ref *ref,
+				   unsigned long index, struct page **list,
+				   unsigned long npages, unsigned long pfn,
+				   unsigned long contig,
+				   struct upages_map_req *req)
+{
+	unsigned long *slot;
+	unsigned long i;
+	int rc;
+
+	slot = upages_pfns_slots(&pages->pfns, ref, index, npages);
+	if (IS_ERR(slot))
+		return PTR_ERR(slot);
+	for (i = 0; i != contig; i++)
+		slot[i] = pfn + i;
+	for (; i != npages; i++)
+		slot[i] = upages_next_pfn(list + i, slot[i - 1]);
+	if (!req)
+		return 0;
+
+	rc = upages_req_add(req, index, pfn, contig);
+	for (i = contig; !rc && i != npages; i++)
+		rc = upages_req_add(req, index + i, slot[i], 1);
+	return rc;
+}
+
+/*
+ * Record the @npages pages just pinned at @index, one chunk at a time: a
+ * piece that is one run as a run, any other straight into the chunk's
+ * array.  With @req, also hand each run to it to be mapped.  Test builds
+ * can stop halfway through to exercise the unwind.
  */
 static int upages_record_batch(struct upages *pages, unsigned long index,
-			       struct page **page_list, unsigned long npages)
+			       struct page **page_list, unsigned long npages,
+			       struct upages_map_req *req)
 {
 	struct upages_pfns_ref ref;
 	unsigned long stop = npages;
@@ -154,14 +216,23 @@ static int upages_record_batch(struct upages *pages, unsigned long index,
 		unsigned long room = upages_pfns_chunk_last(&pages->pfns,
 							    index + i) -
 				     (index + i) + 1;
-		unsigned long n = upages_contig_pages(page_list + i,
-						      min(stop - i, room));
+		unsigned long m = min(stop - i, room);
+		unsigned long pfn = page_to_pfn(page_list[i]);
+		unsigned long n = upages_contig_pages(page_list + i, m, pfn);
 
-		rc = upages_pfns_record(&pages->pfns, &ref, index + i, n,
-					page_to_pfn(page_list[i]));
+		if (n == m) {
+			rc = upages_pfns_record(&pages->pfns, &ref, index + i,
+						n, pfn);
+			if (!rc && req)
+				rc = upages_req_add(req, index + i, pfn, n);
+		} else {
+			rc = upages_record_scattered(pages, &ref, index + i,
+						     page_list + i, m, pfn, n,
+						     req);
+		}
 		if (rc)
 			return rc;
-		i += n;
+		i += m;
 	}
 	return stop == npages ? 0 : -EINVAL;
 }
@@ -272,11 +343,14 @@ static struct page **upages_alloc_page_list(unsigned long *batch)
 }
 
 /*
- * Pin, account and record [first, last], none of which is pinned yet.  On
- * failure nothing of the span stays pinned.
+ * Pin, account and record [first, last], none of which is pinned yet.  With
+ * @req, only what is present is pinned (FOLL_NOFAULT: no fault, so no
+ * userfaultfd or I/O wait; a page that would need one fails with -EAGAIN)
+ * and each batch is mapped as it is recorded.  On failure nothing of the
+ * span stays pinned or mapped.
  */
 static int upages_pin_span(struct upages *pages, unsigned long first,
-			   unsigned long last)
+			   unsigned long last, struct upages_map_req *req)
 {
 	unsigned int gup_flags = FOLL_LONGTERM | (pages->writable ? FOLL_WRITE : 0);
 	unsigned long npages = last - first + 1;
@@ -285,6 +359,8 @@ static int upages_pin_span(struct upages *pages, unsigned long first,
 	bool remote;
 	int rc;
 
+	if (req)
+		gup_flags |= FOLL_NOFAULT;
 	batch = min(npages, max_t(unsigned long, 1, iommufd_temp_memory_limit() /
 				  sizeof(*page_list)));
 	if (iommufd_inject_failure())
@@ -306,14 +382,17 @@ static int upages_pin_span(struct upages *pages, unsigned long first,
 			break;
 		got = upages_pin_batch(pages, remote, first + done, want,
 				       gup_flags, page_list);
-		if (got <= 0) {
+		if (got <= 0 || (req && got != want)) {
+			if (got > 0)
+				unpin_user_pages(page_list, got);
 			upages_unaccount(pages, want);
-			rc = got ? got : -EFAULT;
+			rc = req ? -EAGAIN : got ? got : -EFAULT;
 			break;
 		}
 		upages_unaccount(pages, want - got);
 
-		rc = upages_record_batch(pages, first + done, page_list, got);
+		rc = upages_record_batch(pages, first + done, page_list, got,
+					 req);
 		if (rc) {
 			unpin_user_pages(page_list, got);
 			upages_unaccount(pages, got);
@@ -323,8 +402,12 @@ static int upages_pin_span(struct upages *pages, unsigned long first,
 		done += got;
 	}
 	upages_put_mm(pages, remote);
+	if (!rc && req)
+		rc = upages_req_flush(req);
 
 	/* What was recorded of this span is forgotten by the caller */
+	if (rc && req)
+		upages_req_unmap(req);
 	if (rc && done)
 		upages_unpin_runs(pages, first, first + done - 1);
 out_free:
@@ -358,7 +441,7 @@ static int __upages_hold(struct upages *pages,
 		if (!span.is_hole)
 			continue;
 		rc = upages_pin_span(pages, span.start_hole,
-				     span.last_hole);
+				     span.last_hole, NULL);
 		if (rc)
 			goto err_unpin;
 	}
@@ -396,6 +479,52 @@ int upages_hold(struct upages *pages, struct interval_tree_node *node)
 
 	mutex_lock(&pages->mutex);
 	rc = __upages_hold(pages, node);
+	mutex_unlock(&pages->mutex);
+	return rc;
+}
+
+/**
+ * upages_hold_map - keep a range of pages pinned and map it, in one pass
+ * @pages: pages object
+ * @node: caller-owned node; start/last are the page indexes to hold
+ * @req: where to map the range; @req->offset and @req->length must cover
+ *	exactly the pages of @node
+ *
+ * For memory that is present: each batch of pages is mapped into the
+ * domains of @req as it is pinned and recorded, instead of being read back
+ * from the PFN store once all of it is pinned.  Nothing here waits for a
+ * fault, so a caller may hold a lock others need across it.  Only for a
+ * range no holder covers yet, pinned from the owner's own mm.
+ *
+ * Return: 0 with the range held and mapped, -EAGAIN if the range must go
+ * the usual way (upages_hold(), then upages_map()), or another negative
+ * errno; on failure nothing changed.
+ */
+int upages_hold_map(struct upages *pages, struct interval_tree_node *node,
+		    struct upages_map_req *req)
+{
+	int rc = -EAGAIN;
+
+	req->mapped = 0;
+	req->run_npages = 0;
+	if (current->mm != pages->owner_mm)
+		return -EAGAIN;
+
+	mutex_lock(&pages->mutex);
+	if (WARN_ON(node->start > node->last || node->last >= pages->npages ||
+		    !req->ndomains)) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	if (interval_tree_iter_first(&pages->holders, node->start, node->last))
+		goto out_unlock;
+
+	rc = upages_pin_span(pages, node->start, node->last, req);
+	if (rc)
+		upages_forget(pages, node->start, node->last);
+	else
+		interval_tree_insert(node, &pages->holders);
+out_unlock:
 	mutex_unlock(&pages->mutex);
 	return rc;
 }
@@ -725,4 +854,67 @@ err_unmap:
 	mutex_unlock(&pages->mutex);
 	upages_unmap_domain(domain, iova, mapped);
 	return rc;
+}
+
+/* Map the pending run of @req into each of its domains */
+static int upages_req_flush(struct upages_map_req *req)
+{
+	unsigned long skip = req->mapped ? 0 : req->offset & ~PAGE_MASK;
+	unsigned long len = (req->run_npages << PAGE_SHIFT) - skip;
+	unsigned int i;
+	int rc;
+
+	if (!req->run_npages)
+		return 0;
+	len = min(len, req->length - req->mapped);
+	for (i = 0; i != req->ndomains; i++) {
+		rc = upages_map_run(req->domains[i], req->iova + req->mapped,
+				    PFN_PHYS(req->run_pfn) + skip, len,
+				    req->prot, req->large_pages);
+		if (rc)
+			goto err_unmap;
+	}
+	req->mapped += len;
+	req->run_npages = 0;
+	return 0;
+
+err_unmap:
+	while (i--)
+		upages_unmap_domain(req->domains[i], req->iova + req->mapped,
+				    len);
+	return rc;
+}
+
+/*
+ * Hand the run of @npages pages at @index, PFN @pfn, to @req: runs that
+ * continue each other are joined and mapped together, so the iommu core
+ * can pick large IOPTEs across batches and chunks.
+ */
+static int upages_req_add(struct upages_map_req *req, unsigned long index,
+			  unsigned long pfn, unsigned long npages)
+{
+	int rc;
+
+	if (req->run_npages && index == req->run_index + req->run_npages &&
+	    pfn == req->run_pfn + req->run_npages) {
+		req->run_npages += npages;
+		return 0;
+	}
+	rc = upages_req_flush(req);
+	if (rc)
+		return rc;
+	req->run_index = index;
+	req->run_pfn = pfn;
+	req->run_npages = npages;
+	return 0;
+}
+
+/* Unmap what @req has mapped */
+static void upages_req_unmap(struct upages_map_req *req)
+{
+	unsigned int i;
+
+	for (i = 0; i != req->ndomains; i++)
+		upages_unmap_domain(req->domains[i], req->iova, req->mapped);
+	req->mapped = 0;
 }

@@ -100,7 +100,37 @@ static inline unsigned long upages_offset(struct upages *pages,
 	return uptr - pages->uptr;
 }
 
+/**
+ * struct upages_map_req - where upages_hold_map() maps what it pins
+ * @domains: the domains
+ * @ndomains: number of @domains, at least one
+ * @iova: IOVA of the first byte
+ * @offset: byte offset in the pages object of the first byte
+ * @length: bytes to map
+ * @prot: IOMMU_READ / IOMMU_WRITE / IOMMU_CACHE
+ * @large_pages: false to map at most one CPU page per IOPTE
+ * @mapped: bytes mapped so far (pages.c)
+ * @run_index: first page index of the run not mapped yet (pages.c)
+ * @run_pfn: its PFN (pages.c)
+ * @run_npages: its length in pages, 0 for none (pages.c)
+ */
+struct upages_map_req {
+	struct iommu_domain **domains;
+	unsigned int ndomains;
+	unsigned long iova;
+	unsigned long offset;
+	unsigned long length;
+	int prot;
+	bool large_pages;
+	unsigned long mapped;
+	unsigned long run_index;
+	unsigned long run_pfn;
+	unsigned long run_npages;
+};
+
 int upages_hold(struct upages *pages, struct interval_tree_node *node);
+int upages_hold_map(struct upages *pages, struct interval_tree_node *node,
+		    struct upages_map_req *req);
 void upages_release(struct upages *pages,
 		    struct interval_tree_node *node);
 

@@ -104,7 +104,10 @@ static void upages_drop_entry(void *entry)
 		kfree(entry);
 }
 
-/* Turn the run value @run of chunk @c into an array that says the same */
+/*
+ * Turn the run value @run of chunk @c into an array that says the same, or
+ * with @run NULL (nothing recorded in the chunk) into an array of nothing
+ */
 static struct upages_chunk *upages_expand_chunk(struct upages_pfns *pfns,
 						unsigned long c, void *run)
 {
@@ -117,7 +120,7 @@ static struct upages_chunk *upages_expand_chunk(struct upages_pfns *pfns,
 	if (!chunk)
 		return ERR_PTR(-ENOMEM);
 	/* Positions outside the object get a meaningless value */
-	for (i = 0; i != UPAGES_CHUNK_PAGES; i++)
+	for (i = 0; run && i != UPAGES_CHUNK_PAGES; i++)
 		chunk->pfn[i] = upages_run_pfn(run, base + i);
 	old = xa_store(&pfns->xa, c, chunk, GFP_KERNEL_ACCOUNT);
 	if (xa_is_err(old)) {
@@ -173,6 +176,45 @@ int upages_pfns_record(struct upages_pfns *pfns, struct upages_pfns_ref *ref,
 	for (i = 0; i != npages; i++)
 		chunk->pfn[slot + i] = pfn + i;
 	return 0;
+}
+
+/**
+ * upages_pfns_slots - the array slots of a piece, to write its PFNs into
+ * @pfns: the store
+ * @ref: a cursor the caller keeps between calls, upages_pfns_ref_init()ed
+ * @first: first page index
+ * @npages: number of pages, all in the chunk of @first
+ *
+ * Makes the chunk of @first an array, keeping what the other pages of the
+ * chunk had, for pieces that are not one run: the caller writes the PFN of
+ * page @first + i into slot i of the result, in a tight loop instead of one
+ * upages_pfns_record() per run.
+ *
+ * Return: the slot of @first, or an ERR_PTR(-ENOMEM) with the store as it
+ * was.
+ */
+unsigned long *upages_pfns_slots(struct upages_pfns *pfns,
+				 struct upages_pfns_ref *ref,
+				 unsigned long first, unsigned long npages)
+{
+	unsigned long c = upages_chunk_of(pfns, first);
+	struct upages_chunk *chunk;
+	void *old;
+
+	if (WARN_ON(upages_pfns_slot_of(pfns, first) + npages >
+		    UPAGES_CHUNK_PAGES))
+		return ERR_PTR(-EINVAL);
+	old = upages_ref_load(pfns, ref, c);
+	if (xa_is_value(old) || !old) {
+		/* Every slot keeps saying what it said */
+		chunk = upages_expand_chunk(pfns, c, old);
+		if (IS_ERR(chunk))
+			return ERR_CAST(chunk);
+		ref->entry = chunk;
+	} else {
+		chunk = old;
+	}
+	return &chunk->pfn[upages_pfns_slot_of(pfns, first)];
 }
 
 /**

@@ -76,6 +76,9 @@ static inline void upages_pfns_ref_init(struct upages_pfns_ref *ref)
 int upages_pfns_record(struct upages_pfns *pfns, struct upages_pfns_ref *ref,
 		       unsigned long first, unsigned long npages,
 		       unsigned long pfn);
+unsigned long *upages_pfns_slots(struct upages_pfns *pfns,
+				 struct upages_pfns_ref *ref,
+				 unsigned long first, unsigned long npages);
 void upages_pfns_forget_chunk(struct upages_pfns *pfns, unsigned long index);
 
 /**

@@ -205,6 +205,53 @@ static void pfns_array_joins_neighbours(struct kunit *test)
 	pfns_exit(&pfns);
 }
 
+/*
+ * PFNs written through upages_pfns_slots() into a chunk that had nothing,
+ * and into one that was a run: the other pages keep what they had, and
+ * slots that continue each other and their neighbours walk as one run.
+ */
+static void pfns_slots(struct kunit *test)
+{
+	struct upages_pfns_ref ref;
+	struct upages_pfns pfns;
+	struct pfns_walked w;
+	unsigned long *slot;
+	unsigned long i;
+
+	upages_pfns_init(&pfns, 0, 2 * CHUNK);
+	upages_pfns_ref_init(&ref);
+	/* Chunk 0, empty: 4 scattered pages, then 2 that continue a third */
+	slot = upages_pfns_slots(&pfns, &ref, 10, 6);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(slot));
+	for (i = 0; i != 4; i++)
+		slot[i] = 0x100000 + i * 0x10;
+	slot[4] = 0x200000;
+	slot[5] = 0x200001;
+	pfns_walk(test, &pfns, 10, 15, &w);
+	KUNIT_EXPECT_EQ(test, w.nr, 5);
+	pfns_expect_run(test, &w, 0, 10, 1, 0x100000);
+	pfns_expect_run(test, &w, 3, 13, 1, 0x100030);
+	pfns_expect_run(test, &w, 4, 14, 2, 0x200000);
+
+	/* Chunk 1, a run: two slots rewritten, the rest keeps the run */
+	pfns_record(test, &pfns, CHUNK, CHUNK, 0x300000);
+	KUNIT_EXPECT_TRUE(test, pfns_chunk_is_run(&pfns, 1));
+	upages_pfns_ref_init(&ref);
+	slot = upages_pfns_slots(&pfns, &ref, CHUNK + 5, 2);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(slot));
+	KUNIT_EXPECT_EQ(test, slot[0], 0x300005);
+	slot[0] = 0x400000;
+	slot[1] = 0x400001;
+	KUNIT_EXPECT_FALSE(test, pfns_chunk_is_run(&pfns, 1));
+	pfns_walk(test, &pfns, CHUNK, 2 * CHUNK - 1, &w);
+	KUNIT_EXPECT_EQ(test, w.nr, 3);
+	pfns_expect_run(test, &w, 0, CHUNK, 5, 0x300000);
+	pfns_expect_run(test, &w, 1, CHUNK + 5, 2, 0x400000);
+	pfns_expect_run(test, &w, 2, CHUNK + 7, CHUNK - 7, 0x300007);
+
+	pfns_exit(&pfns);
+}
+
 /* Recording back to front gives what recording front to back gives */
 static void pfns_reverse_order(struct kunit *test)
 {
@@ -273,6 +320,7 @@ static struct kunit_case pfns_cases[] = {
 	KUNIT_CASE(pfns_runs_stop_at_discontinuity),
 	KUNIT_CASE(pfns_run_splits),
 	KUNIT_CASE(pfns_array_joins_neighbours),
+	KUNIT_CASE(pfns_slots),
 	KUNIT_CASE(pfns_reverse_order),
 	KUNIT_CASE(pfns_pfn_below_index),
 	KUNIT_CASE(pfns_forget),

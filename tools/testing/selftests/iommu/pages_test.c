@@ -196,6 +196,49 @@ TEST_F(pages, faults_in_missing_pages)
 }
 
 /*
+ * Present memory is pinned and mapped in one pass; when a page further on
+ * is not present that pass is undone and the pages are faulted in and
+ * mapped the usual way.  With the small temporary limits the one pass has
+ * mapped several batches by then.
+ */
+TEST_F(pages, partly_present_memory)
+{
+	size_t len = 64 * page_sz, off = page_sz / 2;
+	__u64 unmapped;
+	unsigned int i;
+	char *buf;
+
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	madvise(buf, len, MADV_NOHUGEPAGE);
+	/* Present, except pages 40 and 41 */
+	for (i = 0; i != 64; i++)
+		if (i != 40 && i != 41)
+			buf[i * page_sz] = i;
+	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, buf + off, len - off,
+				self->base + off));
+	ASSERT_OK(mock_check_refs(self->fd, buf, len, 1));
+	ASSERT_OK(mock_check_map(self->fd, self->hwpt_id, self->base + off,
+				 buf + off, len - off));
+	memset(buf, 0x5a, len);
+	ASSERT_OK(mock_check_map(self->fd, self->hwpt_id, self->base + off,
+				 buf + off, len - off));
+	ASSERT_OK(ifd_unmap(self->fd, self->ioas_id, 0, UINT64_MAX,
+			    &unmapped));
+	ASSERT_EQ(len - off, unmapped);
+	ASSERT_OK(mock_check_refs(self->fd, buf, len, 0));
+
+	/* All present now: the one pass, from a page that is not aligned */
+	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, buf + off, len - off,
+				self->base + off));
+	ASSERT_OK(mock_check_refs(self->fd, buf, len, 1));
+	ASSERT_OK(mock_check_map(self->fd, self->hwpt_id, self->base + off,
+				 buf + off, len - off));
+	munmap(buf, len);
+}
+
+/*
  * A read-only DMA mapping of private memory must pin the page the process
  * will keep: a later CPU write may not move the process to another page.
  * Here the pages are shared copy-on-write with a child when they are pinned.
