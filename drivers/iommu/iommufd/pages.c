@@ -28,6 +28,12 @@
  * batch is recorded, so mapping does not walk the store again.  Memory that
  * must be faulted in, a copy and every later domain go through the store.
  *
+ * Memory that is a shared mapping of a shmem (memfd) or hugetlbfs file is
+ * pinned through the file instead (pages_file.c): one page cache lookup and
+ * one pin per folio and no page array, recorded by folio.  Such memory may
+ * have to be allocated or read back from swap, so it is never pinned in the
+ * one pass above.
+ *
  * Pinning is done in batches whose temporary page-pointer array is bounded
  * by iommufd_temp_memory_limit() (common.h), and smaller when that much is
  * not available in one piece.
@@ -49,6 +55,8 @@
 #include "common.h"
 #include "pages.h"
 #include "pages_acct.h"
+#include "pages_file.h"
+#include "pages_map.h"
 
 /* An in-kernel access pin: a holder plus a lookup node and a use count */
 struct upages_access {
@@ -155,11 +163,6 @@ static unsigned long upages_contig_pages(struct page **list,
 			break;
 	return i;
 }
-
-static int upages_req_add(struct upages_map_req *req, unsigned long index,
-			  unsigned long pfn, unsigned long npages);
-static int upages_req_flush(struct upages_map_req *req);
-static void upages_req_unmap(struct upages_map_req *req);
 
 /*
  * Record a piece of @npages pages at @index, all in one chunk, that is not
@@ -342,6 +345,78 @@ static struct page **upages_alloc_page_list(unsigned long *batch)
 	}
 }
 
+/* Record a run of @npages pages at @index, PFN @pfn, cut at chunk ends */
+static int upages_record_run(struct upages *pages, struct upages_pfns_ref *ref,
+			     unsigned long index, unsigned long npages,
+			     unsigned long pfn)
+{
+	while (npages) {
+		unsigned long n = min(npages,
+				      upages_pfns_chunk_last(&pages->pfns, index) -
+				      index + 1);
+		int rc = upages_pfns_record(&pages->pfns, ref, index, n, pfn);
+
+		if (rc)
+			return rc;
+		index += n;
+		pfn += n;
+		npages -= n;
+	}
+	return 0;
+}
+
+/*
+ * Pin and record up to @want pages at @index through the file when they
+ * are a shared mapping of a shmem or hugetlbfs file (pages_file.c), with
+ * @folios for up to @max_folios folios.  Returns the number of pages
+ * pinned and recorded, 0 if they are to be pinned by gup (not such a
+ * mapping, or pinning through the file failed: gup then gives the answer),
+ * -EAGAIN if they are such a mapping but @one_pass (pinning through the
+ * file may allocate or read pages back from swap), or a negative errno
+ * with nothing pinned.  The caller holds a reference on the owner's mm.
+ */
+static long upages_pin_file_batch(struct upages *pages, unsigned long index,
+				  unsigned long want, struct folio **folios,
+				  unsigned int max_folios, bool one_pass)
+{
+	unsigned long addr = (unsigned long)pages->uptr + index * PAGE_SIZE;
+	struct upages_file_pins pins = { .folios = folios };
+	unsigned long done = 0, first, n, avail;
+	struct upages_pfns_ref ref;
+	struct vm_area_struct *vma;
+	struct file *file = NULL;
+	unsigned int i;
+	loff_t pos;
+	int rc = 0;
+
+	mmap_read_lock(pages->owner_mm);
+	vma = vma_lookup(pages->owner_mm, addr);
+	if (vma)
+		file = upages_vma_file(vma, addr, pages->writable, &pos,
+				       &avail);
+	if (file && !one_pass)
+		rc = upages_file_pin(file, pos, min(want, avail), max_folios,
+				     &pins);
+	mmap_read_unlock(pages->owner_mm);
+	if (!file || rc)
+		return 0;
+	if (one_pass)
+		return -EAGAIN;
+
+	upages_pfns_ref_init(&ref);
+	for (i = 0; i != pins.nfolios; i++) {
+		n = upages_file_piece(&pins, i, done, &first);
+		rc = upages_record_run(pages, &ref, index + done, n,
+				       folio_pfn(folios[i]) + first);
+		if (rc) {
+			upages_file_unpin(&pins, false);
+			return rc;
+		}
+		done += n;
+	}
+	return done;
+}
+
 /*
  * Pin, account and record [first, last], none of which is pinned yet.  With
  * @req, only what is present is pinned (FOLL_NOFAULT: no fault, so no
@@ -380,6 +455,20 @@ static int upages_pin_span(struct upages *pages, unsigned long first,
 		rc = upages_account(pages, want);
 		if (rc)
 			break;
+		/* The array holds folios instead of pages for this */
+		got = upages_pin_file_batch(pages, first + done, want,
+					    (struct folio **)page_list, batch,
+					    !!req);
+		if (got) {
+			upages_unaccount(pages, got < 0 ? want : want - got);
+			if (got < 0) {
+				rc = got;
+				break;
+			}
+			pages->npinned += got;
+			done += got;
+			continue;
+		}
 		got = upages_pin_batch(pages, remote, first + done, want,
 				       gup_flags, page_list);
 		if (got <= 0 || (req && got != want)) {
@@ -754,167 +843,4 @@ int upages_rw(struct upages *pages, unsigned long offset, void *data,
 	else
 		left = copy_from_user(data, uptr, length);
 	return left ? -EFAULT : 0;
-}
-
-/**
- * upages_unmap_domain - remove a range of IOVA from a domain
- * @domain: the domain
- * @iova: first IOVA, the start of a range mapped by upages_map()
- * @length: bytes, ending where such a range ends
- *
- * One call to the driver for the whole range, one IOTLB flush.
- */
-void upages_unmap_domain(struct iommu_domain *domain, unsigned long iova,
-			 unsigned long length)
-{
-	struct iommu_iotlb_gather tlb;
-	size_t unmapped;
-
-	if (!length)
-		return;
-	iommu_iotlb_gather_init(&tlb);
-	unmapped = iommu_unmap_fast(domain, iova, length, &tlb);
-	iommu_iotlb_sync(domain, &tlb);
-	WARN_ON(unmapped != length);
-}
-
-static int upages_map_run(struct iommu_domain *domain, unsigned long iova,
-			  phys_addr_t paddr, unsigned long length, int prot,
-			  bool large_pages)
-{
-	unsigned long done = 0;
-	int rc;
-
-	if (large_pages)
-		return iommu_map(domain, iova, paddr, length, prot,
-				 GFP_KERNEL_ACCOUNT);
-
-	while (done < length) {
-		unsigned long n = min(length - done,
-				      PAGE_SIZE - ((paddr + done) & ~PAGE_MASK));
-
-		rc = iommu_map(domain, iova + done, paddr + done, n, prot,
-			       GFP_KERNEL_ACCOUNT);
-		if (rc) {
-			upages_unmap_domain(domain, iova, done);
-			return rc;
-		}
-		done += n;
-	}
-	return 0;
-}
-
-/**
- * upages_map - map held pages into a domain
- * @pages: pages object; the range must be held (upages_hold())
- * @domain: target domain
- * @iova: IOVA of the first byte
- * @offset: byte offset in @pages of the first byte
- * @length: bytes to map, not zero
- * @prot: IOMMU_READ / IOMMU_WRITE / IOMMU_CACHE
- * @large_pages: false to map at most one CPU page per IOPTE
- *
- * Each run of physically contiguous pages is mapped with one iommu_map()
- * call so the driver can use its largest page sizes.  Takes pages->mutex.
- *
- * Return: 0, or a negative errno with nothing left mapped.
- */
-int upages_map(struct upages *pages, struct iommu_domain *domain,
-	       unsigned long iova, unsigned long offset,
-	       unsigned long length, int prot, bool large_pages)
-{
-	unsigned long first = offset >> PAGE_SHIFT;
-	unsigned long last = (offset + length - 1) >> PAGE_SHIFT;
-	unsigned long skip = offset & ~PAGE_MASK;
-	unsigned long mapped = 0;
-	struct upages_pfns_walk walk;
-	int rc;
-
-	mutex_lock(&pages->mutex);
-	upages_walk_start(&walk, pages, first, last);
-	while (upages_pfns_walk_next(&walk)) {
-		unsigned long len = (walk.npages << PAGE_SHIFT) - skip;
-
-		len = min(len, length - mapped);
-		rc = upages_map_run(domain, iova + mapped,
-				    PFN_PHYS(walk.pfn) + skip, len, prot,
-				    large_pages);
-		if (rc)
-			goto err_unmap;
-		mapped += len;
-		skip = 0;
-	}
-	rc = walk.error;
-	if (rc)
-		goto err_unmap;
-	mutex_unlock(&pages->mutex);
-	return 0;
-
-err_unmap:
-	mutex_unlock(&pages->mutex);
-	upages_unmap_domain(domain, iova, mapped);
-	return rc;
-}
-
-/* Map the pending run of @req into each of its domains */
-static int upages_req_flush(struct upages_map_req *req)
-{
-	unsigned long skip = req->mapped ? 0 : req->offset & ~PAGE_MASK;
-	unsigned long len = (req->run_npages << PAGE_SHIFT) - skip;
-	unsigned int i;
-	int rc;
-
-	if (!req->run_npages)
-		return 0;
-	len = min(len, req->length - req->mapped);
-	for (i = 0; i != req->ndomains; i++) {
-		rc = upages_map_run(req->domains[i], req->iova + req->mapped,
-				    PFN_PHYS(req->run_pfn) + skip, len,
-				    req->prot, req->large_pages);
-		if (rc)
-			goto err_unmap;
-	}
-	req->mapped += len;
-	req->run_npages = 0;
-	return 0;
-
-err_unmap:
-	while (i--)
-		upages_unmap_domain(req->domains[i], req->iova + req->mapped,
-				    len);
-	return rc;
-}
-
-/*
- * Hand the run of @npages pages at @index, PFN @pfn, to @req: runs that
- * continue each other are joined and mapped together, so the iommu core
- * can pick large IOPTEs across batches and chunks.
- */
-static int upages_req_add(struct upages_map_req *req, unsigned long index,
-			  unsigned long pfn, unsigned long npages)
-{
-	int rc;
-
-	if (req->run_npages && index == req->run_index + req->run_npages &&
-	    pfn == req->run_pfn + req->run_npages) {
-		req->run_npages += npages;
-		return 0;
-	}
-	rc = upages_req_flush(req);
-	if (rc)
-		return rc;
-	req->run_index = index;
-	req->run_pfn = pfn;
-	req->run_npages = npages;
-	return 0;
-}
-
-/* Unmap what @req has mapped */
-static void upages_req_unmap(struct upages_map_req *req)
-{
-	unsigned int i;
-
-	for (i = 0; i != req->ndomains; i++)
-		upages_unmap_domain(req->domains[i], req->iova, req->mapped);
-	req->mapped = 0;
 }

@@ -33,6 +33,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
+#include <linux/memfd.h>
 #include <linux/iommufd.h>
 
 #include "../kselftest_harness.h"
@@ -583,7 +584,24 @@ enum buf_kind {
 	BUF_SMALL,	/* anonymous, MADV_NOHUGEPAGE; CHECK_REFS sees it */
 	BUF_THP,	/* anonymous, THP_SIZE aligned, MADV_HUGEPAGE */
 	BUF_HUGETLB,	/* MAP_HUGETLB */
+	BUF_MEMFD,	/* MAP_SHARED of a memfd (shmem) */
+	BUF_MEMFD_HUGETLB, /* MAP_SHARED of a MFD_HUGETLB memfd (hugetlbfs) */
 };
+
+/* A shared mapping of a new memfd of @size bytes created with @flags */
+static inline void *memfd_map(size_t size, unsigned int flags)
+{
+	int fd = syscall(SYS_memfd_create, "iommufd-test", flags);
+	void *p = MAP_FAILED;
+
+	if (fd < 0)
+		return NULL;
+	if (!ftruncate(fd, size))
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			 0);
+	close(fd);
+	return p == MAP_FAILED ? NULL : p;
+}
 
 /* Size of a default hugetlb page, 0 if unknown */
 static inline size_t hugetlb_page_size(void)
@@ -668,6 +686,16 @@ static inline void *buf_alloc(size_t size, enum buf_kind kind)
 		}
 		if (p == MAP_FAILED)
 			p = NULL;
+		break;
+	case BUF_MEMFD:
+		p = memfd_map(size, 0);
+		break;
+	case BUF_MEMFD_HUGETLB:
+		p = memfd_map(size, MFD_HUGETLB);
+		if (!p) {
+			hugetlb_reserve(size / SZ_2M + 4);
+			p = memfd_map(size, MFD_HUGETLB);
+		}
 		break;
 	default:
 		p = NULL;

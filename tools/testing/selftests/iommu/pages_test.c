@@ -472,6 +472,134 @@ TEST_F(pages, hugetlb)
 	munmap(buf, 2 * hsize);
 }
 
+/* A shared mapping of a hugetlbfs memfd is pinned through the file */
+TEST_F(pages, memfd_hugetlb_shared)
+{
+	size_t hsize = hugetlb_page_size();
+	char *buf;
+
+	if (!hsize)
+		SKIP(return, "no hugetlbfs");
+	buf = buf_alloc(2 * hsize, BUF_MEMFD_HUGETLB);
+	if (!buf)
+		SKIP(return, "no free hugetlb pages");
+	huge_buffer_checks(_metadata, self, buf, hsize);
+	munmap(buf, 2 * hsize);
+}
+
+/*
+ * A private mapping of a memfd maps the process's own copies of the pages
+ * it wrote, not the file's: it must be pinned through its page table, never
+ * through the file.
+ */
+static void memfd_private_checks(struct __test_metadata *_metadata,
+				 struct _test_data_pages *self,
+				 unsigned int flags, size_t len)
+{
+	int mfd = syscall(SYS_memfd_create, "iommufd-private", flags);
+	char *shared, *priv;
+
+	ASSERT_LE(0, mfd);
+	ASSERT_OK(ftruncate(mfd, len));
+	shared = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	ASSERT_NE(MAP_FAILED, shared);
+	priv = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, mfd, 0);
+	ASSERT_NE(MAP_FAILED, priv);
+	close(mfd);
+
+	pattern_fill(shared, len, 7);
+	/* The first half becomes private copies, the second stays the file's */
+	pattern_fill(priv, len / 2, 8);
+	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, priv, len,
+				self->base));
+	ASSERT_OK(mock_check_map(self->fd, self->hwpt_id, self->base, priv,
+				 len));
+	ASSERT_EQ(-1, pattern_check(shared, len / 2, 7));
+	ASSERT_OK(ifd_unmap(self->fd, self->ioas_id, 0, UINT64_MAX, NULL));
+	munmap(priv, len);
+	munmap(shared, len);
+}
+
+TEST_F(pages, memfd_private)
+{
+	memfd_private_checks(_metadata, self, 0, 16 * page_sz);
+}
+
+TEST_F(pages, memfd_hugetlb_private)
+{
+	size_t hsize = hugetlb_page_size();
+	int mfd;
+
+	if (!hsize)
+		SKIP(return, "no hugetlbfs");
+	hugetlb_reserve(8);
+	mfd = syscall(SYS_memfd_create, "iommufd-probe", MFD_HUGETLB);
+	if (mfd < 0)
+		SKIP(return, "no hugetlbfs memfd");
+	close(mfd);
+	memfd_private_checks(_metadata, self, MFD_HUGETLB, 2 * hsize);
+}
+
+/*
+ * Truncating a memfd while its pages are mapped for DMA takes them out of
+ * the file, but the pins keep them: what the IOAS reads is still what was
+ * written, and unmapping afterwards releases exactly the pins taken.
+ */
+static void memfd_truncate_checks(struct __test_metadata *_metadata,
+				  struct _test_data_pages *self,
+				  unsigned int flags, size_t len)
+{
+	int mfd = syscall(SYS_memfd_create, "iommufd-truncate", flags);
+	char *buf, *check;
+	__u64 unmapped;
+	int afd;
+
+	ASSERT_LE(0, mfd);
+	ASSERT_OK(ftruncate(mfd, len));
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	check = malloc(len);
+	ASSERT_NE(NULL, check);
+	pattern_fill(buf, len, 9);
+	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, buf, len,
+				self->base));
+	if (!(flags & MFD_HUGETLB))
+		ASSERT_OK(mock_check_refs(self->fd, buf, len, 1));
+
+	ASSERT_OK(ftruncate(mfd, 0));
+	close(mfd);
+	ASSERT_OK(mock_access_create(self->fd, self->ioas_id, 0, &afd));
+	ASSERT_OK(mock_access_rw(self->fd, afd, self->base, check, len,
+				 MOCK_ACCESS_RW_SLOW_PATH));
+	ASSERT_EQ(-1, pattern_check(check, len, 9));
+	close(afd);
+	ASSERT_OK(ifd_unmap(self->fd, self->ioas_id, 0, UINT64_MAX,
+			    &unmapped));
+	ASSERT_EQ(len, unmapped);
+	munmap(buf, len);
+	free(check);
+}
+
+TEST_F(pages, memfd_truncated_while_mapped)
+{
+	memfd_truncate_checks(_metadata, self, 0, 16 * page_sz);
+}
+
+TEST_F(pages, memfd_hugetlb_truncated_while_mapped)
+{
+	size_t hsize = hugetlb_page_size();
+	int mfd;
+
+	if (!hsize)
+		SKIP(return, "no hugetlbfs");
+	hugetlb_reserve(8);
+	mfd = syscall(SYS_memfd_create, "iommufd-probe", MFD_HUGETLB);
+	if (mfd < 0)
+		SKIP(return, "no hugetlbfs memfd");
+	close(mfd);
+	memfd_truncate_checks(_metadata, self, MFD_HUGETLB, 2 * hsize);
+}
+
 /* ---------------------------------------------------------------------- */
 /* fork() and processes that go away                                       */
 /* ---------------------------------------------------------------------- */

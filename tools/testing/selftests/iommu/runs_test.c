@@ -82,6 +82,34 @@ FIXTURE_VARIANT_ADD(runs, hugetlb_2dom_limit16) {
 	.temp_limit = 16,
 };
 
+/* Shared mappings of memfds: pinned through the file, by folios */
+FIXTURE_VARIANT_ADD(runs, memfd_1dom) {
+	.kind = BUF_MEMFD,
+	.ndomains = 1,
+};
+
+FIXTURE_VARIANT_ADD(runs, memfd_2dom_limit16) {
+	.kind = BUF_MEMFD,
+	.ndomains = 2,
+	.temp_limit = 16,
+};
+
+FIXTURE_VARIANT_ADD(runs, memfd_hugetlb_1dom) {
+	.kind = BUF_MEMFD_HUGETLB,
+	.ndomains = 1,
+};
+
+FIXTURE_VARIANT_ADD(runs, memfd_hugetlb_2dom_limit16) {
+	.kind = BUF_MEMFD_HUGETLB,
+	.ndomains = 2,
+	.temp_limit = 16,
+};
+
+static bool is_hugetlb(enum buf_kind kind)
+{
+	return kind == BUF_HUGETLB || kind == BUF_MEMFD_HUGETLB;
+}
+
 /* Read the PFNs of @n pages at @addr; false if pagemap hides them */
 static bool read_pfns(const void *addr, size_t n, __u64 *pfn)
 {
@@ -347,7 +375,7 @@ TEST_F(runs, map_whole)
 	check_maps(_metadata, self->fd, hwpt, variant->ndomains, BASE,
 		   self->buf, BUF_SIZE);
 	huge = probe_huge(_metadata, self, hwpt[0], BASE, self->buf, NPAGES);
-	if (variant->kind == BUF_HUGETLB)
+	if (is_hugetlb(variant->kind))
 		ASSERT_EQ(BUF_SIZE / mhuge_sz, huge);
 	if (variant->kind == BUF_SMALL)
 		ASSERT_OK(mock_check_refs(self->fd, self->buf, BUF_SIZE, 1));
@@ -509,8 +537,10 @@ TEST_F(runs, new_pages_around_held_part)
 	struct pin_count pc;
 	char *buf = self->buf;
 
-	if (variant->kind == BUF_HUGETLB)
+	if (is_hugetlb(variant->kind))
 		SKIP(return, "hugetlb pages cannot be replaced one by one");
+	if (variant->kind == BUF_MEMFD)
+		SKIP(return, "a file's pages are not replaced by a new fault");
 	ASSERT_OK(ifd_ioas_alloc(self->fd, &ioas_c));
 	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, buf, BUF_SIZE, BASE));
 	ASSERT_OK(ifd_copy(self->fd, ioas_c, &iova_c, self->ioas_id,
@@ -562,7 +592,7 @@ TEST_F(runs, reverse_order)
 	char *rev, *tmp;
 	int afd;
 
-	if (variant->kind == BUF_HUGETLB)
+	if (is_hugetlb(variant->kind))
 		SKIP(return, "hugetlb pages cannot be moved one by one");
 	rev = mmap(NULL, BUF_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 		   -1, 0);
