@@ -81,6 +81,9 @@ int iommufd_do_ioas_alloc(struct iommufd_call *call)
 	return 0;
 }
 
+/* Usable IOVA ranges reported without an allocation (256 bytes of stack) */
+#define IOMMUFD_RANGES_ON_STACK 16
+
 /**
  * iommufd_ioas_copy_ranges - copy the usable IOVA ranges to userspace
  * @ioas: IOAS
@@ -90,7 +93,8 @@ int iommufd_do_ioas_alloc(struct iommufd_call *call)
  *	(the ranges beyond it are not copied)
  *
  * The ranges are taken into a kernel buffer and copied out with no lock
- * held, so a user buffer that faults slowly holds up only this call.
+ * held, so a user buffer that faults slowly holds up only this call.  The
+ * first IOMMUFD_RANGES_ON_STACK of them need no allocation.
  *
  * Return: 0, -EFAULT or -ENOMEM.
  */
@@ -98,24 +102,26 @@ int iommufd_ioas_copy_ranges(struct iommufd_ioas *ioas,
 			     struct iommu_iova_range __user *ranges, u32 max,
 			     u32 *count)
 {
-	struct isp_range *buf = NULL;
-	u32 room = 0, n;
-	int rc;
+	struct isp_range stack[IOMMUFD_RANGES_ON_STACK];
+	struct isp_range *buf = stack;
+	u32 room = min_t(u32, max, ARRAY_SIZE(stack)), n;
+	int rc = 0;
 
-	isp_get_allowed_ranges(&ioas->isp, NULL, 0, &n);
+	isp_get_allowed_ranges(&ioas->isp, buf, room, &n);
 	/* The ranges may change between two looks; take one that fits */
 	while (room < min(n, max)) {
-		kvfree(buf);
+		if (buf != stack)
+			kvfree(buf);
 		room = min(n, max);
 		buf = kvcalloc(room, sizeof(*buf), GFP_KERNEL_ACCOUNT);
 		if (!buf)
 			return -ENOMEM;
 		isp_get_allowed_ranges(&ioas->isp, buf, room, &n);
 	}
-	rc = 0;
 	if (copy_to_user(ranges, buf, min(n, room) * sizeof(*buf)))
 		rc = -EFAULT;
-	kvfree(buf);
+	if (buf != stack)
+		kvfree(buf);
 	*count = n;
 	return rc;
 }

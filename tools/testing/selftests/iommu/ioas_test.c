@@ -171,6 +171,36 @@ TEST_F(ioas, iova_ranges)
 					     (void *)8, &(__u32){ 1 }, NULL));
 }
 
+/* More ranges than the kernel reports without allocating (16) */
+TEST_F(ioas, many_ranges)
+{
+	struct iommu_iova_range r[32];
+	__u32 num, i;
+
+	for (i = 0; i != 20; i++)
+		ASSERT_OK(mock_add_reserved(self->fd, self->ioas_id,
+					    self->base + (2 * i + 1) * page_sz,
+					    page_sz));
+	num = 32;
+	ASSERT_OK(ifd_iova_ranges(self->fd, self->ioas_id, r, &num, NULL));
+	ASSERT_EQ(21, num);
+	ASSERT_EQ(self->first, r[0].start);
+	for (i = 1; i != 20; i++) {
+		ASSERT_EQ(self->base + 2 * i * page_sz, r[i].start);
+		ASSERT_EQ(self->base + (2 * i + 1) * page_sz - 1, r[i].last);
+	}
+	ASSERT_EQ(self->last, r[20].last);
+
+	/* Room for 18: those are written, the count says 21 */
+	num = 18;
+	memset(r, 0xff, sizeof(r));
+	ASSERT_ERRNO(EMSGSIZE, ifd_iova_ranges(self->fd, self->ioas_id, r,
+					       &num, NULL));
+	ASSERT_EQ(21, num);
+	ASSERT_EQ(self->base + 34 * page_sz, r[17].start);
+	ASSERT_EQ(UINT64_MAX, r[18].start);
+}
+
 TEST_F(ioas, reserved_ranges)
 {
 	struct iommu_iova_range r[8];
