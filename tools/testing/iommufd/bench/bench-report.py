@@ -26,7 +26,7 @@ import collections
 import statistics
 import sys
 
-KINDS = ['4k', 'thp', 'hugetlb', 'hugetlb1g']
+KINDS = ['4k', 'thp', 'hugetlb', 'hugetlb1g', 'hugetlb_memfd']
 SCALE_OPS = [('map1', 'map 1 page'), ('unmap1', 'unmap it'),
              ('ranges', 'IOVA_RANGES'), ('copy1', 'COPY 1')]
 PAGE = 4096
@@ -93,14 +93,14 @@ def bulk_table(cols, sizes, op, title):
     ours, type1, base = cols
     print('\n%s: instructions per 4 KiB page (GiB/s = GiB per 1e9 instructions)'
           % title)
-    print('%-9s %-5s| %-15s %-15s %-15s| %9s %10s' %
+    print('%-13s %-5s| %-15s %-15s %-15s| %9s %10s' %
           ('kind', 'size', 'ours', 'type1', 'base', 'ours/base', 'ours/type1'))
     for kind, size in sizes:
         pages = size_bytes(size) / PAGE
         o = ours.med(kind, size, op)
         t = type1.med(kind, size, op)
         b = base.med(kind, size, op)
-        print('%-9s %-5s| %-15s %-15s %-15s| %9s %10s' %
+        print('%-13s %-5s| %-15s %-15s %-15s| %9s %10s' %
               (kind, size, fmt_insn(o, pages), fmt_insn(t, pages),
                fmt_insn(b, pages), fmt_ratio(b, o), fmt_ratio(t, o)))
 
@@ -113,13 +113,13 @@ def iommufd_table(cols, sizes):
           'second domain\n(IOMMU_HWPT_ALLOC over the mapped buffer, then '
           'IOMMU_DESTROY): instructions per 4 KiB page;\n'
           'type1 has neither (n/a)')
-    head = '%-9s %-5s|' % ('kind', 'size')
+    head = '%-13s %-5s|' % ('kind', 'size')
     for _, label in ops:
         head += ' %-22s|' % (label + ': ours base b/o')
     print(head)
     for kind, size in sizes:
         pages = size_bytes(size) / PAGE
-        line = '%-9s %-5s|' % (kind, size)
+        line = '%-13s %-5s|' % (kind, size)
         for op, _ in ops:
             o = ours.med(kind, size, op)
             b = base.med(kind, size, op)
@@ -147,7 +147,7 @@ def kmem_table(cols, sizes):
     print('\nkernel memory the mapping holds, KiB per mapped GiB, first cycle: total '
           '= slab + vmalloc + IO page\ntables (nr_iommu_pages); ratio base/ours: '
           'above 1.00 ours uses less')
-    print('%-9s %-5s| %-19s %-19s %-19s| %9s' %
+    print('%-13s %-5s| %-19s %-19s %-19s| %9s' %
           ('kind', 'size', 'ours', 'type1', 'base', 'base/ours'))
     for kind, size in sizes:
         gib = size_bytes(size) / 2**30
@@ -157,7 +157,7 @@ def kmem_table(cols, sizes):
             tot.append(t)
             cells.append('n/a' if t is None else '%.0f = %s' % (
                 t / gib, '+'.join('%.0f' % (p / gib) for p in parts)))
-        print('%-9s %-5s| %-19s %-19s %-19s| %9s' %
+        print('%-13s %-5s| %-19s %-19s %-19s| %9s' %
               (kind, size, cells[0], cells[1], cells[2],
                fmt_ratio(tot[2], tot[0])))
     print('a second domain (IOMMU_HWPT_ALLOC over the mapping), the same, KiB per '
@@ -169,7 +169,7 @@ def kmem_table(cols, sizes):
             t, parts = kmem(c, kind, size, 'dom2-kmem-')
             vals.append('n/a' if t is None else '%.0f = %s' % (
                 t / gib, '+'.join('%.0f' % (p / gib) for p in parts)))
-        print('  %-9s %-5s ours %-19s base %s' % (kind, size, vals[0], vals[1]))
+        print('  %-13s %-5s ours %-19s base %s' % (kind, size, vals[0], vals[1]))
 
 
 def pins_summary(cols, sizes):
@@ -267,7 +267,8 @@ def verdict(cols, sizes):
     checks = [
         ('map 4 KiB >= 2x', worst(['4k'], 'map'), 2.0),
         ('map THP and hugetlb >= 5x',
-         worst(['thp', 'hugetlb', 'hugetlb1g'], 'map'), 5.0),
+         worst(['thp', 'hugetlb', 'hugetlb1g', 'hugetlb_memfd'], 'map'),
+         5.0),
         ('unmap 4 KiB >= 1.2x', worst(['4k'], 'unmap'), 1.2),
         ('second domain over 2 GiB >= 2x', worst(KINDS, 'dom2', '2G'), 2.0),
     ]

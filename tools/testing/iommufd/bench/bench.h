@@ -21,7 +21,12 @@
 #define MAX_SCALE 8
 
 /* hugetlb1g: MAP_HUGETLB with 1 GiB pages, --edu only */
-enum mem_kind { KIND_4K, KIND_THP, KIND_HUGETLB, KIND_HUGETLB_1G, NR_KINDS };
+enum mem_kind {
+	KIND_4K, KIND_THP, KIND_HUGETLB, KIND_HUGETLB_1G,
+	KIND_HUGETLB_MEMFD,	/* MAP_SHARED of a MFD_HUGETLB memfd, 2 MiB */
+	NR_KINDS
+};
+
 enum dom_setup { DOM_NONE, DOM_MOCK, DOM_MOCK_HUGE, DOM_MOCK_X2, NR_DOMS };
 
 extern const char * const kind_name[NR_KINDS];

@@ -76,7 +76,7 @@
 
 /* The order the kinds run in: 1 GiB pages first, they hold boot memory */
 static const enum mem_kind edu_kind_order[NR_KINDS] = {
-	KIND_HUGETLB_1G, KIND_HUGETLB, KIND_THP, KIND_4K,
+	KIND_HUGETLB_1G, KIND_HUGETLB, KIND_HUGETLB_MEMFD, KIND_THP, KIND_4K,
 };
 
 /**
@@ -246,6 +246,15 @@ TM_FN(iommufd_dom2_free_hugetlb1g, io_iommufd_destroy)
 TM_FN(type1_map_hugetlb1g, io_type1_map)
 TM_FN(type1_unmap_hugetlb1g, io_type1_unmap)
 
+TM_FN(iommufd_map_hugetlb_memfd, io_iommufd_map)
+TM_FN(iommufd_unmap_hugetlb_memfd, io_iommufd_unmap)
+TM_FN(iommufd_copy_hugetlb_memfd, io_iommufd_copy)
+TM_FN(iommufd_copy_unmap_hugetlb_memfd, io_iommufd_unmap)
+TM_FN(iommufd_dom2_hugetlb_memfd, io_iommufd_dom2)
+TM_FN(iommufd_dom2_free_hugetlb_memfd, io_iommufd_destroy)
+TM_FN(type1_map_hugetlb_memfd, io_type1_map)
+TM_FN(type1_unmap_hugetlb_memfd, io_type1_unmap)
+
 struct tm_fn {
 	int (*fn)(struct tm_args *a);
 	const char *name;
@@ -264,6 +273,7 @@ static const struct tm_fn tm_fns[NR_KINDS][NR_OPS] = {
 	[KIND_THP] = TM_ROW(thp),
 	[KIND_HUGETLB] = TM_ROW(hugetlb),
 	[KIND_HUGETLB_1G] = TM_ROW(hugetlb1g),
+	[KIND_HUGETLB_MEMFD] = TM_ROW(hugetlb_memfd),
 };
 
 /* 4 KiB pages each timed function handled, for the profile */
@@ -467,6 +477,9 @@ static int edu_alloc_kind(struct edu_bench *eb, enum mem_kind kind)
 		break;
 	case KIND_HUGETLB:
 		how = "MAP_HUGETLB, 2 MiB hugetlbfs pages (not in AnonHugePages)";
+		break;
+	case KIND_HUGETLB_MEMFD:
+		how = "MAP_SHARED of a MFD_HUGETLB memfd, 2 MiB hugetlbfs pages";
 		break;
 	default:
 		how = "MAP_HUGETLB, 1 GiB hugetlbfs pages (not in AnonHugePages)";
@@ -861,7 +874,8 @@ static int edu_type1_kind(struct edu_bench *eb, enum mem_kind k)
 /* One memory kind: its pool, its buffer, both interfaces */
 static int edu_run_kind(struct edu_bench *eb, enum mem_kind k)
 {
-	bool hugetlb = k == KIND_HUGETLB || k == KIND_HUGETLB_1G;
+	bool hugetlb = k == KIND_HUGETLB || k == KIND_HUGETLB_1G ||
+		       k == KIND_HUGETLB_MEMFD;
 	char why[256];
 	long pool = 0;
 	int rc;

@@ -111,7 +111,10 @@
 #define HUGETLB_NR_PATH "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
 #define HUGETLB_FREE_PATH "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
 
-const char * const kind_name[NR_KINDS] = { "4k", "thp", "hugetlb", "hugetlb1g" };
+const char * const kind_name[NR_KINDS] = {
+	"4k", "thp", "hugetlb", "hugetlb1g", "hugetlb_memfd"
+};
+
 static const char * const dom_name[NR_DOMS] = {
 	"none", "mock", "mock-huge", "mock-x2",
 };
@@ -299,7 +302,21 @@ int buffer_alloc(struct buffer *b, enum mem_kind kind, size_t len,
 		flags |= MAP_HUGETLB | MAP_HUGE_1GB;
 		b->map_len = (len + SZ_1G - 1) & ~(SZ_1G - 1);
 	}
-	b->map = mmap(NULL, b->map_len, PROT_READ | PROT_WRITE, flags, -1, 0);
+	if (kind == KIND_HUGETLB_MEMFD) {
+		/* As QEMU's memory-backend-memfd,hugetlb=on,share=on */
+		int fd = syscall(SYS_memfd_create, "iommufd_bench", 0x4U);
+
+		if (fd < 0)
+			return -errno;
+		b->map = MAP_FAILED;
+		if (!ftruncate(fd, len))
+			b->map = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				      MAP_SHARED, fd, 0);
+		close(fd);
+	} else {
+		b->map = mmap(NULL, b->map_len, PROT_READ | PROT_WRITE, flags,
+			      -1, 0);
+	}
 	if (b->map == MAP_FAILED)
 		return -errno;
 	off = -(uintptr_t)b->map & (SZ_2M - 1);
@@ -657,7 +674,8 @@ static long huge_percent(struct buffer *b, enum mem_kind kind)
 {
 	long kib;
 
-	if (kind == KIND_HUGETLB || kind == KIND_HUGETLB_1G)
+	if (kind == KIND_HUGETLB || kind == KIND_HUGETLB_1G ||
+	    kind == KIND_HUGETLB_MEMFD)
 		return 100;
 	kib = anon_huge_kib(b->p);
 	return kib < 0 ? -1 : kib * 100 / (long)(b->len >> 10);
@@ -941,7 +959,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* --edu sizes its hugetlb pools per kind itself */
-	if (opt.kind[KIND_HUGETLB] && !opt.edu)
+	if ((opt.kind[KIND_HUGETLB] || opt.kind[KIND_HUGETLB_MEMFD]) &&
+	    !opt.edu)
 		hugetlb_reserve(&opt);
 	printf("\n");
 	rc = opt.edu ? edu_bench_run(&opt) : run_mock_mode(&opt);

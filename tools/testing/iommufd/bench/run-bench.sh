@@ -168,8 +168,12 @@ tables=()
 for boot in $boots; do
 	[ -s "$work/$boot/bench-table.txt" ] && tables+=("$boot=$work/$boot/bench-table.txt")
 done
-echo
-"$here/bench-report.py" "${tables[@]}" | tee "$work/bench-report.txt"
+{
+	echo
+	# Instruction-time figures depend on the QEMU that ran them
+	echo "QEMU: $(qemu-system-x86_64 --version | head -n 1) ($(command -v qemu-system-x86_64))"
+	"$here/bench-report.py" "${tables[@]}"
+} | tee "$work/bench-report.txt"
 if [ "$profile" = 1 ]; then
 	dirs=()
 	for boot in $boots; do

@@ -202,7 +202,7 @@ def steps_table(args):
         profs.append((label, Profile(d)))
     ops = ['iommufd_map', 'iommufd_unmap', 'type1_map', 'type1_unmap',
            'iommufd_copy', 'iommufd_dom2']
-    kinds = ['4k', 'thp', 'hugetlb', 'hugetlb1g']
+    kinds = ['4k', 'thp', 'hugetlb', 'hugetlb1g', 'hugetlb_memfd']
     for op in ops:
         cols = []
         for kind in kinds:
