@@ -144,8 +144,10 @@ static void iommufd_device_destroy(struct iommufd_obj *obj)
 {
 	struct iommufd_device *idev = container_of(obj, typeof(*idev), obj);
 
-	WARN_ON(!list_empty(&idev->group_item) || idev->vdev);
+	WARN_ON(!list_empty(&idev->group_item) || idev->vdev ||
+		!xa_empty(&idev->pasids));
 	mutex_destroy(&idev->vdev_lock);
+	xa_destroy(&idev->pasids);
 	/* The group entry goes first: see iommufd_grps */
 	iommufd_grp_put(idev->grp);
 	iommu_device_release_dma_owner(idev->dev);
@@ -213,6 +215,7 @@ static struct iommufd_device *__iommufd_device_bind(struct iommufd_ctx *ictx,
 		device_iommu_capable(dev, IOMMU_CAP_ENFORCE_CACHE_COHERENCY);
 	INIT_LIST_HEAD(&idev->group_item);
 	mutex_init(&idev->vdev_lock);
+	xa_init(&idev->pasids);
 	if (hold_ctx)
 		iommufd_ctx_get(ictx);
 	/* The binder's reference, dropped by iommufd_device_unbind() */
@@ -275,12 +278,108 @@ struct iommufd_device *iommufd_device_bind_internal(struct iommufd_ctx *ictx,
 }
 
 /**
- * iommufd_device_unbind - Undo iommufd_device_bind()
- * @idev: the device object; it must be detached
+ * iommufd_device_iopf_get - Count a fault-capable attachment of a device
+ * @idev: the device; its group lock is held
  *
- * Destroys the device object. When the last bound device of the IOMMU group
- * goes, the group's DMA ownership is released and kernel drivers may use it
- * again.
+ * The first one enables the device's I/O page faults.
+ *
+ * Return: 0, or the IOMMU driver's error enabling them.
+ */
+int iommufd_device_iopf_get(struct iommufd_device *idev)
+{
+	int rc;
+
+	lockdep_assert_held(&idev->grp->lock);
+	if (!idev->iopf_users) {
+		rc = iommu_dev_enable_feature(idev->dev, IOMMU_DEV_FEAT_IOPF);
+		if (rc)
+			return rc;
+	}
+	idev->iopf_users++;
+	return 0;
+}
+
+/**
+ * iommufd_device_iopf_put - Undo iommufd_device_iopf_get()
+ * @idev: the device; its group lock is held
+ *
+ * The last one disables the device's I/O page faults.
+ */
+void iommufd_device_iopf_put(struct iommufd_device *idev)
+{
+	lockdep_assert_held(&idev->grp->lock);
+	if (WARN_ON(!idev->iopf_users))
+		return;
+	if (!--idev->iopf_users)
+		iommu_dev_disable_feature(idev->dev, IOMMU_DEV_FEAT_IOPF);
+}
+
+/**
+ * iommufd_device_pasid_end - Detach an attached PASID
+ * @idev: the device; its group lock is held
+ * @att: the attachment, already removed from @idev->pasids
+ *
+ * The PASID blocks DMA afterwards. Faults of the attachment that nobody
+ * will answer any more are answered. @att is freed, and its HWPT reference
+ * dropped, by iommufd_device_pasid_free() after the group lock is released.
+ */
+void iommufd_device_pasid_end(struct iommufd_device *idev,
+			      struct iommufd_pasid_att *att)
+{
+	lockdep_assert_held(&idev->grp->lock);
+	iommu_detach_device_pasid(att->handle.core.domain, idev->dev,
+				  att->pasid);
+	if (att->fault) {
+		iommufd_fault_auto_response(att->fault, &att->handle.core);
+		iommufd_device_iopf_put(idev);
+	}
+}
+
+/**
+ * iommufd_device_pasid_free - Free ended PASID attachments
+ * @idev: the device; its group lock is not held (a HWPT may go with the
+ *	reference dropped here)
+ * @atts: list of struct iommufd_pasid_att by free_item
+ */
+void iommufd_device_pasid_free(struct iommufd_device *idev,
+			       struct list_head *atts)
+{
+	struct iommufd_pasid_att *att, *next;
+
+	list_for_each_entry_safe(att, next, atts, free_item) {
+		list_del(&att->free_item);
+		iommufd_obj_put(idev->ictx, att->hwpt_obj);
+		kfree(att);
+	}
+}
+
+/**
+ * iommufd_device_pasid_detach_all - Detach every attached PASID of a device
+ * @idev: the device object
+ */
+void iommufd_device_pasid_detach_all(struct iommufd_device *idev)
+{
+	struct iommufd_pasid_att *att;
+	unsigned long pasid;
+	LIST_HEAD(ended);
+
+	mutex_lock(&idev->grp->lock);
+	xa_for_each(&idev->pasids, pasid, att) {
+		xa_erase(&idev->pasids, pasid);
+		iommufd_device_pasid_end(idev, att);
+		list_add_tail(&att->free_item, &ended);
+	}
+	mutex_unlock(&idev->grp->lock);
+	iommufd_device_pasid_free(idev, &ended);
+}
+
+/**
+ * iommufd_device_unbind - Undo iommufd_device_bind()
+ * @idev: the device object; its RID must be detached
+ *
+ * Detaches the PASIDs still attached, then destroys the device object.
+ * When the last bound device of the IOMMU group goes, the group's DMA
+ * ownership is released and kernel drivers may use it again.
  */
 void iommufd_device_unbind(struct iommufd_device *idev)
 {
@@ -290,6 +389,7 @@ void iommufd_device_unbind(struct iommufd_device *idev)
 	if (idev->vdev)
 		idev->vdev->device_gone(idev->vdev);
 	mutex_unlock(&idev->vdev_lock);
+	iommufd_device_pasid_detach_all(idev);
 	iommufd_obj_destroy_held(idev->ictx, &idev->obj);
 }
 EXPORT_SYMBOL_GPL(iommufd_device_unbind);

@@ -5,8 +5,8 @@
  * (device_attach.c).
  *
  * Layer: objects, below the HWPTs, which are made for a bound device, and
- * above nothing but the object core.  Included by device.c,
- * device_attach.c, hwpt.c and selftest.c.
+ * above the fault queues and the object core.  Included by device.c,
+ * device_attach.c, device_pasid.c, hwpt.c and selftest.c.
  */
 #ifndef __IOMMUFD_DEVICE_H
 #define __IOMMUFD_DEVICE_H
@@ -15,7 +15,9 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 
+#include "fault.h"
 #include "object.h"
 
 struct device;
@@ -58,6 +60,26 @@ struct iommufd_vdev_link {
 };
 
 /**
+ * struct iommufd_pasid_att - an attachment of one PASID of a device
+ * @handle: what the IOMMU core and the fault queues see of it; its
+ *	core.domain is the attached HWPT's domain
+ * @hwpt_obj: the attached HWPT's object; one reference held
+ * @fault: the fault queue of that HWPT, NULL if it is not fault-capable
+ * @pasid: the PASID
+ * @free_item: entry in a list of attachments to free, once ended
+ *
+ * Made and replaced by device_pasid.c; device.c ends what is left of them
+ * when the device is unbound.
+ */
+struct iommufd_pasid_att {
+	struct iommufd_attach_handle handle;
+	struct iommufd_obj *hwpt_obj;
+	struct iommufd_fault *fault;
+	u32 pasid;
+	struct list_head free_item;
+};
+
+/**
  * struct iommufd_device - a device bound to a context
  * @obj: object header, type IOMMUFD_OBJ_DEVICE. The binder (vfio, or the
  *	selftest object) holds a reference between bind and unbind, so
@@ -74,6 +96,10 @@ struct iommufd_vdev_link {
  *	tearing down the device's virtual device (lock order: common.h)
  * @vdev: the device's virtual device, if it has one
  * @unbinding: iommufd_device_unbind() has begun: no new virtual device
+ * @pasids: PASID -> struct iommufd_pasid_att of the attached PASIDs;
+ *	changed with @grp->lock held
+ * @iopf_users: attachments of fault-capable HWPTs (RID and PASIDs), which
+ *	keep the device's I/O page faults enabled; protected by @grp->lock
  */
 struct iommufd_device {
 	struct iommufd_obj obj;
@@ -86,11 +112,28 @@ struct iommufd_device {
 	struct mutex vdev_lock; /* see above */
 	struct iommufd_vdev_link *vdev;
 	bool unbinding;
+	struct xarray pasids;
+	unsigned int iopf_users;
 };
 
 struct iommufd_device *iommufd_device_find(struct iommufd_ctx *ictx, u32 id);
 struct iommufd_device *iommufd_device_bind_internal(struct iommufd_ctx *ictx,
 						    struct device *dev,
 						    u32 *id);
+int iommufd_device_iopf_get(struct iommufd_device *idev);
+void iommufd_device_iopf_put(struct iommufd_device *idev);
+void iommufd_device_pasid_end(struct iommufd_device *idev,
+			      struct iommufd_pasid_att *att);
+void iommufd_device_pasid_free(struct iommufd_device *idev,
+			       struct list_head *atts);
+void iommufd_device_pasid_detach_all(struct iommufd_device *idev);
+
+/* device_pasid.c */
+int iommufd_device_pasid_attach(struct iommufd_device *idev, u32 pasid,
+				u32 *pt_id);
+int iommufd_device_pasid_replace(struct iommufd_device *idev, u32 pasid,
+				 u32 *pt_id);
+void iommufd_device_pasid_detach(struct iommufd_device *idev, u32 pasid);
+u32 iommufd_device_pasid_hwpt_id(struct iommufd_device *idev, u32 pasid);
 
 #endif

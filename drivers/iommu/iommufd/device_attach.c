@@ -19,6 +19,7 @@
 #include "../dma-iommu.h"
 #include "../iommu-priv.h"
 #include "device.h"
+#include "device_attach.h"
 #include "fault.h"
 #include "hwpt.h"
 #include "ioas.h"
@@ -147,8 +148,7 @@ static void iommufd_grp_handle_done(struct iommufd_grp *grp,
 	if (old->fault) {
 		iommufd_fault_auto_response(old->fault, &att->handle.core);
 		if (!new || !new->fault)
-			iommu_dev_disable_feature(att->idev->dev,
-						  IOMMU_DEV_FEAT_IOPF);
+			iommufd_device_iopf_put(att->idev);
 	}
 	kfree(att);
 	grp->attach = NULL;
@@ -159,7 +159,7 @@ static void iommufd_grp_handle_done(struct iommufd_grp *grp,
  * capability of its own but shares its PF's (see pci_enable_pri()), which
  * the PF's owner controls: the VF's user cannot own the page requests.
  */
-static bool iommufd_dev_owns_pri(struct device *dev)
+bool iommufd_dev_owns_pri(struct device *dev)
 {
 	return !dev_is_pci(dev) || !to_pci_dev(dev)->is_virtfn;
 }
@@ -188,7 +188,7 @@ static int iommufd_grp_set_domain(struct iommufd_grp *grp,
 	att->handle.dev_id = idev->obj.id;
 
 	if (enable_iopf) {
-		rc = iommu_dev_enable_feature(idev->dev, IOMMU_DEV_FEAT_IOPF);
+		rc = iommufd_device_iopf_get(idev);
 		if (rc)
 			goto err_free;
 	}
@@ -208,14 +208,14 @@ static int iommufd_grp_set_domain(struct iommufd_grp *grp,
 
 err_iopf:
 	if (enable_iopf)
-		iommu_dev_disable_feature(idev->dev, IOMMU_DEV_FEAT_IOPF);
+		iommufd_device_iopf_put(idev);
 err_free:
 	kfree(att);
 	return rc;
 }
 
 /* Can @hwpt take @idev at all? -EINVAL means "try another HWPT" */
-static int iommufd_hwpt_compatible(struct iommufd_device *idev,
+int iommufd_hwpt_compatible(struct iommufd_device *idev,
 				   struct iommufd_hwpt *hwpt)
 {
 	struct iommufd_paging_hwpt *paging;
@@ -273,6 +273,17 @@ static int iommufd_device_set_hwpt_locked(struct iommufd_device *idev,
 	rc = iommufd_hwpt_compatible(idev, hwpt);
 	if (rc)
 		return rc;
+	/* A device with PASIDs attached keeps a PASID-capable RID domain */
+	if (!hwpt->pasid_compat) {
+		struct iommufd_device *cur_dev;
+
+		if (!xa_empty(&idev->pasids))
+			return -EINVAL;
+		if (replace)
+			list_for_each_entry(cur_dev, &grp->devices, group_item)
+				if (!xa_empty(&cur_dev->pasids))
+					return -EINVAL;
+	}
 	/* Faults are traced to one device: one device per fault-capable group */
 	if (hwpt->fault && !list_empty(&grp->devices) &&
 	    !list_is_singular(&grp->devices))

@@ -117,6 +117,19 @@ bool iommufd_ioas_auto_hwpts_coherent(struct iommufd_ioas *ioas)
 	return coherent;
 }
 
+/*
+ * Can @idev's IOMMU attach PASIDs to @domain? The IOMMU instance must
+ * handle PASIDs at all, and the domain's driver must implement the PASID
+ * attach; the device itself need not support them.
+ */
+static bool iommufd_domain_pasid_capable(struct iommufd_device *idev,
+					 struct iommu_domain *domain)
+{
+	return idev->dev->iommu && idev->dev->iommu->iommu_dev &&
+	       idev->dev->iommu->iommu_dev->max_pasids &&
+	       domain->ops->set_dev_pasid;
+}
+
 static struct iommu_domain *
 iommufd_paging_domain_alloc(struct iommufd_device *idev, u32 flags)
 {
@@ -184,7 +197,7 @@ int iommufd_paging_hwpt_fill(struct iommufd_paging_hwpt *paging)
  * @ictx: the context
  * @ioas: the IOAS; the new HWPT takes a reference
  * @idev: the device the domain is made for (its IOMMU, its page sizes)
- * @flags: IOMMU_HWPT_ALLOC_NEST_PARENT and/or _DIRTY_TRACKING
+ * @flags: IOMMU_HWPT_ALLOC_NEST_PARENT, _DIRTY_TRACKING and/or _PASID
  * @auto_domain: created by attaching a device to @ioas; the caller holds
  *	@ioas->hwpts_lock and lists it in @ioas->auto_hwpts
  *
@@ -202,7 +215,10 @@ iommufd_paging_hwpt_create(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 			   bool auto_domain)
 {
 	const u32 valid_flags = IOMMU_HWPT_ALLOC_NEST_PARENT |
-				IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+				IOMMU_HWPT_ALLOC_DIRTY_TRACKING |
+				IOMMU_HWPT_ALLOC_PASID;
+	/* Recorded by the core; 6.12 drivers refuse flags they do not know */
+	const u32 core_flags = IOMMU_HWPT_ALLOC_PASID;
 	struct iommufd_paging_hwpt *paging;
 	struct iommu_domain *domain;
 	int rc;
@@ -222,14 +238,20 @@ iommufd_paging_hwpt_create(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 	paging->ioas = ioas;
 	paging->auto_domain = auto_domain;
 	paging->nest_parent = flags & IOMMU_HWPT_ALLOC_NEST_PARENT;
+	paging->base.pasid_compat = flags & IOMMU_HWPT_ALLOC_PASID;
 	iommufd_obj_hold(&ioas->obj);
 
-	domain = iommufd_paging_domain_alloc(idev, flags);
+	domain = iommufd_paging_domain_alloc(idev, flags & ~core_flags);
 	if (IS_ERR(domain)) {
 		rc = PTR_ERR(domain);
 		goto err_abort;
 	}
 	paging->base.domain = domain;
+	if (paging->base.pasid_compat &&
+	    !iommufd_domain_pasid_capable(idev, domain)) {
+		rc = -EOPNOTSUPP;
+		goto err_abort;
+	}
 	paging->unfilled = true;
 	/* Only reached through the uAPI without attaching anything first */
 	if (idev->can_force_coherent)
@@ -254,7 +276,8 @@ iommufd_nested_hwpt_create(struct iommufd_ctx *ictx,
 			   const struct iommu_user_data *user_data)
 {
 	/* Flags the core consumes itself; none is the driver's */
-	const u32 core_flags = IOMMU_HWPT_FAULT_ID_VALID;
+	const u32 core_flags = IOMMU_HWPT_FAULT_ID_VALID |
+			       IOMMU_HWPT_ALLOC_PASID;
 	const struct iommu_ops *ops = dev_iommu_ops(idev->dev);
 	struct iommufd_nested_hwpt *nested;
 	struct iommu_domain *domain;
@@ -289,6 +312,12 @@ iommufd_nested_hwpt_create(struct iommufd_ctx *ictx,
 	nested->base.domain = domain;
 	if (WARN_ON_ONCE(domain->type != IOMMU_DOMAIN_NESTED)) {
 		rc = -EINVAL;
+		goto err_abort;
+	}
+	nested->base.pasid_compat = flags & IOMMU_HWPT_ALLOC_PASID;
+	if (nested->base.pasid_compat &&
+	    !iommufd_domain_pasid_capable(idev, domain)) {
+		rc = -EOPNOTSUPP;
 		goto err_abort;
 	}
 	return nested;

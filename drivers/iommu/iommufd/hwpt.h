@@ -33,6 +33,10 @@ struct iommufd_fault;
  *	IOAS the HWPT translates through (iommufd_hwpt_ioas()). Every attached
  *	device also holds a reference on @obj, so an attached HWPT cannot be
  *	destroyed by the user.
+ * @pasid_compat: allocated with IOMMU_HWPT_ALLOC_PASID: may be attached to
+ *	PASIDs (device_pasid.c), and to the RID of a device with PASIDs
+ *	attached. A PASID attachment holds a reference on @obj, not counted
+ *	in @ndevices.
  */
 struct iommufd_hwpt {
 	struct iommufd_obj obj;
@@ -40,6 +44,7 @@ struct iommufd_hwpt {
 	struct iommu_domain *domain;
 	struct iommufd_fault *fault;
 	unsigned int ndevices;
+	bool pasid_compat;
 };
 
 /**

@@ -50,11 +50,16 @@
  * @IOMMU_TEST_OP_TRIGGER_VEVENT: Make a mock device report one event to the
  *                                IOMMU_VEVENTQ_TYPE_SELFTEST queue of the
  *                                virtual IOMMU it has a virtual device on.
- * @IOMMU_TEST_OP_PASID_ATTACH: Reserved for PASID tests (not implemented).
- * @IOMMU_TEST_OP_PASID_REPLACE: Reserved for PASID tests (not implemented).
- * @IOMMU_TEST_OP_PASID_DETACH: Reserved for PASID tests (not implemented).
- * @IOMMU_TEST_OP_PASID_CHECK_HWPT: Reserved for PASID tests (not
- *                                  implemented).
+ * @IOMMU_TEST_OP_PASID_ATTACH: Attach a HWPT to a PASID of the mock device
+ *                              of the selftest object @id.
+ * @IOMMU_TEST_OP_PASID_REPLACE: Move an attached PASID of the mock device of
+ *                               the selftest object @id to another HWPT.
+ * @IOMMU_TEST_OP_PASID_DETACH: Detach a PASID of the mock device of the
+ *                              selftest object @id.
+ * @IOMMU_TEST_OP_PASID_CHECK_HWPT: Check which HWPT a PASID of the mock
+ *                                  device of the selftest object @id is
+ *                                  attached to, in iommufd and in the mock
+ *                                  IOMMU.
  * @IOMMU_TEST_OP_DMABUF_GET: Reserved for dma-buf tests (not implemented).
  * @IOMMU_TEST_OP_DMABUF_REVOKE: Reserved for dma-buf tests (not
  *                               implemented).
@@ -144,6 +149,8 @@ enum iommu_test_dev_flags {
 
 /* Number of PASID bits of a device created with MOCK_FLAGS_DEVICE_PASID */
 #define MOCK_PASID_WIDTH 20
+/* A PASID whose replacement always fails with ENOMEM (PASID tests) */
+#define IOMMU_TEST_PASID_RESERVED		1024
 
 /**
  * enum iommu_test_nested_iotlb - The "IOTLB" of a mock nested domain

@@ -28,17 +28,6 @@
 #include "selftest.h"
 #include "selftest_iommu.h"
 
-/*
- * The selftest object: owns one mock device, its binding and its attachment.
- * Destroying it undoes all three.
- */
-struct mock_stdev {
-	struct iommufd_obj obj;
-	struct mock_dev *mockdev;
-	struct iommufd_device *idev;
-	bool attached;
-};
-
 /* Works on a partly built object too, so it also serves as the abort */
 static void selftest_obj_destroy(struct iommufd_obj *obj)
 {
@@ -49,6 +38,8 @@ static void selftest_obj_destroy(struct iommufd_obj *obj)
 		iommufd_device_detach(sobj->idev);
 		up_write(&sobj->mockdev->lock);
 	}
+	if (sobj->idev)
+		mock_stdev_detach_pasids(sobj);
 	if (sobj->idev)
 		iommufd_device_unbind(sobj->idev);
 	if (sobj->mockdev)
@@ -882,6 +873,10 @@ static int (*const mock_op_handlers[])(struct iommufd_call *call,
 	[IOMMU_TEST_OP_TRIGGER_IOPF] = mock_op_trigger_iopf,
 	[IOMMU_TEST_OP_DEV_CHECK_CACHE] = mock_op_dev_check_cache,
 	[IOMMU_TEST_OP_TRIGGER_VEVENT] = mock_op_trigger_vevent,
+	[IOMMU_TEST_OP_PASID_ATTACH] = mock_op_pasid,
+	[IOMMU_TEST_OP_PASID_REPLACE] = mock_op_pasid,
+	[IOMMU_TEST_OP_PASID_DETACH] = mock_op_pasid,
+	[IOMMU_TEST_OP_PASID_CHECK_HWPT] = mock_op_pasid,
 };
 
 /**

@@ -113,6 +113,45 @@ static int mock_pt_attach_dev(struct iommu_domain *domain,
 	return 0;
 }
 
+/*
+ * Set @domain on @pasid of @dev, in place of @old if not NULL. The
+ * replacement of IOMMU_TEST_PASID_RESERVED always fails, as a driver that
+ * runs out of memory would, leaving @old in place.
+ */
+static int mock_set_dev_pasid(struct iommu_domain *domain, struct device *dev,
+			      ioasid_t pasid, struct iommu_domain *old)
+{
+	struct mock_dev *mockdev = to_mock_dev(dev);
+	int rc;
+
+	if (old && pasid == IOMMU_TEST_PASID_RESERVED)
+		return -ENOMEM;
+	rc = mock_pt_attach_dev(domain, dev);
+	if (rc)
+		return rc;
+	return xa_err(xa_store(&mockdev->pasid_domains, pasid, domain,
+			       GFP_KERNEL));
+}
+
+static void mock_remove_dev_pasid(struct device *dev, ioasid_t pasid,
+				  struct iommu_domain *domain)
+{
+	WARN_ON(xa_erase(&to_mock_dev(dev)->pasid_domains, pasid) != domain);
+}
+
+/**
+ * mockdev_pasid_domain - The domain the mock IOMMU has on a PASID
+ * @mockdev: the device
+ * @pasid: the PASID
+ *
+ * Return: the domain, NULL if the PASID blocks DMA.
+ */
+struct iommu_domain *mockdev_pasid_domain(struct mock_dev *mockdev,
+					  u32 pasid)
+{
+	return xa_load(&mockdev->pasid_domains, pasid);
+}
+
 static const struct iommu_domain_ops mock_blocked_domain_ops = {
 	.attach_dev = mock_pt_attach_dev,
 };
@@ -440,6 +479,7 @@ out:
 static const struct iommu_domain_ops mock_paging_ops = {
 	.free = mock_pt_free,
 	.attach_dev = mock_pt_attach_dev,
+	.set_dev_pasid = mock_set_dev_pasid,
 	.map_pages = mock_pt_map_pages,
 	.unmap_pages = mock_pt_unmap_pages,
 	.iova_to_phys = mock_pt_iova_to_phys,
@@ -448,6 +488,7 @@ static const struct iommu_domain_ops mock_paging_ops = {
 static const struct iommu_domain_ops mock_nested_ops = {
 	.free = mock_nested_free,
 	.attach_dev = mock_pt_attach_dev,
+	.set_dev_pasid = mock_set_dev_pasid,
 	.cache_invalidate_user = mock_nested_cache_invalidate_user,
 };
 
@@ -521,6 +562,7 @@ static const struct iommu_ops mock_iommu_ops = {
 	.dev_enable_feat = mockdev_enable_feat,
 	.dev_disable_feat = mockdev_disable_feat,
 	.page_response = mock_iopf_respond,
+	.remove_dev_pasid = mock_remove_dev_pasid,
 	.default_domain_ops = &mock_paging_ops,
 };
 
@@ -529,6 +571,7 @@ static void mockdev_release(struct device *dev)
 	struct mock_dev *mockdev = to_mock_dev(dev);
 
 	ida_free(&mockdev_ida, mockdev->id);
+	xa_destroy(&mockdev->pasid_domains);
 	kfree(mockdev);
 }
 
@@ -566,6 +609,7 @@ struct mock_dev *mockdev_create(u32 dev_flags)
 	for (i = 0; i != MOCK_DEV_CACHE_NUM; i++)
 		mockdev->cache[i] = IOMMU_TEST_DEV_CACHE_DEFAULT;
 	init_rwsem(&mockdev->lock);
+	xa_init(&mockdev->pasid_domains);
 	device_initialize(&mockdev->dev);
 	/* From here on put_device() frees mdev and its id */
 	mockdev->dev.release = mockdev_release;

@@ -15,6 +15,7 @@
 #include <linux/xarray.h>
 
 #include "iommufd_test.h"
+#include "object.h"
 
 /* The mock's IO page: half a CPU page, so the core's sub-page paths run */
 #define MOCK_IO_PAGE_SIZE	(PAGE_SIZE / 2)
@@ -59,12 +60,15 @@ struct mock_nested {
  * @id: Instance number, for the name
  * @lock: Write-held while the device is registered and around changes of
  *        its attachment; read-held while a fault is reported for it, so that
- *        faults never race with an attachment change; also protects
- *        @viommu and @virt_id (lock order: common.h)
+ *        faults never race with an attachment change; the outermost lock
+ *        (lock order: common.h); also protects @viommu and @virt_id
  * @viommu: The virtual IOMMU the device has a virtual device on, or NULL
  * @virt_id: The virtual device's ID there
  * @cache: The "device cache", cleared by invalidations through @viommu under
  *         the virtual IOMMU's table lock (iommufd_viommu_vdev_call())
+ * @pasid_domains: PASID -> the domain the IOMMU core set on it, as the
+ *        mock IOMMU saw it (set_dev_pasid and remove_dev_pasid, serialised
+ *        by the core's group mutex)
  */
 struct mock_dev {
 	struct device dev;
@@ -74,6 +78,7 @@ struct mock_dev {
 	struct iommufd_viommu *viommu;
 	u64 virt_id;
 	u32 cache[MOCK_DEV_CACHE_NUM];
+	struct xarray pasid_domains;
 };
 
 static inline struct mock_dev *to_mock_dev(struct device *dev)
@@ -82,6 +87,8 @@ static inline struct mock_dev *to_mock_dev(struct device *dev)
 }
 
 bool mockdev_is(struct device *dev);
+struct iommu_domain *mockdev_pasid_domain(struct mock_dev *mockdev,
+					  u32 pasid);
 struct mock_dev *mockdev_create(u32 dev_flags);
 void mockdev_destroy(struct mock_dev *mockdev);
 
@@ -96,5 +103,27 @@ mock_pt_alloc_nested(struct iommu_domain *parent, u32 flags,
 /* The mock's virtual IOMMU (selftest_viommu.c) */
 int mock_viommu_init(const struct iommu_ops *ops);
 void mock_viommu_exit(void);
+
+/**
+ * struct mock_stdev - the selftest object (IOMMUFD_OBJ_SELFTEST)
+ * @obj: object header
+ * @mockdev: the mock device it owns
+ * @idev: the device's binding
+ * @attached: the device's RID is attached
+ *
+ * Destroying it undoes the attachments, the binding and the device.
+ */
+struct mock_stdev {
+	struct iommufd_obj obj;
+	struct mock_dev *mockdev;
+	struct iommufd_device *idev;
+	bool attached;
+};
+
+struct iommufd_call;
+
+/* selftest_pasid.c: the PASID ops of IOMMU_TEST_CMD */
+int mock_op_pasid(struct iommufd_call *call, struct iommu_test_cmd *arg);
+void mock_stdev_detach_pasids(struct mock_stdev *sobj);
 
 #endif

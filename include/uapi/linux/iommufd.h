@@ -521,9 +521,13 @@ struct iommu_vfio_ioas {
  *                             faults on the new page table are delivered to
  *                             that fault queue object.
  * @IOMMU_HWPT_ALLOC_PASID: Create a page table usable on the PASIDs of a
- *                          device. Defined for binary compatibility; this
- *                          kernel does not attach PASIDs yet and refuses it
- *                          with EOPNOTSUPP.
+ *                          device as well as on its RID. A PASID can only be
+ *                          attached to such a page table, and while a PASID
+ *                          of a device is attached, the page table of its
+ *                          RID must have this flag too. Refused with
+ *                          EOPNOTSUPP when the IOMMU cannot attach PASIDs;
+ *                          the page table remains usable on the RID of a
+ *                          device without PASID support.
  *
  * Any other bit, or a bit that makes no sense for the requested kind of page
  * table, makes the command fail with EOPNOTSUPP.
