@@ -556,6 +556,48 @@ static int seq_viommu(struct seq *s)
 	return ifd_destroy(s->fd, e.viommu_id);
 }
 
+/*
+ * PASID attachments: ALLOC_PASID HWPTs, the RID moved onto one, PASIDs
+ * attached, replaced (also the replace the mock fails) and detached, and
+ * the device unbound with PASIDs still attached.
+ */
+static int seq_pasid_attach(struct seq *s)
+{
+	__u32 a, stdev, idev, h1, h2, pt;
+
+	if (ifd_ioas_alloc(s->fd, &a))
+		return -1;
+	if (ifd_map_fixed(s->fd, a, s->buf, s->len, BASE))
+		return -1;
+	if (mock_domain_flags(s->fd, a, MOCK_FLAGS_DEVICE_PASID, &stdev, NULL,
+			      &idev))
+		return -1;
+	if (ifd_hwpt_alloc(s->fd, idev, a, IOMMU_HWPT_ALLOC_PASID, &h1) ||
+	    ifd_hwpt_alloc(s->fd, idev, a, IOMMU_HWPT_ALLOC_PASID, &h2))
+		return -1;
+	pt = h1;
+	if (mock_domain_replace(s->fd, stdev, &pt))
+		return -1;
+	if (mock_pasid_attach(s->fd, stdev, 1, h1) ||
+	    mock_pasid_attach(s->fd, stdev, 2, h2) ||
+	    mock_pasid_attach(s->fd, stdev, IOMMU_TEST_PASID_RESERVED, h1))
+		return -1;
+	if (mock_pasid_replace(s->fd, stdev, 1, h2) ||
+	    mock_pasid_check(s->fd, stdev, 1, h2))
+		return -1;
+	if (!mock_pasid_replace(s->fd, stdev, IOMMU_TEST_PASID_RESERVED, h2) ||
+	    mock_pasid_check(s->fd, stdev, IOMMU_TEST_PASID_RESERVED, h1))
+		return -1;
+	if (mock_pasid_detach(s->fd, stdev, 2) ||
+	    mock_pasid_check(s->fd, stdev, 2, 0))
+		return -1;
+	if (ifd_destroy(s->fd, stdev))
+		return -1;
+	if (ifd_destroy(s->fd, h1) || ifd_destroy(s->fd, h2))
+		return -1;
+	return ifd_destroy(s->fd, a);
+}
+
 static void seq_close(struct seq *s)
 {
 	unsigned int i;
@@ -669,6 +711,11 @@ TEST_F_TIMEOUT(fail_nth, pasid_device, 600)
 TEST_F_TIMEOUT(fail_nth, viommu, 600)
 {
 	sweep(_metadata, self, variant, seq_viommu, NULL, 0);
+}
+
+TEST_F_TIMEOUT(fail_nth, pasid_attach, 600)
+{
+	sweep(_metadata, self, variant, seq_pasid_attach, NULL, 0);
 }
 
 TEST_F_TIMEOUT(fail_nth, huge_pages, 600)

@@ -400,6 +400,52 @@ static inline int mock_domain_replace(int fd, __u32 stdev_id, __u32 *pt_id)
 	return rc;
 }
 
+/* PASID @pasid of the device of @stdev_id: attach @pt_id */
+static inline int mock_pasid_attach(int fd, __u32 stdev_id, __u32 pasid,
+				    __u32 pt_id)
+{
+	struct iommu_test_cmd req = {
+		.id = stdev_id,
+		.pasid_attach = { .pasid = pasid, .pt_id = pt_id },
+	};
+
+	return mock_cmd(fd, IOMMU_TEST_OP_PASID_ATTACH, &req);
+}
+
+/* PASID @pasid of the device of @stdev_id: move to @pt_id */
+static inline int mock_pasid_replace(int fd, __u32 stdev_id, __u32 pasid,
+				     __u32 pt_id)
+{
+	struct iommu_test_cmd req = {
+		.id = stdev_id,
+		.pasid_replace = { .pasid = pasid, .pt_id = pt_id },
+	};
+
+	return mock_cmd(fd, IOMMU_TEST_OP_PASID_REPLACE, &req);
+}
+
+static inline int mock_pasid_detach(int fd, __u32 stdev_id, __u32 pasid)
+{
+	struct iommu_test_cmd req = {
+		.id = stdev_id,
+		.pasid_detach = { .pasid = pasid },
+	};
+
+	return mock_cmd(fd, IOMMU_TEST_OP_PASID_DETACH, &req);
+}
+
+/* Succeeds iff @pasid is on @hwpt_id (0: on nothing), for iommufd and mock */
+static inline int mock_pasid_check(int fd, __u32 stdev_id, __u32 pasid,
+				   __u32 hwpt_id)
+{
+	struct iommu_test_cmd req = {
+		.id = stdev_id,
+		.pasid_check = { .pasid = pasid, .hwpt_id = hwpt_id },
+	};
+
+	return mock_cmd(fd, IOMMU_TEST_OP_PASID_CHECK_HWPT, &req);
+}
+
 static inline int mock_add_reserved(int fd, __u32 ioas_id, __u64 start,
 				    __u64 length)
 {
