@@ -216,7 +216,7 @@ err_free:
 
 /* Can @hwpt take @idev at all? -EINVAL means "try another HWPT" */
 int iommufd_hwpt_compatible(struct iommufd_device *idev,
-				   struct iommufd_hwpt *hwpt)
+			    struct iommufd_hwpt *hwpt)
 {
 	struct iommufd_paging_hwpt *paging;
 

@@ -15,6 +15,7 @@
  */
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "device_utils.h"
 
@@ -390,7 +391,7 @@ static bool readable(int fault_fd)
 
 /* A fault-capable nested HWPT usable on PASIDs */
 static __u32 fault_nested(struct __test_metadata *_metadata,
-			  FIXTURE_DATA(pasid) *self, __u32 *fault_id,
+			  struct _test_data_pasid *self, __u32 *fault_id,
 			  int *fault_fd)
 {
 	struct iommu_hwpt_selftest data = { .iotlb = 2 };
@@ -479,8 +480,8 @@ struct racer {
 	int fd;
 	__u32 stdev_id;
 	__u32 pasid;
-	volatile __u32 hwpt[2];
-	volatile bool *stop;
+	atomic_uint hwpt[2];
+	atomic_bool *stop;
 	unsigned int ok, gone;
 	int bad_errno;
 };
@@ -491,18 +492,18 @@ static void *pasid_churn(void *arg)
 	struct racer *r = arg;
 	unsigned int i;
 
-	for (i = 0; !*r->stop && i != NR_LOOPS * 8; i++) {
+	for (i = 0; !atomic_load(r->stop) && i != NR_LOOPS * 8; i++) {
 		int rc;
 
 		switch (i % 4) {
 		case 0:
 			rc = mock_pasid_attach(r->fd, r->stdev_id, r->pasid,
-					       r->hwpt[0]);
+					       atomic_load(&r->hwpt[0]));
 			break;
 		case 1:
 		case 2:
 			rc = mock_pasid_replace(r->fd, r->stdev_id, r->pasid,
-						r->hwpt[i & 1]);
+						atomic_load(&r->hwpt[i & 1]));
 			break;
 		default:
 			rc = mock_pasid_detach(r->fd, r->stdev_id, r->pasid);
@@ -525,8 +526,8 @@ static void *pasid_churn(void *arg)
 }
 
 static void start_racers(struct __test_metadata *_metadata,
-			 FIXTURE_DATA(pasid) *self, struct racer *r,
-			 pthread_t *t, unsigned int n, volatile bool *stop)
+			 struct _test_data_pasid *self, struct racer *r,
+			 pthread_t *t, unsigned int n, atomic_bool *stop)
 {
 	unsigned int i;
 
@@ -559,7 +560,7 @@ static void join_racers(struct __test_metadata *_metadata, struct racer *r,
  */
 TEST_F(pasid, race_hwpt_destroy)
 {
-	volatile bool stop = false;
+	atomic_bool stop = false;
 	unsigned int i, round, busy = 0;
 	struct racer r[2];
 	pthread_t t[2];
@@ -570,8 +571,8 @@ TEST_F(pasid, race_hwpt_destroy)
 		ASSERT_OK(ifd_hwpt_alloc(self->fd, self->idev_id,
 					 self->ioas_id, IOMMU_HWPT_ALLOC_PASID,
 					 &hwpt));
-		r[0].hwpt[1] = hwpt;
-		r[1].hwpt[1] = hwpt;
+		atomic_store(&r[0].hwpt[1], hwpt);
+		atomic_store(&r[1].hwpt[1], hwpt);
 		usleep(round * 20);
 		for (i = 0; ifd_destroy(self->fd, hwpt); i++) {
 			ASSERT_EQ(EBUSY, errno);
@@ -583,7 +584,7 @@ TEST_F(pasid, race_hwpt_destroy)
 				     mock_pasid_check(self->fd, self->stdev_id,
 						      PASID + i, hwpt));
 	}
-	stop = true;
+	atomic_store(&stop, true);
 	join_racers(_metadata, r, t, 2);
 	TH_LOG("destroy EBUSY %u times; racers %u/%u and %u/%u done/refused",
 	       busy, r[0].ok, r[0].gone, r[1].ok, r[1].gone);
@@ -594,7 +595,7 @@ TEST_F(pasid, race_hwpt_destroy)
 /* Destroying the device under PASID changes: they fail with ENOENT after */
 TEST_F(pasid, race_unbind)
 {
-	volatile bool stop = false;
+	atomic_bool stop = false;
 	struct racer r[2];
 	pthread_t t[2];
 	unsigned int i;
@@ -619,7 +620,7 @@ TEST_F(pasid, race_unbind)
 /* Closing the file under PASID changes (the kernel checks for leaks) */
 TEST_F(pasid, race_close)
 {
-	volatile bool stop = false;
+	atomic_bool stop = false;
 	struct racer r[2];
 	pthread_t t[2];
 	int fd;
