@@ -247,12 +247,12 @@ iommufd_paging_hwpt_create(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 		goto err_abort;
 	}
 	paging->base.domain = domain;
+	paging->unfilled = true;
 	if (paging->base.pasid_compat &&
 	    !iommufd_domain_pasid_capable(idev, domain)) {
 		rc = -EOPNOTSUPP;
 		goto err_abort;
 	}
-	paging->unfilled = true;
 	/* Only reached through the uAPI without attaching anything first */
 	if (idev->can_force_coherent)
 		paging->coherent = iommufd_domain_force_coherent(domain);
