@@ -215,6 +215,7 @@ static inline bool kind_has_fd(int kind)
 #define OF_DIRTY	(1u << 1)
 #define OF_AUTO		(1u << 2)
 #define OF_FAULT	(1u << 3)	/* nested HWPT with a fault queue */
+#define OF_PASID	(1u << 4)	/* allocated with IOMMU_HWPT_ALLOC_PASID */
 
 struct obj {
 	uint32_t id;

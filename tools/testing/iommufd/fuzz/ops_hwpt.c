@@ -47,12 +47,16 @@ static void op_hwpt_alloc(struct thr *t)
 			a->fault_id = pick_id(t, &c, K_FAULT);
 			of |= OF_FAULT;
 		}
+		if (chance(&t->rng, 40))
+			a->flags |= IOMMU_HWPT_ALLOC_PASID;
 	} else {
 		a->pt_id = pick_id(t, &c, K_IOAS);
 		if (chance(&t->rng, 40))
 			a->flags |= IOMMU_HWPT_ALLOC_NEST_PARENT;
 		if (chance(&t->rng, 40))
 			a->flags |= IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+		if (chance(&t->rng, 40))
+			a->flags |= IOMMU_HWPT_ALLOC_PASID;
 		if (chance(&t->rng, 5)) {
 			a->data_type = rnd_below(&t->rng, 3);
 			a->data_len = rnd_below(&t->rng, 16);
@@ -75,6 +79,8 @@ static void op_hwpt_alloc(struct thr *t)
 		of |= OF_NEST_PARENT;
 	if (a->flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING)
 		of |= OF_DIRTY;
+	if (a->flags & IOMMU_HWPT_ALLOC_PASID)
+		of |= OF_PASID;
 	add_obj(&c, nested ? K_NESTED : K_HWPT, a->out_hwpt_id, of, 0,
 		nested ? 0 : a->pt_id, -1);
 }

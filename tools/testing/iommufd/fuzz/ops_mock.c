@@ -2,8 +2,9 @@
 /*
  * Every op of IOMMU_TEST_CMD (drivers/iommu/iommufd/iommufd_test.h): mock
  * devices and domains, access objects and their fds, dirty bits, nested
- * IOTLB checks and injected I/O page faults; and a compound op that builds
- * the whole fault path (fault queue, nested HWPT, device, faults) at once.
+ * IOTLB checks, injected I/O page faults and PASID attachments; and
+ * compound ops that build the whole fault path (fault queue, nested HWPT,
+ * device, faults) and a device with PASIDs attached at once.
  */
 #include "fuzz.h"
 
@@ -605,6 +606,124 @@ static void op_iopf_setup(struct thr *t)
 		trigger_iopf(t, &c, idev);
 }
 
+/* A PASID: mostly one of a few, so that ops meet; sometimes a bad one */
+static uint32_t pick_pasid(struct thr *t)
+{
+	unsigned int r = rnd_below(&t->rng, 100);
+
+	if (r < 80)
+		return 1 + rnd_below(&t->rng, 8);
+	if (r < 90)
+		return IOMMU_TEST_PASID_RESERVED;
+	if (r < 95)
+		return rnd_below(&t->rng, 1u << (MOCK_PASID_WIDTH + 1));
+	return chance(&t->rng, 50) ? 0 : rnd(&t->rng);
+}
+
+/* A pt_id for a PASID: a HWPT allocated with ALLOC_PASID, mostly */
+static uint32_t pick_pasid_pt(struct thr *t, const struct ctxref *c)
+{
+	int kind = chance(&t->rng, 75) ? K_HWPT : K_NESTED;
+	struct obj o;
+
+	if (chance(&t->rng, 85) && pick_obj(t, c, kind, &o) &&
+	    (o.flags & OF_PASID))
+		return o.id;
+	return pick_pt(t, c);
+}
+
+static void op_pasid(struct thr *t, uint32_t op, const char *name)
+{
+	struct ctxref c = pick_ctx(t);
+	uint32_t size;
+	struct iommu_test_cmd *a = tcmd(t, op, &size);
+
+	a->id = pick_id(t, &c, K_STDEV);
+	/* pasid is at the same offset in every PASID op's member */
+	a->pasid_attach.pasid = pick_pasid(t);
+	if (op == IOMMU_TEST_OP_PASID_CHECK_HWPT)
+		a->pasid_check.hwpt_id = chance(&t->rng, 20) ? 0 :
+					 pick_pasid_pt(t, &c);
+	else if (op != IOMMU_TEST_OP_PASID_DETACH)
+		a->pasid_attach.pt_id = pick_pasid_pt(t, &c);
+	use_hot(t, &c, chance(&t->rng, 50) ? a->id : a->pasid_attach.pt_id);
+	call_begin(t, "%s ctx=%d stdev=%u pasid=%#x pt=%u", name, c.slot,
+		   a->id, a->pasid_attach.pasid, a->pasid_attach.pt_id);
+	call_end(t, ioctl(c.fd, IOMMU_TEST_CMD, cmd_ptr(t)));
+}
+
+static void op_pasid_attach(struct thr *t)
+{
+	op_pasid(t, IOMMU_TEST_OP_PASID_ATTACH, "PASID_ATTACH");
+}
+
+static void op_pasid_replace(struct thr *t)
+{
+	op_pasid(t, IOMMU_TEST_OP_PASID_REPLACE, "PASID_REPLACE");
+}
+
+static void op_pasid_detach(struct thr *t)
+{
+	op_pasid(t, IOMMU_TEST_OP_PASID_DETACH, "PASID_DETACH");
+}
+
+static void op_pasid_check(struct thr *t)
+{
+	op_pasid(t, IOMMU_TEST_OP_PASID_CHECK_HWPT, "PASID_CHECK_HWPT");
+}
+
+/*
+ * A PASID-capable device with PASIDs attached in one go: the device, two
+ * ALLOC_PASID HWPTs, the RID moved onto one, a few PASIDs attached to
+ * either.  The objects stay in the pool for everybody else.
+ */
+static void op_pasid_setup(struct thr *t)
+{
+	struct ctxref c = pick_ctx(t);
+	struct iommu_hwpt_alloc *h = (void *)t->cmd;
+	uint32_t ioas, stdev, idev, hwpt[2], size;
+	struct iommu_test_cmd *a;
+	unsigned int i;
+
+	ioas = pick_id(t, &c, K_IOAS);
+	if (mock_domain(t, &c, ioas, true, MOCK_FLAGS_DEVICE_PASID, &stdev,
+			&idev))
+		return;
+	for (i = 0; i != 2; i++) {
+		memset(h, 0, sizeof(*h));
+		h->size = sizeof(*h);
+		h->flags = IOMMU_HWPT_ALLOC_PASID;
+		h->dev_id = idev;
+		h->pt_id = ioas;
+		call_begin(t, "HWPT_ALLOC ctx=%d dev=%u pt=%u pasid", c.slot,
+			   idev, ioas);
+		if (call_end(t, ioctl(c.fd, IOMMU_HWPT_ALLOC, h)))
+			return;
+		hwpt[i] = h->out_hwpt_id;
+		add_obj(&c, K_HWPT, hwpt[i], OF_PASID, 0, ioas, -1);
+	}
+
+	a = tcmd(t, IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE, &size);
+	a->size = sizeof(*a);
+	a->id = stdev;
+	a->mock_domain_replace.pt_id = hwpt[0];
+	call_begin(t, "MOCK_DOMAIN_REPLACE ctx=%d stdev=%u pt=%u", c.slot,
+		   stdev, hwpt[0]);
+	if (call_end(t, ioctl(c.fd, IOMMU_TEST_CMD, a)))
+		return;
+	for (i = 1 + rnd_below(&t->rng, 4); i != 0; i--) {
+		a = tcmd(t, IOMMU_TEST_OP_PASID_ATTACH, &size);
+		a->size = sizeof(*a);
+		a->id = stdev;
+		a->pasid_attach.pasid = pick_pasid(t);
+		a->pasid_attach.pt_id = hwpt[i & 1];
+		call_begin(t, "PASID_ATTACH ctx=%d stdev=%u pasid=%#x pt=%u",
+			   c.slot, stdev, a->pasid_attach.pasid,
+			   a->pasid_attach.pt_id);
+		call_end(t, ioctl(c.fd, IOMMU_TEST_CMD, a));
+	}
+}
+
 void register_mock_ops(void)
 {
 	op_register("ADD_RESERVED", op_add_reserved, 2, 0);
@@ -623,4 +742,9 @@ void register_mock_ops(void)
 	op_register("MD_CHECK_IOTLB", op_check_iotlb, 1, 0);
 	op_register("TRIGGER_IOPF", op_trigger_iopf, 4, OPF_HOT);
 	op_register("iopf_setup", op_iopf_setup, 3, OPF_HOT);
+	op_register("PASID_ATTACH", op_pasid_attach, 4, OPF_HOT);
+	op_register("PASID_REPLACE", op_pasid_replace, 3, OPF_HOT);
+	op_register("PASID_DETACH", op_pasid_detach, 3, OPF_HOT);
+	op_register("PASID_CHECK_HWPT", op_pasid_check, 1, 0);
+	op_register("pasid_setup", op_pasid_setup, 2, OPF_HOT);
 }
