@@ -105,7 +105,7 @@ TEST_F(edu_err, hwpt_alloc_errors)
 		       IOMMU_HWPT_FAULT_ID_VALID);
 	EXPECT_EQ(-1, ioctl(self->ifd, IOMMU_HWPT_ALLOC, &cmd));
 	EXPECT_EQ(EOPNOTSUPP, errno);
-	cmd.flags = 1U << 3;
+	cmd.flags = 1U << 4;
 	EXPECT_EQ(-1, ioctl(self->ifd, IOMMU_HWPT_ALLOC, &cmd));
 	EXPECT_EQ(EOPNOTSUPP, errno);
 	cmd = hwpt_req(self->edu.devid, self->ioas_id, 0);

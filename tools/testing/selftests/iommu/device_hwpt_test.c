@@ -69,7 +69,7 @@ TEST_F(dev, hwpt_alloc_flags)
 		~IOMMU_HWPT_ALLOC_NEST_PARENT,
 		1U << 31,
 		IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_FAULT_ID_VALID,
-		IOMMU_HWPT_ALLOC_DIRTY_TRACKING | 1U << 3,
+		IOMMU_HWPT_ALLOC_DIRTY_TRACKING | 1U << 4,
 	};
 	struct iommu_hwpt_alloc cmd;
 	__u32 stdev, idev;
@@ -335,7 +335,7 @@ TEST_F(dev, nested_alloc_errors)
 	EXPECT_ERRNO(EOPNOTSUPP, hwpt_alloc(self->fd, &cmd));
 	cmd.flags = IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
 	EXPECT_ERRNO(EOPNOTSUPP, hwpt_alloc(self->fd, &cmd));
-	cmd.flags = 1U << 3;
+	cmd.flags = 1U << 4;
 	EXPECT_ERRNO(EOPNOTSUPP, hwpt_alloc(self->fd, &cmd));
 
 	/* Only a NEST_PARENT HWPT can be a parent */

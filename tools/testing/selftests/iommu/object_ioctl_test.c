@@ -614,7 +614,7 @@ static const struct perturbation perturbations[] = {
 	PCONST(C_OPTION, struct iommu_option, option_id, 2, EOPNOTSUPP),
 	PCONST(C_OPTION, struct iommu_option, option_id, 0xffff, EOPNOTSUPP),
 	PCONST(C_VFIO_IOAS, struct iommu_vfio_ioas, op, 3, EOPNOTSUPP),
-	PCONST(C_HWPT_ALLOC, struct iommu_hwpt_alloc, flags, 1 << 3,
+	PCONST(C_HWPT_ALLOC, struct iommu_hwpt_alloc, flags, 1 << 4,
 	       EOPNOTSUPP),
 	PCONST(C_HWPT_ALLOC, struct iommu_hwpt_alloc, flags,
 	       IOMMU_HWPT_FAULT_ID_VALID, EOPNOTSUPP),
