@@ -3,7 +3,7 @@
  * edu_pasid_test - PASID attachments of a real device through vfio:
  * VFIO_DEVICE_ATTACH_IOMMUFD_PT with VFIO_DEVICE_ATTACH_PASID and
  * VFIO_DEVICE_DETACH_IOMMUFD_PT with VFIO_DEVICE_DETACH_PASID
- * (patches/0007), and IOMMU_HWPT_ALLOC_PASID with the machine's IOMMU.
+ * (patches/0008), and IOMMU_HWPT_ALLOC_PASID with the machine's IOMMU.
  *
  * QEMU's edu device has no PASID capability, so no PASID of it can be
  * attached: what can be proven is that vfio hands the request to iommufd
