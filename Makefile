@@ -22,7 +22,7 @@ H := tools/testing/iommufd
 TARGET ?= x86_64
 MACHINE ?= x86-vtd
 
-export MACHINES SUITES IOMMUFD_TESTS FUZZ_SEED FUZZ_TIME FUZZ_FAULTS FUZZ_MACHINES
+export QEMU MACHINES SUITES IOMMUFD_TESTS FUZZ_SEED FUZZ_TIME FUZZ_FAULTS FUZZ_MACHINES
 
 .PHONY: all run check kernel vm bench bench-vtd fuzz clean setup
 

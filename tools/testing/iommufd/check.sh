@@ -6,7 +6,10 @@
 # summary ending in the line "N passed, N failed".
 #
 # Environment (all optional; the Makefile passes its variables through):
-#   MACHINES  machines to boot (default: all six)
+#   MACHINES  machines to boot (default: the six below; x86-vtd-flts and
+#             arm64-smmuv3-nested run when named)
+#   QEMU      the QEMU version of every machine (10 or 7.2); default: 10,
+#             x86-amd 7.2 (see vm-run.sh)
 #   SUITES    suites to run (default: all):
 #               static    checkpatch, kernel-doc, sparse, W=1, layers, uAPI
 #                         ABI; the benchmark and its profiler still build
@@ -17,7 +20,9 @@
 #               edu       tools/testing/iommufd/edu: real DMA by QEMU's edu
 #                         device through vfio-pci and /dev/iommu, and through
 #                         the legacy VFIO container; on x86-vtd also Debian's
-#                         QEMU 7.2 passing edu through (vm-run.sh --qemu)
+#                         QEMU 7.2 and 10 passing edu through over the legacy
+#                         container and QEMU 10 over /dev/iommu, with a
+#                         nested guest doing DMA (vm-run.sh --qemu)
 #               fuzz      tools/testing/iommufd/fuzz: iommufd_fuzz, random
 #                         ioctls from several threads for FUZZ_TIME seconds,
 #                         the second half with fault injection, on the
@@ -195,7 +200,7 @@ for m in $machines; do
 	fi
 	rm -f "$out/logs/$m/results.tsv"
 	"$here/vm-run.sh" --quiet --timeout $limit --logdir "$out/logs/$m" \
-		"${vmopts[@]}" "$m" "${progs[@]}" 2>&1 | grep -v '^  VM' | sed 's/^/   /'
+		"${vmopts[@]}" "$m" "${progs[@]}" 2>&1 | sed 's/^/   /'
 	if [ ! -s "$out/logs/$m/results.tsv" ]; then
 		record kernel "$m" vm-run 0 1 "vm-run.sh produced no results"
 		continue

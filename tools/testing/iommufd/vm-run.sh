@@ -12,7 +12,21 @@
 #   arm64-smmuv3  aarch64 virt + SMMUv3, GICv3 with ITS
 #   arm64-virtio  aarch64 virt + virtio-iommu-pci, GICv3 with ITS
 #   x86-debug     x86-noiommu with the debug kernel (KASAN, lockdep, kmemleak)
+#   x86-vtd-flts  x86-vtd with first-stage tables and PASID (QEMU 10:
+#                 intel-iommu x-flts=on,x-pasid-mode=on)
+#   arm64-smmuv3-nested  arm64-smmuv3 with both stages (QEMU 10:
+#                 arm-smmuv3 stage=nested)
 # Every machine has QEMU's edu PCI device.
+#
+# QEMU: every machine but x86-amd runs on QEMU 10 unless $QEMU names
+# another version; x86-amd runs on QEMU 7.2 (QEMU 10.0's AMD-Vi loses every
+# IO-APIC interrupt, see the README):
+#   QEMU=10   Debian's bookworm-backports QEMU (setup.sh installs it)
+#   QEMU=7.2  bookworm's own QEMU, unpacked under build/qemu-7.2 by setup.sh
+#             (or the system's, while that is still 7.2)
+# A version is taken from /usr/bin when the system's QEMU is that version,
+# else from build/qemu-VERSION/ (setup.sh), with its own firmware (-L) and
+# module directory.  The machines that need QEMU 10 refuse QEMU=7.2.
 #
 # Each TEST is a statically linked executable for the machine's architecture,
 # or a directory whose executables all run (in name order).  Further tests
@@ -25,10 +39,15 @@
 #   --demo PROG     run PROG as the demo: its output is the transcript
 #   --append ARGS   extra kernel command line
 #   --mem MB        guest memory (default 3072)
-#   --qemu          also pack Debian's qemu-system-x86_64 into the machine
-#                   (binary, the libraries ldd lists, the TCG accelerator
-#                   module and firmware, at their host paths) for tests that
-#                   run QEMU inside it (x86 machines only)
+#   --qemu          also pack QEMU 7.2 and QEMU 10 (qemu-system-x86_64) into
+#                   the machine, each in /opt/qemu-VERSION/ with the
+#                   libraries ldd lists, its TCG accelerator module (7.2)
+#                   and firmware, started by the wrapper script
+#                   /opt/qemu-VERSION/qemu-system-x86_64, for tests that
+#                   run QEMU inside it (x86 machines only); a version that
+#                   is not installed (see QEMU above) is left out; the
+#                   machine's kernel goes in too, as /opt/nested/bzImage,
+#                   for a nested guest
 #   --icount        deterministic guest clock (-icount shift=0,sleep=off):
 #                   one nanosecond per executed instruction, for benchmarks
 #   --qemu-args ARGS  further QEMU arguments (split at blanks), e.g. a
@@ -71,10 +90,50 @@ while [ $# -gt 0 ]; do
 	*) break ;;
 	esac
 done
+
+# Sets qemu_cmd to run BINARY of QEMU VERSION (10 or 7.2); see the header.
+qemu_cmd=()
+qemu_dir() { # version -> the root QEMU of that version is installed under
+	local v=$1 sys
+	sys=$(/usr/bin/qemu-system-x86_64 --version 2>/dev/null |
+		sed -n 's/^QEMU emulator version \([0-9]*\.[0-9]*\).*/\1/p')
+	if [ -n "$sys" ] && { [ "$sys" = "$v" ] || [[ "$sys" == "$v".* ]]; }; then
+		echo /
+	elif [ -x "$out/qemu-$v/usr/bin/qemu-system-x86_64" ]; then
+		echo "$out/qemu-$v"
+	fi
+}
+set_qemu() { # version binary
+	local v=$1 b=$2 d
+	d=$(qemu_dir "$v")
+	if [ -z "$d" ]; then
+		echo "vm-run: no QEMU $v (the system has $(/usr/bin/qemu-system-x86_64 --version 2>/dev/null | head -n1); run setup.sh)" >&2
+		exit 2
+	fi
+	if [ "$d" = / ]; then
+		qemu_cmd=("/usr/bin/$b")
+	else
+		qemu_cmd=(env "QEMU_MODULE_DIR=$d/usr/lib/x86_64-linux-gnu/qemu"
+			  "$d/usr/bin/$b" -L "$d/usr/share/qemu" -L "$d/usr/share/seabios")
+	fi
+}
+
 machine=${1:?usage: vm-run.sh [options] MACHINE [TEST...]}
 shift
-
-x86_common=(qemu-system-x86_64 -M q35 -accel tcg -cpu max)
+case "$machine" in
+x86-amd) qemu_version=${QEMU:-7.2} ;;
+*)       qemu_version=${QEMU:-10} ;;
+esac
+case "$qemu_version" in
+10|7.2) ;;
+*) echo "vm-run: QEMU=$qemu_version: 10 or 7.2" >&2; exit 2 ;;
+esac
+needs10() {
+	[ "$qemu_version" = 10 ] ||
+		{ echo "vm-run: $machine needs QEMU 10 (QEMU=$qemu_version)" >&2; exit 2; }
+}
+set_qemu "$qemu_version" qemu-system-x86_64
+x86_common=("${qemu_cmd[@]}" -M q35 -accel tcg -cpu max)
 # Under TCG on a loaded host the IO-APIC timer check at boot can time out
 # and panic ("timer doesn't work through Interrupt-remapped IO-APIC").
 x86_append=no_timer_check
@@ -91,19 +150,36 @@ x86-vtd)
 	target=x86_64 console=ttyS0
 	qemu=("${x86_common[@]}" -device intel-iommu,intremap=on,x-scalable-mode=on)
 	append="$x86_append intel_iommu=on,sm_on $append" ;;
+x86-vtd-flts)
+	# QEMU 10: VT-d with first-stage (x86 page table format) translation
+	# and PASID support instead of second-stage tables.
+	needs10
+	target=x86_64 console=ttyS0
+	qemu=("${x86_common[@]}" -device intel-iommu,intremap=on,x-scalable-mode=on,x-flts=on,x-pasid-mode=on)
+	append="$x86_append intel_iommu=on,sm_on $append" ;;
 x86-amd)
 	target=x86_64 console=ttyS0
 	qemu=("${x86_common[@]}" -device amd-iommu,intremap=on)
 	append="$x86_append amd_iommu=on $append" ;;
 arm64-smmuv3)
 	target=arm64 console=ttyAMA0
-	qemu=(qemu-system-aarch64 -M virt,iommu=smmuv3,gic-version=3 -accel tcg -cpu max) ;;
+	set_qemu "$qemu_version" qemu-system-aarch64
+	qemu=("${qemu_cmd[@]}" -M virt,iommu=smmuv3,gic-version=3 -accel tcg -cpu max) ;;
+arm64-smmuv3-nested)
+	# QEMU 10: the machine's SMMUv3 implements stage 1 and stage 2
+	# (IDR0.S1P and S2P) instead of stage 1 only.
+	needs10
+	target=arm64 console=ttyAMA0
+	set_qemu "$qemu_version" qemu-system-aarch64
+	qemu=("${qemu_cmd[@]}" -M virt,iommu=smmuv3,gic-version=3 -accel tcg -cpu max
+	      -global arm-smmuv3.stage=nested) ;;
 arm64-virtio)
 	# The paravirtual IOMMU of guests; virt's device tree routes every
 	# other PCI device through it.  It remaps MSI in software (SW_MSI)
 	# and leaves interrupt isolation to the ITS.
 	target=arm64 console=ttyAMA0
-	qemu=(qemu-system-aarch64 -M virt,gic-version=3 -accel tcg -cpu max
+	set_qemu "$qemu_version" qemu-system-aarch64
+	qemu=("${qemu_cmd[@]}" -M virt,gic-version=3 -accel tcg -cpu max
 	      -device virtio-iommu-pci) ;;
 *)
 	echo "vm-run: unknown machine $machine" >&2; exit 2 ;;
@@ -120,27 +196,59 @@ logdir=${logdir:-$out/logs/$machine}
 [ $with_qemu = 0 ] || [ "$arch" = x86_64 ] ||
 	{ echo "vm-run: --qemu needs an x86 machine" >&2; exit 2; }
 
-# The --qemu payload: a cpio archive of Debian's QEMU at its host paths,
-# appended to the initramfs (the kernel unpacks concatenated archives in
-# turn).  Rebuilt only when the QEMU binary changes.
+# The --qemu payload: a cpio archive of each installed QEMU version under
+# /opt/qemu-VERSION/ (binary, the libraries ldd lists with the dynamic
+# loader, TCG accelerator module, firmware), each started by a wrapper
+# script through its own loader and library path, appended to the initramfs
+# (the kernel unpacks concatenated archives in turn).  Rebuilt only when a
+# QEMU binary changes.
+qemu_payload_one() { # version dest
+	local v=$1 dest=$2 d bin accel dir f o libs
+	d=$(qemu_dir "$v")
+	[ -n "$d" ] || { echo "vm-run: --qemu: no QEMU $v, left out" >&2; return 1; }
+	bin=${d%/}/usr/bin/qemu-system-x86_64
+	accel=${d%/}/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so
+	[ -f "$accel" ] || accel=
+	dir=$(mktemp -d "$out/qemu-payload.XXXXXX")
+	o=$dir/opt/qemu-$v
+	mkdir -p "$o/bin" "$o/lib" "$o/modules" "$o/share"
+	cp -L "$bin" "$o/bin/"
+	[ -z "$accel" ] || cp -L "$accel" "$o/modules/"
+	libs=$(ldd "$bin" $accel | awk '
+		$2 == "=>" && $3 ~ /^\// { print $3 }
+		$1 ~ /^\// && $1 !~ /:$/ { print $1 }' | sort -u)
+	for f in $libs; do
+		cp -L "$f" "$o/lib/"
+	done
+	cp -rL "${d%/}/usr/share/qemu" "${d%/}/usr/share/seabios" "$o/share/"
+	cat >"$o/qemu-system-x86_64" <<-WRAP
+	#!/bin/sh
+	# QEMU $v, packed by vm-run.sh --qemu
+	export QEMU_MODULE_DIR=/opt/qemu-$v/modules
+	exec /opt/qemu-$v/lib/ld-linux-x86-64.so.2 --library-path /opt/qemu-$v/lib \\
+		/opt/qemu-$v/bin/qemu-system-x86_64 \\
+		-L /opt/qemu-$v/share/qemu -L /opt/qemu-$v/share/seabios "\$@"
+	WRAP
+	chmod 755 "$o/qemu-system-x86_64"
+	(cd "$dir" && find . | cpio -o -H newc --quiet | gzip -1 >"$dest")
+	rm -rf "$dir"
+}
 qemu_payload() {
-	local bin=/usr/bin/qemu-system-x86_64 dest=$out/qemu-payload.cpio.gz
-	local accel=/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so
-	local stamp dir f
-	stamp=$(stat -L -c '%n %s %Y' "$bin" "$accel")
+	local v d stamp dest=$out/qemu-payload.cpio.gz
+	stamp=
+	for v in 7.2 10; do
+		d=$(qemu_dir "$v")
+		[ -z "$d" ] || stamp="$stamp $v:$(stat -L -c '%s %Y' "${d%/}/usr/bin/qemu-system-x86_64")"
+	done
 	if [ -f "$dest" ] && [ "$(cat "$dest.stamp" 2>/dev/null)" = "$stamp" ]; then
 		return
 	fi
-	dir=$(mktemp -d "$out/qemu-payload.XXXXXX")
-	for f in "$bin" "$accel" $(ldd "$bin" "$accel" | awk '
-		$2 == "=>" && $3 ~ /^\// { print $3 }
-		$1 ~ /^\// && $1 !~ /:$/ { print $1 }' | sort -u); do
-		cp -L --parents "$f" "$dir"
+	: >"$dest.tmp"
+	for v in 7.2 10; do
+		qemu_payload_one "$v" "$dest.$v" || continue
+		cat "$dest.$v" >>"$dest.tmp"
+		rm -f "$dest.$v"
 	done
-	mkdir -p "$dir/usr/share"
-	cp -a /usr/share/qemu /usr/share/seabios "$dir/usr/share/"
-	(cd "$dir" && find . | cpio -o -H newc --quiet | gzip -1 >"$dest.tmp")
-	rm -rf "$dir"
 	mv "$dest.tmp" "$dest"
 	echo "$stamp" >"$dest.stamp"
 }
@@ -186,6 +294,11 @@ initrd=$logdir/initramfs.cpio.gz
 if [ $with_qemu = 1 ]; then
 	qemu_payload
 	cat "$out/qemu-payload.cpio.gz" >>"$initrd"
+	# The machine's own kernel, for a nested guest (qemu_native_test)
+	mkdir -p "$root.nested/opt/nested"
+	cp "$kernel" "$root.nested/opt/nested/bzImage"
+	(cd "$root.nested" && find . | cpio -o -H newc --quiet | gzip -1 >>"$initrd")
+	rm -rf "$root.nested"
 fi
 
 mode=tests
@@ -196,7 +309,7 @@ pool="hugepages=128"
 [[ "$append" == *hugepages=* ]] && pool=
 cmdline="console=$console harness.machine=$machine panic=-1 ${oops:+oops=$oops }$pool harness.mode=$mode $append"
 log=$logdir/console.log
-echo "  VM      $machine ($(basename "$kernel"), ${#tests[@]} test programs)" >&2
+echo "  VM      $machine (QEMU $qemu_version, $(basename "$kernel"), ${#tests[@]} test programs)" >&2
 set +e
 if [ $quiet = 1 ]; then
 	sink=(cat)
