@@ -14,8 +14,8 @@
 #   x86-debug     x86-noiommu with the debug kernel (KASAN, lockdep, kmemleak)
 #   x86-vtd-flts  x86-vtd with first-stage tables and PASID (QEMU 10:
 #                 intel-iommu x-flts=on,x-pasid-mode=on)
-#   arm64-smmuv3-nested  arm64-smmuv3 with both stages (QEMU 10:
-#                 arm-smmuv3 stage=nested)
+#   arm64-smmuv3-nested  arm64-smmuv3 asserting an SMMUv3 with both stages
+#                 (QEMU 10's virt machine creates it with stage=nested)
 # Every machine has QEMU's edu PCI device.
 #
 # QEMU: every machine but x86-amd runs on QEMU 10 unless $QEMU names
@@ -166,13 +166,13 @@ arm64-smmuv3)
 	set_qemu "$qemu_version" qemu-system-aarch64
 	qemu=("${qemu_cmd[@]}" -M virt,iommu=smmuv3,gic-version=3 -accel tcg -cpu max) ;;
 arm64-smmuv3-nested)
-	# QEMU 10: the machine's SMMUv3 implements stage 1 and stage 2
-	# (IDR0.S1P and S2P) instead of stage 1 only.
+	# arm64-smmuv3 asserting both stages (IDR0.S1P and S2P): QEMU 10's
+	# virt machine creates its SMMUv3 with stage=nested (QEMU 7.2's had
+	# stage 1 only), so on QEMU 10 this is arm64-smmuv3 itself.
 	needs10
 	target=arm64 console=ttyAMA0
 	set_qemu "$qemu_version" qemu-system-aarch64
-	qemu=("${qemu_cmd[@]}" -M virt,iommu=smmuv3,gic-version=3 -accel tcg -cpu max
-	      -global arm-smmuv3.stage=nested) ;;
+	qemu=("${qemu_cmd[@]}" -M virt,iommu=smmuv3,gic-version=3 -accel tcg -cpu max) ;;
 arm64-virtio)
 	# The paravirtual IOMMU of guests; virt's device tree routes every
 	# other PCI device through it.  It remaps MSI in software (SW_MSI)
@@ -307,7 +307,7 @@ mode=tests
 # kernel honours only the first hugepages= it sees).
 pool="hugepages=128"
 [[ "$append" == *hugepages=* ]] && pool=
-cmdline="console=$console harness.machine=$machine panic=-1 ${oops:+oops=$oops }$pool harness.mode=$mode $append"
+cmdline="console=$console harness.machine=$machine harness.qemu=$qemu_version panic=-1 ${oops:+oops=$oops }$pool harness.mode=$mode $append"
 log=$logdir/console.log
 echo "  VM      $machine (QEMU $qemu_version, $(basename "$kernel"), ${#tests[@]} test programs)" >&2
 set +e

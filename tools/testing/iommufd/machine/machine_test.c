@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -22,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/iommufd.h>
 #include <linux/vfio.h>
 
 #include "kselftest_harness.h"
@@ -31,6 +33,7 @@
 #define SZ_2M (2UL << 20)
 
 static char machine[64];
+static int qemu_major;		/* harness.qemu=, 0 when not given */
 static char edu_bdf[NAME_MAX + 1];
 
 static bool exists(const char *path)
@@ -38,6 +41,18 @@ static bool exists(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0;
+}
+
+/*
+ * Is this machine @base or a variant of it ("x86-vtd" also matches
+ * "x86-vtd-flts", "arm64-smmuv3" also "arm64-smmuv3-nested")?
+ */
+static bool machine_is(const char *base)
+{
+	size_t n = strlen(base);
+
+	return !strncmp(machine, base, n) &&
+	       (machine[n] == 0 || machine[n] == '-');
 }
 
 static bool machine_has_iommu(void)
@@ -84,6 +99,9 @@ static void __attribute__((constructor)) setup(void)
 		p = strstr(cmdline, "harness.machine=");
 		if (p)
 			sscanf(p + strlen("harness.machine="), "%63s", machine);
+		p = strstr(cmdline, "harness.qemu=");
+		if (p)
+			qemu_major = atoi(p + strlen("harness.qemu="));
 	}
 	find_edu();
 }
@@ -197,7 +215,7 @@ TEST(iommu_as_expected)
 	DIR *d;
 
 	for (i = 0; i < ARRAY_SIZE(expect); i++) {
-		if (!strcmp(machine, expect[i].machine)) {
+		if (machine_is(expect[i].machine)) {
 			prefix = expect[i].class_prefix;
 			driver = expect[i].driver;
 		}
@@ -237,9 +255,9 @@ TEST(interrupt_remapping)
 	const char *needle = NULL;
 	char *log;
 
-	if (!strcmp(machine, "x86-vtd"))
+	if (machine_is("x86-vtd"))
 		needle = "Enabled IRQ remapping";
-	else if (!strcmp(machine, "x86-amd"))
+	else if (machine_is("x86-amd"))
 		needle = "Interrupt remapping enabled";
 	if (!needle)
 		SKIP(return, "no interrupt remapping unit on %s", machine);
@@ -349,6 +367,142 @@ static int bind_iommufd(void)
 	close(devfd);
 	close(ifd);
 	return ret;
+}
+
+/*
+ * Binds the edu device (on vfio-pci) to a new /dev/iommu and asks
+ * IOMMU_GET_HW_INFO what its IOMMU is: the info type, or -errno.
+ */
+static int edu_hw_info(void *data, __u32 len)
+{
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	struct iommu_hw_info info = { .size = sizeof(info) };
+	char path[PATH_MAX], cdev[PATH_MAX] = "";
+	int devfd, ifd, ret;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev",
+		 edu_bdf);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, "vfio", 4))
+			snprintf(cdev, sizeof(cdev), "/dev/vfio/devices/%s",
+				 e->d_name);
+	closedir(d);
+	devfd = open(cdev, O_RDWR);
+	if (devfd < 0)
+		return -errno;
+	ifd = open("/dev/iommu", O_RDWR);
+	if (ifd < 0) {
+		ret = -errno;
+		goto out_dev;
+	}
+	bind.iommufd = ifd;
+	if (ioctl(devfd, VFIO_DEVICE_BIND_IOMMUFD, &bind)) {
+		ret = -errno;
+		goto out;
+	}
+	info.dev_id = bind.out_devid;
+	info.data_len = len;
+	info.data_uptr = (uintptr_t)data;
+	ret = ioctl(ifd, IOMMU_GET_HW_INFO, &info) ? -errno : (int)info.out_data_type;
+out:
+	close(ifd);
+out_dev:
+	close(devfd);
+	return ret;
+}
+
+/* The first unsigned long after @key in the kernel log, or @dflt */
+static unsigned long long log_value(const char *key, unsigned long long dflt)
+{
+	char *log = kernel_log(), *p;
+	unsigned long long v = dflt;
+
+	p = log ? strstr(log, key) : NULL;
+	if (p)
+		v = strtoull(p + strlen(key), NULL, 0);
+	free(log);
+	return v;
+}
+
+/* arm-smmu-v3.h: the translation stages the driver found in IDR0 */
+#define SMMU_FEAT_TRANS_S1	(1 << 9)
+#define SMMU_FEAT_TRANS_S2	(1 << 10)
+#define SMMU_FEAT_NESTING	(1 << 19)
+/* VT-d extended capabilities (intel/iommu.h) */
+#define VTD_ECAP_PASID		(1ULL << 40)
+#define VTD_ECAP_SMTS		(1ULL << 43)
+#define VTD_ECAP_SLTS		(1ULL << 46)
+#define VTD_ECAP_FLTS		(1ULL << 47)
+
+/*
+ * The translation stages each machine's IOMMU offers, as the emulator was
+ * asked for:
+ *  - arm64-smmuv3: stage 1 (IDR0.S1P) on QEMU 7.2; QEMU 10's virt machine
+ *    creates its SMMUv3 with stage=nested, so there also stage 2 (S2P, and
+ *    the 6.12 driver then flags nesting); arm64-smmuv3-nested insists on
+ *    both.  The 6.12 SMMUv3 driver has no IOMMU_GET_HW_INFO: the features
+ *    it derived from IDR0 are in its probe message.
+ *  - x86-vtd: scalable mode with second-stage tables; x86-vtd-flts:
+ *    scalable mode with first-stage tables and PASID (x-flts, x-pasid-mode),
+ *    as IOMMU_GET_HW_INFO reports ecap_reg, equal to the driver's sysfs.
+ */
+TEST(iommu_stages)
+{
+	char path[PATH_MAX], name[NAME_MAX + 1], buf[64];
+	struct iommu_hw_info_vtd vtd = {};
+	unsigned long long feat, ecap;
+	bool nested;
+	int type;
+
+	if (machine_is("arm64-smmuv3")) {
+		feat = log_value("(features ", 0);
+		nested = !strcmp(machine, "arm64-smmuv3-nested") ||
+			 qemu_major >= 10;
+		TH_LOG("SMMUv3 features 0x%llx, QEMU %d", feat, qemu_major);
+		EXPECT_TRUE(feat & SMMU_FEAT_TRANS_S1);
+		EXPECT_EQ(nested, !!(feat & SMMU_FEAT_TRANS_S2));
+		EXPECT_EQ(nested, !!(feat & SMMU_FEAT_NESTING));
+		return;
+	}
+	if (!machine_is("x86-vtd"))
+		SKIP(return, "no stage choice on %s", machine);
+
+	ASSERT_NE(0, edu_bdf[0]);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 edu_bdf);
+	ASSERT_EQ(0, file_write_str(path, "vfio-pci"));
+	ASSERT_EQ(0, file_write_str("/sys/bus/pci/drivers_probe", edu_bdf));
+
+	type = edu_hw_info(&vtd, sizeof(vtd));
+	ASSERT_EQ(IOMMU_HW_INFO_TYPE_INTEL_VTD, type);
+	ecap = vtd.ecap_reg;
+	TH_LOG("VT-d cap 0x%llx ecap 0x%llx", (unsigned long long)vtd.cap_reg,
+	       ecap);
+	edu_iommu_name(name, sizeof(name));
+	snprintf(path, sizeof(path), "/sys/class/iommu/%s/intel-iommu/ecap",
+		 name);
+	ASSERT_LT(0, file_read_str(path, buf, sizeof(buf)));
+	EXPECT_EQ(strtoull(buf, NULL, 16), ecap);
+
+	EXPECT_TRUE(ecap & VTD_ECAP_SMTS);
+	if (!strcmp(machine, "x86-vtd-flts")) {
+		EXPECT_TRUE(ecap & VTD_ECAP_FLTS);
+		EXPECT_TRUE(ecap & VTD_ECAP_PASID);
+	} else {
+		EXPECT_TRUE(ecap & VTD_ECAP_SLTS);
+	}
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind",
+		 edu_bdf);
+	EXPECT_EQ(0, file_write_str(path, edu_bdf));
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 edu_bdf);
+	EXPECT_EQ(0, file_write_str(path, "\n"));
 }
 
 /*
