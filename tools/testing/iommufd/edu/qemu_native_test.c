@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qemu_native_test - QEMU 10 as a native /dev/iommu client
+ *
+ * QEMU 9.0 and later can hand a device to a guest through iommufd instead
+ * of the legacy container: "-object iommufd,id=i0 -device
+ * vfio-pci,host=BDF,iommufd=i0" opens /dev/iommu and the device's vfio cdev,
+ * binds the device, allocates an IOAS, maps the guest's RAM into it at
+ * IOVA == guest physical address and attaches the device.  QEMU 10 (packed
+ * by vm-run.sh --qemu under /opt/qemu-10) does that here, inside the
+ * x86-vtd machine, with the machine's edu device.
+ *
+ * paused: QEMU starts with -S (the nested guest never runs).  Over QMP the
+ *	device is realized and the iommufd object exists; QEMU holds
+ *	/dev/iommu and the device's cdev open and no legacy container; from
+ *	our side, every page of the nested guest's RAM above 1 MiB is in the
+ *	VT-d page table of the edu device (the domain of QEMU's IOAS) and
+ *	pinned (FOLL_PIN count); after "quit" QEMU exits cleanly, every pin
+ *	it took is released and the device can be bound to a new iommufd.
+ *
+ * nested_guest_dma: the real thing.  QEMU 10 boots a nested guest (this
+ *	machine's own kernel, /opt/nested/bzImage, packed by vm-run.sh
+ *	--qemu; the initramfs is this very program as /init, written by the
+ *	test) with edu assigned.  In the nested guest this program, as PID 1,
+ *	finds the device, enables it through sysfs, maps its BAR0 and DMAs a
+ *	buffer into the device and back out into another buffer, using
+ *	nested guest-physical addresses (/proc/self/pagemap): those go
+ *	through QEMU's IOAS mapping, through our subsystem, into the emulated
+ *	VT-d of this machine.  It prints the result on its console and powers
+ *	off; the test checks the result and times the nested boot.
+ */
+#define _GNU_SOURCE
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+
+#include "kselftest_harness.h"
+#include "qemu_qmp.h"
+
+#define QEMU10		QEMU_DIR("10")
+#define NESTED_KERNEL	"/opt/nested/bzImage"
+#define NESTED_INITRD	"/tmp/nested-initrd.cpio"
+#define NESTED_CONSOLE	"/tmp/nested-console.log"
+#define NESTED_OK	"NESTED-DMA: ok"
+#define GUEST_MB	64
+#define GUEST_RAM	((unsigned long long)GUEST_MB << 20)
+/* TCG inside TCG: the nested boot takes minutes */
+#define NESTED_TIMEOUT_MS	(900 * 1000)
+
+/* qom-get arguments: the iommufd link of the assigned device */
+#define EDU0_IOMMUFD \
+	"{\"path\": \"/machine/peripheral/edu0\", \"property\": \"iommufd\"}"
+
+/* How many of QEMU's open files are @path (a prefix of their link) */
+static int fds_of(pid_t pid, const char *path)
+{
+	char dir[64], fd[PATH_MAX + 64], link[PATH_MAX];
+	struct dirent *e;
+	int n = 0;
+	ssize_t len;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", pid);
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		snprintf(fd, sizeof(fd), "%s/%s", dir, e->d_name);
+		len = readlink(fd, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = 0;
+		n += !strncmp(link, path, strlen(path));
+	}
+	closedir(d);
+	return n;
+}
+
+FIXTURE(native) {
+	struct edu_dev edu;
+	struct qmp q;
+	long long pins_before;
+	char dev[NAME_MAX + 64];
+	char mem[16];
+};
+
+FIXTURE_SETUP(native)
+{
+	long long acq, rel;
+
+	if (access(QEMU10, X_OK))
+		SKIP(return, "QEMU 10 is not in this machine (vm-run.sh --qemu)");
+	if (access(VTD_DEBUGFS, F_OK))
+		SKIP(return, "needs the x86-vtd machine (VT-d debugfs)");
+	edu_init(&self->edu);
+	ASSERT_EQ(0, edu_find(&self->edu));
+	ASSERT_EQ(0, edu_bind_vfio_pci(&self->edu));
+	snprintf(self->dev, sizeof(self->dev),
+		 "vfio-pci,host=%s,iommufd=i0,id=edu0", self->edu.bdf);
+	snprintf(self->mem, sizeof(self->mem), "%d", GUEST_MB);
+	foll_pins(&acq, &rel);
+	self->pins_before = acq - rel;
+}
+
+FIXTURE_TEARDOWN(native)
+{
+}
+
+/* After QEMU is gone: no pin left, the device binds to a new iommufd */
+static void check_released(struct __test_metadata *_metadata,
+			   long long pins_before)
+{
+	struct edu_dev edu;
+	long long acq, rel;
+
+	foll_pins(&acq, &rel);
+	TH_LOG("FOLL_PIN pages outstanding: %lld before QEMU, %lld after",
+	       pins_before, acq - rel);
+	EXPECT_EQ(pins_before, acq - rel);
+	edu_init(&edu);
+	ASSERT_EQ(0, edu_open(&edu));
+	edu_close(&edu);
+}
+
+TEST_F(native, paused)
+{
+	static bool mapped[GUEST_RAM >> 12];
+	const char *const argv[] = { QEMU10, "-M", "q35", "-accel", "tcg",
+			 "-nodefaults", "-display", "none", "-S", "-qmp", "stdio",
+			 "-m", self->mem, "-object", "iommufd,id=i0",
+			 "-device", self->dev, NULL };
+	struct qmp *q = &self->q;
+	unsigned long long p, missing = 0;
+	long long total, acq, rel;
+	__u64 start = edu_now_ms();
+	int status;
+
+	memset(mapped, 0, sizeof(mapped));
+	ASSERT_EQ(0, qmp_start(q, argv));
+	if (qmp_wait(q, "\"QMP\"") || qmp_call(q, "qmp_capabilities")) {
+		show_file(QEMU_LOG);
+		ASSERT_TRUE(false);
+	}
+
+	/* Realized, through the iommufd object */
+	ASSERT_EQ(0, qmp_call(q, "query-pci"));
+	EXPECT_NE(NULL, strstr(q->buf, "\"qdev_id\": \"edu0\""));
+	EXPECT_NE(NULL, strstr(q->buf, "\"vendor\": 4660"));	/* 0x1234 */
+	EXPECT_NE(NULL, strstr(q->buf, "\"device\": 4584"));	/* 0x11e8 */
+	ASSERT_EQ(0, qmp_call_args(q, "qom-get", EDU0_IOMMUFD));
+	EXPECT_NE(NULL, strstr(q->buf, "/objects/i0"));
+	ASSERT_EQ(0, qmp_call_args(q, "qom-list", "{\"path\": \"/objects\"}"));
+	EXPECT_NE(NULL, strstr(q->buf, "\"name\": \"i0\", \"type\": \"child<iommufd>\""));
+
+	/* QEMU's files: /dev/iommu and the cdev, no legacy container */
+	EXPECT_EQ(1, fds_of(q->pid, "/dev/iommu"));
+	EXPECT_EQ(1, fds_of(q->pid, "/dev/vfio/devices/vfio"));
+	EXPECT_EQ(0, fds_of(q->pid, "/dev/vfio/vfio"));
+
+	/* Guest RAM is in the VT-d page table of the device: QEMU's IOAS */
+	total = vtd_mapped(self->edu.bdf, mapped, GUEST_RAM);
+	ASSERT_LT(0, total);
+	for (p = 1 << 20; p < GUEST_RAM; p += 4096)
+		missing += !mapped[p >> 12];
+	TH_LOG("%lld KiB mapped for a %d MiB guest; %llu pages missing",
+	       total >> 10, GUEST_MB, missing);
+	EXPECT_EQ(0, missing);
+	EXPECT_LE(GUEST_RAM - (1 << 20), total);
+	/* ... and pinned, once */
+	foll_pins(&acq, &rel);
+	TH_LOG("FOLL_PIN pages outstanding with QEMU running: %lld",
+	       acq - rel - self->pins_before);
+	EXPECT_LE((GUEST_RAM - (1 << 20)) >> 12, acq - rel - self->pins_before);
+
+	EXPECT_EQ(0, qmp_call(q, "quit"));
+	status = qmp_reap(q, QMP_TIMEOUT_MS);
+	if (status)
+		show_file(QEMU_LOG);
+	EXPECT_EQ(0, status);
+	qmp_close(q);
+	TH_LOG("QEMU ran for %llu ms", (unsigned long long)(edu_now_ms() - start));
+	check_released(_metadata, self->pins_before);
+}
+
+/* The newc cpio archive of the nested guest: /dev/console and /init */
+static int cpio_entry(int fd, const char *name, unsigned int mode,
+		      unsigned int rmaj, unsigned int rmin, const void *data,
+		      size_t size)
+{
+	static const char zero[4];
+	char hdr[128];
+	size_t nlen = strlen(name) + 1;
+
+	snprintf(hdr, sizeof(hdr),
+		 "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
+		 0, mode, 0, 0, 1, 0, (unsigned int)size, 0, 0, rmaj, rmin,
+		 (unsigned int)nlen, 0);
+	if (write(fd, hdr, 110) != 110 ||
+	    write(fd, name, nlen) != (ssize_t)nlen ||
+	    write(fd, zero, (4 - (110 + nlen) % 4) % 4) < 0)
+		return -1;
+	if (size && (write(fd, data, size) != (ssize_t)size ||
+		     write(fd, zero, (4 - size % 4) % 4) < 0))
+		return -1;
+	return 0;
+}
+
+static int write_nested_initrd(void)
+{
+	struct stat st;
+	void *self_exe;
+	int in, out, ret;
+
+	in = open("/proc/self/exe", O_RDONLY);
+	if (in < 0 || fstat(in, &st))
+		return -1;
+	self_exe = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, in, 0);
+	close(in);
+	if (self_exe == MAP_FAILED)
+		return -1;
+	out = open(NESTED_INITRD, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (out < 0)
+		return -1;
+	ret = cpio_entry(out, "dev", 040755, 0, 0, NULL, 0) ||
+	      cpio_entry(out, "dev/console", 020600, 5, 1, NULL, 0) ||
+	      cpio_entry(out, "proc", 040755, 0, 0, NULL, 0) ||
+	      cpio_entry(out, "sys", 040755, 0, 0, NULL, 0) ||
+	      cpio_entry(out, "init", 0100755, 0, 0, self_exe, st.st_size) ||
+	      cpio_entry(out, "TRAILER!!!", 0, 0, 0, NULL, 0);
+	close(out);
+	munmap(self_exe, st.st_size);
+	return ret ? -1 : 0;
+}
+
+TEST_F_TIMEOUT(native, nested_guest_dma, 1200)
+{
+	const char *const argv[] = { QEMU10, "-M", "q35", "-accel", "tcg",
+			 "-nodefaults", "-display", "none", "-qmp", "stdio",
+			 "-no-reboot",
+			 "-m", self->mem, "-object", "iommufd,id=i0",
+			 "-device", self->dev,
+			 "-serial", "file:" NESTED_CONSOLE,
+			 "-kernel", NESTED_KERNEL, "-initrd", NESTED_INITRD,
+			 "-append", "console=ttyS0 rdinit=/init panic=-1 quiet no_timer_check",
+			 NULL };
+	struct qmp *q = &self->q;
+	char console[8192] = "", *line;
+	__u64 start = edu_now_ms();
+	int status, fd, ret;
+	ssize_t n;
+
+	if (access(NESTED_KERNEL, R_OK))
+		SKIP(return, "no nested kernel at " NESTED_KERNEL);
+	ASSERT_EQ(0, write_nested_initrd());
+	ASSERT_EQ(0, qmp_start(q, argv));
+	if (qmp_wait(q, "\"QMP\"") || qmp_call(q, "qmp_capabilities")) {
+		show_file(QEMU_LOG);
+		ASSERT_TRUE(false);
+	}
+	/*
+	 * The nested guest powers itself off when it is done: QEMU reports
+	 * SHUTDOWN and exits (-no-reboot), or exits before the event is read.
+	 */
+	ret = qmp_wait_ms(q, "\"SHUTDOWN\"", true, NESTED_TIMEOUT_MS);
+	if (ret == -EPIPE)
+		ret = 0;
+	TH_LOG("nested guest ran for %llu ms (QEMU start to power-off; %s)",
+	       (unsigned long long)(edu_now_ms() - start),
+	       ret ? "did not finish" : "finished");
+	status = qmp_reap(q, ret ? 0 : QMP_TIMEOUT_MS);
+	qmp_close(q);
+
+	fd = open(NESTED_CONSOLE, O_RDONLY);
+	ASSERT_LE(0, fd);
+	n = read(fd, console, sizeof(console) - 1);
+	close(fd);
+	console[n > 0 ? n : 0] = 0;
+	for (line = strtok(console, "\n"); line; line = strtok(NULL, "\n"))
+		if (strstr(line, "NESTED"))
+			TH_LOG("%s", line);
+	if (ret || !strstr(console, NESTED_OK)) {
+		show_file(NESTED_CONSOLE);
+		show_file(QEMU_LOG);
+	}
+	ASSERT_EQ(0, ret);
+	EXPECT_EQ(0, status);
+	EXPECT_NE(NULL, strstr(console, NESTED_OK));
+	check_released(_metadata, self->pins_before);
+}
+
+/*
+ * The nested guest's side: PID 1 of the nested initramfs.  Plain sysfs, no
+ * IOMMU and no VFIO in the nested guest: the device DMAs to nested
+ * guest-physical addresses, which QEMU mapped as IOVAs in its IOAS.
+ */
+#define say(fmt, ...) dprintf(1, "NESTED-DMA: " fmt "\n", ##__VA_ARGS__)
+
+static unsigned long long phys_of(void *va)
+{
+	unsigned long long ent = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &ent, sizeof(ent), (uintptr_t)va / 4096 * 8) != sizeof(ent))
+		ent = 0;
+	close(fd);
+	if (!(ent & (1ULL << 63)))
+		return 0;
+	return (ent & ((1ULL << 55) - 1)) * 4096 + (uintptr_t)va % 4096;
+}
+
+static int nested_dma(void)
+{
+	char path[PATH_MAX], uptime[64] = "";
+	unsigned char *src, *dst;
+	unsigned long long psrc, pdst;
+	struct edu_dev edu;
+	__u16 cmd;
+	int fd;
+
+	if (edu_find(&edu))
+		return say("no edu device"), 1;
+	snprintf(path, sizeof(path), EDU_SYSFS_PCI "/devices/%s/enable", edu.bdf);
+	if (edu_write_sysfs(path, "1"))
+		return say("cannot enable %s", edu.bdf), 1;
+	/* Bus master on: the device may DMA */
+	snprintf(path, sizeof(path), EDU_SYSFS_PCI "/devices/%s/config", edu.bdf);
+	fd = open(path, O_RDWR);
+	if (fd < 0 || pread(fd, &cmd, 2, PCI_COMMAND) != 2)
+		return say("cannot read the command register"), 1;
+	cmd |= PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY;
+	if (pwrite(fd, &cmd, 2, PCI_COMMAND) != 2)
+		return say("cannot write the command register"), 1;
+	close(fd);
+	snprintf(path, sizeof(path), EDU_SYSFS_PCI "/devices/%s/resource0", edu.bdf);
+	fd = open(path, O_RDWR | O_SYNC);
+	if (fd < 0)
+		return say("cannot open %s", path), 1;
+	edu.bar0_size = 1 << 20;
+	edu.bar0 = mmap(NULL, edu.bar0_size, PROT_READ | PROT_WRITE,
+			MAP_SHARED, fd, 0);
+	if (edu.bar0 == MAP_FAILED || edu_check_alive(&edu))
+		return say("BAR0 of %s does not answer", edu.bdf), 1;
+
+	src = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED | MAP_POPULATE, -1, 0);
+	if (src == MAP_FAILED)
+		return say("no memory"), 1;
+	dst = src + 4096;
+	edu_fill(src, 2048, 7);
+	memset(dst, 0, 2048);
+	psrc = phys_of(src);
+	pdst = phys_of(dst);
+	if (!psrc || !pdst)
+		return say("no physical address from pagemap"), 1;
+	if (edu_dma_to_device(&edu, psrc, 0, 2048) ||
+	    edu_dma_to_ram(&edu, 0, pdst, 2048))
+		return say("DMA did not complete"), 1;
+	edu_read_sysfs("/proc/uptime", uptime, sizeof(uptime));
+	uptime[strcspn(uptime, " ")] = 0;
+	if (memcmp(src, dst, 2048))
+		return say("FAILED: the data came back changed (0x%llx -> edu -> 0x%llx)",
+			   psrc, pdst), 1;
+	say("ok: 2048 bytes GPA 0x%llx -> edu -> GPA 0x%llx, nested uptime %s s",
+	    psrc, pdst, uptime);
+	return 0;
+}
+
+static int nested_init(void)
+{
+	mount("proc", "/proc", "proc", 0, NULL);
+	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	nested_dma();
+	sync();
+	reboot(RB_POWER_OFF);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (getpid() == 1)
+		return nested_init();
+	return test_harness_run(argc, argv);
+}
