@@ -97,7 +97,15 @@ derive_backports() {
 			$i = suite "-backports"; print; exit } }' \
 		/etc/apt/sources.list 2>/dev/null
 }
-if [ ! -f "$bp_list" ] || ! apt-cache policy 2>/dev/null | grep -q "n=$bp,"; then
+# apt has the suite's index once it was enabled and updated
+bp_known() {
+	local f
+	for f in /var/lib/apt/lists/*_dists_"$bp"_InRelease; do
+		[ -f "$f" ] && return 0
+	done
+	return 1
+}
+if [ ! -f "$bp_list" ] && [ ! -f "${bp_list%.sources}.list" ] || ! bp_known; then
 	entry=$(derive_backports)
 	if [ -z "$entry" ]; then
 		echo "setup: no Debian $codename entry in the apt sources to derive $bp from" >&2
@@ -139,9 +147,9 @@ archive_versions() { # package major -> the archive's versions of that major, ne
 			[ "$(echo "$v" | major)" = "$2" ] && echo "$v"
 		done | sort -V -r || true
 }
-q10_ver=$(archive_versions qemu-system-x86 10 | head -n1)
 if [ "${IOMMUFD_QEMU10_LOCAL:-0}" = 1 ]; then
 	if [ ! -x "$out/qemu-10/usr/bin/qemu-system-x86_64" ]; then
+		q10_ver=$(archive_versions qemu-system-x86 10 | head -n1)
 		echo "setup: unpacking QEMU ${q10_ver:-10} into $out/qemu-10"
 		unpack_debs "$out/qemu-10" $(for p in "${qemu_pkgs[@]}"; do
 			echo "$p/$bp"; done)
