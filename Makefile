@@ -3,6 +3,8 @@
 # /dev/iommu (iommufd) for Linux 6.12 LTS: build, demo and tests.
 #
 #   make run                     boot x86-vtd and run the demo
+#   make run DEMO=qemu           QEMU 10 in x86-vtd assigns edu to a nested
+#                                guest through /dev/iommu; it DMAs
 #   make check                   every suite on every machine
 #   make check MACHINES=x86-vtd  one machine (space separated list)
 #   make check SUITES=static     one suite: static, machine, iommufd, edu, fuzz
@@ -34,10 +36,8 @@ setup:
 check:
 	@$(H)/check.sh
 
-run: setup
-	@$(H)/prepare-tree.sh
-	@$(H)/build-kernel.sh x86_64 >/dev/null
-	@$(H)/demo.sh
+run:
+	@DEMO='$(DEMO)' $(H)/demo.sh
 
 kernel: setup
 	@$(H)/prepare-tree.sh $(if $(filter x86_64-base,$(TARGET)),base)
