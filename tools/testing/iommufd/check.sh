@@ -151,6 +151,10 @@ for m in $machines; do
 	fuzzing=0
 	for s in $suites; do
 		[ "$s" = static ] && continue
+		# The 6.12 VT-d driver gives iommufd second-stage domains
+		# only, which x-flts hardware lacks: no device attaches there
+		# (machine_test's iommu_stages asserts it), so no edu suite.
+		[ "$m" = x86-vtd-flts ] && [ "$s" = edu ] && continue
 		if [ "$s" = fuzz ]; then
 			[[ " $fuzz_machines " == *" $m "* ]] || continue
 			if [ -z "${compiled[$a/$s]:-}" ]; then

@@ -148,11 +148,12 @@ archive_versions() { # package major -> the archive's versions of that major, ne
 		done | sort -V -r || true
 }
 if [ "${IOMMUFD_QEMU10_LOCAL:-0}" = 1 ]; then
-	if [ ! -x "$out/qemu-10/usr/bin/qemu-system-x86_64" ]; then
+	if [ ! -x "$out/qemu-10/usr/bin/qemu-system-x86_64" ] ||
+	   [ ! -f "$out/qemu-10/usr/lib/ipxe/qemu/efi-e1000e.rom" ]; then
 		q10_ver=$(archive_versions qemu-system-x86 10 | head -n1)
 		echo "setup: unpacking QEMU ${q10_ver:-10} into $out/qemu-10"
 		unpack_debs "$out/qemu-10" $(for p in "${qemu_pkgs[@]}"; do
-			echo "$p/$bp"; done)
+			echo "$p/$bp"; done) ipxe-qemu
 	fi
 else
 	q10_missing=()
@@ -175,7 +176,10 @@ fi
 
 # QEMU 7.2, bookworm's own, unpacked under build/qemu-7.2: the newest 7.x
 # the archive offers for each package.
-if [ ! -x "$out/qemu-7.2/usr/bin/qemu-system-x86_64" ]; then
+# An unpacked QEMU finds its firmware relative to its own binary (QEMU is
+# relocatable): the network card's ROM from ipxe-qemu must be there too.
+if [ ! -x "$out/qemu-7.2/usr/bin/qemu-system-x86_64" ] ||
+   [ ! -f "$out/qemu-7.2/usr/lib/ipxe/qemu/efi-e1000e.rom" ]; then
 	q72=()
 	for p in qemu-system-x86 qemu-system-arm qemu-system-data qemu-system-common; do
 		v=$(archive_versions "$p" 7 | head -n1)
@@ -185,7 +189,7 @@ if [ ! -x "$out/qemu-7.2/usr/bin/qemu-system-x86_64" ]; then
 	# its BIOS, as bookworm has it
 	v=$(apt-cache madison seabios | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' |
 		sort -V | head -n1)
-	q72+=("seabios=$v")
+	q72+=("seabios=$v" ipxe-qemu)
 	echo "setup: unpacking QEMU ${q72[0]#*=} into $out/qemu-7.2"
 	unpack_debs "$out/qemu-7.2" "${q72[@]}"
 fi

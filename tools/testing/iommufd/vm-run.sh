@@ -26,7 +26,8 @@
 #             (or the system's, while that is still 7.2)
 # A version is taken from /usr/bin when the system's QEMU is that version,
 # else from build/qemu-VERSION/ (setup.sh), with its own firmware (-L) and
-# module directory.  The machines that need QEMU 10 refuse QEMU=7.2.
+# module directory (IOMMUFD_QEMU_BUILD_FIRST=1 prefers build/).  The
+# machines that need QEMU 10 refuse QEMU=7.2.
 #
 # Each TEST is a statically linked executable for the machine's architecture,
 # or a directory whose executables all run (in name order).  Further tests
@@ -97,10 +98,13 @@ qemu_dir() { # version -> the root QEMU of that version is installed under
 	local v=$1 sys
 	sys=$(/usr/bin/qemu-system-x86_64 --version 2>/dev/null |
 		sed -n 's/^QEMU emulator version \([0-9]*\.[0-9]*\).*/\1/p')
-	if [ -n "$sys" ] && { [ "$sys" = "$v" ] || [[ "$sys" == "$v".* ]]; }; then
+	if [ -z "${IOMMUFD_QEMU_BUILD_FIRST:-}" ] && [ -n "$sys" ] &&
+	   { [ "$sys" = "$v" ] || [[ "$sys" == "$v".* ]]; }; then
 		echo /
 	elif [ -x "$out/qemu-$v/usr/bin/qemu-system-x86_64" ]; then
 		echo "$out/qemu-$v"
+	elif [ -n "$sys" ] && { [ "$sys" = "$v" ] || [[ "$sys" == "$v".* ]]; }; then
+		echo /
 	fi
 }
 set_qemu() { # version binary
