@@ -203,15 +203,28 @@ static inline long long vtd_mapped(const char *bdf, bool *mapped,
 	return total;
 }
 
-/* Pages pinned with FOLL_PIN so far and released so far (/proc/vmstat) */
-static inline void foll_pins(long long *acquired, long long *released)
+/*
+ * Pages pinned with FOLL_PIN so far and released so far (/proc/vmstat).
+ * These counters are kept per CPU and folded into the global ones now and
+ * then: without a stat_refresh first the difference can be off by a few.
+ * Returns false when the refresh failed.
+ */
+static inline bool foll_pins(long long *acquired, long long *released)
 {
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
+	bool refreshed = false;
 	char line[128];
-	FILE *f = fopen("/proc/vmstat", "r");
+	FILE *f;
+
+	if (fd >= 0) {
+		refreshed = write(fd, "1", 1) == 1;
+		close(fd);
+	}
+	f = fopen("/proc/vmstat", "r");
 
 	*acquired = *released = -1;
 	if (!f)
-		return;
+		return false;
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "nr_foll_pin_acquired %lld", acquired) == 1)
 			continue;
@@ -219,6 +232,7 @@ static inline void foll_pins(long long *acquired, long long *released)
 			continue;
 	}
 	fclose(f);
+	return refreshed;
 }
 
 #endif /* QEMU_QMP_H */
