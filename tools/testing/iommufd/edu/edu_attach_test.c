@@ -281,7 +281,9 @@ TEST_F(edu_err, no_device_access_before_bind)
 
 TEST_F(edu_err, attach_bad_targets)
 {
-	const __u32 sz = sizeof(struct vfio_device_attach_iommufd_pt);
+	/* The 6.12 size: what a caller without the PASID flag passes */
+	const __u32 sz = offsetofend(struct vfio_device_attach_iommufd_pt,
+				     pt_id);
 	__u32 pt, ioas2, fault_id;
 	int fault_fd;
 
@@ -291,7 +293,8 @@ TEST_F(edu_err, attach_bad_targets)
 
 	/* Malformed requests (vfio) */
 	pt = self->ioas_id;
-	EXPECT_EQ(-1, attach_raw(self->edu.devfd, &pt, 1, sz));
+	/* Bit 0 is VFIO_DEVICE_ATTACH_PASID (edu_pasid_test), bit 1 unknown */
+	EXPECT_EQ(-1, attach_raw(self->edu.devfd, &pt, 1 << 1, sz));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, attach_raw(self->edu.devfd, &pt, 0, sz - 1));
 	EXPECT_EQ(EINVAL, errno);
@@ -350,11 +353,13 @@ TEST_F(edu_err, attach_readonly_result)
 
 TEST_F(edu_err, detach_rules)
 {
-	const __u32 sz = sizeof(struct vfio_device_detach_iommufd_pt);
+	/* The 6.12 size: what a caller without the PASID flag passes */
+	const __u32 sz = offsetofend(struct vfio_device_detach_iommufd_pt,
+				     flags);
 	__u32 pt;
 
 	bind_dev(_metadata, self);
-	EXPECT_EQ(-1, detach_raw(self->edu.devfd, 1, sz));
+	EXPECT_EQ(-1, detach_raw(self->edu.devfd, 1 << 1, sz));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, detach_raw(self->edu.devfd, 0, sz - 1));
 	EXPECT_EQ(EINVAL, errno);

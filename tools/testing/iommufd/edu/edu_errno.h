@@ -10,8 +10,15 @@
 #ifndef EDU_ERRNO_H
 #define EDU_ERRNO_H
 
+#include <stddef.h>
+
 #include "kselftest_harness.h"
 #include "edu_driver.h"
+
+#ifndef offsetofend
+#define offsetofend(type, member) \
+	(offsetof(type, member) + sizeof(((type *)0)->member))
+#endif
 
 #define BAD_ID		0x7fffff00U
 #define BUF_SIZE	(64 * 1024)
