@@ -403,7 +403,7 @@ int check_refs_zero(char *why, size_t len);
 
 /* ---- the run (main.c, opts.c) ---- */
 
-#define MAX_OPS 64
+#define MAX_OPS 128
 extern struct op_desc ops[MAX_OPS];
 extern unsigned int nr_ops;
 extern struct thr thrs[MAX_THREADS];

@@ -99,8 +99,11 @@ bool fuzz_stopping(void)
 void op_register(const char *name, op_fn fn, unsigned int weight,
 		 unsigned int flags)
 {
-	if (nr_ops == MAX_OPS)
+	if (nr_ops == MAX_OPS) {
+		fprintf(stderr, "iommufd_fuzz: more than %d ops (%s): raise MAX_OPS\n",
+			MAX_OPS, name);
 		abort();
+	}
 	ops[nr_ops++] = (struct op_desc){
 		.name = name, .fn = fn, .weight = weight, .flags = flags,
 	};
