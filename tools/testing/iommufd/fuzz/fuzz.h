@@ -380,6 +380,9 @@ uint32_t cmd_size(struct thr *t, uint32_t exact, uint32_t min);
 void *cmd_ptr(struct thr *t);
 /* Occasionally a random bit set in a flags word, or all of them */
 uint32_t hostile_flags(struct thr *t, uint32_t valid);
+void invalidate_fill(struct thr *t, struct iommu_hwpt_invalidate *a,
+		     uint32_t size, uint32_t id, uint32_t good, uint32_t bad,
+		     void *entries, uint32_t entry_len, unsigned int max_num);
 
 /* ---- fault injection (faultinj.c) ---- */
 

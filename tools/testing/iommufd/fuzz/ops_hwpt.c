@@ -202,6 +202,27 @@ static void op_get_dirty(struct thr *t)
 	call_end(t, ioctl(c.fd, IOMMU_HWPT_GET_DIRTY_BITMAP, cmd_ptr(t)));
 }
 
+/*
+ * The header of an IOMMU_HWPT_INVALIDATE of @id, mostly well formed: entries
+ * of @good type and @entry_len bytes at @entries, below @max_num of them
+ */
+void invalidate_fill(struct thr *t, struct iommu_hwpt_invalidate *a,
+		     uint32_t size, uint32_t id, uint32_t good, uint32_t bad,
+		     void *entries, uint32_t entry_len, unsigned int max_num)
+{
+	a->size = size;
+	a->hwpt_id = id;
+	a->data_type = chance(&t->rng, 90) ? good :
+		       chance(&t->rng, 50) ? bad : rnd(&t->rng);
+	a->entry_len = chance(&t->rng, 90) ? entry_len :
+		       rnd_below(&t->rng, 64);
+	a->entry_num = rnd_below(&t->rng, max_num);
+	if (chance(&t->rng, 3))
+		a->entry_num = rnd(&t->rng);
+	a->data_uptr = chance(&t->rng, 97) ? (uintptr_t)entries :
+		       hostile_ptr(t);
+}
+
 static void op_invalidate(struct thr *t)
 {
 	struct ctxref c = pick_ctx(t);
@@ -210,18 +231,10 @@ static void op_invalidate(struct thr *t)
 	struct iommu_hwpt_invalidate_selftest *e = (void *)t->data;
 	unsigned int i;
 
-	a->size = size;
-	a->hwpt_id = pick_id(t, &c, K_NESTED);
-	a->data_type = chance(&t->rng, 90) ?
-		IOMMU_HWPT_INVALIDATE_DATA_SELFTEST :
-		chance(&t->rng, 50) ?
-		IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID : rnd(&t->rng);
-	a->entry_len = chance(&t->rng, 90) ? sizeof(*e) :
-		       rnd_below(&t->rng, 64);
-	a->entry_num = rnd_below(&t->rng, 5);
-	if (chance(&t->rng, 3))
-		a->entry_num = rnd(&t->rng);
-	a->data_uptr = chance(&t->rng, 97) ? (uintptr_t)e : hostile_ptr(t);
+	invalidate_fill(t, a, size, pick_id(t, &c, K_NESTED),
+			IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+			IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID, e,
+			sizeof(*e), 5);
 	for (i = 0; i != 8; i++) {
 		e[i].flags = chance(&t->rng, 30) ?
 			IOMMU_TEST_INVALIDATE_FLAG_ALL : 0;

@@ -178,18 +178,10 @@ static void op_viommu_invalidate(struct thr *t)
 	struct iommu_viommu_invalidate_selftest *e = (void *)t->data;
 	unsigned int i;
 
-	a->size = size;
-	a->hwpt_id = pick_id(t, &c, K_VIOMMU);
-	a->data_type = chance(&t->rng, 90) ?
-		IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST :
-		chance(&t->rng, 50) ?
-		IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID : rnd(&t->rng);
-	a->entry_len = chance(&t->rng, 90) ? sizeof(*e) :
-		       rnd_below(&t->rng, 64);
-	a->entry_num = rnd_below(&t->rng, 6);
-	if (chance(&t->rng, 3))
-		a->entry_num = rnd(&t->rng);
-	a->data_uptr = chance(&t->rng, 97) ? (uintptr_t)e : hostile_ptr(t);
+	invalidate_fill(t, a, size, pick_id(t, &c, K_VIOMMU),
+			IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST,
+			IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID, e,
+			sizeof(*e), 6);
 	for (i = 0; i != 8; i++) {
 		e[i].flags = chance(&t->rng, 30) ?
 			IOMMU_TEST_INVALIDATE_FLAG_ALL : 0;
