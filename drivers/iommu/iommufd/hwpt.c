@@ -272,16 +272,14 @@ err_abort:
 static struct iommufd_nested_hwpt *
 iommufd_nested_hwpt_create(struct iommufd_ctx *ictx,
 			   struct iommufd_paging_hwpt *parent,
-			   struct iommufd_device *idev, u32 flags,
+			   struct iommufd_device *idev, u32 flags, u32 fault_id,
 			   const struct iommu_user_data *user_data)
 {
 	/* Flags the core consumes itself; none is the driver's */
 	const u32 core_flags = IOMMU_HWPT_FAULT_ID_VALID |
 			       IOMMU_HWPT_ALLOC_PASID;
 	const struct iommu_ops *ops = dev_iommu_ops(idev->dev);
-	struct iommufd_nested_hwpt *nested;
 	struct iommu_domain *domain;
-	int rc;
 
 	if (flags & ~core_flags)
 		return ERR_PTR(-EOPNOTSUPP);
@@ -294,37 +292,12 @@ iommufd_nested_hwpt_create(struct iommufd_ctx *ictx,
 	if (!ops->domain_alloc_user || !user_data)
 		return ERR_PTR(-EOPNOTSUPP);
 
-	nested = iommufd_obj_new(ictx, nested, IOMMUFD_OBJ_HWPT_NESTED,
-				 &iommufd_nested_hwpt_ops);
-	if (IS_ERR(nested))
-		return nested;
-	nested->base.ictx = ictx;
-	nested->parent = parent;
-	iommufd_obj_hold(&parent->base.obj);
-
 	domain = ops->domain_alloc_user(idev->dev, flags & ~core_flags,
 					parent->base.domain, user_data);
-	if (IS_ERR_OR_NULL(domain)) {
-		rc = domain ? PTR_ERR(domain) : -ENOMEM;
-		goto err_abort;
-	}
-	domain->owner = ops;
-	nested->base.domain = domain;
-	if (WARN_ON_ONCE(domain->type != IOMMU_DOMAIN_NESTED)) {
-		rc = -EINVAL;
-		goto err_abort;
-	}
-	nested->base.pasid_compat = flags & IOMMU_HWPT_ALLOC_PASID;
-	if (nested->base.pasid_compat &&
-	    !iommufd_domain_pasid_capable(idev, domain)) {
-		rc = -EOPNOTSUPP;
-		goto err_abort;
-	}
-	return nested;
-
-err_abort:
-	iommufd_obj_discard(ictx, &nested->base.obj);
-	return ERR_PTR(rc);
+	if (!IS_ERR_OR_NULL(domain))
+		domain->owner = ops;
+	return iommufd_nested_hwpt_new(ictx, parent, NULL, idev, domain, flags,
+				       fault_id);
 }
 
 /* Route the I/O page faults of a nested HWPT into a fault queue */
@@ -348,27 +321,31 @@ static int iommufd_hwpt_set_fault(struct iommufd_ctx *ictx,
  * @ictx: the context
  * @parent: the nesting parent the domain translates through; the HWPT
  *	takes a reference
- * @holder: the object the domain was made from (a virtual IOMMU); the HWPT
- *	takes a reference
+ * @holder: the object the domain was made from if not @parent (a virtual
+ *	IOMMU) or NULL; the HWPT takes a reference
+ * @idev: the device the domain was made for
  * @domain: an IOMMU_DOMAIN_NESTED domain, or an ERR_PTR; the HWPT owns it
  *	(it is freed on failure too)
- * @flags: the IOMMU_HWPT_ALLOC flags; only IOMMU_HWPT_FAULT_ID_VALID is
- *	looked at
+ * @flags: the IOMMU_HWPT_ALLOC flags; only the core's, FAULT_ID_VALID and
+ *	ALLOC_PASID, are looked at
  * @fault_id: the fault queue, with IOMMU_HWPT_FAULT_ID_VALID
  *
- * The HWPT is not visible yet: the caller publishes it or discards it.
+ * Both ways of making a nested HWPT end here, so that they take the same
+ * core flags with the same meaning. The HWPT is not visible yet: the caller
+ * publishes it or discards it.
  *
- * Return: the HWPT or an ERR_PTR: the domain's error, -ENOENT for a bad
- * fault queue, -ENOMEM.
+ * Return: the HWPT or an ERR_PTR: the domain's error, -EOPNOTSUPP for
+ * ALLOC_PASID where @idev's IOMMU cannot attach PASIDs to @domain, -ENOENT
+ * for a bad fault queue, -ENOMEM.
  */
 struct iommufd_nested_hwpt *
 iommufd_nested_hwpt_new(struct iommufd_ctx *ictx,
 			struct iommufd_paging_hwpt *parent,
-			struct iommufd_obj *holder, struct iommu_domain *domain,
-			u32 flags, u32 fault_id)
+			struct iommufd_obj *holder, struct iommufd_device *idev,
+			struct iommu_domain *domain, u32 flags, u32 fault_id)
 {
 	struct iommufd_nested_hwpt *nested;
-	int rc;
+	int rc = -EOPNOTSUPP;
 
 	if (IS_ERR_OR_NULL(domain))
 		return domain ? ERR_CAST(domain) : ERR_PTR(-ENOMEM);
@@ -387,16 +364,23 @@ iommufd_nested_hwpt_new(struct iommufd_ctx *ictx,
 	nested->parent = parent;
 	iommufd_obj_hold(&parent->base.obj);
 	nested->holder = holder;
-	iommufd_obj_hold(holder);
+	if (holder)
+		iommufd_obj_hold(holder);
 
+	nested->base.pasid_compat = flags & IOMMU_HWPT_ALLOC_PASID;
+	if (nested->base.pasid_compat &&
+	    !iommufd_domain_pasid_capable(idev, domain))
+		goto err_discard;
 	if (flags & IOMMU_HWPT_FAULT_ID_VALID) {
 		rc = iommufd_hwpt_set_fault(ictx, &nested->base, fault_id);
-		if (rc) {
-			iommufd_obj_discard(ictx, &nested->base.obj);
-			return ERR_PTR(rc);
-		}
+		if (rc)
+			goto err_discard;
 	}
 	return nested;
+
+err_discard:
+	iommufd_obj_discard(ictx, &nested->base.obj);
+	return ERR_PTR(rc);
 }
 
 static struct iommufd_hwpt *
@@ -408,7 +392,6 @@ iommufd_hwpt_alloc_on(struct iommufd_call *call, struct iommufd_device *idev,
 	struct iommufd_nested_hwpt *nested;
 	struct iommufd_paging_hwpt *paging;
 	struct iommufd_ioas *ioas;
-	int rc;
 
 	switch (pt_obj->type) {
 	case IOMMUFD_OBJ_IOAS:
@@ -423,20 +406,9 @@ iommufd_hwpt_alloc_on(struct iommufd_call *call, struct iommufd_device *idev,
 		paging = container_of(pt_obj, struct iommufd_paging_hwpt,
 				      base.obj);
 		nested = iommufd_nested_hwpt_create(call->ictx, paging, idev,
-						    arg->flags, user_data);
-		if (IS_ERR(nested))
-			return ERR_CAST(nested);
-		if (arg->flags & IOMMU_HWPT_FAULT_ID_VALID) {
-			rc = iommufd_hwpt_set_fault(call->ictx,
-						    &nested->base,
-						    arg->fault_id);
-			if (rc) {
-				iommufd_obj_discard(call->ictx,
-						    &nested->base.obj);
-				return ERR_PTR(rc);
-			}
-		}
-		return &nested->base;
+						    arg->flags, arg->fault_id,
+						    user_data);
+		return IS_ERR(nested) ? ERR_CAST(nested) : &nested->base;
 	default:
 		return ERR_PTR(-EINVAL);
 	}

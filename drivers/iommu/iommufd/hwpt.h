@@ -176,8 +176,8 @@ int iommufd_paging_hwpt_fill(struct iommufd_paging_hwpt *paging);
 struct iommufd_nested_hwpt *
 iommufd_nested_hwpt_new(struct iommufd_ctx *ictx,
 			struct iommufd_paging_hwpt *parent,
-			struct iommufd_obj *holder, struct iommu_domain *domain,
-			u32 flags, u32 fault_id);
+			struct iommufd_obj *holder, struct iommufd_device *idev,
+			struct iommu_domain *domain, u32 flags, u32 fault_id);
 
 /**
  * typedef iommufd_invalidate_fn - handles a part of an invalidation array

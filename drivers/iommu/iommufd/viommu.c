@@ -443,7 +443,7 @@ iommufd_viommu_alloc_nested(struct iommufd_call *call,
 	};
 	struct iommu_domain *domain;
 
-	if (arg->flags & ~IOMMU_HWPT_FAULT_ID_VALID)
+	if (arg->flags & ~(IOMMU_HWPT_FAULT_ID_VALID | IOMMU_HWPT_ALLOC_PASID))
 		return ERR_PTR(-EOPNOTSUPP);
 	if (!idev->dev->iommu || idev->dev->iommu->iommu_dev !=
 	    viommu->iommu_dev)
@@ -457,7 +457,7 @@ iommufd_viommu_alloc_nested(struct iommufd_call *call,
 	if (!IS_ERR_OR_NULL(domain))
 		domain->owner = dev_iommu_ops(idev->dev);
 	return iommufd_nested_hwpt_new(call->ictx, viommu->hwpt, &viommu->obj,
-				       domain, arg->flags, arg->fault_id);
+				       idev, domain, arg->flags, arg->fault_id);
 }
 
 /**

@@ -18,6 +18,7 @@
 #include <stdatomic.h>
 
 #include "device_utils.h"
+#include "viommu_utils.h"
 
 #define PASID	0x10
 #define PASID2	0x20
@@ -120,6 +121,44 @@ TEST_F(pasid, alloc_flag)
 	/* A device created straight onto a PASID HWPT */
 	EXPECT_OK(mock_domain(self->fd, self->hwpt_b, NULL, &pt, NULL));
 	EXPECT_EQ(self->hwpt_b, pt);
+}
+
+/*
+ * A nested HWPT made by a virtual IOMMU takes the flag like one made from
+ * a paging parent, and only with it may it go on a PASID.
+ */
+TEST_F(pasid, alloc_flag_viommu_nested)
+{
+	__u32 parent, viommu, vdev, nested, plain;
+
+	ASSERT_OK(ifd_hwpt_alloc(self->fd, self->idev_id, self->ioas_id,
+				 IOMMU_HWPT_ALLOC_NEST_PARENT, &parent));
+	ASSERT_OK(viommu_alloc(self->fd, self->idev_id, parent, &viommu));
+	/* The mock attaches a vIOMMU's table only to a device it knows */
+	ASSERT_OK(vdevice_alloc(self->fd, viommu, self->idev_id, 0x99, &vdev));
+	ASSERT_OK(viommu_nested_alloc(self->fd, self->idev_id, viommu,
+				      IOMMU_HWPT_ALLOC_PASID, 0, &nested));
+	ASSERT_OK(viommu_nested_alloc(self->fd, self->idev_id, viommu, 0, 0,
+				      &plain));
+	EXPECT_ERRNO(EOPNOTSUPP,
+		     viommu_nested_alloc(self->fd, self->idev_id, viommu,
+					 IOMMU_HWPT_ALLOC_PASID << 1, 0,
+					 NULL));
+
+	EXPECT_ERRNO(EINVAL, mock_pasid_attach(self->fd, self->stdev_id,
+					       PASID, plain));
+	EXPECT_OK(mock_pasid_check(self->fd, self->stdev_id, PASID, 0));
+	ASSERT_OK(mock_pasid_attach(self->fd, self->stdev_id, PASID, nested));
+	EXPECT_OK(mock_pasid_check(self->fd, self->stdev_id, PASID, nested));
+	/* In use on the PASID: the vIOMMU and the HWPT stay */
+	EXPECT_ERRNO(EBUSY, ifd_destroy(self->fd, nested));
+	EXPECT_ERRNO(EBUSY, ifd_destroy(self->fd, viommu));
+	EXPECT_OK(mock_pasid_detach(self->fd, self->stdev_id, PASID));
+	EXPECT_OK(ifd_destroy(self->fd, nested));
+	EXPECT_OK(ifd_destroy(self->fd, plain));
+	EXPECT_OK(ifd_destroy(self->fd, vdev));
+	EXPECT_OK(ifd_destroy(self->fd, viommu));
+	EXPECT_OK(ifd_destroy(self->fd, parent));
 }
 
 /* ---------------------------------------------------------------------- */
