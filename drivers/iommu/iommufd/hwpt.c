@@ -201,13 +201,14 @@ int iommufd_paging_hwpt_fill(struct iommufd_paging_hwpt *paging)
  * @auto_domain: created by attaching a device to @ioas; the caller holds
  *	@ioas->hwpts_lock and lists it in @ioas->auto_hwpts
  *
- * The new domain gets every mapping of the IOAS, unless its driver finishes
- * it at the first attach (iommufd_domain_finished()): then it is filled
- * right after that attach. The HWPT is not visible yet: the caller
- * finalizes it or aborts it.
+ * The new domain is still empty (unfilled): iommufd_paging_hwpt_fill()
+ * gives it the mappings of the IOAS, which may pin memory and so wait for
+ * userspace; the caller does that once it no longer needs @idev, or the
+ * first attach does it. The HWPT is not visible yet: the caller finalizes
+ * it or aborts it.
  *
  * Return: the HWPT, or an ERR_PTR: -EOPNOTSUPP for flags the IOMMU cannot
- * honour, errors of the driver and of filling the domain.
+ * honour, errors of the driver.
  */
 struct iommufd_paging_hwpt *
 iommufd_paging_hwpt_create(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
@@ -256,12 +257,6 @@ iommufd_paging_hwpt_create(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 	/* Only reached through the uAPI without attaching anything first */
 	if (idev->can_force_coherent)
 		paging->coherent = iommufd_domain_force_coherent(domain);
-
-	if (iommufd_domain_finished(domain)) {
-		rc = iommufd_paging_hwpt_fill(paging);
-		if (rc)
-			goto err_abort;
-	}
 	return paging;
 
 err_abort:
@@ -453,15 +448,23 @@ int iommufd_do_hwpt_alloc(struct iommufd_call *call)
 				     arg->data_len ? &user_data : NULL);
 	/*
 	 * The new HWPT holds what it needs: let go of the device (its unbind
-	 * waits for the reference) before the copy-out userspace can delay.
+	 * waits for the reference) before the fill, which may pin memory,
+	 * and the copy-out, both of which userspace can delay.
 	 */
 	iommufd_obj_put(call->ictx, pt_obj);
 	iommufd_obj_put(call->ictx, &idev->obj);
 	if (IS_ERR(hwpt))
 		return PTR_ERR(hwpt);
 
-	arg->out_hwpt_id = hwpt->obj.id;
-	rc = iommufd_call_reply(call, sizeof(*arg));
+	/* Not visible yet, so no hwpts_lock: nobody else can attach it */
+	rc = 0;
+	if (iommufd_hwpt_is_paging(hwpt) &&
+	    iommufd_domain_finished(hwpt->domain))
+		rc = iommufd_paging_hwpt_fill(as_paging_hwpt(hwpt));
+	if (!rc) {
+		arg->out_hwpt_id = hwpt->obj.id;
+		rc = iommufd_call_reply(call, sizeof(*arg));
+	}
 	if (rc)
 		iommufd_obj_discard(call->ictx, &hwpt->obj);
 	else

@@ -434,6 +434,50 @@ TEST_F_TIMEOUT(hostile, first_domain_stalled_in_gup_blocks_nothing, 180)
 }
 
 /*
+ * HWPT_ALLOC lets go of the device before it fills the new domain: a fill
+ * stalled on memory that never arrives does not hold up the device's
+ * unbind, and the HWPT, which needs no device, is made once it arrives.
+ */
+TEST_F_TIMEOUT(hostile, hwpt_alloc_stalled_holds_no_device, 180)
+{
+	size_t len = STALL_PAGES * page_sz;
+	struct iommu_hwpt_alloc alloc = {
+		.size = sizeof(alloc),
+		.dev_id = self->idev,
+	};
+	struct bg_call call;
+	struct guard guard;
+	char *area, *src;
+
+	if (hostile_uffd(self, 0) < 0)
+		SKIP(return, "userfaultfd: %s", strerror(-self->uffd));
+	area = uffd_area(self->uffd, len);
+	ASSERT_NE(NULL, area);
+	src = buf_alloc(len, BUF_SMALL);
+	ASSERT_NE(NULL, src);
+	pattern_fill(src, len, 11);
+	ASSERT_OK(ifd_ioas_alloc(self->fd, &alloc.pt_id));
+	ASSERT_OK(ifd_map_fixed(self->fd, alloc.pt_id, area, len, self->base));
+
+	bg_call_start(&call, self->fd, IOMMU_HWPT_ALLOC, &alloc);
+	ASSERT_OK(uffd_wait_fault(self->uffd, 30, NULL, NULL));
+	guard_start(&guard, self->uffd, area, len, src);
+	PROMPTLY(EXPECT_OK(ifd_destroy(self->fd, self->stdev)));
+	EXPECT_FALSE(guard_stop(&guard));
+
+	ASSERT_OK(uffd_resolve(self->uffd, area, len, src));
+	pthread_join(call.thread, NULL);
+	ASSERT_EQ(0, call.rc);
+	ASSERT_OK(mock_check_map(self->fd, alloc.out_hwpt_id, self->base, area,
+				 len));
+	ASSERT_OK(ifd_destroy(self->fd, alloc.out_hwpt_id));
+	ASSERT_OK(mock_check_refs(self->fd, area, len, 0));
+	ASSERT_OK(ifd_destroy(self->fd, alloc.pt_id));
+	munmap(area, len);
+	munmap(src, len);
+}
+
+/*
  * ACCESS_RW of memory no domain pins copies from the owner's address space
  * itself: a stall there stalls only that call.
  */
