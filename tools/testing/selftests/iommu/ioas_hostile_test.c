@@ -228,6 +228,8 @@ FIXTURE(hostile) {
 	char *buf;
 	size_t buf_size;
 	__u64 base;
+	char *area;		/* stall_setup(): memory that stalls */
+	char *src;		/* and what resolves it */
 };
 
 FIXTURE_SETUP(hostile)
@@ -259,12 +261,37 @@ FIXTURE_TEARDOWN(hostile)
 		close(self->fd);
 	if (self->buf)
 		munmap(self->buf, self->buf_size);
+	if (self->area)
+		munmap(self->area, STALL_PAGES * page_sz);
+	if (self->src)
+		munmap(self->src, STALL_PAGES * page_sz);
 }
 
 static int hostile_uffd(struct _test_data_hostile *self, __u64 features)
 {
 	self->uffd = uffd_open(features);
 	return self->uffd;
+}
+
+/*
+ * The prologue of the stall tests: STALL_PAGES of memory that stalls
+ * whoever touches it (self->area, registered with a new userfaultfd) and
+ * the data that resolves it (self->src, filled with @seed's pattern); the
+ * teardown unmaps both. False if userfaultfd is not available.
+ */
+static bool stall_setup(struct __test_metadata *_metadata,
+			struct _test_data_hostile *self, int seed)
+{
+	size_t len = STALL_PAGES * page_sz;
+
+	if (hostile_uffd(self, 0) < 0)
+		return false;
+	self->area = uffd_area(self->uffd, len);
+	ASSERT_NE(NULL, self->area);
+	self->src = buf_alloc(len, BUF_SMALL);
+	ASSERT_NE(NULL, self->src);
+	pattern_fill(self->src, len, seed);
+	return true;
 }
 
 /*
@@ -291,13 +318,10 @@ TEST_F_TIMEOUT(hostile, map_stalled_in_gup_blocks_nothing, 180)
 	struct guard guard;
 	char *area, *src;
 
-	if (hostile_uffd(self, 0) < 0)
+	if (!stall_setup(_metadata, self, 7))
 		SKIP(return, "userfaultfd: %s", strerror(-self->uffd));
-	area = uffd_area(self->uffd, len);
-	ASSERT_NE(NULL, area);
-	src = buf_alloc(len, BUF_SMALL);
-	ASSERT_NE(NULL, src);
-	pattern_fill(src, len, 7);
+	area = self->area;
+	src = self->src;
 	map.user_va = (uintptr_t)area;
 
 	/* What the other calls work on */
@@ -374,8 +398,6 @@ TEST_F_TIMEOUT(hostile, map_stalled_in_gup_blocks_nothing, 180)
 	ASSERT_EQ(len, unmapped);
 	ASSERT_OK(mock_check_refs(self->fd, area, len, 0));
 	ASSERT_OK(ifd_destroy(self->fd, hwpt2));
-	munmap(area, len);
-	munmap(src, len);
 }
 
 /*
@@ -396,13 +418,10 @@ TEST_F_TIMEOUT(hostile, first_domain_stalled_in_gup_blocks_nothing, 180)
 	char *area, *src;
 	__u32 num;
 
-	if (hostile_uffd(self, 0) < 0)
+	if (!stall_setup(_metadata, self, 9))
 		SKIP(return, "userfaultfd: %s", strerror(-self->uffd));
-	area = uffd_area(self->uffd, len);
-	ASSERT_NE(NULL, area);
-	src = buf_alloc(len, BUF_SMALL);
-	ASSERT_NE(NULL, src);
-	pattern_fill(src, len, 9);
+	area = self->area;
+	src = self->src;
 	/* Without a domain the IOAS maps without pinning */
 	ASSERT_OK(ifd_ioas_alloc(self->fd, &alloc.pt_id));
 	ASSERT_OK(ifd_map_fixed(self->fd, alloc.pt_id, area, len, self->base));
@@ -429,8 +448,6 @@ TEST_F_TIMEOUT(hostile, first_domain_stalled_in_gup_blocks_nothing, 180)
 	ASSERT_OK(ifd_destroy(self->fd, alloc.out_hwpt_id));
 	ASSERT_OK(mock_check_refs(self->fd, area, len, 0));
 	ASSERT_OK(ifd_destroy(self->fd, alloc.pt_id));
-	munmap(area, len);
-	munmap(src, len);
 }
 
 /*
@@ -449,13 +466,10 @@ TEST_F_TIMEOUT(hostile, hwpt_alloc_stalled_holds_no_device, 180)
 	struct guard guard;
 	char *area, *src;
 
-	if (hostile_uffd(self, 0) < 0)
+	if (!stall_setup(_metadata, self, 11))
 		SKIP(return, "userfaultfd: %s", strerror(-self->uffd));
-	area = uffd_area(self->uffd, len);
-	ASSERT_NE(NULL, area);
-	src = buf_alloc(len, BUF_SMALL);
-	ASSERT_NE(NULL, src);
-	pattern_fill(src, len, 11);
+	area = self->area;
+	src = self->src;
 	ASSERT_OK(ifd_ioas_alloc(self->fd, &alloc.pt_id));
 	ASSERT_OK(ifd_map_fixed(self->fd, alloc.pt_id, area, len, self->base));
 
@@ -473,8 +487,6 @@ TEST_F_TIMEOUT(hostile, hwpt_alloc_stalled_holds_no_device, 180)
 	ASSERT_OK(ifd_destroy(self->fd, alloc.out_hwpt_id));
 	ASSERT_OK(mock_check_refs(self->fd, area, len, 0));
 	ASSERT_OK(ifd_destroy(self->fd, alloc.pt_id));
-	munmap(area, len);
-	munmap(src, len);
 }
 
 /*
@@ -497,13 +509,10 @@ TEST_F_TIMEOUT(hostile, access_rw_stalled_blocks_nothing, 180)
 	char *area, *src;
 	int access2;
 
-	if (hostile_uffd(self, 0) < 0)
+	if (!stall_setup(_metadata, self, 10))
 		SKIP(return, "userfaultfd: %s", strerror(-self->uffd));
-	area = uffd_area(self->uffd, len);
-	ASSERT_NE(NULL, area);
-	src = buf_alloc(len, BUF_SMALL);
-	ASSERT_NE(NULL, src);
-	pattern_fill(src, len, 10);
+	area = self->area;
+	src = self->src;
 	ASSERT_OK(ifd_ioas_alloc(self->fd, &ioas2));
 	ASSERT_OK(mock_access_create(self->fd, ioas2, 0, &access2));
 	ASSERT_OK(ifd_map_fixed(self->fd, ioas2, area, len, self->base));
@@ -531,8 +540,6 @@ TEST_F_TIMEOUT(hostile, access_rw_stalled_blocks_nothing, 180)
 	ASSERT_EQ(0, memcmp(probe, src + page_sz + 100, sizeof(probe)));
 	close(access2);
 	ASSERT_OK(ifd_destroy(self->fd, ioas2));
-	munmap(area, len);
-	munmap(src, len);
 }
 
 /*
@@ -554,13 +561,10 @@ TEST_F_TIMEOUT(hostile, access_pin_stalled_blocks_nothing, 180)
 	char *area, *src;
 	int access2;
 
-	if (hostile_uffd(self, 0) < 0)
+	if (!stall_setup(_metadata, self, 11))
 		SKIP(return, "userfaultfd: %s", strerror(-self->uffd));
-	area = uffd_area(self->uffd, len);
-	ASSERT_NE(NULL, area);
-	src = buf_alloc(len, BUF_SMALL);
-	ASSERT_NE(NULL, src);
-	pattern_fill(src, len, 11);
+	area = self->area;
+	src = self->src;
 	ASSERT_OK(ifd_ioas_alloc(self->fd, &ioas2));
 	ASSERT_OK(mock_access_create(self->fd, ioas2,
 				     MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
@@ -598,8 +602,6 @@ TEST_F_TIMEOUT(hostile, access_pin_stalled_blocks_nothing, 180)
 	ASSERT_OK(mock_check_refs(self->fd, self->buf, page_sz, 0));
 	close(access2);
 	ASSERT_OK(ifd_destroy(self->fd, ioas2));
-	munmap(area, len);
-	munmap(src, len);
 }
 
 /*
