@@ -19,6 +19,7 @@ struct iommu_domain;
 struct iommu_ops;
 struct iommu_user_data;
 struct iommu_user_data_array;
+struct iommufd_hw_queue;
 struct iommufd_viommu;
 
 /**
@@ -49,6 +50,17 @@ struct iommufd_viommu;
  * @vevent_len: payload size of the events of an event queue @type the
  *	driver reports, 0 for a type it does not report. Optional (then no
  *	event queue can be created).
+ * @hw_queue_init: let the IOMMU use the guest's queue @index of @type
+ *	(IOMMU_HW_QUEUE_ALLOC) at physical address @base, @length bytes.
+ *	iommufd pins the memory, physically contiguous, and keeps it mapped
+ *	at its IOVA until @hw_queue_destroy; another queue of the type and
+ *	index does not exist. Called with the virtual IOMMU's queue lock
+ *	held, so it may call iommufd_hw_queue_depend(). Return 0, or
+ *	-EOPNOTSUPP for a type the driver does not know, -EINVAL for an index
+ *	out of range, another errno for userspace. Optional (then no queue
+ *	can be created).
+ * @hw_queue_destroy: undo @hw_queue_init; the queue's memory stays pinned
+ *	until it returns. Called with the same lock held.
  * @node: iommufd's, while registered
  */
 struct iommufd_viommu_ops {
@@ -69,6 +81,10 @@ struct iommufd_viommu_ops {
 	void (*vdevice_destroy)(struct iommufd_viommu *viommu,
 				struct device *dev);
 	size_t (*vevent_len)(struct iommufd_viommu *viommu, u32 type);
+	int (*hw_queue_init)(struct iommufd_hw_queue *hwq,
+			     struct iommufd_viommu *viommu, u32 type,
+			     u32 index, phys_addr_t base, size_t length);
+	void (*hw_queue_destroy)(struct iommufd_hw_queue *hwq);
 	struct list_head node;
 };
 
@@ -86,6 +102,9 @@ int iommufd_viommu_vdev_call(struct iommufd_viommu *viommu, u64 virt_id,
 			     void *arg);
 int iommufd_viommu_report_event(struct iommufd_viommu *viommu, u32 type,
 				const void *payload, size_t len);
+int iommufd_hw_queue_depend(struct iommufd_hw_queue *hwq, u32 index);
+void *iommufd_hw_queue_drvdata(struct iommufd_hw_queue *hwq);
+void iommufd_hw_queue_set_drvdata(struct iommufd_hw_queue *hwq, void *data);
 #endif
 
 #endif

@@ -23,7 +23,10 @@
  *  0. iommufd_device.vdev_lock (device.h): creating a device's virtual
  *     device and taking it down (IOMMU_DESTROY, unbind); the IOMMU
  *     driver's vdevice ops run under it and may take its own locks (the
- *     mock takes mock_dev.lock)
+ *     mock takes mock_dev.lock); iommufd_viommu.hw_queues_lock
+ *     (viommu.h): creating and destroying a virtual IOMMU's hardware
+ *     queues, the driver's hw_queue ops run under it; never held across
+ *     pinning
  *  1. mock_dev.lock (selftest_iommu.h, test builds): around a mock
  *     device's attach, replace and detach, its fault and event reports and
  *     changes of its virtual device

@@ -501,7 +501,7 @@ struct iommu_viommu_event_selftest {
 	__u32 virt_id;
 };
 
-/* iommu_hw_queue_alloc::type of the mock's hardware queue (not implemented) */
+/* iommu_hw_queue_alloc::type of the mock's hardware queues */
 #define IOMMU_HW_QUEUE_TYPE_SELFTEST		0xdeadbeef
 /* Number of mock hardware queues per virtual IOMMU */
 #define IOMMU_TEST_HW_QUEUE_MAX			2

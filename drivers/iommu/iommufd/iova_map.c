@@ -822,6 +822,12 @@ again:
 		rc = isp_split_edges(isp, start, last);
 	else
 		rc = isp_check_unmap_cut(isp, start, last);
+	/* A locked mapping refuses, before anything is unmapped */
+	for (seg = rc ? NULL : isp_seg_first(isp, start, last); seg;
+	     seg = isp_seg_next(seg, last))
+		if (isp_seg_live(seg) && (!gen || seg->gen == gen) &&
+		    atomic_read(&seg->num_locks))
+			rc = -EBUSY;
 	for (seg = rc ? NULL : isp_seg_first(isp, start, last); seg;
 	     seg = next) {
 		unsigned long iova = isp_seg_iova(seg);
@@ -869,8 +875,9 @@ again:
  * there yet and are neither unmapped nor in the way.
  *
  * Return: 0; -ENOENT if nothing is mapped there or a mapping crosses the
- * range's edges (then nothing is unmapped); -EDEADLOCK if accesses keep
- * their pins.
+ * range's edges, -EBUSY if a mapping in the range is locked
+ * (ISP_ACCESS_LOCK) (then nothing is unmapped); -EDEADLOCK if accesses
+ * keep their pins.
  */
 int isp_unmap_range(struct iova_space *isp, unsigned long iova,
 		    unsigned long length, unsigned long *bytes)
@@ -895,7 +902,8 @@ int isp_unmap_range(struct iova_space *isp, unsigned long iova,
  * @isp: table
  * @bytes: optional, receives the number of bytes unmapped
  *
- * Return: 0 (also when nothing was mapped) or -EDEADLOCK.
+ * Return: 0 (also when nothing was mapped), -EBUSY (nothing unmapped) or
+ * -EDEADLOCK as for isp_unmap_range().
  */
 int isp_unmap_everything(struct iova_space *isp, unsigned long *bytes)
 {
@@ -917,9 +925,9 @@ int isp_unmap_everything(struct iova_space *isp, unsigned long *bytes)
  * Unlike isp_unmap_range(), finding nothing to unmap is no error.
  *
  * Return: 0; -ENOENT if a mapping crosses an edge and !@split; -EINVAL if
- * it cannot be split there, -EBUSY if in-kernel accesses pin pages of it,
- * -ENOMEM (nothing unmapped in these cases); -EDEADLOCK as for
- * isp_unmap_range().
+ * it cannot be split there, -EBUSY if in-kernel accesses pin pages of it
+ * or a mapping inside is locked, -ENOMEM (nothing unmapped in these
+ * cases); -EDEADLOCK as for isp_unmap_range().
  */
 int isp_unmap_inside(struct iova_space *isp, unsigned long iova,
 		     unsigned long length, bool split, unsigned long *bytes)
@@ -944,7 +952,7 @@ int isp_unmap_inside(struct iova_space *isp, unsigned long iova,
  * and nothing else: by now another thread may have unmapped them and mapped
  * its own there.
  *
- * Return: 0, or -EDEADLOCK as for isp_unmap_range().
+ * Return: 0, or -EBUSY or -EDEADLOCK as for isp_unmap_range().
  */
 int isp_unmap_gen(struct iova_space *isp, unsigned long iova,
 		  unsigned long length, u64 gen)

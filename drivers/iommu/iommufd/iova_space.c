@@ -507,7 +507,7 @@ void isp_del_access(struct iova_space *isp,
 }
 
 static void isp_unpin_segs(struct iova_space *isp, unsigned long iova,
-			   unsigned long last)
+			   unsigned long last, bool locked)
 {
 	struct isp_seg *seg;
 
@@ -519,6 +519,8 @@ static void isp_unpin_segs(struct iova_space *isp, unsigned long iova,
 		upages_access_unpin(seg->pages,
 				    isp_seg_offset(seg, start) >> PAGE_SHIFT,
 				    isp_seg_offset(seg, end) >> PAGE_SHIFT);
+		if (locked)
+			atomic_dec(&seg->num_locks);
 		atomic_dec(&seg->num_accesses);
 	}
 }
@@ -554,10 +556,13 @@ static int isp_access_begin(struct iova_space *isp, unsigned long iova,
  * @iova: first IOVA; its offset in the CPU page must match the memory's
  * @length: bytes, not zero
  * @out_pages: optional, receives one struct page per CPU page touched
- * @flags: ISP_ACCESS_WRITE to pin for write
+ * @flags: ISP_ACCESS_WRITE to pin for write; ISP_ACCESS_LOCK to lock the
+ *	mappings in place: unmapping them fails with -EBUSY (rather than
+ *	asking the accesses to let go) until the pins go
  *
  * The pins stay until isp_access_unpin_pages() with the same range, which
- * the access must do from its unmap callback at the latest.
+ * the access must do from its unmap callback at the latest; locked pins
+ * until isp_access_unpin_locked().
  *
  * Return: 0; -ENOENT if the range is not fully mapped; -EINVAL if it is
  * being unmapped or misaligned; -EPERM if the mapping lacks the permission.
@@ -590,6 +595,8 @@ int isp_access_pin_pages(struct iova_space *isp, unsigned long iova,
 			break;
 		}
 		atomic_inc(&seg->num_accesses);
+		if (flags & ISP_ACCESS_LOCK)
+			atomic_inc(&seg->num_locks);
 		upages_get(pages);
 		up_read(&isp->tree_rwsem);
 		rc = upages_access_pin(pages, offset >> PAGE_SHIFT,
@@ -597,6 +604,8 @@ int isp_access_pin_pages(struct iova_space *isp, unsigned long iova,
 				       out_pages);
 		upages_put(pages);
 		if (rc) {
+			if (flags & ISP_ACCESS_LOCK)
+				atomic_dec(&seg->num_locks);
 			atomic_dec(&seg->num_accesses);
 			break;
 		}
@@ -615,8 +624,11 @@ int isp_access_pin_pages(struct iova_space *isp, unsigned long iova,
 		}
 	}
 	/* The segments before @cur are pinned, and still as they were */
-	if (cur != iova)
-		isp_access_unpin_pages(isp, iova, cur - iova);
+	if (cur != iova) {
+		down_read(&isp->tree_rwsem);
+		isp_unpin_segs(isp, iova, cur - 1, flags & ISP_ACCESS_LOCK);
+		up_read(&isp->tree_rwsem);
+	}
 	return rc;
 }
 
@@ -634,7 +646,25 @@ void isp_access_unpin_pages(struct iova_space *isp, unsigned long iova,
 	if (WARN_ON(iommufd_range_last(iova, length, &last)))
 		return;
 	down_read(&isp->tree_rwsem);
-	isp_unpin_segs(isp, iova, last);
+	isp_unpin_segs(isp, iova, last, false);
+	up_read(&isp->tree_rwsem);
+}
+
+/**
+ * isp_access_unpin_locked - undo isp_access_pin_pages() with ISP_ACCESS_LOCK
+ * @isp: table
+ * @iova: IOVA passed to the pin
+ * @length: length passed to the pin
+ */
+void isp_access_unpin_locked(struct iova_space *isp, unsigned long iova,
+			     unsigned long length)
+{
+	unsigned long last;
+
+	if (WARN_ON(iommufd_range_last(iova, length, &last)))
+		return;
+	down_read(&isp->tree_rwsem);
+	isp_unpin_segs(isp, iova, last, true);
 	up_read(&isp->tree_rwsem);
 }
 

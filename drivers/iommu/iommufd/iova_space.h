@@ -105,6 +105,8 @@ struct iova_space {
  *	it yet: the segment is then a placeholder, owned by that call
  * @num_accesses: number of access pins currently held on this segment;
  *	changed under the read side of tree_rwsem, tested under the write side
+ * @num_locks: how many of those pins lock the segment (ISP_ACCESS_LOCK):
+ *	while any does, unmapping it fails with -EBUSY; same locking
  * @iommu_prot: IOMMU_READ / IOMMU_WRITE / IOMMU_CACHE
  * @held: @pin_node is inserted in @pages (the segment is pinned and in the
  *	domains if there are any, or a placeholder pinned for them)
@@ -120,6 +122,7 @@ struct isp_seg {
 	unsigned long pages_offset;
 	u64 gen;
 	atomic_t num_accesses;
+	atomic_t num_locks;
 	u8 iommu_prot;
 	bool held;
 	bool large_ioptes;
@@ -161,6 +164,8 @@ enum {
 	ISP_ACCESS_WRITE = UPAGES_RW_WRITE,
 	ISP_ACCESS_KTHREAD = UPAGES_RW_KTHREAD,
 	ISP_ACCESS_SLOW_PATH = UPAGES_RW_SLOW_PATH,
+	/* isp_access_pin_pages() only: the pin refuses unmaps (-EBUSY) */
+	ISP_ACCESS_LOCK = 1 << 8,
 };
 
 /* Number of rounds IOAS_UNMAP asks accesses to let go before -EDEADLOCK */
@@ -252,6 +257,8 @@ int isp_access_pin_pages(struct iova_space *isp, unsigned long iova,
 			 unsigned int flags);
 void isp_access_unpin_pages(struct iova_space *isp, unsigned long iova,
 			    unsigned long length);
+void isp_access_unpin_locked(struct iova_space *isp, unsigned long iova,
+			     unsigned long length);
 bool isp_access_next_pinned(struct iova_space *isp, unsigned long from,
 			    unsigned long *start, unsigned long *last);
 int isp_access_rw(struct iova_space *isp, unsigned long iova, void *data,

@@ -21,6 +21,7 @@
 #include <uapi/linux/iommufd.h>
 
 #include "fault.h"
+#include "hw_queue.h"
 #include "hwpt.h"
 #include "ioas.h"
 #include "object.h"
@@ -222,8 +223,8 @@ struct iommufd_cmd_desc {
 #endif
 
 /*
- * Numbers 0x8f, 0x92 and 0x94 belong to later additions (IOAS_MAP_FILE,
- * IOAS_CHANGE_PROCESS, HW_QUEUE); their slots stay empty so they fail with
+ * Numbers 0x8f and 0x92 belong to later additions (IOAS_MAP_FILE,
+ * IOAS_CHANGE_PROCESS); their slots stay empty so they fail with
  * -ENOTTY until implemented. HWPT_ALLOC and HWPT_INVALIDATE go through
  * viommu.c, which takes a virtual IOMMU as their ID and hands anything else
  * on to hwpt.c.
@@ -241,6 +242,8 @@ static const struct iommufd_cmd_desc iommufd_cmd_table[] = {
 		 data, iommufd_do_hwpt_get_dirty),
 	CMD_DESC(HWPT_INVALIDATE, struct iommu_hwpt_invalidate,
 		 __reserved, iommufd_do_hwpt_invalidate_any),
+	CMD_DESC(HW_QUEUE_ALLOC, struct iommu_hw_queue_alloc,
+		 length, iommufd_do_hw_queue_alloc),
 	CMD_DESC(HWPT_SET_DIRTY_TRACKING, struct iommu_hwpt_set_dirty_tracking,
 		 __reserved, iommufd_do_hwpt_set_dirty),
 	CMD_DESC(IOAS_ALLOC, struct iommu_ioas_alloc,

@@ -37,6 +37,7 @@ struct file;
  * @IOMMUFD_OBJ_VIOMMU: a virtual IOMMU instance (viommu.c)
  * @IOMMUFD_OBJ_VDEVICE: a device of a virtual IOMMU (viommu.c)
  * @IOMMUFD_OBJ_VEVENTQ: a virtual IOMMU event queue (veventq.c)
+ * @IOMMUFD_OBJ_HW_QUEUE: a hardware queue of a virtual IOMMU (hw_queue.c)
  * @IOMMUFD_OBJ_SELFTEST: the mock device owner, CONFIG_IOMMUFD_TEST only
  * @IOMMUFD_OBJ_MAX: number of types
  */
@@ -52,6 +53,7 @@ enum iommufd_obj_type {
 	IOMMUFD_OBJ_VIOMMU,
 	IOMMUFD_OBJ_VDEVICE,
 	IOMMUFD_OBJ_VEVENTQ,
+	IOMMUFD_OBJ_HW_QUEUE,
 #ifdef CONFIG_IOMMUFD_TEST
 	IOMMUFD_OBJ_SELFTEST,
 #endif

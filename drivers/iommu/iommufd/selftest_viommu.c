@@ -5,8 +5,9 @@
  * its allocation data (and offers a page holding it to mmap() of the
  * iommufd), makes mock nested domains that only devices with a
  * virtual device on it may attach to, clears the "device cache" of mock
- * devices named by their virtual IDs (IOMMU_HWPT_INVALIDATE), and reports
- * IOMMU_VEVENTQ_TYPE_SELFTEST events (IOMMU_TEST_OP_TRIGGER_VEVENT).
+ * devices named by their virtual IDs (IOMMU_HWPT_INVALIDATE), reports
+ * IOMMU_VEVENTQ_TYPE_SELFTEST events (IOMMU_TEST_OP_TRIGGER_VEVENT), and
+ * has two hardware queues that come up and go down in order.
  *
  * Dangerous: test kernels only.
  */
@@ -24,11 +25,14 @@
  * @page: with driver data: a page userspace can mmap(), its first u32 the
  *	in_data, as a real driver would offer an MMIO page
  * @mmap_offset: the page's mmap() offset
+ * @hw_queues: the hardware queues set up, by index; under the virtual
+ *	IOMMU's queue lock (the hw_queue ops are called with it held)
  */
 struct mock_viommu {
 	struct iommu_domain *parent;
 	u32 *page;
 	u64 mmap_offset;
+	struct iommufd_hw_queue *hw_queues[IOMMU_TEST_HW_QUEUE_MAX];
 };
 
 static void mock_viommu_free(struct iommufd_viommu *viommu,
@@ -197,6 +201,44 @@ static size_t mock_viommu_vevent_len(struct iommufd_viommu *viommu, u32 type)
 	       sizeof(struct iommu_viommu_event_selftest) : 0;
 }
 
+/*
+ * Queue 1 works only with queue 0 (like hardware whose queues must come up
+ * in order), and keeps it: iommufd then refuses to destroy queue 0 first.
+ */
+static int mock_hw_queue_init(struct iommufd_hw_queue *hwq,
+			      struct iommufd_viommu *viommu, u32 type,
+			      u32 index, phys_addr_t base, size_t length)
+{
+	struct mock_viommu *mv = iommufd_viommu_drvdata(viommu);
+
+	if (type != IOMMU_HW_QUEUE_TYPE_SELFTEST)
+		return -EOPNOTSUPP;
+	if (index >= IOMMU_TEST_HW_QUEUE_MAX)
+		return -EINVAL;
+	if (WARN_ON(mv->hw_queues[index]))
+		return -EEXIST;
+	if (index && iommufd_hw_queue_depend(hwq, index - 1))
+		return -EIO;
+	mv->hw_queues[index] = hwq;
+	iommufd_hw_queue_set_drvdata(hwq, mv);
+	return 0;
+}
+
+/* The dependency must have held: no queue goes before a later one */
+static void mock_hw_queue_destroy(struct iommufd_hw_queue *hwq)
+{
+	struct mock_viommu *mv = iommufd_hw_queue_drvdata(hwq);
+	unsigned int i;
+
+	for (i = 0; i != IOMMU_TEST_HW_QUEUE_MAX; i++) {
+		if (mv->hw_queues[i] != hwq)
+			continue;
+		WARN_ON(i + 1 < IOMMU_TEST_HW_QUEUE_MAX &&
+			mv->hw_queues[i + 1]);
+		mv->hw_queues[i] = NULL;
+	}
+}
+
 static struct iommufd_viommu_ops mock_viommu_ops = {
 	.type = IOMMU_VIOMMU_TYPE_SELFTEST,
 	.init = mock_viommu_init_one,
@@ -206,6 +248,8 @@ static struct iommufd_viommu_ops mock_viommu_ops = {
 	.vdevice_init = mock_viommu_vdevice_init,
 	.vdevice_destroy = mock_viommu_vdevice_destroy,
 	.vevent_len = mock_viommu_vevent_len,
+	.hw_queue_init = mock_hw_queue_init,
+	.hw_queue_destroy = mock_hw_queue_destroy,
 };
 
 /**

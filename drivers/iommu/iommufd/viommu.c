@@ -323,10 +323,12 @@ static void iommufd_viommu_release(struct iommufd_obj *obj)
 	struct iommufd_viommu *viommu =
 		container_of(obj, struct iommufd_viommu, obj);
 
-	WARN_ON(!xa_empty(&viommu->vdevs) || !list_empty(&viommu->veventqs));
+	WARN_ON(!xa_empty(&viommu->vdevs) || !list_empty(&viommu->veventqs) ||
+		!list_empty(&viommu->hw_queues));
 	if (viommu->inited && viommu->ops->destroy)
 		viommu->ops->destroy(viommu);
 	xa_destroy(&viommu->vdevs);
+	mutex_destroy(&viommu->hw_queues_lock);
 	iommufd_obj_put(viommu->ictx, &viommu->hwpt->base.obj);
 }
 
@@ -371,6 +373,8 @@ iommufd_viommu_create(struct iommufd_call *call, struct iommufd_device *idev,
 	xa_init(&viommu->vdevs);
 	spin_lock_init(&viommu->veventqs_lock);
 	INIT_LIST_HEAD(&viommu->veventqs);
+	mutex_init(&viommu->hw_queues_lock);
+	INIT_LIST_HEAD(&viommu->hw_queues);
 	viommu->hwpt = parent;
 	iommufd_obj_hold(&parent->base.obj);
 

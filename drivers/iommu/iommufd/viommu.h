@@ -12,6 +12,7 @@
 
 #include <linux/iommufd_viommu.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
@@ -37,6 +38,10 @@ struct iommufd_paging_hwpt;
  *	changes and iommufd_viommu_vdev_call()
  * @veventqs_lock: protects @veventqs; a spinlock, a leaf (common.h)
  * @veventqs: the event queues (struct iommufd_veventq.node)
+ * @hw_queues_lock: serialises creating and destroying hardware queues
+ *	(common.h); protects @hw_queues
+ * @hw_queues: the hardware queues whose driver side is set up
+ *	(struct iommufd_hw_queue.node, hw_queue.c)
  */
 struct iommufd_viommu {
 	struct iommufd_obj obj;
@@ -49,6 +54,8 @@ struct iommufd_viommu {
 	struct xarray vdevs;
 	spinlock_t veventqs_lock; /* see above */
 	struct list_head veventqs;
+	struct mutex hw_queues_lock; /* see above */
+	struct list_head hw_queues;
 };
 
 /**

@@ -104,7 +104,7 @@
  *
  * No structure or request macro exists for them here; issuing either number
  * fails with ENOTTY, as does a number whose command this kernel does not
- * implement (IOMMU_HW_QUEUE_ALLOC on kernels without hardware queues).
+ * implement.
  */
 enum {
 	IOMMUFD_CMD_BASE = 0x80,
@@ -1296,9 +1296,19 @@ enum iommu_hw_queue_type {
  *                       the virtual IOMMU's parent HWPT.
  * @length: Size of the queue memory in bytes.
  *
- * Lets the IOMMU read a queue the guest writes, without the VMM in between.
- * Defined for binary compatibility: this kernel does not implement the
- * command yet (ENOTTY).
+ * Lets the IOMMU consume a queue the guest writes (a command queue, say)
+ * without the VMM in between. Each (@type, @index) exists at most once per
+ * virtual IOMMU (else EEXIST); the driver may require an order, such as
+ * queue 0 before queue 1 (else EIO) and refuse to destroy a queue another
+ * one depends on (EBUSY). The memory at [@nesting_parent_iova,
+ * @nesting_parent_iova + @length) must be mapped in the IOAS of the
+ * parent (else ENOENT) and, for IOMMUs that read queues by physical
+ * address (all in this kernel), physically contiguous (else EINVAL); it is
+ * pinned, and unmapping it fails with EBUSY while the queue exists. Other
+ * errors: EOPNOTSUPP for @flags, the DEFAULT type or a type the vIOMMU has
+ * no queues of; EINVAL for a zero @length, an @index the driver does not
+ * have or a queue over 32 MiB (with 4 KiB pages); EOVERFLOW if the range
+ * wraps; ENOENT for a bad @viommu_id.
  */
 struct iommu_hw_queue_alloc {
 	__u32 size;

@@ -201,6 +201,7 @@ enum obj_kind {
 	K_VIOMMU,	/* virtual IOMMU */
 	K_VDEV,		/* virtual device */
 	K_VEVENTQ,	/* virtual event queue object */
+	K_HWQ,		/* hardware queue of a virtual IOMMU */
 	K_NR,
 };
 

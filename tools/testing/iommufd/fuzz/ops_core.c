@@ -51,7 +51,7 @@ static void do_destroy(struct thr *t, bool spin)
 {
 	static const int kinds[] = { K_NONE, K_IOAS, K_HWPT, K_NESTED,
 				     K_IDEV, K_STDEV, K_FAULT, K_FAULT,
-				     K_VIOMMU, K_VDEV, K_VEVENTQ };
+				     K_VIOMMU, K_VDEV, K_VEVENTQ, K_HWQ };
 	struct ctxref c = pick_ctx(t);
 	int kind = rnd_pick(&t->rng, kinds);
 	unsigned int n = 0, max = spin ? 64 + rnd_below(&t->rng, 448) : 1;

@@ -3,7 +3,8 @@
  * Virtual IOMMUs: VIOMMU_ALLOC (the 24-byte 6.13 form and the full one with
  * mock driver data), VDEVICE_ALLOC, HWPT_ALLOC and HWPT_INVALIDATE on a
  * virtual IOMMU, VEVENTQ_ALLOC and the event queue files (read, poll,
- * close), the mock's TRIGGER_VEVENT and DEV_CHECK_CACHE, and a set-up op
+ * close), HW_QUEUE_ALLOC over mapped memory (which locks it against
+ * unmaps), the mock's TRIGGER_VEVENT and DEV_CHECK_CACHE, and a set-up op
  * that builds the whole stack at once so that deep states are common.
  */
 #include "fuzz.h"
@@ -302,6 +303,46 @@ static void op_check_dev_cache(struct thr *t)
 }
 
 /*
+ * A mock hardware queue, mostly over a piece of a pooled mapping (of any
+ * IOAS: only the parent's counts), mostly index 0 or 1 so that queue 1
+ * meets a queue 0 (or one being destroyed) to depend on.
+ */
+static void op_hw_queue_alloc(struct thr *t)
+{
+	struct ctxref c = pick_ctx(t);
+	struct iommu_hw_queue_alloc *a = CMD(t, struct iommu_hw_queue_alloc);
+	uint32_t size = cmd_size(t, sizeof(*a), 40);
+	void *p = cmd_ptr(t);
+	struct mapping m;
+
+	a->size = size;
+	a->flags = hostile_flags(t, 0);
+	a->viommu_id = pick_id(t, &c, K_VIOMMU);
+	a->type = chance(&t->rng, 95) ? IOMMU_HW_QUEUE_TYPE_SELFTEST :
+		  rnd_below(&t->rng, 3);
+	a->index = chance(&t->rng, 95) ? rnd_below(&t->rng, 2) :
+		   rnd_below(&t->rng, 8);
+	if (pick_map(t, &c, &m) && chance(&t->rng, 90)) {
+		a->nesting_parent_iova = m.iova + rnd_below(&t->rng, m.len);
+		a->length = 1 + rnd_below(&t->rng, m.iova + m.len -
+					   a->nesting_parent_iova);
+	} else {
+		a->length = pick_len(t, 1);
+		a->nesting_parent_iova = pick_iova(t, a->length, 1);
+	}
+	use_hot(t, &c, a->viommu_id);
+	call_begin(t, "HW_QUEUE_ALLOC ctx=%d viommu=%u %#x/%u iova=%#llx+%#llx",
+		   c.slot, a->viommu_id, a->type, a->index,
+		   (unsigned long long)a->nesting_parent_iova,
+		   (unsigned long long)a->length);
+	if (call_end(t, ioctl(c.fd, IOMMU_HW_QUEUE_ALLOC, p)) || p != t->cmd)
+		return;
+	call_note(t, " id=%u", a->out_hw_queue_id);
+	add_obj(&c, K_HWQ, a->out_hw_queue_id, 0, 0, a->viommu_id, -1);
+	set_hot(&c, a->out_hw_queue_id);
+}
+
+/*
  * The whole stack for one pooled device: a virtual IOMMU, its vDEVICE, an
  * event queue and a nested HWPT the device is moved onto, then events.
  * Everything goes to the pool for the others to destroy, close and race.
@@ -378,5 +419,6 @@ void register_viommu_ops(void)
 	op_register("veventq_close", op_veventq_close, 2, OPF_HOT);
 	op_register("TRIGGER_VEVENT", op_trigger_vevent, 4, OPF_HOT);
 	op_register("DEV_CHECK_CACHE", op_check_dev_cache, 1, 0);
+	op_register("HW_QUEUE_ALLOC", op_hw_queue_alloc, 3, OPF_HOT);
 	op_register("viommu_setup", op_viommu_setup, 2, OPF_HOT);
 }

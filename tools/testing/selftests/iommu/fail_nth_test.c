@@ -500,8 +500,9 @@ static int seq_pasid(struct seq *s)
 /*
  * Virtual IOMMU objects: a vIOMMU on a NEST_PARENT HWPT, its vDEVICE, an
  * event queue, a nested HWPT of the vIOMMU the device moves onto, an event
- * read back, an invalidation of the device cache, then the device unbound
- * under its vDEVICE and the rest destroyed.
+ * read back, an invalidation of the device cache, two hardware queues (the
+ * second depending on the first) over the mapped memory, then the device
+ * unbound under its vDEVICE and the rest destroyed.
  */
 static int seq_viommu(struct seq *s)
 {
@@ -510,7 +511,7 @@ static int seq_viommu(struct seq *s)
 	};
 	struct iommu_viommu_selftest data = { .in_data = 1 };
 	struct viommu_env e;
-	__u32 vdev, nested, q, pt, viommu2;
+	__u32 vdev, nested, q, pt, viommu2, hwq0, hwq1;
 	struct mock_vevent rec;
 	int qfd;
 
@@ -542,6 +543,12 @@ static int seq_viommu(struct seq *s)
 			      sizeof(inv), 1, NULL))
 		return -1;
 	if (mock_dev_check_cache(s->fd, e.idev_id, 2, 0))
+		return -1;
+	if (hw_queue_alloc(s->fd, e.viommu_id, 0, BASE, page_sz, &hwq0))
+		return -1;
+	if (hw_queue_alloc(s->fd, e.viommu_id, 1, BASE + 64, 64, &hwq1))
+		return -1;
+	if (ifd_destroy(s->fd, hwq1) || ifd_destroy(s->fd, hwq0))
 		return -1;
 	if (ifd_destroy(s->fd, e.stdev_id))
 		return -1;

@@ -785,14 +785,15 @@ TEST(unknown_request_numbers)
 	memcpy(raw, &(__u32){ 64 }, sizeof(__u32));
 
 	/*
-	 * Reserved for later commands (0x8f, 0x92, 0x94) and unassigned
-	 * holes; 0x90, 0x91 and 0x93 are the vIOMMU commands (viommu_test,
+	 * Reserved for later commands (0x8f, 0x92) and unassigned holes;
+	 * 0x90, 0x91, 0x93 and 0x94 are the vIOMMU commands (viommu_test,
 	 * veventq_test)
 	 */
 	for (nr = 0x8f; nr != 0xa0; nr++) {
 		if (nr == IOMMUFD_CMD_VIOMMU_ALLOC ||
 		    nr == IOMMUFD_CMD_VDEVICE_ALLOC ||
-		    nr == IOMMUFD_CMD_VEVENTQ_ALLOC)
+		    nr == IOMMUFD_CMD_VEVENTQ_ALLOC ||
+		    nr == IOMMUFD_CMD_HW_QUEUE_ALLOC)
 			continue;
 		EXPECT_ERRNO(ENOTTY, ioctl(fd, _IO(IOMMUFD_TYPE, nr), raw));
 	}

@@ -576,6 +576,128 @@ TEST_F(viommu, invalidate_dev_cache)
 }
 
 /* ---------------------------------------------------------------------- */
+/* IOMMU_HW_QUEUE_ALLOC                                                    */
+/* ---------------------------------------------------------------------- */
+
+TEST_F(viommu, hw_queue_errnos)
+{
+	__u64 base = MOCK_APERTURE_START, far = base + 64 * page_sz;
+	struct iommu_hw_queue_alloc cmd = {
+		.size = sizeof(cmd),
+		.viommu_id = self->viommu_id,
+		.type = IOMMU_HW_QUEUE_TYPE_SELFTEST,
+		.nesting_parent_iova = base,
+		.length = page_sz,
+	};
+	__u32 q0;
+
+	cmd.size = offsetof(struct iommu_hw_queue_alloc, length) + 7;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, IOMMU_HW_QUEUE_ALLOC, &cmd));
+	cmd.size = sizeof(cmd);
+	cmd.flags = 1;
+	EXPECT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOMMU_HW_QUEUE_ALLOC, &cmd));
+	cmd.flags = 0;
+	cmd.type = IOMMU_HW_QUEUE_TYPE_DEFAULT;
+	EXPECT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOMMU_HW_QUEUE_ALLOC, &cmd));
+	/* A type of another driver */
+	cmd.type = IOMMU_HW_QUEUE_TYPE_TEGRA241_CMDQV;
+	EXPECT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOMMU_HW_QUEUE_ALLOC, &cmd));
+	cmd.type = IOMMU_HW_QUEUE_TYPE_SELFTEST;
+	cmd.length = 0;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, IOMMU_HW_QUEUE_ALLOC, &cmd));
+	cmd.length = page_sz;
+	cmd.nesting_parent_iova = UINT64_MAX - 16;
+	EXPECT_ERRNO(EOVERFLOW, ioctl(self->fd, IOMMU_HW_QUEUE_ALLOC, &cmd));
+	cmd.nesting_parent_iova = base;
+	cmd.viommu_id = VIOMMU_BAD_ID;
+	EXPECT_ERRNO(ENOENT, ioctl(self->fd, IOMMU_HW_QUEUE_ALLOC, &cmd));
+	cmd.viommu_id = self->parent_id;
+	EXPECT_ERRNO(ENOENT, ioctl(self->fd, IOMMU_HW_QUEUE_ALLOC, &cmd));
+	cmd.viommu_id = self->viommu_id;
+	cmd.index = IOMMU_TEST_HW_QUEUE_MAX;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, IOMMU_HW_QUEUE_ALLOC, &cmd));
+	/* The mock's queue 1 needs its queue 0 */
+	cmd.index = 1;
+	EXPECT_ERRNO(EIO, ioctl(self->fd, IOMMU_HW_QUEUE_ALLOC, &cmd));
+
+	/* Not mapped, or only partly */
+	EXPECT_ERRNO(ENOENT, hw_queue_alloc(self->fd, self->viommu_id, 0, far,
+					    page_sz, NULL));
+	EXPECT_ERRNO(ENOENT, hw_queue_alloc(self->fd, self->viommu_id, 0,
+					    base + 3 * page_sz, 2 * page_sz,
+					    NULL));
+	/* One page mapped twice in a row is not contiguous memory */
+	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, self->buf, page_sz,
+				far));
+	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, self->buf, page_sz,
+				far + page_sz));
+	EXPECT_ERRNO(EINVAL, hw_queue_alloc(self->fd, self->viommu_id, 0, far,
+					    2 * page_sz, NULL));
+	/* None of it left anything behind: pins, locks or queues */
+	ASSERT_OK(ifd_unmap(self->fd, self->ioas_id, far, 2 * page_sz, NULL));
+	ASSERT_OK(hw_queue_alloc(self->fd, self->viommu_id, 0, base, page_sz,
+				 &q0));
+	ASSERT_OK(ifd_destroy(self->fd, q0));
+}
+
+TEST_F(viommu, hw_queue_lifecycle)
+{
+	__u64 base = MOCK_APERTURE_START, other = base + 64 * page_sz;
+	__u64 unmapped;
+	__u32 q0, q1, id;
+
+	ASSERT_OK(hw_queue_alloc(self->fd, self->viommu_id, 0, base, page_sz,
+				 &q0));
+	EXPECT_ERRNO(EEXIST, hw_queue_alloc(self->fd, self->viommu_id, 0,
+					    base + page_sz, page_sz, &id));
+	/* Less than a page, not page aligned: the mock takes it */
+	ASSERT_OK(hw_queue_alloc(self->fd, self->viommu_id, 1,
+				 base + page_sz + 64, 128, &q1));
+
+	/* The queue memory stays mapped, whole and in every domain */
+	EXPECT_ERRNO(EBUSY, ifd_unmap(self->fd, self->ioas_id, base,
+				      self->size, NULL));
+	EXPECT_ERRNO(EBUSY, ifd_unmap(self->fd, self->ioas_id, 0, UINT64_MAX,
+				      NULL));
+	EXPECT_OK(mock_check_map(self->fd, self->hwpt_id, base, self->buf,
+				 self->size));
+	EXPECT_OK(mock_check_map(self->fd, self->parent_id, base, self->buf,
+				 self->size));
+	/* Other mappings come and go as usual */
+	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, self->buf, page_sz,
+				other));
+	ASSERT_OK(ifd_unmap(self->fd, self->ioas_id, other, page_sz,
+			    &unmapped));
+	EXPECT_EQ(page_sz, unmapped);
+
+	/* Queue 1 keeps queue 0; both keep the virtual IOMMU */
+	EXPECT_ERRNO(EBUSY, ifd_destroy(self->fd, q0));
+	EXPECT_ERRNO(EBUSY, ifd_destroy(self->fd, self->viommu_id));
+	ASSERT_OK(ifd_destroy(self->fd, q1));
+	EXPECT_ERRNO(EBUSY, ifd_unmap(self->fd, self->ioas_id, base,
+				      self->size, NULL));
+	ASSERT_OK(ifd_destroy(self->fd, q0));
+	EXPECT_ERRNO(ENOENT, ifd_destroy(self->fd, q0));
+	ASSERT_OK(ifd_unmap(self->fd, self->ioas_id, base, self->size,
+			    &unmapped));
+	EXPECT_EQ(self->size, unmapped);
+	ASSERT_OK(ifd_destroy(self->fd, self->viommu_id));
+}
+
+/* Closing the file takes queue 1 down before queue 0 (the mock checks) */
+TEST_F(viommu, hw_queue_close)
+{
+	__u32 q0, q1;
+
+	ASSERT_OK(hw_queue_alloc(self->fd, self->viommu_id, 0,
+				 MOCK_APERTURE_START, page_sz, &q0));
+	ASSERT_OK(hw_queue_alloc(self->fd, self->viommu_id, 1,
+				 MOCK_APERTURE_START, page_sz, &q1));
+	close(self->fd);
+	self->fd = -1;
+}
+
+/* ---------------------------------------------------------------------- */
 /* Races                                                                   */
 /* ---------------------------------------------------------------------- */
 
@@ -666,6 +788,64 @@ TEST_F_TIMEOUT(viommu, race_destroy_while_building, 120)
 	pt = self->ioas_id;
 	ASSERT_OK(mock_domain_replace(self->fd, self->stdev_id, &pt));
 	ASSERT_OK(ifd_destroy(self->fd, self->parent_id));
+}
+
+/* Queue 1 keeps making and destroying itself on whatever queue 0 is there */
+static void *race_hw_queue_1(void *arg)
+{
+	struct race *r = arg;
+	__u32 q1;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		if (hw_queue_alloc(r->fd, r->viommu_id, 1, MOCK_APERTURE_START,
+				   page_sz, &q1)) {
+			if (errno != EIO)
+				return (void *)5L;
+			continue;
+		}
+		r->built++;
+		if (ifd_destroy(r->fd, q1))
+			return (void *)6L;
+	}
+	return NULL;
+}
+
+/*
+ * Queue 0 is destroyed whenever queue 1 does not hold it and made again:
+ * queue 1 depends only on a queue 0 in use, never one on its way out (the
+ * mock warns if queue 0 goes while queue 1 exists).
+ */
+TEST_F_TIMEOUT(viommu, race_hw_queue_destroy_vs_depend, 120)
+{
+	struct race r = {
+		.fd = self->fd,
+		.viommu_id = self->viommu_id,
+	};
+	unsigned int i;
+	pthread_t t;
+	void *rt;
+	__u32 q0;
+
+	ASSERT_OK(hw_queue_alloc(self->fd, self->viommu_id, 0,
+				 MOCK_APERTURE_START, page_sz, &q0));
+	ASSERT_OK(pthread_create(&t, NULL, race_hw_queue_1, &r));
+	for (i = 0; i != 20000; i++) {
+		if (ifd_destroy(self->fd, q0)) {
+			ASSERT_EQ(EBUSY, errno);
+			continue;
+		}
+		r.destroyed++;
+		ASSERT_OK(hw_queue_alloc(self->fd, self->viommu_id, 0,
+					 MOCK_APERTURE_START, page_sz, &q0));
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+	ASSERT_OK(pthread_join(t, &rt));
+	EXPECT_EQ(NULL, rt);
+	TH_LOG("%lu queue 1 made, %lu queue 0 destroyed", r.built,
+	       r.destroyed);
+	EXPECT_LT(0, r.built);
+	EXPECT_LT(0, r.destroyed);
+	ASSERT_OK(ifd_destroy(self->fd, q0));
 }
 
 /* Unbinding a device (destroying its stdev) while its vDEVICE is made */

@@ -167,6 +167,26 @@ static inline int veventq_alloc(int fd, __u32 viommu_id, __u32 type,
 	return veventq_alloc_full(fd, &req, veventq_id, veventq_fd);
 }
 
+/* Mock hardware queue @index over [@iova, @iova + @length) of the parent */
+static inline int hw_queue_alloc(int fd, __u32 viommu_id, __u32 index,
+				 __u64 iova, __u64 length, __u32 *hw_queue_id)
+{
+	struct iommu_hw_queue_alloc req = {
+		.size = sizeof(req),
+		.viommu_id = viommu_id,
+		.type = IOMMU_HW_QUEUE_TYPE_SELFTEST,
+		.index = index,
+		.nesting_parent_iova = iova,
+		.length = length,
+	};
+	int rc;
+
+	rc = ioctl(fd, IOMMU_HW_QUEUE_ALLOC, &req);
+	if (!rc && hw_queue_id)
+		*hw_queue_id = req.out_hw_queue_id;
+	return rc;
+}
+
 /* A mock device on an IOAS, a NEST_PARENT HWPT and a virtual IOMMU on it */
 struct viommu_env {
 	int fd;
