@@ -446,7 +446,8 @@ iommufd_device_set_ioas(struct iommufd_device *idev, struct iommufd_ioas *ioas,
 			goto out_unlock;
 	}
 
-	paging = iommufd_paging_hwpt_create(idev->ictx, ioas, idev, 0, true);
+	paging = iommufd_paging_hwpt_create(idev->ictx, ioas, idev, 0, NULL,
+					    true);
 	if (IS_ERR(paging)) {
 		rc = PTR_ERR(paging);
 		goto out_unlock;

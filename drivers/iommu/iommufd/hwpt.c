@@ -131,18 +131,19 @@ static bool iommufd_domain_pasid_capable(struct iommufd_device *idev,
 }
 
 static struct iommu_domain *
-iommufd_paging_domain_alloc(struct iommufd_device *idev, u32 flags)
+iommufd_paging_domain_alloc(struct iommufd_device *idev, u32 flags,
+			    const struct iommu_user_data *user_data)
 {
 	const struct iommu_ops *ops = dev_iommu_ops(idev->dev);
 	struct iommu_domain *domain;
 
 	if (!ops->domain_alloc_user) {
-		if (flags)
+		if (flags || user_data)
 			return ERR_PTR(-EOPNOTSUPP);
 		return iommu_paging_domain_alloc(idev->dev);
 	}
 
-	domain = ops->domain_alloc_user(idev->dev, flags, NULL, NULL);
+	domain = ops->domain_alloc_user(idev->dev, flags, NULL, user_data);
 	if (IS_ERR(domain))
 		return domain;
 	if (!domain)
@@ -198,6 +199,7 @@ int iommufd_paging_hwpt_fill(struct iommufd_paging_hwpt *paging)
  * @ioas: the IOAS; the new HWPT takes a reference
  * @idev: the device the domain is made for (its IOMMU, its page sizes)
  * @flags: IOMMU_HWPT_ALLOC_NEST_PARENT, _DIRTY_TRACKING and/or _PASID
+ * @user_data: the driver's allocation data (a format, say), or NULL
  * @auto_domain: created by attaching a device to @ioas; the caller holds
  *	@ioas->hwpts_lock and lists it in @ioas->auto_hwpts
  *
@@ -207,12 +209,13 @@ int iommufd_paging_hwpt_fill(struct iommufd_paging_hwpt *paging)
  * first attach does it. The HWPT is not visible yet: the caller finalizes
  * it or aborts it.
  *
- * Return: the HWPT, or an ERR_PTR: -EOPNOTSUPP for flags the IOMMU cannot
- * honour, errors of the driver.
+ * Return: the HWPT, or an ERR_PTR: -EOPNOTSUPP for flags or data the IOMMU
+ * cannot honour, errors of the driver.
  */
 struct iommufd_paging_hwpt *
 iommufd_paging_hwpt_create(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 			   struct iommufd_device *idev, u32 flags,
+			   const struct iommu_user_data *user_data,
 			   bool auto_domain)
 {
 	const u32 valid_flags = IOMMU_HWPT_ALLOC_NEST_PARENT |
@@ -242,7 +245,8 @@ iommufd_paging_hwpt_create(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 	paging->base.pasid_compat = flags & IOMMU_HWPT_ALLOC_PASID;
 	iommufd_obj_hold(&ioas->obj);
 
-	domain = iommufd_paging_domain_alloc(idev, flags & ~core_flags);
+	domain = iommufd_paging_domain_alloc(idev, flags & ~core_flags,
+					     user_data);
 	if (IS_ERR(domain)) {
 		rc = PTR_ERR(domain);
 		goto err_abort;
@@ -390,12 +394,10 @@ iommufd_hwpt_alloc_on(struct iommufd_call *call, struct iommufd_device *idev,
 
 	switch (pt_obj->type) {
 	case IOMMUFD_OBJ_IOAS:
-		/* Paging domains take no driver data */
-		if (arg->data_type != IOMMU_HWPT_DATA_NONE)
-			return ERR_PTR(-EOPNOTSUPP);
 		ioas = container_of(pt_obj, struct iommufd_ioas, obj);
 		paging = iommufd_paging_hwpt_create(call->ictx, ioas, idev,
-						    arg->flags, false);
+						    arg->flags, user_data,
+						    false);
 		return IS_ERR(paging) ? ERR_CAST(paging) : &paging->base;
 	case IOMMUFD_OBJ_HWPT_PAGING:
 		paging = container_of(pt_obj, struct iommufd_paging_hwpt,

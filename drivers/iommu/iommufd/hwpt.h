@@ -19,6 +19,7 @@
 #include "object.h"
 
 struct iommu_domain;
+struct iommu_user_data;
 struct iommufd_device;
 struct iommufd_fault;
 
@@ -167,6 +168,7 @@ iommufd_nested_hwpt_find(struct iommufd_ctx *ictx, u32 id)
 struct iommufd_paging_hwpt *
 iommufd_paging_hwpt_create(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 			   struct iommufd_device *idev, u32 flags,
+			   const struct iommu_user_data *user_data,
 			   bool auto_domain);
 int iommufd_paging_hwpt_enforce_cc(struct iommufd_paging_hwpt *paging);
 bool iommufd_ioas_auto_hwpts_coherent(struct iommufd_ioas *ioas);

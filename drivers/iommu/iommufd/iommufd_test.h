@@ -385,18 +385,42 @@ struct iommu_test_hw_info {
 	__u32 test_reg;
 };
 
-/* iommu_hwpt_alloc::data_type of a mock nested domain */
+/* iommu_hwpt_alloc::data_type of mock domains, nested or paging */
 #define IOMMU_HWPT_DATA_SELFTEST		0xdead
 /* A conventional initial IOTLB value for struct iommu_hwpt_selftest */
 #define IOMMU_TEST_IOTLB_DEFAULT		0xbadbeef
 
+/* IO page size of mock paging domains, and their larger one (HUGE) */
+#define MOCK_PAGE_SIZE				2048
+#define MOCK_HUGE_PAGE_SIZE			(512 * MOCK_PAGE_SIZE)
+
 /**
- * struct iommu_hwpt_selftest - Allocation data of a mock nested domain
+ * enum iommu_test_pagetable_type - Formats of a mock paging domain
+ * @MOCK_IOMMUPT_DEFAULT: IOPTEs of MOCK_PAGE_SIZE only (or also of
+ *                        MOCK_HUGE_PAGE_SIZE for a device created with
+ *                        MOCK_FLAGS_DEVICE_HUGE_IOVA)
+ * @MOCK_IOMMUPT_HUGE: IOPTEs of MOCK_PAGE_SIZE and MOCK_HUGE_PAGE_SIZE
+ * @MOCK_IOMMUPT_AMDV1: The AMD v1 page table format; this mock does not
+ *                      offer it (EOPNOTSUPP)
+ */
+enum iommu_test_pagetable_type {
+	MOCK_IOMMUPT_DEFAULT			= 0,
+	MOCK_IOMMUPT_HUGE			= 1,
+	MOCK_IOMMUPT_AMDV1			= 2,
+};
+
+/**
+ * struct iommu_hwpt_selftest - Allocation data of mock domains
  *                              (IOMMU_HWPT_DATA_SELFTEST)
- * @iotlb: Initial value of every IOTLB entry
+ * @iotlb: Nested domain: initial value of every IOTLB entry. Ignored by a
+ *         paging domain.
+ * @pagetable_type: Paging domain (IOMMU_HWPT_ALLOC on an IOAS): one of
+ *                  enum iommu_test_pagetable_type. Ignored by a nested
+ *                  domain, which may be given @iotlb alone (4 bytes).
  */
 struct iommu_hwpt_selftest {
 	__u32 iotlb;
+	__u32 pagetable_type;
 };
 
 /* iommu_hwpt_invalidate::data_type accepted by mock nested domains */

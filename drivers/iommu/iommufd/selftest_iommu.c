@@ -28,7 +28,6 @@
  * Mock devices each get their own group. The IO page size is half a CPU page
  * so that the core's sub-page paths get exercised.
  */
-#define MOCK_HUGE_PAGE_SIZE	(512 * MOCK_IO_PAGE_SIZE)
 #define MOCK_DEV_FLAGS_ALL						\
 	(MOCK_FLAGS_DEVICE_NO_DIRTY | MOCK_FLAGS_DEVICE_HUGE_IOVA |	\
 	 MOCK_FLAGS_DEVICE_PASID)
@@ -344,7 +343,7 @@ static const struct iommu_dirty_ops mock_dirty_ops = {
 };
 
 static struct iommu_domain *mock_pt_alloc_flags(struct device *dev,
-						u32 flags)
+						u32 flags, bool huge)
 {
 	struct mock_pt *pt;
 
@@ -358,7 +357,7 @@ static struct iommu_domain *mock_pt_alloc_flags(struct device *dev,
 	pt->domain.geometry.aperture_end = MOCK_APERTURE_LAST;
 	pt->domain.geometry.force_aperture = true;
 	pt->domain.pgsize_bitmap = MOCK_IO_PAGE_SIZE;
-	if (to_mock_dev(dev)->flags & MOCK_FLAGS_DEVICE_HUGE_IOVA)
+	if (huge || (to_mock_dev(dev)->flags & MOCK_FLAGS_DEVICE_HUGE_IOVA))
 		pt->domain.pgsize_bitmap |= MOCK_HUGE_PAGE_SIZE;
 	if (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING)
 		pt->domain.dirty_ops = &mock_dirty_ops;
@@ -367,7 +366,7 @@ static struct iommu_domain *mock_pt_alloc_flags(struct device *dev,
 
 static struct iommu_domain *mock_pt_alloc_paging(struct device *dev)
 {
-	return mock_pt_alloc_flags(dev, 0);
+	return mock_pt_alloc_flags(dev, 0, false);
 }
 
 /**
@@ -420,14 +419,31 @@ mock_pt_alloc_user(struct device *dev, u32 flags,
 	const u32 paging_flags = IOMMU_HWPT_ALLOC_NEST_PARENT |
 				 IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
 
+	struct iommu_hwpt_selftest data = {};
+	int rc;
+
 	if (parent)
 		return mock_pt_alloc_nested(parent, flags, udata);
-	if (udata || (flags & ~paging_flags))
+	if (flags & ~paging_flags)
 		return ERR_PTR(-EOPNOTSUPP);
 	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
 	    (to_mock_dev(dev)->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
 		return ERR_PTR(-EOPNOTSUPP);
-	return mock_pt_alloc_flags(dev, flags);
+	/* A paging domain's data is its format, pagetable_type */
+	if (udata) {
+		if (udata->type != IOMMU_HWPT_DATA_SELFTEST)
+			return ERR_PTR(-EOPNOTSUPP);
+		rc = iommu_copy_struct_from_user(&data, udata,
+						 IOMMU_HWPT_DATA_SELFTEST,
+						 pagetable_type);
+		if (rc)
+			return ERR_PTR(rc);
+		if (data.pagetable_type != MOCK_IOMMUPT_DEFAULT &&
+		    data.pagetable_type != MOCK_IOMMUPT_HUGE)
+			return ERR_PTR(-EOPNOTSUPP);
+	}
+	return mock_pt_alloc_flags(dev, flags,
+				   data.pagetable_type == MOCK_IOMMUPT_HUGE);
 }
 
 static void mock_nested_free(struct iommu_domain *domain)

@@ -17,8 +17,11 @@
 #include "iommufd_test.h"
 #include "object.h"
 
-/* The mock's IO page: half a CPU page, so the core's sub-page paths run */
-#define MOCK_IO_PAGE_SIZE	(PAGE_SIZE / 2)
+/*
+ * The mock's IO page: 2 KiB, less than any CPU page, so the core's sub-page
+ * paths run (half a CPU page with 4 KiB pages)
+ */
+#define MOCK_IO_PAGE_SIZE	MOCK_PAGE_SIZE
 
 struct iommufd_viommu;
 

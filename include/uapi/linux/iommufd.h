@@ -621,8 +621,11 @@ enum iommu_hwpt_data_type {
  * IOMMU translation context of a particular IOMMU. Devices attached to a
  * HWPT translate their DMA through it. Two kinds exist:
  *
- * A paging HWPT is created from an IOAS given in @pt_id with @data_type
- * IOMMU_HWPT_DATA_NONE. The kernel owns its page table and keeps it equal to
+ * A paging HWPT is created from an IOAS given in @pt_id, normally with
+ * @data_type IOMMU_HWPT_DATA_NONE; a driver may define data that selects
+ * properties of its page table (none of the 6.12 drivers does: EOPNOTSUPP;
+ * the test mock's selects its format). The kernel owns its page table and
+ * keeps it equal to
  * the mappings of the IOAS for as long as the HWPT exists. Unlike the
  * page tables the kernel creates on its own when a device is attached
  * directly to an IOAS, an explicitly created one is never shared

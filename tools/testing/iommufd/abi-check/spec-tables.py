@@ -25,7 +25,7 @@ WANTED_STRUCTS = {'iommu_viommu_alloc', 'iommu_vdevice_alloc',
                   'iommu_veventq_alloc', 'iommu_hw_queue_alloc'}
 # Section 2 rows that belong to later parts (PASID, SMMUv3 hw_info)
 SKIP_CONSTS = {'IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI'}
-WANTED_TEST_STRUCTS = {'iommu_viommu_selftest',
+WANTED_TEST_STRUCTS = {'iommu_viommu_selftest', 'iommu_hwpt_selftest',
                        'iommu_viommu_invalidate_selftest',
                        'iommu_viommu_event_selftest'}
 WANTED_TEST_OPS = {'IOMMU_TEST_OP_DEV_CHECK_CACHE',
@@ -38,7 +38,7 @@ WANTED_TEST_CONSTS = {'MOCK_DEV_CACHE_ID_MAX', 'MOCK_DEV_CACHE_NUM',
                       'IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID',
                       'IOMMU_VEVENTQ_TYPE_SELFTEST',
                       'IOMMU_HW_QUEUE_TYPE_SELFTEST',
-                      'IOMMU_TEST_HW_QUEUE_MAX'}
+                      'IOMMU_TEST_HW_QUEUE_MAX', 'MOCK_PAGE_SIZE'}
 
 
 def cells(line):

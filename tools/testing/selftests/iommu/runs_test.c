@@ -268,11 +268,15 @@ static bool block_is_run(const __u64 *pfn, size_t first)
 /*
  * Check the IOPTE size of every 1 MiB block of the mapping of the @n pages
  * at @uaddr (pinned) at @iova (block aligned) in the dirty tracking domain
- * @hwpt_id. Returns the number of huge blocks.
+ * @hwpt_id: huge exactly where the block is an aligned run if the domain
+ * has huge IOPTEs (@can_huge), never otherwise. Returns the number of huge
+ * blocks.
  */
-static unsigned int probe_huge(struct __test_metadata *_metadata,
-			       struct _test_data_runs *self, __u32 hwpt_id,
-			       __u64 iova, const void *uaddr, size_t n)
+static unsigned int probe_iopte_sizes(struct __test_metadata *_metadata,
+				      struct _test_data_runs *self,
+				      __u32 hwpt_id, __u64 iova,
+				      const void *uaddr, size_t n,
+				      bool can_huge)
 {
 	size_t per_block = mhuge_sz / page_sz, bits = per_block;
 	__u64 bitmap[BUF_SIZE / 4096 / 64];
@@ -296,7 +300,9 @@ static unsigned int probe_huge(struct __test_metadata *_metadata,
 		ASSERT_TRUE(set == 1 || set == bits);
 		is_huge = set == bits;
 		huge += is_huge;
-		if (!self->pfn[0])
+		if (!can_huge)
+			ASSERT_FALSE(is_huge);
+		if (!can_huge || !self->pfn[0])
 			continue;
 		is_run = block_is_run(self->pfn, b * per_block);
 		if (is_run != is_huge)
@@ -305,6 +311,15 @@ static unsigned int probe_huge(struct __test_metadata *_metadata,
 		ASSERT_EQ(is_run, is_huge);
 	}
 	return huge;
+}
+
+/* probe_iopte_sizes() of a domain that has huge IOPTEs */
+static unsigned int probe_huge(struct __test_metadata *_metadata,
+			       struct _test_data_runs *self, __u32 hwpt_id,
+			       __u64 iova, const void *uaddr, size_t n)
+{
+	return probe_iopte_sizes(_metadata, self, hwpt_id, iova, uaddr, n,
+				 true);
 }
 
 /* Every domain maps [@iova, +@len) onto @buf */
@@ -386,6 +401,76 @@ TEST_F(runs, map_whole)
 	ASSERT_EQ(BUF_SIZE, unmapped);
 	check_pins(_metadata, &pc, 0, NPAGES);
 	ASSERT_OK(mock_check_refs(self->fd, self->buf, BUF_SIZE, 0));
+}
+
+/*
+ * A paging HWPT of the mock's HUGE format, with dirty tracking on; @len
+ * bytes of struct iommu_hwpt_selftest are passed
+ */
+static int alloc_format(int fd, __u32 idev_id, __u32 ioas_id, __u32 type,
+			__u32 len, __u32 *hwpt_id)
+{
+	struct iommu_hwpt_selftest data = { .pagetable_type = type };
+	struct iommu_hwpt_set_dirty_tracking set = {
+		.size = sizeof(set),
+		.flags = IOMMU_HWPT_DIRTY_TRACKING_ENABLE,
+	};
+	struct iommu_hwpt_alloc req = {
+		.size = sizeof(req),
+		.flags = IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+		.dev_id = idev_id,
+		.pt_id = ioas_id,
+		.data_type = IOMMU_HWPT_DATA_SELFTEST,
+		.data_len = len,
+		.data_uptr = (uintptr_t)&data,
+	};
+
+	if (ioctl(fd, IOMMU_HWPT_ALLOC, &req))
+		return -1;
+	*hwpt_id = req.out_hwpt_id;
+	set.hwpt_id = req.out_hwpt_id;
+	return ioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &set);
+}
+
+/*
+ * The format of a paging HWPT chosen at allocation (pagetable_type): HUGE
+ * gives huge IOPTEs where the memory allows them, for a device that has no
+ * MOCK_FLAGS_DEVICE_HUGE_IOVA, whose default format never does.
+ */
+TEST_F(runs, pagetable_type)
+{
+	const __u32 len = sizeof(struct iommu_hwpt_selftest);
+	__u32 ioas0, idev, huge_pt, default_pt, id;
+	unsigned int huge;
+
+	ASSERT_OK(ifd_ioas_alloc(self->fd, &ioas0));
+	ASSERT_OK(mock_domain(self->fd, ioas0, NULL, NULL, &idev));
+	ASSERT_OK(alloc_format(self->fd, idev, self->ioas_id,
+			       MOCK_IOMMUPT_HUGE, len, &huge_pt));
+	ASSERT_OK(alloc_format(self->fd, idev, self->ioas_id,
+			       MOCK_IOMMUPT_DEFAULT, len, &default_pt));
+	EXPECT_ERRNO(EOPNOTSUPP, alloc_format(self->fd, idev, self->ioas_id,
+					      MOCK_IOMMUPT_AMDV1, len, &id));
+	EXPECT_ERRNO(EOPNOTSUPP, alloc_format(self->fd, idev, self->ioas_id,
+					      MOCK_IOMMUPT_AMDV1 + 1, len,
+					      &id));
+	/* The format is a paging domain's mandatory field */
+	EXPECT_ERRNO(EINVAL, alloc_format(self->fd, idev, self->ioas_id,
+					  MOCK_IOMMUPT_HUGE, 4, &id));
+
+	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, self->buf, BUF_SIZE,
+				BASE));
+	check_maps(_metadata, self->fd, &huge_pt, 1, BASE, self->buf,
+		   BUF_SIZE);
+	check_maps(_metadata, self->fd, &default_pt, 1, BASE, self->buf,
+		   BUF_SIZE);
+	huge = probe_huge(_metadata, self, huge_pt, BASE, self->buf, NPAGES);
+	if (is_hugetlb(variant->kind))
+		ASSERT_EQ(BUF_SIZE / mhuge_sz, huge);
+	ASSERT_EQ(0, probe_iopte_sizes(_metadata, self, default_pt, BASE,
+				       self->buf, NPAGES, false));
+	ASSERT_OK(ifd_destroy(self->fd, huge_pt));
+	ASSERT_OK(ifd_destroy(self->fd, default_pt));
 }
 
 /*
