@@ -145,6 +145,22 @@ x86_common=("${qemu_cmd[@]}" -M q35 -accel tcg -cpu max)
 # Under TCG on a loaded host the IO-APIC timer check at boot can time out
 # and panic ("timer doesn't work through Interrupt-remapped IO-APIC").
 x86_append=no_timer_check
+# The guest's TSC runs at the host's TSC rate under TCG, but the kernel
+# calibrates it against the emulated PIT and HPET, which a busy host throws
+# off: "PIT calibration deviates from HPET: 81356 2596179", then "Using PIT
+# calibration value", and with a TSC believed 32 times slower than it is the
+# guest's clock leaps ahead (soft lockups, timers far off; the QEMU 10 boots
+# that froze in 2026-12 were this). So tell it the rate, measured on the host
+# (host-tsc-khz.c). Not with --icount, whose TSC follows the instruction
+# count and calibrates exactly.
+if [ ${#icount[@]} = 0 ] && [ "$(uname -m)" = x86_64 ]; then
+	tsc_tool=$out/host-tsc-khz
+	if [ ! -x "$tsc_tool" ] || [ "$here/host-tsc-khz.c" -nt "$tsc_tool" ]; then
+		mkdir -p "$out"
+		gcc -O2 -o "$tsc_tool" "$here/host-tsc-khz.c"
+	fi
+	x86_append="$x86_append tsc_early_khz=$("$tsc_tool")"
+fi
 case "$machine" in
 x86-noiommu)
 	target=x86_64 qemu=("${x86_common[@]}") console=ttyS0
