@@ -94,6 +94,7 @@
  * @IOMMUFD_CMD_VDEVICE_ALLOC: Number of IOMMU_VDEVICE_ALLOC.
  * @IOMMUFD_CMD_VEVENTQ_ALLOC: Number of IOMMU_VEVENTQ_ALLOC.
  * @IOMMUFD_CMD_HW_QUEUE_ALLOC: Number of IOMMU_HW_QUEUE_ALLOC.
+ * @IOMMUFD_CMD_IOAS_NOIOMMU_GET_PA: Number of IOMMU_IOAS_NOIOMMU_GET_PA.
  *
  * Numbers 0x8f and 0x92 are reserved. Later kernels assign them as follows,
  * and this interface will use the same numbers if it ever implements those
@@ -129,6 +130,7 @@ enum {
 	/* 0x92 is reserved (IOAS_CHANGE_PROCESS), see above */
 	IOMMUFD_CMD_VEVENTQ_ALLOC = 0x93,
 	IOMMUFD_CMD_HW_QUEUE_ALLOC = 0x94,
+	IOMMUFD_CMD_IOAS_NOIOMMU_GET_PA = 0x95,
 };
 
 /**
@@ -1325,5 +1327,48 @@ struct iommu_hw_queue_alloc {
 };
 
 #define IOMMU_HW_QUEUE_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HW_QUEUE_ALLOC)
+
+/**
+ * struct iommu_ioas_noiommu_get_pa - ioctl(IOMMU_IOAS_NOIOMMU_GET_PA)
+ * @size: Bytes passed by userspace, sizeof(struct iommu_ioas_noiommu_get_pa).
+ *        The minimum is 40.
+ * @flags: Must be 0; no flags are defined.
+ * @ioas_id: The IOAS whose mapping is looked up.
+ * @__reserved: Must be 0.
+ * @iova: The IOVA whose memory is wanted. It need not be page aligned.
+ * @length: In: how many bytes from @iova the caller is interested in; must
+ *          not be 0, and @iova + @length must not wrap. Out: how many bytes
+ *          from @iova are physically contiguous and mapped by the same
+ *          mapping, at most the input value.
+ * @out_phys: Out: the CPU physical address of the byte at @iova.
+ *
+ * A device of a "no-IOMMU" vfio group (vfio's enable_unsafe_noiommu_mode)
+ * does DMA with CPU physical addresses, untranslated and unchecked. Its cdev
+ * may still be bound to an iommufd and attached to an IOAS: the IOAS then
+ * keeps every mapping pinned for as long as it exists, and this command
+ * tells the driver which physical addresses to program into the device.
+ * The IOVA of a mapping is only a name for the memory here.
+ *
+ * The caller needs CAP_SYS_RAWIO, as for everything of vfio's no-IOMMU mode,
+ * and the IOAS must have a no-IOMMU device attached (otherwise any user could
+ * learn the physical addresses of its memory). The result is valid until
+ * the mapping is unmapped or the last no-IOMMU device detaches.
+ *
+ * Errors: EOPNOTSUPP for non-zero @flags or @__reserved; EINVAL if @length
+ * is 0; EOVERFLOW if @iova + @length wraps; EPERM without CAP_SYS_RAWIO;
+ * ENOENT if @ioas_id is not an IOAS or no mapping covers @iova; ENODEV if no
+ * no-IOMMU device is attached to the IOAS.
+ */
+struct iommu_ioas_noiommu_get_pa {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 __reserved;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 out_phys;
+};
+
+#define IOMMU_IOAS_NOIOMMU_GET_PA _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_NOIOMMU_GET_PA)
 
 #endif /* _UAPI_IOMMUFD_H */
