@@ -434,8 +434,12 @@ out_unlock:
 /**
  * isp_set_pin_always - keep the mappings pinned without a domain too
  * @isp: table
- * @on: pin always; false goes back to pinning only for domains
+ * @on: one more user wants the mappings pinned always; false: one such user
+ *	is done, and with the last one the table goes back to pinning only
+ *	for domains
  *
+ * The users (the legacy VFIO container, no-IOMMU devices attached to the
+ * IOAS) are counted; each true must be balanced by one false.
  * For a user that needs memory pinned and charged when it is mapped
  * although the domains come later (the legacy VFIO container).  While it is
  * on, every mapping is held as while there is a domain: maps pin before
@@ -463,9 +467,9 @@ int isp_set_pin_always(struct iova_space *isp, bool on)
 	if (!on) {
 		down_write(&isp->dom_rwsem);
 		down_write(&isp->tree_rwsem);
-		if (isp->pin_always && !isp->ndomains)
+		if (!WARN_ON(!isp->pin_always) && !--isp->pin_always &&
+		    !isp->ndomains)
 			isp_release_all(isp);
-		isp->pin_always = false;
 		up_write(&isp->tree_rwsem);
 		up_write(&isp->dom_rwsem);
 		return 0;
@@ -481,7 +485,7 @@ int isp_set_pin_always(struct iova_space *isp, bool on)
 			rc = isp_hold_all(isp, &prepins,
 					  ++round == ISP_PREPIN_ROUNDS);
 		if (!rc)
-			isp->pin_always = true;
+			isp->pin_always++;
 		up_write(&isp->tree_rwsem);
 		up_write(&isp->dom_rwsem);
 	} while (rc == -EAGAIN);

@@ -750,6 +750,33 @@ int isp_access_rw(struct iova_space *isp, unsigned long iova, void *data,
 }
 
 /**
+ * isp_phys - the CPU physical address behind a mapped IOVA
+ * @isp: table; its mappings must be pinned (isp_set_pin_always())
+ * @iova: the IOVA
+ * @length: bytes of interest from @iova, at least one
+ * @phys: output: the physical address of the byte at @iova
+ * @contig: output: bytes from @iova that are physically contiguous, at most
+ *	@length and never beyond the end of the mapping of @iova
+ *
+ * Return: 0, or -ENOENT if no published, pinned mapping covers @iova.
+ */
+int isp_phys(struct iova_space *isp, unsigned long iova,
+	     unsigned long length, phys_addr_t *phys, unsigned long *contig)
+{
+	struct isp_seg *seg;
+	int rc = -ENOENT;
+
+	down_read(&isp->tree_rwsem);
+	seg = isp_seg_first(isp, iova, iova);
+	if (seg && isp_seg_live(seg) && seg->held)
+		rc = upages_phys(seg->pages, isp_seg_offset(seg, iova),
+				 min(length, seg->node.last - iova + 1),
+				 phys, contig);
+	up_read(&isp->tree_rwsem);
+	return rc;
+}
+
+/**
  * isp_destroy - free a table
  * @isp: table without domains and accesses
  *

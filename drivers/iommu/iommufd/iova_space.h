@@ -69,8 +69,9 @@ struct page;
  *	largest minimum page size of the domains, the accesses' alignment and
  *	PAGE_SIZE while @disable_large_pages
  * @disable_large_pages: map PAGE_SIZE at a time (IOMMU_OPTION_HUGE_PAGES=0)
- * @pin_always: the mappings stay pinned also while there is no domain;
- *	changed with @dom_rwsem and @tree_rwsem write-held
+ * @pin_always: number of users that keep the mappings pinned also while
+ *	there is no domain (isp_set_pin_always()); changed with @dom_rwsem
+ *	and @tree_rwsem write-held
  * @last_gen: generation of the last published mapping (tree_rwsem)
  */
 struct iova_space {
@@ -89,7 +90,7 @@ struct iova_space {
 
 	unsigned long iova_alignment;
 	bool disable_large_pages;
-	bool pin_always;
+	unsigned int pin_always;
 	u64 last_gen;
 };
 
@@ -263,5 +264,9 @@ bool isp_access_next_pinned(struct iova_space *isp, unsigned long from,
 			    unsigned long *start, unsigned long *last);
 int isp_access_rw(struct iova_space *isp, unsigned long iova, void *data,
 		  unsigned long length, unsigned int flags);
+
+/* Physical addresses of pinned mappings (ioas_noiommu.c) */
+int isp_phys(struct iova_space *isp, unsigned long iova,
+	     unsigned long length, phys_addr_t *phys, unsigned long *contig);
 
 #endif

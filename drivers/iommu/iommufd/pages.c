@@ -768,6 +768,41 @@ static int upages_rw_unpinned(struct upages *pages,
 	return 0;
 }
 
+/**
+ * upages_phys - physical address of a pinned byte and how far it runs on
+ * @pages: pages object
+ * @offset: byte offset in @pages
+ * @length: bytes of interest from @offset, at least one, all of them inside
+ *	a range a holder keeps pinned
+ * @phys: output: the CPU physical address of byte @offset
+ * @contig: output: bytes from @offset that are physically contiguous, at
+ *	most @length
+ *
+ * Return: 0, or -ENOENT if the page of @offset is not pinned.
+ */
+int upages_phys(struct upages *pages, unsigned long offset,
+		unsigned long length, phys_addr_t *phys, unsigned long *contig)
+{
+	unsigned long first = offset >> PAGE_SHIFT;
+	unsigned long last = (offset + length - 1) >> PAGE_SHIFT;
+	unsigned long in_page = offset & ~PAGE_MASK;
+	struct upages_pfns_walk walk;
+	int rc = -ENOENT;
+
+	mutex_lock(&pages->mutex);
+	if (!interval_tree_iter_first(&pages->holders, first, first))
+		goto out_unlock;
+	upages_walk_start(&walk, pages, first, last);
+	if (!upages_pfns_walk_next(&walk) || walk.first != first)
+		goto out_unlock;
+	*phys = PFN_PHYS(walk.pfn) + in_page;
+	*contig = min((walk.npages << PAGE_SHIFT) - in_page, length);
+	rc = 0;
+out_unlock:
+	mutex_unlock(&pages->mutex);
+	return rc;
+}
+
 /* Copy within page @index if it is pinned; false if it is not */
 static bool upages_rw_pinned(struct upages *pages, unsigned long index,
 			     unsigned long offset, void *data,

@@ -140,6 +140,8 @@ void upages_access_unpin(struct upages *pages, unsigned long first,
 			 unsigned long last);
 int upages_rw(struct upages *pages, unsigned long offset, void *data,
 	      unsigned long length, unsigned int flags);
+int upages_phys(struct upages *pages, unsigned long offset,
+		unsigned long length, phys_addr_t *phys, unsigned long *contig);
 
 int upages_map(struct upages *pages, struct iommu_domain *domain,
 	       unsigned long iova, unsigned long offset,
