@@ -145,12 +145,13 @@ static void iommufd_device_destroy(struct iommufd_obj *obj)
 	struct iommufd_device *idev = container_of(obj, typeof(*idev), obj);
 
 	WARN_ON(!list_empty(&idev->group_item) || idev->vdev ||
-		!xa_empty(&idev->pasids));
+		!xa_empty(&idev->pasids) || idev->noiommu_ioas);
 	mutex_destroy(&idev->vdev_lock);
 	xa_destroy(&idev->pasids);
 	/* The group entry goes first: see iommufd_grps */
 	iommufd_grp_put(idev->grp);
-	iommu_device_release_dma_owner(idev->dev);
+	if (!idev->noiommu)
+		iommu_device_release_dma_owner(idev->dev);
 	if (idev->holds_ctx)
 		iommufd_ctx_put(idev->ictx);
 }
@@ -164,32 +165,48 @@ static const struct iommufd_obj_ops iommufd_device_ops = {
  * @ictx: context
  * @id: object ID
  *
+ * The commands that name a device by ID (HWPT_ALLOC, GET_HW_INFO, the
+ * vIOMMU ones) all need its IOMMU, so a no-IOMMU device is not found.
+ *
  * Return: the device with a reference held (drop it with
- * iommufd_obj_put()), or ERR_PTR(-ENOENT).
+ * iommufd_obj_put()), ERR_PTR(-ENOENT), or ERR_PTR(-ENODEV) for a
+ * no-IOMMU device.
  */
 struct iommufd_device *iommufd_device_find(struct iommufd_ctx *ictx, u32 id)
 {
 	struct iommufd_obj *obj = iommufd_obj_find(ictx, id, IOMMUFD_OBJ_DEVICE);
+	struct iommufd_device *idev;
 
 	if (IS_ERR(obj))
 		return ERR_CAST(obj);
-	return container_of(obj, struct iommufd_device, obj);
+	idev = container_of(obj, struct iommufd_device, obj);
+	if (idev->noiommu) {
+		iommufd_obj_put(ictx, obj);
+		return ERR_PTR(-ENODEV);
+	}
+	return idev;
 }
 
+/*
+ * A no-IOMMU device (@noiommu) has nothing to own or isolate: only its
+ * group, which vfio made for it, is tracked like any other.
+ */
 static struct iommufd_device *__iommufd_device_bind(struct iommufd_ctx *ictx,
 						    struct device *dev,
-						    u32 *id, bool hold_ctx)
+						    u32 *id, bool hold_ctx,
+						    bool noiommu)
 {
 	struct iommufd_grp *grp;
 	struct iommufd_device *idev;
 	int rc;
 
-	if (!device_iommu_capable(dev, IOMMU_CAP_CACHE_COHERENCY))
-		return ERR_PTR(-EINVAL);
-
-	rc = iommu_device_claim_dma_owner(dev, ictx);
-	if (rc)
-		return ERR_PTR(rc);
+	if (!noiommu) {
+		if (!device_iommu_capable(dev, IOMMU_CAP_CACHE_COHERENCY))
+			return ERR_PTR(-EINVAL);
+		rc = iommu_device_claim_dma_owner(dev, ictx);
+		if (rc)
+			return ERR_PTR(rc);
+	}
 
 	grp = iommufd_grp_get(ictx, dev);
 	if (IS_ERR(grp)) {
@@ -197,9 +214,11 @@ static struct iommufd_device *__iommufd_device_bind(struct iommufd_ctx *ictx,
 		goto err_release_owner;
 	}
 
-	rc = iommufd_check_msi_isolation(dev, grp->group);
-	if (rc)
-		goto err_put_group;
+	if (!noiommu) {
+		rc = iommufd_check_msi_isolation(dev, grp->group);
+		if (rc)
+			goto err_put_group;
+	}
 
 	idev = iommufd_obj_new(ictx, idev, IOMMUFD_OBJ_DEVICE,
 			       &iommufd_device_ops);
@@ -211,6 +230,7 @@ static struct iommufd_device *__iommufd_device_bind(struct iommufd_ctx *ictx,
 	idev->dev = dev;
 	idev->grp = grp;
 	idev->holds_ctx = hold_ctx;
+	idev->noiommu = noiommu;
 	idev->can_force_coherent =
 		device_iommu_capable(dev, IOMMU_CAP_ENFORCE_CACHE_COHERENCY);
 	INIT_LIST_HEAD(&idev->group_item);
@@ -227,7 +247,8 @@ static struct iommufd_device *__iommufd_device_bind(struct iommufd_ctx *ictx,
 err_put_group:
 	iommufd_grp_put(grp);
 err_release_owner:
-	iommu_device_release_dma_owner(dev);
+	if (!noiommu)
+		iommu_device_release_dma_owner(dev);
 	return ERR_PTR(rc);
 }
 
@@ -253,9 +274,37 @@ err_release_owner:
 struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 					   struct device *dev, u32 *id)
 {
-	return __iommufd_device_bind(ictx, dev, id, true);
+	return __iommufd_device_bind(ictx, dev, id, true, false);
 }
 EXPORT_SYMBOL_GPL(iommufd_device_bind);
+
+#ifdef CONFIG_IOMMUFD_NOIOMMU
+/**
+ * iommufd_device_bind_noiommu - Bind a device that no IOMMU translates
+ * @ictx: the context
+ * @dev: a device of a vfio no-IOMMU group; it must have no IOMMU
+ * @id: output: the object ID of the new device object
+ *
+ * For vfio's unsafe no-IOMMU mode only: the caller has checked that its
+ * user may do unchecked DMA (CAP_SYS_RAWIO). Nothing is claimed or
+ * blocked; the device DMAs to physical addresses as it did before. It can
+ * be attached to an IOAS, which then keeps its mappings pinned and tells
+ * their physical addresses (IOMMU_IOAS_NOIOMMU_GET_PA), but not to a HWPT,
+ * and the commands that need a device's IOMMU fail for it with -ENODEV.
+ * Unbind it with iommufd_device_unbind().
+ *
+ * Return: the device object, or an ERR_PTR: -EINVAL if @dev has an IOMMU,
+ * -ENODEV if it has no IOMMU group.
+ */
+struct iommufd_device *iommufd_device_bind_noiommu(struct iommufd_ctx *ictx,
+						   struct device *dev, u32 *id)
+{
+	if (dev->iommu && dev->iommu->iommu_dev)
+		return ERR_PTR(-EINVAL);
+	return __iommufd_device_bind(ictx, dev, id, true, true);
+}
+EXPORT_SYMBOL_GPL(iommufd_device_bind_noiommu);
+#endif
 
 /**
  * iommufd_device_bind_internal - Bind a device for an object of the context
@@ -274,7 +323,7 @@ struct iommufd_device *iommufd_device_bind_internal(struct iommufd_ctx *ictx,
 						    struct device *dev,
 						    u32 *id)
 {
-	return __iommufd_device_bind(ictx, dev, id, false);
+	return __iommufd_device_bind(ictx, dev, id, false, false);
 }
 
 /**

@@ -24,6 +24,7 @@ struct device;
 struct iommu_group;
 struct iommufd_dev_attach;
 struct iommufd_hwpt;
+struct iommufd_ioas;
 
 /**
  * struct iommufd_grp - an IOMMU group whose DMA a context owns
@@ -100,6 +101,10 @@ struct iommufd_pasid_att {
  *	changed with @grp->lock held
  * @iopf_users: attachments of fault-capable HWPTs (RID and PASIDs), which
  *	keep the device's I/O page faults enabled; protected by @grp->lock
+ * @noiommu: a device of vfio's no-IOMMU mode (iommufd_device_bind_noiommu()):
+ *	no IOMMU, no DMA ownership, no HWPT; it attaches to IOASes only
+ * @noiommu_ioas: the IOAS a no-IOMMU device is attached to, one reference
+ *	held; protected by @grp->lock
  */
 struct iommufd_device {
 	struct iommufd_obj obj;
@@ -114,6 +119,8 @@ struct iommufd_device {
 	bool unbinding;
 	struct xarray pasids;
 	unsigned int iopf_users;
+	bool noiommu;
+	struct iommufd_ioas *noiommu_ioas;
 };
 
 struct iommufd_device *iommufd_device_find(struct iommufd_ctx *ictx, u32 id);

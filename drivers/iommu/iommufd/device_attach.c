@@ -487,6 +487,71 @@ iommufd_device_set_hwpt(struct iommufd_device *idev,
 	return rc ? ERR_PTR(rc) : hwpt;
 }
 
+/*
+ * A no-IOMMU device attaches to an IOAS itself: no domain, the IOAS just
+ * keeps its mappings pinned for the device's physical-address DMA. The
+ * pinning is done before the group lock is taken and undone if the device
+ * turns out to be in the wrong state.
+ */
+static int iommufd_noiommu_change_pt(struct iommufd_device *idev,
+				     u32 *target_id, bool replace)
+{
+	struct iommufd_grp *grp = idev->grp;
+	struct iommufd_ioas *ioas, *old;
+	struct iommufd_obj *pt_obj;
+	int rc;
+
+	pt_obj = iommufd_obj_find(idev->ictx, *target_id, IOMMUFD_OBJ_ANY);
+	if (IS_ERR(pt_obj))
+		return PTR_ERR(pt_obj);
+	if (pt_obj->type != IOMMUFD_OBJ_IOAS) {
+		rc = -EINVAL;
+		goto out_put;
+	}
+	ioas = container_of(pt_obj, struct iommufd_ioas, obj);
+
+	rc = iommufd_ioas_noiommu_attach(ioas);
+	if (rc)
+		goto out_put;
+	mutex_lock(&grp->lock);
+	old = idev->noiommu_ioas;
+	if (!replace && old)
+		rc = -EBUSY;
+	else if (replace && !old)
+		rc = -EINVAL;
+	else
+		idev->noiommu_ioas = ioas;
+	mutex_unlock(&grp->lock);
+	if (rc) {
+		iommufd_ioas_noiommu_detach(ioas);
+		goto out_put;
+	}
+	if (old) {
+		iommufd_ioas_noiommu_detach(old);
+		iommufd_obj_put(idev->ictx, &old->obj);
+	}
+	/* No HWPT: the IOAS is what the device uses; its reference stays */
+	return 0;
+
+out_put:
+	iommufd_obj_put(idev->ictx, pt_obj);
+	return rc;
+}
+
+static void iommufd_noiommu_detach(struct iommufd_device *idev)
+{
+	struct iommufd_ioas *ioas;
+
+	mutex_lock(&idev->grp->lock);
+	ioas = idev->noiommu_ioas;
+	idev->noiommu_ioas = NULL;
+	mutex_unlock(&idev->grp->lock);
+	if (WARN_ON(!ioas))
+		return;
+	iommufd_ioas_noiommu_detach(ioas);
+	iommufd_obj_put(idev->ictx, &ioas->obj);
+}
+
 static int iommufd_device_change_pt(struct iommufd_device *idev,
 				    u32 *target_id, bool replace)
 {
@@ -495,6 +560,9 @@ static int iommufd_device_change_pt(struct iommufd_device *idev,
 	struct iommufd_obj *pt_obj;
 	bool destroy = false;
 	unsigned int nr_old;
+
+	if (idev->noiommu)
+		return iommufd_noiommu_change_pt(idev, target_id, replace);
 
 	pt_obj = iommufd_obj_find(idev->ictx, *target_id, IOMMUFD_OBJ_ANY);
 	if (IS_ERR(pt_obj))
@@ -548,6 +616,10 @@ static int iommufd_device_change_pt(struct iommufd_device *idev,
  * with existing mappings. Other bound devices of the IOMMU group that are
  * attached must be attached to the same HWPT.
  *
+ * A no-IOMMU device (iommufd_device_bind_noiommu()) attaches to an IOAS
+ * only, without a HWPT: the IOAS keeps its mappings pinned while it is
+ * attached, and @target_id stays the IOAS's ID.
+ *
  * Return: 0, or -ENOENT (no such object), -EINVAL (wrong object type or
  * incompatible HWPT), -EBUSY (already attached), -EOPNOTSUPP (the HWPT's
  * domain is one its driver finishes at its first attach, and the group
@@ -593,6 +665,11 @@ void iommufd_device_detach(struct iommufd_device *idev)
 	struct iommufd_grp *grp = idev->grp;
 	struct iommufd_hwpt *hwpt;
 	bool destroy;
+
+	if (idev->noiommu) {
+		iommufd_noiommu_detach(idev);
+		return;
+	}
 
 	mutex_lock(&grp->lock);
 	hwpt = grp->hwpt;

@@ -10,6 +10,7 @@
 #ifndef __IOMMUFD_IOAS_H
 #define __IOMMUFD_IOAS_H
 
+#include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 
@@ -27,6 +28,9 @@ struct iommu_iova_range;
  *	reusable auto HWPT or create one" so two devices agree on one domain
  * @auto_hwpts: list of the automatically created paging HWPTs of this IOAS
  *	(linked by the HWPT's own list_head; owned by hwpt.c)
+ * @noiommu_devs: number of no-IOMMU devices attached (ioas_noiommu.c); while
+ *	there are any, the mappings stay pinned and IOAS_NOIOMMU_GET_PA
+ *	answers
  * @release_hook: if set, called first by the IOAS's release, with no lock
  *	held.  The VFIO compat code above sets it on the IOAS it uses as the
  *	compat IOAS, on which it holds no reference, to forget it in time.
@@ -37,6 +41,7 @@ struct iommufd_ioas {
 	struct iova_space isp;
 	struct mutex hwpts_lock; /* protects @auto_hwpts; order: common.h */
 	struct list_head auto_hwpts;
+	atomic_t noiommu_devs;
 	void (*release_hook)(struct iommufd_ioas *ioas);
 };
 
@@ -74,5 +79,10 @@ int iommufd_do_ioas_map(struct iommufd_call *call);
 int iommufd_do_ioas_copy(struct iommufd_call *call);
 int iommufd_do_ioas_unmap(struct iommufd_call *call);
 int iommufd_ioas_set_option(struct iommufd_call *call);
+
+/* ioas_noiommu.c */
+int iommufd_ioas_noiommu_attach(struct iommufd_ioas *ioas);
+void iommufd_ioas_noiommu_detach(struct iommufd_ioas *ioas);
+int iommufd_do_ioas_noiommu_get_pa(struct iommufd_call *call);
 
 #endif

@@ -175,6 +175,7 @@ union iommufd_cmd_space {
 	struct iommu_ioas_copy ioas_copy_cmd;
 	struct iommu_ioas_iova_ranges iova_ranges_cmd;
 	struct iommu_ioas_map map_cmd;
+	struct iommu_ioas_noiommu_get_pa noiommu_get_pa_cmd;
 	struct iommu_ioas_unmap unmap_cmd;
 	struct iommu_option option_cmd;
 	struct iommu_vfio_ioas vfio_ioas_cmd;
@@ -256,6 +257,8 @@ static const struct iommufd_cmd_desc iommufd_cmd_table[] = {
 		 out_iova_alignment, iommufd_do_ioas_iova_ranges),
 	CMD_DESC(IOAS_MAP, struct iommu_ioas_map,
 		 iova, iommufd_do_ioas_map),
+	CMD_DESC(IOAS_NOIOMMU_GET_PA, struct iommu_ioas_noiommu_get_pa,
+		 out_phys, iommufd_do_ioas_noiommu_get_pa),
 	CMD_DESC(IOAS_UNMAP, struct iommu_ioas_unmap,
 		 length, iommufd_do_ioas_unmap),
 	CMD_DESC(OPTION, struct iommu_option,
