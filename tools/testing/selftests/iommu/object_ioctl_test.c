@@ -787,13 +787,14 @@ TEST(unknown_request_numbers)
 	/*
 	 * Reserved for later commands (0x8f, 0x92) and unassigned holes;
 	 * 0x90, 0x91, 0x93 and 0x94 are the vIOMMU commands (viommu_test,
-	 * veventq_test)
+	 * veventq_test), 0x95 is IOAS_NOIOMMU_GET_PA (noiommu_test)
 	 */
 	for (nr = 0x8f; nr != 0xa0; nr++) {
 		if (nr == IOMMUFD_CMD_VIOMMU_ALLOC ||
 		    nr == IOMMUFD_CMD_VDEVICE_ALLOC ||
 		    nr == IOMMUFD_CMD_VEVENTQ_ALLOC ||
-		    nr == IOMMUFD_CMD_HW_QUEUE_ALLOC)
+		    nr == IOMMUFD_CMD_HW_QUEUE_ALLOC ||
+		    nr == IOMMUFD_CMD_IOAS_NOIOMMU_GET_PA)
 			continue;
 		EXPECT_ERRNO(ENOTTY, ioctl(fd, _IO(IOMMUFD_TYPE, nr), raw));
 	}
