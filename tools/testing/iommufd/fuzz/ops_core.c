@@ -342,6 +342,39 @@ static void op_ioas_unmap(struct thr *t)
 	del_maps(&c, a->ioas_id, a->iova, a->length ?: 1);
 }
 
+/*
+ * No fuzzed context has a no-IOMMU device, so a well-formed request ends in
+ * ENODEV: this exercises the argument checks, the IOAS lookup racing
+ * destroy, and that a pinned mapping never gives its address away.
+ */
+static void op_noiommu_get_pa(struct thr *t)
+{
+	struct ctxref c = pick_ctx(t);
+	struct iommu_ioas_noiommu_get_pa *a =
+		CMD(t, struct iommu_ioas_noiommu_get_pa);
+	unsigned int r = rnd_below(&t->rng, 100);
+	struct mapping m;
+	void *p = cmd_ptr(t);
+
+	a->size = cmd_size(t, sizeof(*a), 40);
+	if (pick_map(t, &c, &m) && r < 60) {
+		a->ioas_id = m.ioas;
+		a->iova = m.iova + rnd_below(&t->rng, m.len);
+		a->length = 1 + rnd_below(&t->rng, m.len);
+	} else {
+		a->ioas_id = pick_id(t, &c, K_IOAS);
+		a->length = r < 70 ? 0 : pick_len(t, mio_sz);
+		a->iova = r < 75 ? UINT64_MAX : pick_iova(t, a->length, mio_sz);
+	}
+	if (r >= 95)
+		a->flags = 1U << rnd_below(&t->rng, 32);
+	use_hot(t, &c, a->ioas_id);
+	call_begin(t, "IOAS_NOIOMMU_GET_PA ctx=%d ioas=%u iova=%#llx len=%#llx",
+		   c.slot, a->ioas_id, (unsigned long long)a->iova,
+		   (unsigned long long)a->length);
+	call_end(t, ioctl(c.fd, IOMMU_IOAS_NOIOMMU_GET_PA, p));
+}
+
 static void op_option(struct thr *t)
 {
 	struct ctxref c = pick_ctx(t);
@@ -445,6 +478,7 @@ void register_core_ops(void)
 	op_register("IOAS_MAP", op_ioas_map, 20, OPF_HOT);
 	op_register("IOAS_COPY", op_ioas_copy, 6, OPF_HOT);
 	op_register("IOAS_UNMAP", op_ioas_unmap, 12, OPF_HOT);
+	op_register("IOAS_NOIOMMU_GET_PA", op_noiommu_get_pa, 2, OPF_HOT);
 	op_register("OPTION", op_option, 3, 0);
 	op_register("VFIO_IOAS", op_vfio_ioas, 3, OPF_HOT);
 	op_register("ctx_reopen", op_ctx_reopen, 1, OPF_NO_CHILD);
