@@ -177,11 +177,18 @@ TEST_F(noiommu, bind_needs_rawio)
 	ASSERT_EQ(0, edu_bind_iommufd(&self->edu, edu_open_iommufd()));
 }
 
-/* Attaching: an IOAS only, no HWPT; the IOMMU commands say ENODEV */
+/*
+ * Attaching: an IOAS only, no HWPT; HWPT_ALLOC, GET_HW_INFO and
+ * VIOMMU_ALLOC, which need the device's IOMMU, say ENODEV
+ */
 TEST_F(noiommu, attach)
 {
 	struct iommu_hwpt_alloc hwpt = { .size = sizeof(hwpt) };
 	struct iommu_hw_info info = { .size = sizeof(info) };
+	struct iommu_viommu_alloc viommu = {
+		.size = sizeof(viommu),
+		.type = IOMMU_VIOMMU_TYPE_DEFAULT,
+	};
 	struct edu_dev *edu = &self->edu;
 	__u32 ioas2 = 0;
 	__u64 len = 1, pa = 0;
@@ -196,6 +203,10 @@ TEST_F(noiommu, attach)
 	EXPECT_EQ(ENODEV, errno);
 	info.dev_id = edu->devid;
 	EXPECT_EQ(-1, ioctl(edu->iommufd, IOMMU_GET_HW_INFO, &info));
+	EXPECT_EQ(ENODEV, errno);
+	viommu.dev_id = edu->devid;
+	viommu.hwpt_id = edu->ioas_id;
+	EXPECT_EQ(-1, ioctl(edu->iommufd, IOMMU_VIOMMU_ALLOC, &viommu));
 	EXPECT_EQ(ENODEV, errno);
 
 	/* The bound device object cannot be destroyed, the IOAS neither */
