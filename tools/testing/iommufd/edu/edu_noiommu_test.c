@@ -102,7 +102,7 @@ FIXTURE(noiommu) {
 
 FIXTURE_SETUP(noiommu)
 {
-	char path[PATH_MAX];
+	int fd;
 
 	edu_init(&self->edu);
 	self->psize = sysconf(_SC_PAGESIZE);
@@ -115,10 +115,13 @@ FIXTURE_SETUP(noiommu)
 	ASSERT_EQ(0, edu_write_sysfs(NOIOMMU_PARAM, "1"));
 	self->enabled = true;
 	ASSERT_EQ(0, edu_bind_vfio_pci(&self->edu));
-	snprintf(path, sizeof(path), EDU_SYSFS_PCI "/devices/%s/vfio-dev",
-		 self->edu.bdf);
-	if (access(path, F_OK))
+	/* Without CONFIG_IOMMUFD_NOIOMMU the vfio device has no /dev node */
+	fd = edu_open_cdev(&self->edu);
+	if (fd == -ENOENT)
 		SKIP(return, "no cdev for no-IOMMU devices (CONFIG_IOMMUFD_NOIOMMU)");
+	ASSERT_LE(0, fd);
+	close(fd);
+	self->edu.devfd = -1;
 	self->a = edu_alloc_buf(BUF_SIZE);
 	self->b = edu_alloc_buf(BUF_SIZE);
 	ASSERT_NE(NULL, self->a);
