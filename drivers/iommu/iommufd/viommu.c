@@ -298,11 +298,19 @@ int iommufd_do_vdevice_alloc(struct iommufd_call *call)
 	if (rc)
 		goto err_abort;
 
+	/*
+	 * Once published, the virtual device (and the device reference it
+	 * holds) may go at any moment, and an unbind waiting for the lock then
+	 * frees the device while mutex_unlock() may still touch the lock: keep
+	 * the device for as long as its lock is ours.
+	 */
+	iommufd_obj_hold(&idev->obj);
 	mutex_lock(&idev->vdev_lock);
 	rc = iommufd_vdevice_link(vdev);
 	if (!rc)
 		iommufd_obj_publish(call->ictx, &vdev->obj);
 	mutex_unlock(&idev->vdev_lock);
+	iommufd_obj_put(call->ictx, &idev->obj);
 	if (rc)
 		goto err_abort;
 	return 0;

@@ -882,7 +882,7 @@ TEST_F_TIMEOUT(viommu, race_unbind_vs_vdevice, 120)
 	pthread_t t;
 
 	ASSERT_OK(pthread_create(&t, NULL, race_vdev_alloc, &r));
-	for (i = 0; i != 300; i++) {
+	for (i = 0; i != 1000; i++) {
 		ASSERT_OK(ifd_destroy(self->fd, stdev));
 		ASSERT_OK(mock_domain(self->fd, self->ioas_id, &stdev, NULL,
 				      &idev));
