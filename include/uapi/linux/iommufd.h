@@ -597,6 +597,23 @@ enum iommu_hwpt_data_type {
 };
 
 /**
+ * struct iommu_hwpt_arm_smmuv3 - Arm SMMUv3 nested page table
+ *                                (IOMMU_HWPT_DATA_ARM_SMMUV3)
+ * @ste: The first two 64-bit words of the guest's stream table entry, little
+ *       endian.
+ *
+ * Only these fields may be set: in word 0 V, Config, S1Fmt, S1ContextPtr and
+ * S1CDMax; in word 1 S1DSS, S1CIR, S1COR, S1CSH, S1STALLD and EATS. Any other
+ * bit, or a Config other than abort, bypass or stage-1 translate, gives EIO.
+ * S1ContextPtr is a guest (stage-2 input) address: the SMMU reads the context
+ * descriptors through the parent's stage 2. Config abort or V clear blocks
+ * the device's DMA; Config bypass translates it through the parent alone.
+ */
+struct iommu_hwpt_arm_smmuv3 {
+	__aligned_le64 ste[2];
+};
+
+/**
  * struct iommu_hwpt_alloc - argument of ioctl(IOMMU_HWPT_ALLOC)
  * @size: Bytes passed by userspace, sizeof(struct iommu_hwpt_alloc). The
  *        minimum is 24 (up to @__reserved); shorter callers get the later
@@ -661,6 +678,37 @@ struct iommu_hwpt_alloc {
 };
 
 #define IOMMU_HWPT_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_ALLOC)
+
+/**
+ * enum iommu_hw_info_arm_smmuv3_flags - flags of struct
+ *                                       iommu_hw_info_arm_smmuv3
+ * @IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI: Each TLBI or CFGI
+ *	command and its CMD_SYNC must be issued twice (erratum T264-SMMU-3).
+ */
+enum iommu_hw_info_arm_smmuv3_flags {
+	IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI = 1 << 0,
+};
+
+/**
+ * struct iommu_hw_info_arm_smmuv3 - Arm SMMUv3 registers
+ *                                   (IOMMU_HW_INFO_TYPE_ARM_SMMUV3)
+ * @flags: Any combination of enum iommu_hw_info_arm_smmuv3_flags.
+ * @__reserved: Written as 0.
+ * @idr: The raw SMMU_IDR0 to SMMU_IDR5 registers.
+ * @iidr: The raw SMMU_IIDR register.
+ * @aidr: The raw SMMU_AIDR register.
+ *
+ * Userspace may rely only on these fields: IDR0 ST_LEVEL, TERM_MODEL,
+ * STALL_MODEL, TTENDIAN, CD2L, ASID16 and TTF; IDR1 SIDSIZE and SSIDSIZE;
+ * IDR3 BBML and RIL; IDR5 VAX, GRAN64K, GRAN16K, GRAN4K and DS.
+ */
+struct iommu_hw_info_arm_smmuv3 {
+	__u32 flags;
+	__u32 __reserved;
+	__u32 idr[6];
+	__u32 iidr;
+	__u32 aidr;
+};
 
 /**
  * enum iommu_hw_info_vtd_flags - flags of struct iommu_hw_info_vtd
@@ -906,6 +954,21 @@ struct iommu_hwpt_get_dirty_bitmap {
 enum iommu_hwpt_invalidate_data_type {
 	IOMMU_HWPT_INVALIDATE_DATA_VTD_S1 = 0,
 	IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3 = 1,
+};
+
+/**
+ * struct iommu_viommu_arm_smmuv3_invalidate - one Arm SMMUv3 command
+ *	(IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3)
+ * @cmd: The 128-bit command as the guest wrote it to its command queue,
+ *       little endian.
+ *
+ * Accepted opcodes: TLBI_NSNH_ALL, TLBI_NH_VA, TLBI_NH_VAA, TLBI_NH_ALL,
+ * TLBI_NH_ASID, ATC_INV, CFGI_CD and CFGI_CD_ALL; any other gives EIO. The
+ * kernel puts in the VMID of the virtual IOMMU and translates the guest's
+ * StreamID (the virt_id of a virtual device; unknown: EIO) to the device's.
+ */
+struct iommu_viommu_arm_smmuv3_invalidate {
+	__aligned_le64 cmd[2];
 };
 
 /**
@@ -1222,6 +1285,20 @@ enum iommu_veventq_flag {
 struct iommufd_vevent_header {
 	__u32 flags;
 	__u32 sequence;
+};
+
+/**
+ * struct iommu_vevent_arm_smmuv3 - an Arm SMMUv3 event
+ *                                  (IOMMU_VEVENTQ_TYPE_ARM_SMMUV3)
+ * @evt: The 256-bit event record, little endian, its StreamID replaced by
+ *       the virt_id of the device's virtual device.
+ *
+ * Forwarded events: C_BAD_STE, F_STREAM_DISABLED, C_BAD_SUBSTREAMID,
+ * C_BAD_CD, F_TRANSLATION, F_ADDR_SIZE, F_ACCESS and F_PERMISSION of a device
+ * attached to a nested HWPT.
+ */
+struct iommu_vevent_arm_smmuv3 {
+	__aligned_le64 evt[4];
 };
 
 /**
