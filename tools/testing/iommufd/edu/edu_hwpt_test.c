@@ -172,11 +172,15 @@ TEST_F(edu_err, hwpt_alloc_errors)
 	ASSERT_EQ(0, destroy(self->ifd, hwpt));
 }
 
+#define SMMU_IDR0_S2P	(1U << 0)
+#define SMMU_IDR0_S1P	(1U << 1)
+
 /* What the IOMMU driver of this machine says about nesting parents */
 static bool nest_parent_expected(struct __test_metadata *_metadata,
 				 struct _test_data_edu_err *self,
 				 const char **why)
 {
+	struct iommu_hw_info_arm_smmuv3 smmu = {};
 	struct iommu_hw_info_vtd vtd = {};
 	struct iommu_hw_info cmd;
 
@@ -192,8 +196,13 @@ static bool nest_parent_expected(struct __test_metadata *_metadata,
 		*why = "the 6.12 AMD-Vi driver has no nesting";
 		return false;
 	case IOMMU_SMMUV3:
-		*why = "the 6.12 SMMUv3 driver has no nesting";
-		return false;
+		/* Both stages (patches/0010); QEMU 9.2 and later have them */
+		cmd = info_req(self->edu.devid, &smmu, sizeof(smmu));
+		if (hw_info(self->ifd, &cmd))
+			return false;
+		*why = "no stage 1 and stage 2 (IDR0.S1P, S2P)";
+		return (smmu.idr[0] & SMMU_IDR0_S1P) &&
+		       (smmu.idr[0] & SMMU_IDR0_S2P);
 	case IOMMU_VIRTIO:
 		*why = "virtio-iommu has no nesting";
 		return false;
@@ -355,6 +364,24 @@ static void check_vtd_info(struct __test_metadata *_metadata,
 	       (unsigned long long)VTD_CAP_MGAW(vtd->cap_reg));
 }
 
+/* The SMMUv3 ID registers (patches/0012) */
+static void check_smmuv3_info(struct __test_metadata *_metadata,
+			      const struct iommu_hw_info *cmd,
+			      const struct iommu_hw_info_arm_smmuv3 *smmu)
+{
+	ASSERT_EQ(IOMMU_HW_INFO_TYPE_ARM_SMMUV3, cmd->out_data_type);
+	ASSERT_EQ(sizeof(*smmu), cmd->data_len);
+	EXPECT_EQ(0, smmu->flags);
+	EXPECT_EQ(0, smmu->__reserved);
+	/* Every QEMU SMMUv3 translates stage 1 and has StreamIDs */
+	EXPECT_TRUE(smmu->idr[0] & SMMU_IDR0_S1P);
+	EXPECT_NE(0, smmu->idr[1] & 0x3f);	/* SIDSIZE */
+	EXPECT_NE(0, smmu->idr[5] & 0x70);	/* a translation granule */
+	TH_LOG("SMMUv3 IDR0 0x%x IDR1 0x%x IDR3 0x%x IDR5 0x%x IIDR 0x%x AIDR 0x%x",
+	       smmu->idr[0], smmu->idr[1], smmu->idr[3], smmu->idr[5],
+	       smmu->iidr, smmu->aidr);
+}
+
 TEST_F(edu_err, hw_info_matches_driver)
 {
 	__u64 buf[8], zero[ARRAY_SIZE(buf)] = {};
@@ -372,12 +399,16 @@ TEST_F(edu_err, hw_info_matches_driver)
 		EXPECT_EQ(0, memcmp(data + cmd.data_len, zero,
 				    sizeof(buf) - cmd.data_len));
 		break;
-	case IOMMU_AMD:
 	case IOMMU_SMMUV3:
+		check_smmuv3_info(_metadata, &cmd, (void *)buf);
+		EXPECT_EQ(0, memcmp(data + cmd.data_len, zero,
+				    sizeof(buf) - cmd.data_len));
+		break;
+	case IOMMU_AMD:
 	case IOMMU_VIRTIO:
 		/*
-		 * None of these 6.12 drivers has a hw_info op (an SMMUv3
-		 * format arrives with 6.13): no data, the buffer is cleared.
+		 * Neither 6.12 driver has a hw_info op: no data, the buffer
+		 * is cleared.
 		 */
 		EXPECT_EQ(IOMMU_HW_INFO_TYPE_NONE, cmd.out_data_type);
 		EXPECT_EQ(0, cmd.data_len);
