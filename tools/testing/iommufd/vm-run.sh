@@ -197,8 +197,12 @@ arm64-smmuv3-nested)
 	# arm64-smmuv3 asserting both stages (IDR0.S1P and S2P): QEMU 10's
 	# virt machine creates its SMMUv3 with stage=nested (QEMU 7.2's had
 	# stage 1 only), so on QEMU 10 this is arm64-smmuv3 itself.
+	# QEMU's SMMUv3 has no stage-2 forced write-back (IDR3.FWB), without
+	# which the driver offers no virtual SMMU unless told to (patches/0011;
+	# TCG models no caches, so nothing stale can be seen here).
 	needs10
 	target=arm64 console=ttyAMA0
+	append="arm_smmu_v3.nest_without_fwb=1 $append"
 	set_qemu "$qemu_version" qemu-system-aarch64
 	qemu=("${qemu_cmd[@]}" -M virt,iommu=smmuv3,gic-version=3 -accel tcg -cpu max) ;;
 arm64-virtio)
