@@ -535,6 +535,32 @@ TEST_F(nested, vste_bypass_and_abort)
 	EXPECT_EQ(0, memcmp(self->g + PG_SRC * 4096UL, dst, LEN));
 }
 
+/*
+ * A translating guest STE needs the device's vDEVICE (its events and CD
+ * invalidations name the device by the vSID); bypass and abort do not.
+ */
+TEST_F(nested, translate_needs_vdevice)
+{
+	__u32 s1_id, bypass_id, pt;
+
+	make_cd(self);
+	ASSERT_EQ(0, destroy(self->ifd, self->vdev_id));
+	ASSERT_EQ(0, nested_alloc(self->ifd, self->edu.devid, self->viommu_id,
+				  vste0_s1(), vste1_s1(), &s1_id));
+	pt = s1_id;
+	EXPECT_EQ(-1, attach(self->edu.devfd, &pt));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, nested_alloc(self->ifd, self->edu.devid, self->viommu_id,
+				  STE0_V | STE0_CFG(CFG_BYPASS), 0,
+				  &bypass_id));
+	pt = bypass_id;
+	EXPECT_EQ(0, attach(self->edu.devfd, &pt));
+	ASSERT_EQ(0, vdevice_alloc(self->ifd, self->viommu_id,
+				   self->edu.devid, VSID, &self->vdev_id));
+	pt = s1_id;
+	EXPECT_EQ(0, attach(self->edu.devfd, &pt));
+}
+
 /* Every field outside the spec's list, and every illegal Config: EIO */
 TEST_F(nested, vste_refused)
 {
