@@ -90,22 +90,15 @@
  *
  * Command numbers are part of the ABI and are never reused or renumbered.
  *
+ * @IOMMUFD_CMD_IOAS_MAP_FILE: Number of IOMMU_IOAS_MAP_FILE.
  * @IOMMUFD_CMD_VIOMMU_ALLOC: Number of IOMMU_VIOMMU_ALLOC.
  * @IOMMUFD_CMD_VDEVICE_ALLOC: Number of IOMMU_VDEVICE_ALLOC.
+ * @IOMMUFD_CMD_IOAS_CHANGE_PROCESS: Number of IOMMU_IOAS_CHANGE_PROCESS.
  * @IOMMUFD_CMD_VEVENTQ_ALLOC: Number of IOMMU_VEVENTQ_ALLOC.
  * @IOMMUFD_CMD_HW_QUEUE_ALLOC: Number of IOMMU_HW_QUEUE_ALLOC.
  * @IOMMUFD_CMD_IOAS_NOIOMMU_GET_PA: Number of IOMMU_IOAS_NOIOMMU_GET_PA.
  *
- * Numbers 0x8f and 0x92 are reserved. Later kernels assign them as follows,
- * and this interface will use the same numbers if it ever implements those
- * commands:
- *
- *  - 0x8f: IOAS_MAP_FILE (map a memory file descriptor into an IOAS)
- *  - 0x92: IOAS_CHANGE_PROCESS (move pinned-page accounting to the caller)
- *
- * No structure or request macro exists for them here; issuing either number
- * fails with ENOTTY, as does a number whose command this kernel does not
- * implement.
+ * A number whose command this kernel does not implement fails with ENOTTY.
  */
 enum {
 	IOMMUFD_CMD_BASE = 0x80,
@@ -124,10 +117,10 @@ enum {
 	IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP = 0x8c,
 	IOMMUFD_CMD_HWPT_INVALIDATE = 0x8d,
 	IOMMUFD_CMD_FAULT_QUEUE_ALLOC = 0x8e,
-	/* 0x8f is reserved (IOAS_MAP_FILE), see above */
+	IOMMUFD_CMD_IOAS_MAP_FILE = 0x8f,
 	IOMMUFD_CMD_VIOMMU_ALLOC = 0x90,
 	IOMMUFD_CMD_VDEVICE_ALLOC = 0x91,
-	/* 0x92 is reserved (IOAS_CHANGE_PROCESS), see above */
+	IOMMUFD_CMD_IOAS_CHANGE_PROCESS = 0x92,
 	IOMMUFD_CMD_VEVENTQ_ALLOC = 0x93,
 	IOMMUFD_CMD_HW_QUEUE_ALLOC = 0x94,
 	IOMMUFD_CMD_IOAS_NOIOMMU_GET_PA = 0x95,
@@ -326,6 +319,93 @@ struct iommu_ioas_map {
 };
 
 #define IOMMU_IOAS_MAP _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_MAP)
+
+/**
+ * struct iommu_ioas_map_file - argument of ioctl(IOMMU_IOAS_MAP_FILE)
+ * @size: Bytes passed by userspace, sizeof(struct iommu_ioas_map_file). The
+ *        minimum is 40.
+ * @flags: Any combination of enum iommufd_ioas_map_flags, with the rules of
+ *         IOMMU_IOAS_MAP.
+ * @ioas_id: The IOAS that receives the mapping.
+ * @fd: A memfd, or another shmem (tmpfs) or hugetlbfs file, whose pages are
+ *      mapped.
+ * @start: Byte offset in the file of the first byte mapped. It takes the
+ *         place of IOMMU_IOAS_MAP's user_va: its offset within a page and
+ *         its alignment count the same way.
+ * @length: Size of the mapping in bytes; must not be 0.
+ * @iova: With IOMMU_IOAS_MAP_FIXED_IOVA, the IOVA to map at. Otherwise
+ *        written by the kernel with the IOVA it chose.
+ *
+ * Like IOMMU_IOAS_MAP, but the memory is named by a file and an offset
+ * instead of an address in the caller's memory. The pages are pinned
+ * through the file's page cache, whole folios at a time, and never through
+ * the caller's page tables: the mapping does not depend on whether or where
+ * the caller has the file mapped, and it stays valid in another process the
+ * iommufd is handed to (see IOMMU_IOAS_CHANGE_PROCESS). Pages the file does
+ * not have yet (holes) are allocated when they are pinned. Pins are charged
+ * exactly like those of IOMMU_IOAS_MAP, one page per CPU page, to the caller
+ * of this command; the kernel keeps a reference on the file while the
+ * mapping exists.
+ *
+ * The file's pinned pages stay pinned and mapped if the file is truncated
+ * or has holes punched later: devices keep reaching the pages that were in
+ * the file when they were pinned, which the file no longer holds. Pages
+ * pinned after such a change (an HWPT attached later) fail with EINVAL
+ * where they lie beyond the file's end.
+ *
+ * Errors beyond those of IOMMU_IOAS_MAP: EBADF when @fd is not an open file
+ * descriptor; EINVAL when the file is not a shmem or hugetlbfs file (a pipe,
+ * /dev/null, a file on another file system), when @start + @length reaches
+ * beyond the end of the file, or for a hugetlbfs file when @start is not a
+ * multiple of its page size; EPERM for a writeable mapping of a file that
+ * was not opened for writing; EOVERFLOW when @start + @length wraps.
+ */
+struct iommu_ioas_map_file {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__s32 fd;
+	__aligned_u64 start;
+	__aligned_u64 length;
+	__aligned_u64 iova;
+};
+
+#define IOMMU_IOAS_MAP_FILE _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_MAP_FILE)
+
+/**
+ * struct iommu_ioas_change_process - argument of
+ *                                    ioctl(IOMMU_IOAS_CHANGE_PROCESS)
+ * @size: Bytes passed by userspace, sizeof(struct
+ *        iommu_ioas_change_process). The minimum is 8.
+ * @__reserved: Must be 0, otherwise EOPNOTSUPP.
+ *
+ * Makes the calling process the owner of every mapping of every IOAS of this
+ * iommufd: the pinned pages are charged to the caller from now on, as the
+ * caller's IOMMU_IOAS_MAP_FILE would charge them (its user or its mm per
+ * IOMMU_OPTION_RLIMIT_MODE; nothing with CAP_IPC_LOCK), and released from
+ * the process they were charged to. Pins and mappings do not change, so DMA
+ * continues undisturbed. This is how a process that took over an iommufd
+ * (after exec(), or passed over a unix socket) takes on its memory.
+ *
+ * Every mapping must have been made with IOMMU_IOAS_MAP_FILE (a copy of one
+ * counts); if any IOAS holds a mapping of process memory, made by
+ * IOMMU_IOAS_MAP, the VFIO compatibility interface or still being made, the
+ * command fails with EINVAL. It fails with ENOMEM if the caller's
+ * RLIMIT_MEMLOCK cannot take the pages. On failure nothing changed. A
+ * caller that already owns everything succeeds without change, so a VMM
+ * may use the command to probe for it.
+ *
+ * Mappings made or pinned while the command runs may be left with the
+ * process that made them; each mapping is moved whole and charged to
+ * exactly one process at any time.
+ */
+struct iommu_ioas_change_process {
+	__u32 size;
+	__u32 __reserved;
+};
+
+#define IOMMU_IOAS_CHANGE_PROCESS \
+	_IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_CHANGE_PROCESS)
 
 /**
  * struct iommu_ioas_copy - argument of ioctl(IOMMU_IOAS_COPY)

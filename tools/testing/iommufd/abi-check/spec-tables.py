@@ -21,10 +21,13 @@ import sys
 
 WANTED_CMDS = {'IOMMUFD_CMD_VIOMMU_ALLOC', 'IOMMUFD_CMD_VDEVICE_ALLOC',
                'IOMMUFD_CMD_VEVENTQ_ALLOC', 'IOMMUFD_CMD_HW_QUEUE_ALLOC',
-               'IOMMUFD_CMD_IOAS_NOIOMMU_GET_PA'}
+               'IOMMUFD_CMD_IOAS_NOIOMMU_GET_PA',
+               'IOMMUFD_CMD_IOAS_MAP_FILE',
+               'IOMMUFD_CMD_IOAS_CHANGE_PROCESS'}
 WANTED_STRUCTS = {'iommu_viommu_alloc', 'iommu_vdevice_alloc',
                   'iommu_veventq_alloc', 'iommu_hw_queue_alloc',
-                  'iommu_ioas_noiommu_get_pa'}
+                  'iommu_ioas_noiommu_get_pa',
+                  'iommu_ioas_map_file', 'iommu_ioas_change_process'}
 # Section 2 rows that belong to later parts (PASID, SMMUv3 hw_info)
 SKIP_CONSTS = {'IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI'}
 WANTED_TEST_STRUCTS = {'iommu_viommu_selftest', 'iommu_hwpt_selftest',
@@ -88,7 +91,7 @@ def parse(path):
             v = value(c[2])
             if v is not None and c[1] not in SKIP_CONSTS:
                 out.append('const %s %s' % (c[1], v))
-        elif section in ('5.', '6.', '7.', '10.', '12.') and \
+        elif section in ('3.', '4.', '5.', '6.', '7.', '10.', '12.') and \
                 struct in WANTED_STRUCTS and len(c) >= 3 and is_num(c[2]):
             out.append('field %s %s %s %s' % (struct, c[0], c[2], c[1]))
         elif section == '13.1' and c[0] in WANTED_TEST_OPS:
