@@ -3,6 +3,7 @@
  * The IOAS object and its ioctls.  Argument checking and the uAPI live
  * here; the IOVA bookkeeping is iova_space.c's.
  */
+#include <linux/file.h>
 #include <linux/iommu.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -303,6 +304,57 @@ int iommufd_do_ioas_map(struct iommufd_call *call)
 		rc = iommufd_ioas_respond_or_unmap(call, sizeof(*arg), ioas,
 						   iova, arg->length, gen);
 	}
+	iommufd_obj_put(call->ictx, &ioas->obj);
+	return rc;
+}
+
+/**
+ * iommufd_do_ioas_map_file - IOMMU_IOAS_MAP_FILE
+ * @call: the ioctl call
+ *
+ * As IOMMU_IOAS_MAP, with the memory named by a file and an offset in it.
+ * The file's page cache is pinned through the file (the pinned-pages
+ * layer), so the mapping is independent of the caller's memory.
+ *
+ * Return: 0 with iova set, or a negative errno with nothing mapped.
+ */
+int iommufd_do_ioas_map_file(struct iommufd_call *call)
+{
+	struct iommu_ioas_map_file *arg = call->args;
+	struct iommufd_ioas *ioas;
+	unsigned long iova = arg->iova;
+	struct file *file;
+	u64 gen;
+	int prot;
+	int rc;
+
+	if (arg->flags & ~IOMMUFD_MAP_FLAGS)
+		return -EOPNOTSUPP;
+	if (arg->iova >= ULONG_MAX || arg->length >= ULONG_MAX ||
+	    arg->start >= ULONG_MAX)
+		return -EOVERFLOW;
+	prot = iommufd_map_flags_to_prot(arg->flags);
+	if (prot < 0)
+		return prot;
+
+	ioas = iommufd_ioas_find(call->ictx, arg->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	file = fget(arg->fd);
+	if (!file) {
+		rc = -EBADF;
+		goto out_put;
+	}
+	rc = isp_map_file_pages(&ioas->isp, &iova, file, arg->start,
+				arg->length, prot, call->ictx->acct_mode,
+				arg->flags & IOMMU_IOAS_MAP_FIXED_IOVA, &gen);
+	fput(file);
+	if (!rc) {
+		arg->iova = iova;
+		rc = iommufd_ioas_respond_or_unmap(call, sizeof(*arg), ioas,
+						   iova, arg->length, gen);
+	}
+out_put:
 	iommufd_obj_put(call->ictx, &ioas->obj);
 	return rc;
 }

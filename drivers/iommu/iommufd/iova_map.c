@@ -552,6 +552,30 @@ err_unreserve:
 	return rc;
 }
 
+/*
+ * Map a new pages object (or its ERR_PTR) whose first byte is @start (a
+ * user address or file offset) and drop the caller's reference on it
+ */
+static int isp_map_pages(struct iova_space *isp, unsigned long *iova,
+			 struct upages *pages, unsigned long start,
+			 unsigned long length, int iommu_prot, bool fixed_iova,
+			 u64 *gen)
+{
+	struct isp_new_map nm;
+	int rc;
+
+	if (IS_ERR(pages))
+		return PTR_ERR(pages);
+	isp_new_init(&nm, iommu_prot);
+	nm.new_pages = true;
+	rc = isp_new_add(&nm, pages, upages_offset(pages, (void __user *)start),
+			 length);
+	if (!rc)
+		rc = isp_map_new(isp, &nm, iova, fixed_iova, start, gen);
+	upages_put(pages);
+	return rc;
+}
+
 /**
  * isp_map_user_pages - map user memory into the IOVA space
  * @isp: table
@@ -575,22 +599,42 @@ int isp_map_user_pages(struct iova_space *isp, unsigned long *iova,
 		       enum iommufd_account_mode mode, bool fixed_iova,
 		       u64 *gen)
 {
-	struct isp_new_map nm;
 	struct upages *pages;
-	int rc;
 
 	pages = upages_create(uptr, length, iommu_prot & IOMMU_WRITE, mode);
-	if (IS_ERR(pages))
-		return PTR_ERR(pages);
+	return isp_map_pages(isp, iova, pages, (unsigned long)uptr, length,
+			     iommu_prot, fixed_iova, gen);
+}
 
-	isp_new_init(&nm, iommu_prot);
-	nm.new_pages = true;
-	rc = isp_new_add(&nm, pages, upages_offset(pages, uptr), length);
-	if (!rc)
-		rc = isp_map_new(isp, &nm, iova, fixed_iova,
-				 (unsigned long)uptr, gen);
-	upages_put(pages);
-	return rc;
+/**
+ * isp_map_file_pages - map pages of a file into the IOVA space
+ * @isp: table
+ * @iova: in: the IOVA if @fixed_iova; out: the IOVA used
+ * @file: a shmem or hugetlbfs file
+ * @start: byte offset in @file; counts like isp_map_user_pages()'s @uptr
+ *	for alignment
+ * @length: bytes
+ * @iommu_prot: IOMMU_READ / IOMMU_WRITE; IOMMU_WRITE pins for write
+ * @mode: accounting mode for the new pages object
+ * @fixed_iova: use *@iova instead of allocating
+ * @gen: optional, receives the generation of the new mapping
+ *
+ * As isp_map_user_pages(), with the memory pinned through @file.
+ *
+ * Return: 0 or a negative errno with nothing mapped.
+ */
+int isp_map_file_pages(struct iova_space *isp, unsigned long *iova,
+		       struct file *file, unsigned long start,
+		       unsigned long length, int iommu_prot,
+		       enum iommufd_account_mode mode, bool fixed_iova,
+		       u64 *gen)
+{
+	struct upages *pages;
+
+	pages = upages_create_file(file, start, length, iommu_prot & IOMMU_WRITE,
+				   mode);
+	return isp_map_pages(isp, iova, pages, start, length, iommu_prot,
+			     fixed_iova, gen);
 }
 
 /*

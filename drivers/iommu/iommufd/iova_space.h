@@ -44,6 +44,7 @@
 #include "pages.h"
 
 struct device;
+struct file;
 struct iommu_domain;
 struct page;
 
@@ -201,6 +202,11 @@ struct isp_range {
 /* IOVA space management (ioas.c) */
 int isp_map_user_pages(struct iova_space *isp, unsigned long *iova,
 		       void __user *uptr, unsigned long length, int iommu_prot,
+		       enum iommufd_account_mode mode, bool fixed_iova,
+		       u64 *gen);
+int isp_map_file_pages(struct iova_space *isp, unsigned long *iova,
+		       struct file *file, unsigned long start,
+		       unsigned long length, int iommu_prot,
 		       enum iommufd_account_mode mode, bool fixed_iova,
 		       u64 *gen);
 int isp_copy_iova(struct iova_space *dst, unsigned long *dst_iova,

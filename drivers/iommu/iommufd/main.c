@@ -175,6 +175,7 @@ union iommufd_cmd_space {
 	struct iommu_ioas_copy ioas_copy_cmd;
 	struct iommu_ioas_iova_ranges iova_ranges_cmd;
 	struct iommu_ioas_map map_cmd;
+	struct iommu_ioas_map_file map_file_cmd;
 	struct iommu_ioas_noiommu_get_pa noiommu_get_pa_cmd;
 	struct iommu_ioas_unmap unmap_cmd;
 	struct iommu_option option_cmd;
@@ -224,9 +225,9 @@ struct iommufd_cmd_desc {
 #endif
 
 /*
- * Numbers 0x8f and 0x92 belong to later additions (IOAS_MAP_FILE,
- * IOAS_CHANGE_PROCESS); their slots stay empty so they fail with
- * -ENOTTY until implemented. HWPT_ALLOC and HWPT_INVALIDATE go through
+ * Number 0x92 belongs to a later addition (IOAS_CHANGE_PROCESS); its slot
+ * stays empty so it fails with -ENOTTY until implemented. HWPT_ALLOC and
+ * HWPT_INVALIDATE go through
  * viommu.c, which takes a virtual IOMMU as their ID and hands anything else
  * on to hwpt.c.
  */
@@ -257,6 +258,8 @@ static const struct iommufd_cmd_desc iommufd_cmd_table[] = {
 		 out_iova_alignment, iommufd_do_ioas_iova_ranges),
 	CMD_DESC(IOAS_MAP, struct iommu_ioas_map,
 		 iova, iommufd_do_ioas_map),
+	CMD_DESC(IOAS_MAP_FILE, struct iommu_ioas_map_file,
+		 iova, iommufd_do_ioas_map_file),
 	CMD_DESC(IOAS_NOIOMMU_GET_PA, struct iommu_ioas_noiommu_get_pa,
 		 out_phys, iommufd_do_ioas_noiommu_get_pa),
 	CMD_DESC(IOAS_UNMAP, struct iommu_ioas_unmap,

@@ -34,6 +34,14 @@
  * have to be allocated or read back from swap, so it is never pinned in the
  * one pass above.
  *
+ * A pages object can also be a range of such a file itself
+ * (IOMMU_IOAS_MAP_FILE, upages_create_file()): it is then always pinned
+ * through the file, by file offset, and no process's memory is involved;
+ * reads and writes of pages that are not pinned pin them briefly through
+ * the file too.  It holds a reference on the file.  Pages the file loses
+ * (truncate, hole punch) stay pinned and recorded until released; pinning
+ * beyond the file's end fails with -EINVAL.
+ *
  * Pinning is done in batches whose temporary page-pointer array is bounded
  * by iommufd_temp_memory_limit() (common.h), and smaller when that much is
  * not available in one piece.
@@ -43,12 +51,16 @@
  * CAP_IPC_LOCK is not charged at all.
  */
 #include <linux/capability.h>
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/highmem.h>
+#include <linux/hugetlb.h>
 #include <linux/iommu.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/user.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -64,6 +76,36 @@ struct upages_access {
 	struct interval_tree_node node;
 	unsigned int users;
 };
+
+/*
+ * A pages object for bytes [start, last] (user addresses or file offsets),
+ * charged to the current process
+ */
+static struct upages *upages_alloc(unsigned long start, unsigned long last,
+				   bool writable,
+				   enum iommufd_account_mode mode)
+{
+	struct upages *pages;
+
+	pages = kzalloc(sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!pages)
+		return ERR_PTR(-ENOMEM);
+
+	kref_init(&pages->kref);
+	mutex_init(&pages->mutex);
+	pages->holders = RB_ROOT_CACHED;
+	pages->access_pins = RB_ROOT_CACHED;
+	pages->npages = (last >> PAGE_SHIFT) - (start >> PAGE_SHIFT) + 1;
+	upages_pfns_init(&pages->pfns, start >> PAGE_SHIFT, pages->npages);
+	pages->writable = writable;
+	/* Locking memory is not limited for it, so nothing is counted */
+	pages->acct_mode = capable(CAP_IPC_LOCK) ? IOMMUFD_ACCOUNT_NONE : mode;
+	pages->owner_task = get_task_struct(current->group_leader);
+	mmgrab(current->mm);
+	pages->owner_mm = current->mm;
+	pages->owner_user = get_uid(current_user());
+	return pages;
+}
 
 /**
  * upages_create - describe a range of the current process's memory
@@ -87,24 +129,54 @@ struct upages *upages_create(void __user *uptr, unsigned long length,
 	if (rc)
 		return ERR_PTR(rc);
 
-	pages = kzalloc(sizeof(*pages), GFP_KERNEL_ACCOUNT);
-	if (!pages)
-		return ERR_PTR(-ENOMEM);
-
-	kref_init(&pages->kref);
-	mutex_init(&pages->mutex);
-	pages->holders = RB_ROOT_CACHED;
-	pages->access_pins = RB_ROOT_CACHED;
+	pages = upages_alloc(start, last, writable, mode);
+	if (IS_ERR(pages))
+		return pages;
 	pages->uptr = (void __user *)ALIGN_DOWN(start, PAGE_SIZE);
-	pages->npages = (last >> PAGE_SHIFT) - (start >> PAGE_SHIFT) + 1;
-	upages_pfns_init(&pages->pfns, start >> PAGE_SHIFT, pages->npages);
-	pages->writable = writable;
-	/* Locking memory is not limited for it, so nothing is counted */
-	pages->acct_mode = capable(CAP_IPC_LOCK) ? IOMMUFD_ACCOUNT_NONE : mode;
-	pages->owner_task = get_task_struct(current->group_leader);
-	mmgrab(current->mm);
-	pages->owner_mm = current->mm;
-	pages->owner_user = get_uid(current_user());
+	return pages;
+}
+
+/**
+ * upages_create_file - describe a range of a shmem or hugetlbfs file
+ * @file: the file; the pages object takes its own reference
+ * @start: byte offset in the file of the first byte
+ * @length: number of bytes, not zero
+ * @writable: the memory will be pinned for write
+ * @mode: how pins will be charged (to the current process)
+ *
+ * The pages are pinned through the file (pages_file.c), never through a
+ * process's page tables, so they do not depend on any mapping of the file.
+ *
+ * Return: a pages object with one reference, or ERR_PTR(-EINVAL) for a
+ * file that cannot be pinned this way or a range beyond its end,
+ * -EOVERFLOW for a range that wraps, -EPERM for a writable range of a
+ * file not open for writing, or -ENOMEM.
+ */
+struct upages *upages_create_file(struct file *file, u64 start,
+				  unsigned long length, bool writable,
+				  enum iommufd_account_mode mode)
+{
+	struct upages *pages;
+	unsigned long last;
+	int rc;
+
+	if (!shmem_file(file) && !is_file_hugepages(file))
+		return ERR_PTR(-EINVAL);
+	if (!(file->f_mode & FMODE_READ) ||
+	    (writable && !(file->f_mode & FMODE_WRITE)))
+		return ERR_PTR(-EPERM);
+	rc = iommufd_range_last(start, length, &last);
+	if (rc)
+		return ERR_PTR(rc);
+	/* Pins beyond the end fail; refuse now what is already beyond it */
+	if (last >= i_size_read(file_inode(file)))
+		return ERR_PTR(-EINVAL);
+
+	pages = upages_alloc(start, last, writable, mode);
+	if (IS_ERR(pages))
+		return pages;
+	pages->uptr = (void __user *)ALIGN_DOWN(start, PAGE_SIZE);
+	pages->file = get_file(file);
 	return pages;
 }
 
@@ -118,6 +190,8 @@ static void upages_free(struct kref *kref)
 	put_task_struct(pages->owner_task);
 	mmdrop(pages->owner_mm);
 	free_uid(pages->owner_user);
+	if (pages->file)
+		fput(pages->file);
 	mutex_destroy(&pages->mutex);
 	kfree(pages);
 }
@@ -366,6 +440,32 @@ static int upages_record_run(struct upages *pages, struct upages_pfns_ref *ref,
 }
 
 /*
+ * Record the pages of @pins, pinned at page index @index, as runs by folio.
+ * Returns the number of pages, or a negative errno with them unpinned.
+ */
+static long upages_record_file_pins(struct upages *pages, unsigned long index,
+				    struct upages_file_pins *pins)
+{
+	unsigned long done = 0, first, n;
+	struct upages_pfns_ref ref;
+	unsigned int i;
+	int rc;
+
+	upages_pfns_ref_init(&ref);
+	for (i = 0; i != pins->nfolios; i++) {
+		n = upages_file_piece(pins, i, done, &first);
+		rc = upages_record_run(pages, &ref, index + done, n,
+				       folio_pfn(pins->folios[i]) + first);
+		if (rc) {
+			upages_file_unpin(pins, false);
+			return rc;
+		}
+		done += n;
+	}
+	return done;
+}
+
+/*
  * Pin and record up to @want pages at @index through the file when they
  * are a shared mapping of a shmem or hugetlbfs file (pages_file.c), with
  * @folios for up to @max_folios folios.  Returns the number of pages
@@ -381,11 +481,9 @@ static long upages_pin_file_batch(struct upages *pages, unsigned long index,
 {
 	unsigned long addr = (unsigned long)pages->uptr + index * PAGE_SIZE;
 	struct upages_file_pins pins = { .folios = folios };
-	unsigned long done = 0, first, n, avail;
-	struct upages_pfns_ref ref;
 	struct vm_area_struct *vma;
 	struct file *file = NULL;
-	unsigned int i;
+	unsigned long avail;
 	loff_t pos;
 	int rc = 0;
 
@@ -402,19 +500,28 @@ static long upages_pin_file_batch(struct upages *pages, unsigned long index,
 		return 0;
 	if (one_pass)
 		return -EAGAIN;
+	return upages_record_file_pins(pages, index, &pins);
+}
 
-	upages_pfns_ref_init(&ref);
-	for (i = 0; i != pins.nfolios; i++) {
-		n = upages_file_piece(&pins, i, done, &first);
-		rc = upages_record_run(pages, &ref, index + done, n,
-				       folio_pfn(folios[i]) + first);
-		if (rc) {
-			upages_file_unpin(&pins, false);
-			return rc;
-		}
-		done += n;
-	}
-	return done;
+/*
+ * Pin and record up to @want pages at @index of a pages object of a file,
+ * with @folios for up to @max_folios folios.  Returns the number of pages
+ * pinned and recorded, or a negative errno with nothing pinned (-EINVAL
+ * for pages beyond the end of the file).
+ */
+static long upages_pin_own_file(struct upages *pages, unsigned long index,
+				unsigned long want, struct folio **folios,
+				unsigned int max_folios)
+{
+	loff_t pos = (loff_t)(unsigned long)pages->uptr +
+		     ((loff_t)index << PAGE_SHIFT);
+	struct upages_file_pins pins = { .folios = folios };
+	int rc;
+
+	rc = upages_file_pin(pages->file, pos, want, max_folios, &pins);
+	if (rc)
+		return rc;
+	return upages_record_file_pins(pages, index, &pins);
 }
 
 /*
@@ -444,7 +551,9 @@ static int upages_pin_span(struct upages *pages, unsigned long first,
 	if (!page_list)
 		return -ENOMEM;
 
-	rc = upages_get_mm(pages, &remote);
+	/* A file's pages are never pinned through an mm */
+	remote = false;
+	rc = pages->file ? 0 : upages_get_mm(pages, &remote);
 	if (rc)
 		goto out_free;
 
@@ -455,10 +564,15 @@ static int upages_pin_span(struct upages *pages, unsigned long first,
 		rc = upages_account(pages, want);
 		if (rc)
 			break;
-		/* The array holds folios instead of pages for this */
-		got = upages_pin_file_batch(pages, first + done, want,
-					    (struct folio **)page_list, batch,
-					    !!req);
+		/* The array holds folios instead of pages for these */
+		if (pages->file)
+			got = upages_pin_own_file(pages, first + done, want,
+						  (struct folio **)page_list,
+						  batch);
+		else
+			got = upages_pin_file_batch(pages, first + done, want,
+						    (struct folio **)page_list,
+						    batch, !!req);
 		if (got) {
 			upages_unaccount(pages, got < 0 ? want : want - got);
 			if (got < 0) {
@@ -596,7 +710,8 @@ int upages_hold_map(struct upages *pages, struct interval_tree_node *node,
 
 	req->mapped = 0;
 	req->run_npages = 0;
-	if (current->mm != pages->owner_mm)
+	/* A file's pages may have to be allocated or read back */
+	if (pages->file || current->mm != pages->owner_mm)
 		return -EAGAIN;
 
 	mutex_lock(&pages->mutex);
@@ -742,6 +857,26 @@ static void upages_copy_page(struct page *page, unsigned long offset,
 		memcpy_from_page(data, page, offset, length);
 }
 
+/* Copy within page @index of a file that is not pinned: pin it briefly */
+static int upages_rw_file(struct upages *pages, unsigned long index,
+			  unsigned long offset, void *data,
+			  unsigned long length, bool write)
+{
+	loff_t pos = (loff_t)(unsigned long)pages->uptr +
+		     ((loff_t)index << PAGE_SHIFT);
+	struct folio *folio;
+	struct upages_file_pins pins = { .folios = &folio };
+	int rc;
+
+	rc = upages_file_pin(pages->file, pos, 1, 1, &pins);
+	if (rc)
+		return rc;
+	upages_copy_page(folio_page(folio, pins.first), offset, data, length,
+			 write);
+	upages_file_unpin(&pins, write);
+	return 0;
+}
+
 /* Copy within one page that is not pinned: pin it briefly in its mm */
 static int upages_rw_unpinned(struct upages *pages,
 			      unsigned long index, unsigned long offset,
@@ -753,6 +888,9 @@ static int upages_rw_unpinned(struct upages *pages,
 
 	if (iommufd_inject_failure())
 		return -EINVAL;
+	if (pages->file)
+		return upages_rw_file(pages, index, offset, data, length,
+				      write);
 	if (!mmget_not_zero(pages->owner_mm))
 		return -EFAULT;
 	mmap_read_lock(pages->owner_mm);
@@ -870,7 +1008,7 @@ int upages_rw(struct upages *pages, unsigned long offset, void *data,
 		return -EPERM;
 
 	if ((flags & (UPAGES_RW_SLOW_PATH | UPAGES_RW_KTHREAD)) ||
-	    current->mm != pages->owner_mm)
+	    pages->file || current->mm != pages->owner_mm)
 		return upages_rw_slow(pages, offset, data, length, write);
 
 	if (write)

@@ -21,6 +21,7 @@
 #include "pages_pfns.h"
 
 struct iommu_domain;
+struct file;
 struct mm_struct;
 struct page;
 struct task_struct;
@@ -30,7 +31,11 @@ struct user_struct;
  * struct upages - a range of user memory that may be pinned
  * @kref: one reference per segment (IOAS_MAP and every IOAS_COPY of it)
  * @mutex: protects every field below it
- * @uptr: page aligned user address of page index 0
+ * @uptr: page aligned user address of page index 0; for a pages object of
+ *	a file, the page aligned file offset of page index 0 (never a user
+ *	address then)
+ * @file: the shmem or hugetlbfs file whose pages these are, pinned through
+ *	it, or NULL for process memory (one reference)
  * @npages: number of CPU pages covered
  * @writable: pinned for write (FOLL_WRITE) and dirtied on unpin
  * @acct_mode: how @npinned is charged; captured at creation,
@@ -53,6 +58,7 @@ struct upages {
 	struct kref kref;
 	struct mutex mutex; /* protects the fields below; order: common.h */
 	void __user *uptr;
+	struct file *file;
 	unsigned long npages;
 	bool writable;
 	enum iommufd_account_mode acct_mode;
@@ -76,6 +82,9 @@ enum {
 struct upages *upages_create(void __user *uptr, unsigned long length,
 			     bool writable,
 			     enum iommufd_account_mode mode);
+struct upages *upages_create_file(struct file *file, u64 start,
+				  unsigned long length, bool writable,
+				  enum iommufd_account_mode mode);
 void upages_put(struct upages *pages);
 
 /**
