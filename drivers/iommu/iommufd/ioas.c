@@ -360,6 +360,48 @@ out_put:
 }
 
 /**
+ * iommufd_do_ioas_change_process - IOMMU_IOAS_CHANGE_PROCESS
+ * @call: the ioctl call
+ *
+ * Collects the pages object of every mapping of every IOAS (all must be of
+ * files), charges the caller for all of them at once, then hands them over
+ * one by one (pages_acct.c).  Mappings made while this runs may stay with
+ * their maker.
+ *
+ * Return: 0, or -EINVAL / -ENOMEM / -EINTR with nothing changed.
+ */
+int iommufd_do_ioas_change_process(struct iommufd_call *call)
+{
+	struct iommu_ioas_change_process *arg = call->args;
+	struct iommufd_obj *obj;
+	struct upages_move move;
+	u32 id = 0;
+	int rc = 0;
+
+	if (arg->__reserved)
+		return -EOPNOTSUPP;
+
+	upages_move_init(&move, call->ictx->acct_mode);
+	while (!rc && (obj = iommufd_obj_find_next(call->ictx, &id,
+						   IOMMUFD_OBJ_IOAS))) {
+		struct iommufd_ioas *ioas =
+			container_of(obj, struct iommufd_ioas, obj);
+
+		rc = isp_collect_pages(&ioas->isp, &move);
+		iommufd_obj_put(call->ictx, obj);
+		if (id == U32_MAX)
+			break;
+		id++;
+	}
+	if (!rc)
+		rc = upages_move_charge(&move);
+	if (!rc)
+		upages_move_commit(&move);
+	upages_move_destroy(&move);
+	return rc;
+}
+
+/**
  * iommufd_do_ioas_copy - IOMMU_IOAS_COPY
  * @call: the ioctl call
  *

@@ -77,6 +77,7 @@ int iommufd_do_ioas_iova_ranges(struct iommufd_call *call);
 int iommufd_do_ioas_allow_iovas(struct iommufd_call *call);
 int iommufd_do_ioas_map(struct iommufd_call *call);
 int iommufd_do_ioas_map_file(struct iommufd_call *call);
+int iommufd_do_ioas_change_process(struct iommufd_call *call);
 int iommufd_do_ioas_copy(struct iommufd_call *call);
 int iommufd_do_ioas_unmap(struct iommufd_call *call);
 int iommufd_ioas_set_option(struct iommufd_call *call);

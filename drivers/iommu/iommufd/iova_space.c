@@ -807,3 +807,28 @@ void isp_destroy(struct iova_space *isp)
 	xa_destroy(&isp->domains);
 	xa_destroy(&isp->accessors);
 }
+
+/**
+ * isp_collect_pages - add the pages object of every mapping to a move
+ * @isp: table
+ * @move: the move (IOMMU_IOAS_CHANGE_PROCESS)
+ *
+ * Mappings still being made count too: one of process memory refuses the
+ * move as well.
+ *
+ * Return: 0, -EINVAL if a mapping is not of a file, or -ENOMEM.
+ */
+int isp_collect_pages(struct iova_space *isp, struct upages_move *move)
+{
+	struct isp_seg *seg;
+	int rc = 0;
+
+	down_read(&isp->tree_rwsem);
+	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg && !rc;
+	     seg = isp_seg_next(seg, ULONG_MAX)) {
+		rc = upages_move_add(move, seg->pages);
+		cond_resched();
+	}
+	up_read(&isp->tree_rwsem);
+	return rc;
+}

@@ -209,6 +209,7 @@ int isp_map_file_pages(struct iova_space *isp, unsigned long *iova,
 		       unsigned long length, int iommu_prot,
 		       enum iommufd_account_mode mode, bool fixed_iova,
 		       u64 *gen);
+int isp_collect_pages(struct iova_space *isp, struct upages_move *move);
 int isp_copy_iova(struct iova_space *dst, unsigned long *dst_iova,
 		  struct iova_space *src, unsigned long src_iova,
 		  unsigned long length, int iommu_prot, bool fixed_iova,

@@ -176,6 +176,7 @@ union iommufd_cmd_space {
 	struct iommu_ioas_iova_ranges iova_ranges_cmd;
 	struct iommu_ioas_map map_cmd;
 	struct iommu_ioas_map_file map_file_cmd;
+	struct iommu_ioas_change_process change_process_cmd;
 	struct iommu_ioas_noiommu_get_pa noiommu_get_pa_cmd;
 	struct iommu_ioas_unmap unmap_cmd;
 	struct iommu_option option_cmd;
@@ -225,11 +226,8 @@ struct iommufd_cmd_desc {
 #endif
 
 /*
- * Number 0x92 belongs to a later addition (IOAS_CHANGE_PROCESS); its slot
- * stays empty so it fails with -ENOTTY until implemented. HWPT_ALLOC and
- * HWPT_INVALIDATE go through
- * viommu.c, which takes a virtual IOMMU as their ID and hands anything else
- * on to hwpt.c.
+ * HWPT_ALLOC and HWPT_INVALIDATE go through viommu.c, which takes a virtual
+ * IOMMU as their ID and hands anything else on to hwpt.c.
  */
 static const struct iommufd_cmd_desc iommufd_cmd_table[] = {
 	CMD_DESC(DESTROY, struct iommu_destroy,
@@ -250,6 +248,8 @@ static const struct iommufd_cmd_desc iommufd_cmd_table[] = {
 		 __reserved, iommufd_do_hwpt_set_dirty),
 	CMD_DESC(IOAS_ALLOC, struct iommu_ioas_alloc,
 		 out_ioas_id, iommufd_do_ioas_alloc),
+	CMD_DESC(IOAS_CHANGE_PROCESS, struct iommu_ioas_change_process,
+		 __reserved, iommufd_do_ioas_change_process),
 	CMD_DESC(IOAS_ALLOW_IOVAS, struct iommu_ioas_allow_iovas,
 		 allowed_iovas, iommufd_do_ioas_allow_iovas),
 	CMD_DESC(IOAS_COPY, struct iommu_ioas_copy,

@@ -165,6 +165,33 @@ struct iommufd_obj *iommufd_obj_find(struct iommufd_ctx *ictx, u32 id,
 	return obj ?: ERR_PTR(-ENOENT);
 }
 
+/**
+ * iommufd_obj_find_next - the next object of a type, by ID
+ * @ictx: context
+ * @id: in: the lowest ID to look at; out: the ID of the object found
+ * @type: required type
+ *
+ * For walking every object of a type: start at ID 0 and go on from the ID
+ * found plus one.  Objects that come or go meanwhile may or may not be seen.
+ *
+ * Return: the object with a reference held, or NULL if there is none left.
+ */
+struct iommufd_obj *iommufd_obj_find_next(struct iommufd_ctx *ictx, u32 *id,
+					  enum iommufd_obj_type type)
+{
+	unsigned long index = *id;
+	struct iommufd_obj *obj;
+
+	xa_lock(&ictx->obj_table);
+	xa_for_each_start(&ictx->obj_table, index, obj, index)
+		if (obj->type == type && refcount_inc_not_zero(&obj->refs))
+			break;
+	xa_unlock(&ictx->obj_table);
+	if (obj)
+		*id = index;
+	return obj;
+}
+
 static void iommufd_obj_free(struct iommufd_obj *obj)
 {
 	obj->ops->release(obj);

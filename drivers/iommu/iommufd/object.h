@@ -181,6 +181,8 @@ void iommufd_obj_discard(struct iommufd_ctx *ictx,
 
 struct iommufd_obj *iommufd_obj_find(struct iommufd_ctx *ictx, u32 id,
 				     enum iommufd_obj_type type);
+struct iommufd_obj *iommufd_obj_find_next(struct iommufd_ctx *ictx, u32 *id,
+					  enum iommufd_obj_type type);
 void iommufd_obj_put(struct iommufd_ctx *ictx, struct iommufd_obj *obj);
 
 /**

@@ -110,6 +110,7 @@ FIXTURE(fail_nth) {
 	void *buf;
 	void *buf2;
 	size_t len;
+	int mfd;
 	unsigned long taint;
 };
 
@@ -142,6 +143,7 @@ FIXTURE_SETUP(fail_nth)
 
 	self->nth_fd = -1;
 	self->make_it_fail_fd = -1;
+	self->mfd = -1;
 	fd = ifd_open();
 	if (fd < 0)
 		SKIP(return, "/dev/iommu: %s", strerror(errno));
@@ -231,6 +233,7 @@ struct seq {
 	size_t len;
 	char *huge;		/* optional huge page backed buffer */
 	size_t huge_len;
+	int mfd;		/* a memfd the huge buffer maps, or -1 */
 	int access_fd[2];
 };
 
@@ -426,6 +429,57 @@ static int seq_huge(struct seq *s)
 	if (mock_domain(s->fd, a, NULL, NULL, NULL))
 		return -1;
 	if (ifd_destroy(s->fd, stdev))
+		return -1;
+	return ifd_unmap(s->fd, a, BASE, s->huge_len, NULL);
+}
+
+/*
+ * A memfd by descriptor: fixed and automatic maps of it, a copy, access
+ * reads (pinning through the file), a domain attached afterwards, a
+ * change of process (a no-op from the owner, but it collects and charges
+ * all the same) and unmap
+ */
+static int seq_file(struct seq *s)
+{
+	struct iommu_ioas_change_process cp = { .size = sizeof(cp) };
+	struct iommu_ioas_map_file mf = {
+		.size = sizeof(mf),
+		.flags = MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA,
+		.fd = s->mfd,
+		.length = s->huge_len,
+		.iova = BASE,
+	};
+	char tmp[64];
+	__u32 a, b;
+	__u64 iova;
+	int afd;
+
+	if (ifd_ioas_alloc(s->fd, &a) || ifd_ioas_alloc(s->fd, &b))
+		return -1;
+	mf.ioas_id = a;
+	if (ioctl(s->fd, IOMMU_IOAS_MAP_FILE, &mf))
+		return -1;
+	if (mock_domain(s->fd, b, NULL, NULL, NULL))
+		return -1;
+	mf.ioas_id = b;
+	mf.flags = MAP_RW;
+	mf.start = page_sz;
+	mf.length = 2 * page_sz;
+	if (ioctl(s->fd, IOMMU_IOAS_MAP_FILE, &mf))
+		return -1;
+	if (ifd_copy(s->fd, b, &iova, a, BASE + page_sz, 3 * page_sz, MAP_RW))
+		return -1;
+	if (mock_access_create(s->fd, a, 0, &afd))
+		return -1;
+	s->access_fd[0] = afd;
+	if (mock_access_rw(s->fd, afd, BASE + page_sz - 8, tmp, sizeof(tmp),
+			   0))
+		return -1;
+	if (mock_domain(s->fd, a, NULL, NULL, NULL))
+		return -1;
+	if (ioctl(s->fd, IOMMU_IOAS_CHANGE_PROCESS, &cp))
+		return -1;
+	if (ifd_unmap(s->fd, b, iova, 3 * page_sz, NULL))
 		return -1;
 	return ifd_unmap(s->fd, a, BASE, s->huge_len, NULL);
 }
@@ -632,6 +686,7 @@ static void sweep(struct __test_metadata *_metadata,
 			.len = self->len,
 			.huge = huge,
 			.huge_len = huge_len,
+			.mfd = self->mfd,
 			.access_fd = { -1, -1 },
 		};
 
@@ -664,6 +719,8 @@ static void sweep(struct __test_metadata *_metadata,
 		ASSERT_LE(0, fd);
 		ASSERT_OK(mock_check_refs(fd, self->buf, self->len, 0));
 		ASSERT_OK(mock_check_refs(fd, self->buf2, self->len, 0));
+		if (huge && self->mfd >= 0)
+			ASSERT_OK(mock_check_refs(fd, huge, huge_len, 0));
 		close(fd);
 		if ((kernel_taint() & TAINT_WARN_BIT) &&
 		    !(self->taint & TAINT_WARN_BIT)) {
@@ -739,6 +796,24 @@ TEST_F_TIMEOUT(fail_nth, huge_pages, 600)
 	ASSERT_NE(NULL, huge);
 	sweep(_metadata, self, variant, seq_huge, huge, 2 * hsize);
 	munmap(huge, 2 * hsize);
+}
+
+TEST_F_TIMEOUT(fail_nth, map_file, 600)
+{
+	char *map;
+
+	self->mfd = syscall(SYS_memfd_create, "fail-nth", 0);
+	ASSERT_LE(0, self->mfd);
+	ASSERT_OK(ftruncate(self->mfd, self->len));
+	/* Only to check the pins from this side; the maps use the fd */
+	map = mmap(NULL, self->len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   self->mfd, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	memset(map, 0x5a, self->len);
+	sweep(_metadata, self, variant, seq_file, map, self->len);
+	munmap(map, self->len);
+	close(self->mfd);
+	self->mfd = -1;
 }
 
 TEST_HARNESS_MAIN

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * IOMMU_IOAS_MAP_FILE: mappings of shmem and hugetlb memfds pinned through
- * the file (never through the caller's memory), every errno of the
- * command, the data seen through mock domains and accesses, truncation,
- * and accounting exactly like IOAS_MAP.
+ * IOMMU_IOAS_MAP_FILE and IOMMU_IOAS_CHANGE_PROCESS: mappings of shmem and
+ * hugetlb memfds pinned through the file (never through the caller's
+ * memory), every errno of both commands, the data seen through mock
+ * domains and accesses, truncation, accounting exactly like IOAS_MAP, and
+ * the accounting moved to a process the iommufd is handed to.
  */
 #include <sys/resource.h>
 
@@ -42,6 +43,13 @@ static int ifd_map_file(int fd, __u32 ioas_id, int mfd, __u64 start,
 	if (!rc && iova)
 		*iova = req.iova;
 	return rc;
+}
+
+static int ifd_change_process(int fd)
+{
+	struct iommu_ioas_change_process req = { .size = sizeof(req) };
+
+	return ioctl(fd, IOMMU_IOAS_CHANGE_PROCESS, &req);
 }
 
 /* Fill the file through write(), so the caller never maps it */
@@ -403,7 +411,7 @@ TEST_F(map_file, hugetlb_memfd)
 }
 
 /* ------------------------------------------------------------------ */
-/* Accounting                                                           */
+/* Accounting and IOAS_CHANGE_PROCESS                                   */
 /* ------------------------------------------------------------------ */
 
 /* Give up CAP_IPC_LOCK and limit RLIMIT_MEMLOCK to @pages pages */
@@ -492,6 +500,229 @@ TEST_F(file_acct, charged_like_map)
 	close(self->fd);
 	self->fd = -1;
 	EXPECT_EQ(self->lck, proc_status_pages("VmLck"));
+}
+
+TEST_F(file_acct, change_process_errnos)
+{
+	struct {
+		struct iommu_ioas_change_process cmd;
+		__u64 extra;
+	} big = { .cmd.size = sizeof(big), .extra = 1 };
+	struct iommu_ioas_change_process cmd = { .size = sizeof(cmd) };
+	__u32 ioas2;
+	void *buf;
+
+	cmd.size = 4;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, IOMMU_IOAS_CHANGE_PROCESS, &cmd));
+	cmd.size = sizeof(cmd);
+	cmd.__reserved = 1;
+	EXPECT_ERRNO(EOPNOTSUPP,
+		     ioctl(self->fd, IOMMU_IOAS_CHANGE_PROCESS, &cmd));
+	EXPECT_ERRNO(E2BIG, ioctl(self->fd, IOMMU_IOAS_CHANGE_PROCESS, &big));
+	big.extra = 0;
+	/* Nothing mapped, and then only files of the caller: no-ops */
+	EXPECT_OK(ioctl(self->fd, IOMMU_IOAS_CHANGE_PROCESS, &big));
+	ASSERT_OK(ifd_map_file(self->fd, self->ioas_id, self->mfd, 0,
+			       NPAGES * page_sz, NULL, MAP_RW));
+	EXPECT_OK(ifd_change_process(self->fd));
+	EXPECT_EQ(self->lck + NPAGES, proc_status_pages("VmLck"));
+
+	/* A mapping of process memory, in another IOAS, refuses it */
+	buf = buf_alloc(page_sz, BUF_SMALL);
+	ASSERT_NE(NULL, buf);
+	ASSERT_OK(ifd_ioas_alloc(self->fd, &ioas2));
+	ASSERT_OK(ifd_map(self->fd, ioas2, buf, page_sz, NULL));
+	EXPECT_ERRNO(EINVAL, ifd_change_process(self->fd));
+	EXPECT_EQ(self->lck + NPAGES, proc_status_pages("VmLck"));
+}
+
+/*
+ * Take descriptor @nr of the parent into this process: the test kernels
+ * have no networking (no unix sockets, so no SCM_RIGHTS); pidfd_getfd()
+ * hands a descriptor over to another process just the same.
+ */
+static int take_parent_fd(int nr)
+{
+	int pidfd = syscall(SYS_pidfd_open, getppid(), 0);
+	int fd;
+
+	if (pidfd < 0)
+		return -1;
+	fd = syscall(SYS_pidfd_getfd, pidfd, nr, 0);
+	close(pidfd);
+	return fd;
+}
+
+/*
+ * The child, forked before the iommufd existed, takes it over from the
+ * parent and takes the charge over (or fails to, over its limit with
+ * @child_limit): exit status 0 if everything it saw was right.  @in and
+ * @out are pipes from and to the parent.
+ */
+static int handover_child(int in, int out, size_t child_limit,
+			  bool expect_ok)
+{
+	long lck0, lck1;
+	char *rd;
+	int fd, afd, nr;
+	char go;
+	__u64 iova;
+	__u32 ioas_id;
+
+	if (child_limit && limit_locked(child_limit))
+		return 10;
+	if (read(in, &nr, sizeof(nr)) != sizeof(nr) ||
+	    read(in, &ioas_id, sizeof(ioas_id)) != sizeof(ioas_id) ||
+	    read(in, &iova, sizeof(iova)) != sizeof(iova))
+		return 11;
+	fd = take_parent_fd(nr);
+	if (fd < 0)
+		return 12;
+	lck0 = proc_status_pages("VmLck");
+	if (expect_ok) {
+		if (ifd_change_process(fd))
+			return 13;
+		lck1 = proc_status_pages("VmLck");
+		if (lck1 != lck0 + NPAGES)
+			return 14;
+		/* Again: now a no-op */
+		if (ifd_change_process(fd) || proc_status_pages("VmLck") != lck1)
+			return 15;
+	} else {
+		if (ifd_change_process(fd) != -1 || errno != ENOMEM)
+			return 16;
+		if (proc_status_pages("VmLck") != lck0)
+			return 17;
+	}
+	/* Tell the parent to check its own counter, wait for its answer */
+	if (write(out, "c", 1) != 1 || read(in, &go, 1) != 1 || go != 'y')
+		return 18;
+
+	/* The data is still reachable from here */
+	rd = malloc(NPAGES * page_sz);
+	if (!rd || mock_access_create(fd, ioas_id, 0, &afd) ||
+	    mock_access_rw(fd, afd, iova, rd, NPAGES * page_sz, 0) ||
+	    pattern_check(rd, NPAGES * page_sz, 5) != -1)
+		return 19;
+	close(afd);
+	close(fd);
+	/* Its charge is released when the pins go: the parent's close */
+	return 0;
+}
+
+static void handover(struct __test_metadata *_metadata,
+		     struct _test_data_file_acct *self, size_t child_limit,
+		     bool expect_ok)
+{
+	int p2c[2], c2p[2];
+	__u64 iova;
+	pid_t pid;
+	char c;
+
+	ASSERT_OK(pipe(p2c));
+	ASSERT_OK(pipe(c2p));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		/* Only the descriptor taken from the parent is used */
+		close(self->fd);
+		_exit(handover_child(p2c[0], c2p[1], child_limit, expect_ok));
+	}
+	close(p2c[0]);
+	close(c2p[1]);
+
+	ASSERT_OK(memfd_fill(self->mfd, NPAGES * page_sz, 5));
+	ASSERT_OK(ifd_map_file(self->fd, self->ioas_id, self->mfd, 0,
+			       NPAGES * page_sz, &iova, MAP_RW));
+	EXPECT_EQ(self->lck + NPAGES, proc_status_pages("VmLck"));
+	ASSERT_EQ(sizeof(self->fd),
+		  write(p2c[1], &self->fd, sizeof(self->fd)));
+	ASSERT_EQ(sizeof(self->ioas_id),
+		  write(p2c[1], &self->ioas_id, sizeof(self->ioas_id)));
+	ASSERT_EQ(sizeof(iova), write(p2c[1], &iova, sizeof(iova)));
+	ASSERT_EQ(1, read(c2p[0], &c, 1));
+	EXPECT_EQ(self->lck + (expect_ok ? 0 : NPAGES),
+		  proc_status_pages("VmLck"));
+	ASSERT_EQ(1, write(p2c[1], "y", 1));
+	EXPECT_EQ(0, wait_child(pid));
+	close(p2c[1]);
+	close(c2p[0]);
+
+	if (expect_ok) {
+		/* The parent takes it back */
+		EXPECT_OK(ifd_change_process(self->fd));
+		EXPECT_EQ(self->lck + NPAGES, proc_status_pages("VmLck"));
+	}
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_EQ(self->lck, proc_status_pages("VmLck"));
+}
+
+TEST_F(file_acct, change_process_handover)
+{
+	handover(_metadata, self, 0, true);
+}
+
+TEST_F(file_acct, change_process_over_limit)
+{
+	handover(_metadata, self, NPAGES / 2, false);
+}
+
+/*
+ * Concurrent moves and maps: a child that shares the iommufd takes the
+ * charges over again and again while the parent maps, copies and unmaps
+ * the memfd and takes them back now and then.  Every call succeeds, each
+ * pin stays charged exactly once, and once everything is unmapped neither
+ * process has anything left charged.
+ */
+TEST_F(file_acct, change_process_races)
+{
+	int p2c[2], i, status;
+	size_t len = NPAGES * page_sz;
+	pid_t pid;
+	char c;
+
+	ASSERT_OK(pipe(p2c));
+	ASSERT_OK(fcntl(p2c[0], F_SETFL, O_NONBLOCK));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		long lck0 = proc_status_pages("VmLck");
+		int calls = 0;
+
+		while (read(p2c[0], &c, 1) != 1) {
+			if (ifd_change_process(self->fd))
+				_exit(20);
+			calls++;
+		}
+		/* Everything is unmapped now */
+		if (proc_status_pages("VmLck") != lck0)
+			_exit(21);
+		_exit(calls ? 0 : 22);
+	}
+	for (i = 0; i != 300; i++) {
+		__u64 iova, iova2;
+
+		ASSERT_OK(ifd_map_file(self->fd, self->ioas_id, self->mfd,
+				       (i % 4) * page_sz, len, &iova, MAP_RW));
+		ASSERT_OK(ifd_copy(self->fd, self->ioas_id, &iova2,
+				   self->ioas_id, iova + page_sz, page_sz,
+				   MAP_RW));
+		if (!(i % 7))
+			ASSERT_OK(ifd_change_process(self->fd));
+		/* The copy keeps a page of the mapping pinned for a while */
+		ASSERT_OK(ifd_unmap(self->fd, self->ioas_id, iova, len, NULL));
+		ASSERT_OK(ifd_unmap(self->fd, self->ioas_id, iova2, page_sz,
+				    NULL));
+	}
+	ASSERT_OK(ifd_unmap(self->fd, self->ioas_id, 0, UINT64_MAX, NULL));
+	ASSERT_EQ(1, write(p2c[1], "u", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(self->lck, proc_status_pages("VmLck"));
+	close(p2c[0]);
+	close(p2c[1]);
 }
 
 TEST_HARNESS_MAIN

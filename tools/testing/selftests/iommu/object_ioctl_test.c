@@ -785,13 +785,14 @@ TEST(unknown_request_numbers)
 	memcpy(raw, &(__u32){ 64 }, sizeof(__u32));
 
 	/*
-	 * Reserved for a later command (0x92) and unassigned holes; 0x8f is
-	 * IOAS_MAP_FILE (ioas_file_test), 0x90, 0x91, 0x93 and 0x94 the
-	 * vIOMMU commands (viommu_test, veventq_test), 0x95 is
+	 * Unassigned holes; 0x8f and 0x92 are IOAS_MAP_FILE and
+	 * IOAS_CHANGE_PROCESS (ioas_file_test), 0x90, 0x91, 0x93 and 0x94
+	 * the vIOMMU commands (viommu_test, veventq_test), 0x95 is
 	 * IOAS_NOIOMMU_GET_PA (noiommu_test)
 	 */
 	for (nr = 0x8f; nr != 0xa0; nr++) {
 		if (nr == IOMMUFD_CMD_IOAS_MAP_FILE ||
+		    nr == IOMMUFD_CMD_IOAS_CHANGE_PROCESS ||
 		    nr == IOMMUFD_CMD_VIOMMU_ALLOC ||
 		    nr == IOMMUFD_CMD_VDEVICE_ALLOC ||
 		    nr == IOMMUFD_CMD_VEVENTQ_ALLOC ||
