@@ -168,6 +168,7 @@ void register_mock_ops(void);
 void register_legacy_ops(void);
 void register_mem_ops(void);
 void register_viommu_ops(void);
+void register_file_ops(void);
 
 /* ---- calls: logging, stats, counting ---- */
 

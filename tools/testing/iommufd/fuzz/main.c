@@ -801,6 +801,7 @@ int main(int argc, char **argv)
 	register_legacy_ops();
 	register_mem_ops();
 	register_viommu_ops();
+	register_file_ops();
 	op_register("fork", op_fork, 1, OPF_NO_CHILD);
 	if (apply_op_filter() <= 0) {
 		printf("Bail out! --ops leaves no op\n");
