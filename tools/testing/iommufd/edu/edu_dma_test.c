@@ -349,6 +349,70 @@ static int hwpt_alloc(struct edu_dev *edu, __u32 ioas_id, __u32 *hwpt_id)
 	return 0;
 }
 
+/* IOMMU_IOAS_MAP_FILE of @length bytes of @fd at @start, fixed @iova */
+static int map_file(struct edu_dev *edu, int fd, __u64 start, __u64 length,
+		    __u64 iova, __u32 prot)
+{
+	struct iommu_ioas_map_file cmd = {
+		.size = sizeof(cmd),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | prot,
+		.ioas_id = edu->ioas_id,
+		.fd = fd,
+		.start = start,
+		.length = length,
+		.iova = iova,
+	};
+
+	return ioctl(edu->iommufd, IOMMU_IOAS_MAP_FILE, &cmd) ? -errno : 0;
+}
+
+/*
+ * The device DMAs through IOMMU_IOAS_MAP_FILE mappings of a memfd this
+ * process never maps: what it reads is what write() put in the file, what
+ * it writes read() gets back, and once unmapped the file is out of reach.
+ */
+TEST_F(edu, map_file_round_trip)
+{
+	char *want = self->a, *got = self->b;
+	int fd;
+
+	fd = memfd_create("edu-map-file", 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 2 * BUF_SIZE));
+	edu_fill(want, BUF_SIZE, 31);
+	ASSERT_EQ(BUF_SIZE, pwrite(fd, want, BUF_SIZE, 0));
+	ASSERT_EQ(0, map_file(&self->edu, fd, 0, BUF_SIZE, IOVA_C,
+			      IOMMU_IOAS_MAP_READABLE));
+	ASSERT_EQ(0, map_file(&self->edu, fd, BUF_SIZE, BUF_SIZE, IOVA_D,
+			      RW));
+
+	/* Through the device from the first half into the second */
+	ASSERT_EQ(0, edu_dma_to_device(&self->edu, IOVA_C + 100, 0,
+				       EDU_DMA_MAX));
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_D + 300,
+				    EDU_DMA_MAX));
+	ASSERT_EQ(BUF_SIZE, pread(fd, got, BUF_SIZE, BUF_SIZE));
+	ASSERT_EQ(0, memcmp(want + 100, got + 300, EDU_DMA_MAX));
+	ASSERT_TRUE(edu_all_bytes(got, 300, 0));
+
+	/* The read-only mapping stays out of the device's write reach */
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_C, LEN));
+	ASSERT_EQ(BUF_SIZE, pread(fd, got, BUF_SIZE, 0));
+	ASSERT_EQ(0, memcmp(want, got, BUF_SIZE));
+
+	/* Unmapped: the file does not change any more */
+	ASSERT_EQ(0, edu_ioas_unmap(self->edu.iommufd, self->edu.ioas_id,
+				    IOVA_D, BUF_SIZE));
+	edu_fill(self->c, LEN, 32);
+	ASSERT_EQ(0, edu_ioas_map(self->edu.iommufd, self->edu.ioas_id,
+				  self->c, BUF_SIZE, IOVA_A, RW));
+	ASSERT_EQ(0, edu_dma_to_device(&self->edu, IOVA_A, 0, LEN));
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_D, LEN));
+	ASSERT_EQ(BUF_SIZE, pread(fd, got, BUF_SIZE, BUF_SIZE));
+	ASSERT_EQ(0, memcmp(want + 100, got + 300, EDU_DMA_MAX));
+	close(fd);
+}
+
 /*
  * What is mapped before the device is attached reaches it: the domain made
  * for an attach to an IOAS, and one allocated with IOMMU_HWPT_ALLOC, are
