@@ -150,7 +150,7 @@ struct upages *upages_create(void __user *uptr, unsigned long length,
  * Return: a pages object with one reference, or ERR_PTR(-EINVAL) for a
  * file that cannot be pinned this way or a range beyond its end,
  * -EOVERFLOW for a range that wraps, -EPERM for a writable range of a
- * file not open for writing, or -ENOMEM.
+ * file not open for writing or write sealed, or -ENOMEM.
  */
 struct upages *upages_create_file(struct file *file, u64 start,
 				  unsigned long length, bool writable,
@@ -171,10 +171,23 @@ struct upages *upages_create_file(struct file *file, u64 start,
 	/* Pins beyond the end fail; refuse now what is already beyond it */
 	if (last >= i_size_read(file_inode(file)))
 		return ERR_PTR(-EINVAL);
+	/*
+	 * Devices may write the file as long as the mapping exists, as through
+	 * a writable shared mmap(): count as one, so a memfd that is write
+	 * sealed is refused and F_SEAL_WRITE cannot be added meanwhile.
+	 */
+	if (writable) {
+		rc = mapping_map_writable(file->f_mapping);
+		if (rc)
+			return ERR_PTR(rc);
+	}
 
 	pages = upages_alloc(start, last, writable, mode);
-	if (IS_ERR(pages))
+	if (IS_ERR(pages)) {
+		if (writable)
+			mapping_unmap_writable(file->f_mapping);
 		return pages;
+	}
 	pages->uptr = (void __user *)ALIGN_DOWN(start, PAGE_SIZE);
 	pages->file = get_file(file);
 	return pages;
@@ -190,6 +203,8 @@ static void upages_free(struct kref *kref)
 	put_task_struct(pages->owner_task);
 	mmdrop(pages->owner_mm);
 	free_uid(pages->owner_user);
+	if (pages->file && pages->writable)
+		mapping_unmap_writable(pages->file->f_mapping);
 	if (pages->file)
 		fput(pages->file);
 	mutex_destroy(&pages->mutex);
@@ -565,14 +580,18 @@ static int upages_pin_span(struct upages *pages, unsigned long first,
 		if (rc)
 			break;
 		/* The array holds folios instead of pages for these */
-		if (pages->file)
+		if (pages->file) {
 			got = upages_pin_own_file(pages, first + done, want,
 						  (struct folio **)page_list,
 						  batch);
-		else
+			/* Never on to gup: uptr is no address here */
+			if (!got)
+				got = -EFAULT;
+		} else {
 			got = upages_pin_file_batch(pages, first + done, want,
 						    (struct folio **)page_list,
 						    batch, !!req);
+		}
 		if (got) {
 			upages_unaccount(pages, got < 0 ? want : want - got);
 			if (got < 0) {

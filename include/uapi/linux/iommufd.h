@@ -355,10 +355,12 @@ struct iommu_ioas_map {
  *
  * Errors beyond those of IOMMU_IOAS_MAP: EBADF when @fd is not an open file
  * descriptor; EINVAL when the file is not a shmem or hugetlbfs file (a pipe,
- * /dev/null, a file on another file system), when @start + @length reaches
- * beyond the end of the file, or for a hugetlbfs file when @start is not a
- * multiple of its page size; EPERM for a writeable mapping of a file that
- * was not opened for writing; EOVERFLOW when @start + @length wraps.
+ * /dev/null, a file on another file system) or when @start + @length
+ * reaches beyond the end of the file; EPERM for a writeable mapping of a
+ * file that was not opened for writing or of a memfd sealed with
+ * F_SEAL_WRITE (while a writeable mapping exists, that seal cannot be
+ * added: EBUSY, as with a writable shared mmap()); EOVERFLOW when
+ * @start + @length wraps.
  */
 struct iommu_ioas_map_file {
 	__u32 size;

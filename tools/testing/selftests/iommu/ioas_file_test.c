@@ -6,6 +6,8 @@
  * domains and accesses, truncation, accounting exactly like IOAS_MAP, and
  * the accounting moved to a process the iommufd is handed to.
  */
+#define _GNU_SOURCE
+#include <fcntl.h>
 #include <sys/resource.h>
 
 #include "iommu_test_utils.h"
@@ -293,6 +295,36 @@ TEST_F(map_file, data_without_any_vma)
 	close(afd);
 	free(rd);
 	free(wr);
+}
+
+/*
+ * Write seals: a write-sealed memfd maps readable only (EPERM, as a
+ * writable shared mmap() would be refused), and while a writeable mapping
+ * exists F_SEAL_WRITE cannot be added (EBUSY), whether its pages are
+ * pinned yet or not; once it is unmapped the seal goes on.
+ */
+TEST_F(map_file, write_seals)
+{
+	int sfd = syscall(SYS_memfd_create, "ioas-file-seal",
+			  MFD_ALLOW_SEALING);
+	__u64 iova;
+
+	ASSERT_LE(0, sfd);
+	ASSERT_OK(ftruncate(sfd, 2 * page_sz));
+	ASSERT_OK(ifd_map_file(self->fd, self->ioas_id, sfd, 0, page_sz,
+			       &iova, MAP_RW));
+	EXPECT_ERRNO(EBUSY, fcntl(sfd, F_ADD_SEALS, F_SEAL_WRITE));
+	ASSERT_OK(ifd_unmap(self->fd, self->ioas_id, iova, page_sz, NULL));
+	ASSERT_OK(fcntl(sfd, F_ADD_SEALS, F_SEAL_WRITE));
+
+	EXPECT_ERRNO(EPERM, ifd_map_file(self->fd, self->ioas_id, sfd, 0,
+					 page_sz, NULL, MAP_RW));
+	EXPECT_ERRNO(EPERM, ifd_map_file(self->fd, self->ioas_id, sfd, 0,
+					 page_sz, NULL,
+					 IOMMU_IOAS_MAP_WRITEABLE));
+	EXPECT_OK(ifd_map_file(self->fd, self->ioas_id, sfd, 0, 2 * page_sz,
+			       NULL, IOMMU_IOAS_MAP_READABLE));
+	close(sfd);
 }
 
 /* ACCESS_PAGES pins the file's pages; a domain attached later maps them */
