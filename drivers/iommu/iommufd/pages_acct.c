@@ -138,15 +138,16 @@ void upages_unaccount(struct upages *pages, unsigned long npages)
  * The pages objects are collected first (upages_move_add()), each once
  * however many mappings share it.  upages_move_charge() then charges the
  * new owner, in one step checked against its limit, for every page pinned
- * at that moment: that is the only step that can fail, and nothing has
- * changed yet when it does.  upages_move_commit() hands each pages object
- * over under its mutex, so its pins never change meanwhile: what it has
- * pinned now is taken out of the prepaid charge (or charged on top of it,
- * without a limit check, if more was pinned since; those pins exist
- * already), given back to the old owner, and the owner fields change.
- * What is left of the prepaid charge is given back at the end.  No pages
- * mutex is held across more than one pages object, and none across the
- * limit check.
+ * at that moment whose charge changes counter (a process of the same user
+ * taking over per-user charges changes only the owner): that is the only
+ * step that can fail, and nothing has changed yet when it does.
+ * upages_move_commit() hands each pages object over under its mutex, so
+ * its pins never change meanwhile: what it has pinned now is taken out of
+ * the prepaid charge (or charged on top of it, without a limit check, if
+ * more was pinned since; those pins exist already), given back to the old
+ * owner, and the owner fields change.  What is left of the prepaid charge
+ * is given back at the end.  No pages mutex is held across more than one
+ * pages object, and none across the limit check.
  */
 
 static bool upages_move_is_owner(struct upages_move *move,
@@ -155,6 +156,25 @@ static bool upages_move_is_owner(struct upages_move *move,
 	return pages->owner_mm == move->mm &&
 	       pages->owner_user == move->user &&
 	       pages->acct_mode == move->mode;
+}
+
+/*
+ * The charge would stay on the same counter (the same user's, the same
+ * mm's, or none): only the owner changes, no charge moves
+ */
+static bool upages_move_same_counter(struct upages_move *move,
+				     struct upages *pages)
+{
+	if (pages->acct_mode != move->mode)
+		return false;
+	switch (move->mode) {
+	case IOMMUFD_ACCOUNT_USER:
+		return pages->owner_user == move->user;
+	case IOMMUFD_ACCOUNT_MM:
+		return pages->owner_mm == move->mm;
+	default:
+		return true;
+	}
 }
 
 /**
@@ -216,7 +236,7 @@ int upages_move_charge(struct upages_move *move)
 		return -ENOMEM;
 	xa_for_each(&move->pages, index, pages) {
 		mutex_lock(&pages->mutex);
-		if (!upages_move_is_owner(move, pages))
+		if (!upages_move_same_counter(move, pages))
 			npages += pages->npinned;
 		mutex_unlock(&pages->mutex);
 	}
@@ -249,12 +269,14 @@ void upages_move_commit(struct upages_move *move)
 			mutex_unlock(&pages->mutex);
 			continue;
 		}
-		n = pages->npinned;
-		prepaid = min(n, move->charged);
-		move->charged -= prepaid;
-		upages_charge(move->mode, move->task, move->mm, move->user,
-			      n - prepaid, true);
-		upages_unaccount(pages, n);
+		if (!upages_move_same_counter(move, pages)) {
+			n = pages->npinned;
+			prepaid = min(n, move->charged);
+			move->charged -= prepaid;
+			upages_charge(move->mode, move->task, move->mm,
+				      move->user, n - prepaid, true);
+			upages_unaccount(pages, n);
+		}
 
 		old_task = pages->owner_task;
 		old_mm = pages->owner_mm;

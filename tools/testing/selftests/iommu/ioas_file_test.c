@@ -701,6 +701,42 @@ TEST_F(file_acct, change_process_over_limit)
 }
 
 /*
+ * Per user (RLIMIT_MODE 0), a process of the same user taking the charges
+ * over moves nothing between counters: it must work however close to the
+ * limit the user is, and leave exactly the same charge behind.
+ */
+TEST_F(file_acct, change_process_same_user)
+{
+	size_t len = 3 * NPAGES * page_sz;
+	__u32 ioas_id;
+	pid_t pid;
+	int fd;
+
+	fd = ifd_open();
+	ASSERT_LE(0, fd);
+	ASSERT_OK(ifd_option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 0));
+	ASSERT_OK(ifd_ioas_alloc(fd, &ioas_id));
+	ASSERT_OK(mock_domain(fd, ioas_id, NULL, NULL, NULL));
+	ASSERT_OK(ftruncate(self->mfd, 5 * NPAGES * page_sz));
+	/* Three quarters of RLIMIT_MEMLOCK (4 * NPAGES pages) */
+	ASSERT_OK(ifd_map_file(fd, ioas_id, self->mfd, 0, len, NULL, MAP_RW));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(ifd_change_process(fd) ? errno : 0);
+	EXPECT_EQ(0, wait_child(pid));
+
+	/* Still exactly 3 * NPAGES charged to the user: NPAGES more fit */
+	EXPECT_ERRNO(ENOMEM, ifd_map_file(fd, ioas_id, self->mfd, len,
+					  NPAGES * page_sz + page_sz, NULL,
+					  MAP_RW));
+	EXPECT_OK(ifd_map_file(fd, ioas_id, self->mfd, len, NPAGES * page_sz,
+			       NULL, MAP_RW));
+	close(fd);
+}
+
+/*
  * Concurrent moves and maps: a child that shares the iommufd takes the
  * charges over again and again while the parent maps, copies and unmaps
  * the memfd and takes them back now and then.  Every call succeeds, each
