@@ -190,7 +190,9 @@ x86-amd)
 	qemu=("${x86_common[@]}" -device amd-iommu,intremap=on)
 	append="$x86_append amd_iommu=on $append" ;;
 arm64-smmuv3)
+	# On QEMU 10 its SMMUv3 has both stages and no FWB: see below
 	target=arm64 console=ttyAMA0
+	append="arm_smmu_v3.nest_without_fwb=1 $append"
 	set_qemu "$qemu_version" qemu-system-aarch64
 	qemu=("${qemu_cmd[@]}" -M virt,iommu=smmuv3,gic-version=3 -accel tcg -cpu max) ;;
 arm64-smmuv3-nested)
