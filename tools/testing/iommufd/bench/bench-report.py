@@ -18,7 +18,14 @@ The columns:
 Times are instruction counts (the boots run under QEMU -icount shift=0:
 one guest nanosecond per instruction); every figure is the median over the
 repetitions.  Ratios are throughput ratios, ours/other: above 1.00 ours is
-faster (or, for memory, smaller: other/ours).  The type1 records of
+faster (or, for memory, smaller: other/ours).
+
+The memfd kinds (hugetlb_memfd, shmem_memfd) get a MAP_FILE row under
+their row in the map and unmap tables: IOMMU_IOAS_MAP_FILE of the same
+range of the same memfd ("file-map" records) and its unmap.  "-" means not
+applicable: type1 has no map by file, and a kernel without
+IOMMU_IOAS_MAP_FILE (the base tree's) says so with a "file-absent" record;
+"n/a" is a figure that should be there and is not.  The type1 records of
 BASE_TABLE are the same code in another kernel: their ratio to the type1
 column shows how comparable the two boots are.
 """
@@ -26,7 +33,8 @@ import collections
 import statistics
 import sys
 
-KINDS = ['4k', 'thp', 'hugetlb', 'hugetlb1g', 'hugetlb_memfd']
+KINDS = ['4k', 'thp', 'hugetlb', 'hugetlb1g', 'hugetlb_memfd', 'shmem_memfd']
+MEMFD_KINDS = ['hugetlb_memfd', 'shmem_memfd']
 SCALE_OPS = [('map1', 'map 1 page'), ('unmap1', 'unmap it'),
              ('ranges', 'IOVA_RANGES'), ('copy1', 'COPY 1')]
 PAGE = 4096
@@ -66,6 +74,9 @@ class Column:
         v = self.recs.get((self.api, case, size, metric)) if self.recs else None
         return statistics.median(v) if v else None
 
+    def has(self, case, size, metric):
+        return bool(self.recs) and (self.api, case, size, metric) in self.recs
+
     def first(self, case, size, metric):
         v = self.recs.get((self.api, case, size, metric)) if self.recs else None
         return v[0] if v else None
@@ -76,9 +87,9 @@ def sizes_of(recs, case):
     return sorted(s, key=size_bytes)
 
 
-def fmt_insn(ns, pages):
+def fmt_insn(ns, pages, missing='n/a'):
     if ns is None:
-        return 'n/a'
+        return missing
     per = ns / pages
     return '%.0f (%.1f)' % (per, GIB_PER_INSN_PAGE / per if per else 0)
 
@@ -103,6 +114,54 @@ def bulk_table(cols, sizes, op, title):
         print('%-13s %-5s| %-15s %-15s %-15s| %9s %10s' %
               (kind, size, fmt_insn(o, pages), fmt_insn(t, pages),
                fmt_insn(b, pages), fmt_ratio(b, o), fmt_ratio(t, o)))
+        if kind in MEMFD_KINDS:
+            file_row(cols, kind, size, op)
+
+
+def file_absent(c, kind, size):
+    """the column's kernel has no IOMMU_IOAS_MAP_FILE (it said so)"""
+    return c.has(kind, size, 'file-absent')
+
+
+def file_row(cols, kind, size, op):
+    """the IOMMU_IOAS_MAP_FILE row under a memfd kind's row, if it ran"""
+    ours, _, base = cols
+    if not any(c.has(kind, size, 'file-' + op) or file_absent(c, kind, size)
+               for c in (ours, base)):
+        return
+    pages = size_bytes(size) / PAGE
+    o = ours.med(kind, size, 'file-' + op)
+    b = base.med(kind, size, 'file-' + op)
+    o_miss = '-' if file_absent(ours, kind, size) else 'n/a'
+    b_miss = '-' if file_absent(base, kind, size) else 'n/a'
+    print('%-13s %-5s| %-15s %-15s %-15s| %9s %10s' %
+          ('  MAP_FILE', size, fmt_insn(o, pages, o_miss), '-',
+           fmt_insn(b, pages, b_miss),
+           fmt_ratio(b, o, '-' if '-' in (o_miss, b_miss) else 'n/a'), '-'))
+
+
+def file_summary(cols, sizes):
+    """ours: IOMMU_IOAS_MAP_FILE against IOMMU_IOAS_MAP of the same memory"""
+    ours = cols[0]
+    lines = []
+    for kind, size in sizes:
+        if kind not in MEMFD_KINDS:
+            continue
+        pages = size_bytes(size) / PAGE
+        cells = []
+        for op in ('map', 'unmap'):
+            m, f = ours.med(kind, size, op), ours.med(kind, size, 'file-' + op)
+            if m is None or f is None:
+                continue
+            cells.append('%s %.1f by file, %.1f by address (%s)' %
+                         (op, f / pages, m / pages, fmt_ratio(m, f)))
+        if cells:
+            lines.append('  %-13s %-5s %s' % (kind, size, '; '.join(cells)))
+    if lines:
+        print('\nours: IOMMU_IOAS_MAP_FILE against IOMMU_IOAS_MAP of the same '
+              'memfd range, instructions\nper 4 KiB page (ratio MAP/MAP_FILE: '
+              'above 1.00 by file is faster)')
+        print('\n'.join(lines))
 
 
 def iommufd_table(cols, sizes):
@@ -170,6 +229,25 @@ def kmem_table(cols, sizes):
             vals.append('n/a' if t is None else '%.0f = %s' % (
                 t / gib, '+'.join('%.0f' % (p / gib) for p in parts)))
         print('  %-13s %-5s ours %-19s base %s' % (kind, size, vals[0], vals[1]))
+    file_kmem = []
+    for kind, size in sizes:
+        gib = size_bytes(size) / 2**30
+        vals = []
+        for c in (cols[0], cols[2]):
+            t, parts = kmem(c, kind, size, 'file-kmem-')
+            vals.append(('-' if file_absent(c, kind, size) else 'n/a')
+                        if t is None else '%.0f = %s' % (
+                t / gib, '+'.join('%.0f' % (p / gib) for p in parts)))
+        if vals[0] != 'n/a' or vals[1] != 'n/a':
+            file_kmem.append('  %-13s %-5s ours %-19s base %s' %
+                             (kind, size, vals[0], vals[1]))
+    if file_kmem:
+        print('a map by file (IOMMU_IOAS_MAP_FILE), KiB per mapped GiB, its '
+              'first cycle; it runs after the\nother rows of its kind, so it '
+              'reuses IO page tables and slab pages they left allocated:\n'
+              'a lower bound, not comparable with the first-cycle figures '
+              'above:')
+        print('\n'.join(file_kmem))
 
 
 def pins_summary(cols, sizes):
@@ -181,7 +259,8 @@ def pins_summary(cols, sizes):
         vals = collections.defaultdict(list)
         for kind, size in sizes:
             pages = size_bytes(size) / PAGE
-            for m in ('pinned', 'unpinned', 'copy-pinned', 'dom2-pinned'):
+            for m in ('pinned', 'unpinned', 'copy-pinned', 'dom2-pinned',
+                      'file-pinned', 'file-unpinned'):
                 v = c.recs.get((c.api, kind, size, m))
                 if v:
                     vals[m] += [x / pages for x in v]
@@ -322,8 +401,12 @@ def main():
             print('%s: %s skipped (see its log)' % (name, k))
         for n in notes:
             print('%s: %s' % (name, n.lstrip('# ')))
-    bulk_table(cols, sizes, 'map', 'map (IOMMU_IOAS_MAP; type1 VFIO_IOMMU_MAP_DMA)')
-    bulk_table(cols, sizes, 'unmap', 'unmap (IOMMU_IOAS_UNMAP; type1 VFIO_IOMMU_UNMAP_DMA)')
+    bulk_table(cols, sizes, 'map', 'map (IOMMU_IOAS_MAP; type1 VFIO_IOMMU_MAP_DMA;\n'
+               'MAP_FILE: IOMMU_IOAS_MAP_FILE of the same memfd range, "-" where '
+               'there is none)')
+    bulk_table(cols, sizes, 'unmap', 'unmap (IOMMU_IOAS_UNMAP; type1 VFIO_IOMMU_UNMAP_DMA;\n'
+               'MAP_FILE: the unmap of its mapping)')
+    file_summary(cols, sizes)
     iommufd_table(cols, sizes)
     kmem_table(cols, sizes)
     pins_summary(cols, sizes)

@@ -24,6 +24,7 @@
 enum mem_kind {
 	KIND_4K, KIND_THP, KIND_HUGETLB, KIND_HUGETLB_1G,
 	KIND_HUGETLB_MEMFD,	/* MAP_SHARED of a MFD_HUGETLB memfd, 2 MiB */
+	KIND_SHMEM_MEMFD,	/* MAP_SHARED of a plain memfd, 4 KiB shmem */
 	NR_KINDS
 };
 
@@ -69,12 +70,14 @@ struct options {
  * @map_len: length of @map
  * @p: the buffer, 2 MiB aligned for THP
  * @len: its length
+ * @fd: the memfd behind it (memfd kinds, mapped at offset 0), else -1
  */
 struct buffer {
 	void *map;
 	size_t map_len;
 	void *p;
 	size_t len;
+	int fd;
 };
 
 /**
@@ -107,7 +110,10 @@ int read_sample(struct ksample *s);
 int read_settled_sample(struct ksample *s);
 long read_long(const char *path);
 int write_long(const char *path, long val);
-/* Allocates and faults in @len bytes; @scatter: in a scattered page order */
+/*
+ * Allocates and faults in @len bytes; @scatter: in a scattered page order.
+ * The memfd kinds keep their memfd open in @b->fd until buffer_free().
+ */
 int buffer_alloc(struct buffer *b, enum mem_kind kind, size_t len,
 		 bool scatter);
 void buffer_free(struct buffer *b);
@@ -116,5 +122,11 @@ void fmt_size(char *buf, size_t len, unsigned long size);
 
 /* The real-domain mode; returns the exit status of the program */
 int edu_bench_run(const struct options *opt);
+
+/* Memory kinds that are a memfd mapped shared, which IOAS_MAP_FILE maps */
+static inline bool kind_is_memfd(enum mem_kind kind)
+{
+	return kind == KIND_HUGETLB_MEMFD || kind == KIND_SHMEM_MEMFD;
+}
 
 #endif /* IOMMUFD_BENCH_H */

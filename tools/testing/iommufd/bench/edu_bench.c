@@ -26,8 +26,15 @@
  *                  device on its IOAS while the buffer is mapped there:
  *                  the new domain is filled with every existing mapping;
  *                  dom2-free is the IOMMU_DESTROY of that domain
+ *   file-map,      memfd kinds only: IOMMU_IOAS_MAP_FILE of the same range
+ *   file-unmap     of the memfd (offset 0 up) and its IOMMU_IOAS_UNMAP,
+ *                  with the same samples and pin checks as map and unmap;
+ *                  after every other row of the kind, so those run as
+ *                  before.  A kernel without IOMMU_IOAS_MAP_FILE (the base
+ *                  tree's, ENOTTY) gets a file-absent record instead.
  *
- * Type1 has no COPY and no second domain over one container's mappings.
+ * Type1 has no COPY, no second domain over one container's mappings and
+ * no map by file.
  * Only one interface owns the device at a time (an open cdev keeps the
  * group from being opened), so per memory kind all of iommufd runs first
  * and is closed before type1 starts.  Both map at the same fixed IOVA: the
@@ -46,15 +53,18 @@
  * runs is printed).  The kinds are checked
  * before anything is timed: 4k (MADV_NOHUGEPAGE) must add no AnonHugePages
  * in /proc/self/smaps_rollup, thp (MADV_HUGEPAGE) its whole size; hugetlb
- * (2 MiB) and hugetlb1g pages come from their pools, which are grown for
- * the kind and given back after it.  A 1 GiB pool can only be filled at
- * boot on a kernel without CONFIG_CONTIG_ALLOC (run-bench.sh boots with
- * hugepagesz=1G hugepages=2); without enough free 1 GiB pages the kind is
- * skipped with the reason.  The number of physically contiguous runs (from
- * /proc/self/pagemap) is printed too.
+ * (2 MiB), hugetlb1g and hugetlb_memfd pages come from their pools, which
+ * are grown for the kind and given back after it.  A 1 GiB pool can only
+ * be filled at boot on a kernel without CONFIG_CONTIG_ALLOC (run-bench.sh
+ * boots with hugepagesz=1G hugepages=2); without enough free 1 GiB pages
+ * the kind is skipped with the reason.  shmem_memfd (a plain memfd mapped
+ * shared, 4 KiB shmem pages touched in a scattered order like 4k) must add
+ * no ShmemHugePages in /proc/meminfo.  The number of physically contiguous
+ * runs (from /proc/self/pagemap) is printed too.  The memory code is in
+ * edu_mem.c.
  *
- * Checks: every map must pin each 4 KiB page once and its unmap release
- * it (nr_foll_pin_acquired/_released), or the run fails.  /dev/vfio/vfio
+ * Checks: every map (and MAP_FILE) must pin each 4 KiB page once and its
+ * unmap release it (nr_foll_pin_acquired/_released), or the run fails.  /dev/vfio/vfio
  * must be vfio's own container with its type1 driver, not a compatibility
  * container on top of /dev/iommu: /proc/kallsyms must list
  * vfio_iommu_type1_ioctl.
@@ -72,11 +82,11 @@
 
 #define RW_MAP			(IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
 #define TYPE1_SYMBOL		"vfio_iommu_type1_ioctl"
-#define POOL_DIR		"/sys/kernel/mm/hugepages/hugepages-%lukB/%s"
 
 /* The order the kinds run in: 1 GiB pages first, they hold boot memory */
 static const enum mem_kind edu_kind_order[NR_KINDS] = {
 	KIND_HUGETLB_1G, KIND_HUGETLB, KIND_HUGETLB_MEMFD, KIND_THP, KIND_4K,
+	KIND_SHMEM_MEMFD,
 };
 
 /**
@@ -89,6 +99,8 @@ static const enum mem_kind edu_kind_order[NR_KINDS] = {
  * @va: user memory
  * @len: bytes
  * @iova: the IOVA of the mapping (source and destination alike)
+ * @mfd: the memfd IOAS_MAP_FILE maps, which @va maps from offset 0
+ * @start: the offset in @mfd of the range IOAS_MAP_FILE maps
  */
 struct tm_args {
 	int fd;
@@ -99,6 +111,8 @@ struct tm_args {
 	void *va;
 	size_t len;
 	__u64 iova;
+	int mfd;
+	__u64 start;
 };
 
 /* The ioctls being timed; 0 or a negative errno, nothing else */
@@ -115,6 +129,21 @@ static int io_iommufd_map(struct tm_args *a)
 	};
 
 	return ioctl(a->fd, IOMMU_IOAS_MAP, &cmd) ? -errno : 0;
+}
+
+static int io_iommufd_map_file(struct tm_args *a)
+{
+	struct iommu_ioas_map_file cmd = {
+		.size = sizeof(cmd),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | RW_MAP,
+		.ioas_id = a->ioas_id,
+		.fd = a->mfd,
+		.start = a->start,
+		.length = a->len,
+		.iova = a->iova,
+	};
+
+	return ioctl(a->fd, IOMMU_IOAS_MAP_FILE, &cmd) ? -errno : 0;
 }
 
 static int io_iommufd_unmap(struct tm_args *a)
@@ -207,7 +236,7 @@ static __attribute__((noipa)) int tm_##name(struct tm_args *a)		\
 
 enum edu_op {
 	OP_MAP, OP_UNMAP, OP_COPY, OP_COPY_UNMAP, OP_DOM2, OP_DOM2_FREE,
-	OP_T1_MAP, OP_T1_UNMAP, NR_OPS
+	OP_T1_MAP, OP_T1_UNMAP, OP_FILE_MAP, OP_FILE_UNMAP, NR_OPS
 };
 
 TM_FN(iommufd_map_4k, io_iommufd_map)
@@ -218,6 +247,8 @@ TM_FN(iommufd_dom2_4k, io_iommufd_dom2)
 TM_FN(iommufd_dom2_free_4k, io_iommufd_destroy)
 TM_FN(type1_map_4k, io_type1_map)
 TM_FN(type1_unmap_4k, io_type1_unmap)
+TM_FN(iommufd_map_file_4k, io_iommufd_map_file)
+TM_FN(iommufd_unmap_file_4k, io_iommufd_unmap)
 
 TM_FN(iommufd_map_thp, io_iommufd_map)
 TM_FN(iommufd_unmap_thp, io_iommufd_unmap)
@@ -227,6 +258,8 @@ TM_FN(iommufd_dom2_thp, io_iommufd_dom2)
 TM_FN(iommufd_dom2_free_thp, io_iommufd_destroy)
 TM_FN(type1_map_thp, io_type1_map)
 TM_FN(type1_unmap_thp, io_type1_unmap)
+TM_FN(iommufd_map_file_thp, io_iommufd_map_file)
+TM_FN(iommufd_unmap_file_thp, io_iommufd_unmap)
 
 TM_FN(iommufd_map_hugetlb, io_iommufd_map)
 TM_FN(iommufd_unmap_hugetlb, io_iommufd_unmap)
@@ -236,6 +269,8 @@ TM_FN(iommufd_dom2_hugetlb, io_iommufd_dom2)
 TM_FN(iommufd_dom2_free_hugetlb, io_iommufd_destroy)
 TM_FN(type1_map_hugetlb, io_type1_map)
 TM_FN(type1_unmap_hugetlb, io_type1_unmap)
+TM_FN(iommufd_map_file_hugetlb, io_iommufd_map_file)
+TM_FN(iommufd_unmap_file_hugetlb, io_iommufd_unmap)
 
 TM_FN(iommufd_map_hugetlb1g, io_iommufd_map)
 TM_FN(iommufd_unmap_hugetlb1g, io_iommufd_unmap)
@@ -245,6 +280,8 @@ TM_FN(iommufd_dom2_hugetlb1g, io_iommufd_dom2)
 TM_FN(iommufd_dom2_free_hugetlb1g, io_iommufd_destroy)
 TM_FN(type1_map_hugetlb1g, io_type1_map)
 TM_FN(type1_unmap_hugetlb1g, io_type1_unmap)
+TM_FN(iommufd_map_file_hugetlb1g, io_iommufd_map_file)
+TM_FN(iommufd_unmap_file_hugetlb1g, io_iommufd_unmap)
 
 TM_FN(iommufd_map_hugetlb_memfd, io_iommufd_map)
 TM_FN(iommufd_unmap_hugetlb_memfd, io_iommufd_unmap)
@@ -254,6 +291,19 @@ TM_FN(iommufd_dom2_hugetlb_memfd, io_iommufd_dom2)
 TM_FN(iommufd_dom2_free_hugetlb_memfd, io_iommufd_destroy)
 TM_FN(type1_map_hugetlb_memfd, io_type1_map)
 TM_FN(type1_unmap_hugetlb_memfd, io_type1_unmap)
+TM_FN(iommufd_map_file_hugetlb_memfd, io_iommufd_map_file)
+TM_FN(iommufd_unmap_file_hugetlb_memfd, io_iommufd_unmap)
+
+TM_FN(iommufd_map_shmem_memfd, io_iommufd_map)
+TM_FN(iommufd_unmap_shmem_memfd, io_iommufd_unmap)
+TM_FN(iommufd_copy_shmem_memfd, io_iommufd_copy)
+TM_FN(iommufd_copy_unmap_shmem_memfd, io_iommufd_unmap)
+TM_FN(iommufd_dom2_shmem_memfd, io_iommufd_dom2)
+TM_FN(iommufd_dom2_free_shmem_memfd, io_iommufd_destroy)
+TM_FN(type1_map_shmem_memfd, io_type1_map)
+TM_FN(type1_unmap_shmem_memfd, io_type1_unmap)
+TM_FN(iommufd_map_file_shmem_memfd, io_iommufd_map_file)
+TM_FN(iommufd_unmap_file_shmem_memfd, io_iommufd_unmap)
 
 struct tm_fn {
 	int (*fn)(struct tm_args *a);
@@ -266,6 +316,8 @@ struct tm_fn {
 	TM_ENT(iommufd_copy_##kind), TM_ENT(iommufd_copy_unmap_##kind),	\
 	TM_ENT(iommufd_dom2_##kind), TM_ENT(iommufd_dom2_free_##kind),	\
 	TM_ENT(type1_map_##kind), TM_ENT(type1_unmap_##kind),		\
+	TM_ENT(iommufd_map_file_##kind),				\
+	TM_ENT(iommufd_unmap_file_##kind),				\
 }
 
 static const struct tm_fn tm_fns[NR_KINDS][NR_OPS] = {
@@ -274,6 +326,7 @@ static const struct tm_fn tm_fns[NR_KINDS][NR_OPS] = {
 	[KIND_HUGETLB] = TM_ROW(hugetlb),
 	[KIND_HUGETLB_1G] = TM_ROW(hugetlb1g),
 	[KIND_HUGETLB_MEMFD] = TM_ROW(hugetlb_memfd),
+	[KIND_SHMEM_MEMFD] = TM_ROW(shmem_memfd),
 };
 
 /* 4 KiB pages each timed function handled, for the profile */
@@ -329,175 +382,6 @@ static void edu_rec_kmem(const char *api, enum mem_kind k, const char *sz,
 		edu_rec(api, kind_name[k], sz, m, rep,
 			after->iommu_kib - before->iommu_kib);
 	}
-}
-
-/* Memory: pools and backing checks */
-
-/* Total AnonHugePages of this process in KiB, -1 if unknown */
-static long edu_rollup_anon_huge_kib(void)
-{
-	FILE *f = fopen("/proc/self/smaps_rollup", "r");
-	char line[256];
-	long kib = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "AnonHugePages: %ld kB", &kib) == 1)
-			break;
-	fclose(f);
-	return kib;
-}
-
-/* Physically contiguous runs in [@p, @p + @len), -1 if PFNs are hidden */
-static long edu_phys_runs(const void *p, size_t len)
-{
-	unsigned long first = (uintptr_t)p / SZ_4K, n = len / SZ_4K, i, got;
-	uint64_t ent[512], pfn, prev = 0;
-	long runs = 0;
-	int fd;
-
-	fd = open("/proc/self/pagemap", O_RDONLY);
-	if (fd < 0)
-		return -1;
-	for (i = 0; i < n; i += got) {
-		unsigned long j, want = n - i < 512 ? n - i : 512;
-		ssize_t rd = pread(fd, ent, want * sizeof(ent[0]),
-				   (first + i) * sizeof(ent[0]));
-
-		got = rd > 0 ? rd / sizeof(ent[0]) : 0;
-		for (j = 0; j < got; j++) {
-			pfn = ent[j] & ((1ULL << 55) - 1);
-			if (!(ent[j] >> 63) || !pfn)
-				got = 0;
-			else if (!runs || pfn != prev + 1)
-				runs++;
-			prev = pfn;
-		}
-		if (!got) {
-			runs = -1;
-			break;
-		}
-	}
-	close(fd);
-	return runs;
-}
-
-/* The pool of @kind's page size (KiB) and how many pages the buffer needs */
-static unsigned long edu_pool(enum mem_kind kind, unsigned long size,
-			      unsigned long *need)
-{
-	unsigned long kib = kind == KIND_HUGETLB_1G ? SZ_1G >> 10 : SZ_2M >> 10;
-
-	*need = (size + (kib << 10) - 1) / (kib << 10);
-	return kib;
-}
-
-static long edu_pool_read(unsigned long kib, const char *what)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), POOL_DIR, kib, what);
-	return read_long(path);
-}
-
-/*
- * Grows the hugetlb pool of @kind to hold the buffer; returns the pool size
- * to restore afterwards, or -1 with @why set when there are not enough
- * pages.
- */
-static long edu_pool_grow(struct edu_bench *eb, enum mem_kind kind,
-			  char *why, size_t why_len)
-{
-	unsigned long need, kib = edu_pool(kind, eb->max_size, &need);
-	long nr = edu_pool_read(kib, "nr_hugepages");
-	long free_pages = edu_pool_read(kib, "free_hugepages");
-	char path[128];
-
-	if (nr < 0 || free_pages < 0) {
-		snprintf(why, why_len, "no %lu KiB hugetlb page size in this kernel%s",
-			 kib, kind == KIND_HUGETLB_1G ?
-			 " (the CPU has no pdpe1gb?)" : "");
-		return -1;
-	}
-	if ((unsigned long)free_pages < need) {
-		snprintf(path, sizeof(path), POOL_DIR, kib, "nr_hugepages");
-		write_long(path, nr + need - free_pages);
-		free_pages = edu_pool_read(kib, "free_hugepages");
-	}
-	printf("# hugetlb pool %lu KiB: %ld pages (%ld free, %lu needed)\n",
-	       kib, edu_pool_read(kib, "nr_hugepages"), free_pages, need);
-	if (free_pages < 0 || (unsigned long)free_pages < need) {
-		snprintf(why, why_len, "%ld free %lu KiB pages, %lu needed%s",
-			 free_pages, kib, need, kind != KIND_HUGETLB_1G ? "" :
-			 ": this kernel allocates 1 GiB pages at boot only");
-		return -1;
-	}
-	return nr;
-}
-
-/* Back to @nr pages; a 1 GiB pool is emptied, its memory is needed next */
-static void edu_pool_restore(enum mem_kind kind, long nr)
-{
-	unsigned long need, kib = edu_pool(kind, 0, &need);
-	char path[128];
-
-	snprintf(path, sizeof(path), POOL_DIR, kib, "nr_hugepages");
-	write_long(path, kind == KIND_HUGETLB_1G ? 0 : nr);
-}
-
-/*
- * Allocates and faults in the buffer of @kind and checks through
- * smaps_rollup that it is backed as its kind promises.
- */
-static int edu_alloc_kind(struct edu_bench *eb, enum mem_kind kind)
-{
-	struct buffer *b = &eb->buf;
-	long before, grown, want = 0;
-	const char *how;
-	char sz[16];
-	int rc, s;
-
-	before = edu_rollup_anon_huge_kib();
-	rc = buffer_alloc(b, kind, eb->max_size, kind == KIND_4K);
-	if (rc) {
-		if (b->map == MAP_FAILED)
-			b->map = NULL;
-		return edu_fail(-rc, "%s buffer of %lu MiB", kind_name[kind],
-				eb->max_size >> 20);
-	}
-	grown = edu_rollup_anon_huge_kib() - before;
-	switch (kind) {
-	case KIND_4K:
-		how = "MADV_NOHUGEPAGE";
-		break;
-	case KIND_THP:
-		how = "MADV_HUGEPAGE";
-		want = b->len >> 10;
-		break;
-	case KIND_HUGETLB:
-		how = "MAP_HUGETLB, 2 MiB hugetlbfs pages (not in AnonHugePages)";
-		break;
-	case KIND_HUGETLB_MEMFD:
-		how = "MAP_SHARED of a MFD_HUGETLB memfd, 2 MiB hugetlbfs pages";
-		break;
-	default:
-		how = "MAP_HUGETLB, 1 GiB hugetlbfs pages (not in AnonHugePages)";
-		break;
-	}
-	printf("# memory %-9s %lu MiB, %s: AnonHugePages +%ld kB (smaps_rollup), %s\n",
-	       kind_name[kind], b->len >> 20, how, grown,
-	       before >= 0 && grown == want ? "as wanted" : "NOT AS WANTED");
-	if (before < 0 || grown != want)
-		return edu_fail(EIO, "%s memory is not backed as its kind says",
-				kind_name[kind]);
-	printf("# memory %-9s physically contiguous runs:", kind_name[kind]);
-	for (s = 0; s < eb->opt->nr_sizes; s++) {
-		fmt_size(sz, sizeof(sz), eb->opt->sizes[s]);
-		printf(" %s %ld%s", sz, edu_phys_runs(b->p, eb->opt->sizes[s]),
-		       s + 1 < eb->opt->nr_sizes ? "," : "\n");
-	}
-	return 0;
 }
 
 /* /dev/iommu */
@@ -704,9 +588,10 @@ static int edu_cycle(struct edu_bench *eb, const char *api, enum mem_kind k,
 		     enum edu_op map_op, struct tm_args *a, int r)
 {
 	long npages = a->len / SZ_4K, pinned, unpinned;
+	const char *pfx = map_op == OP_FILE_MAP ? "file-" : "";
 	struct ksample s0, s1, s2;
 	double map_ns, unmap_ns;
-	char sz[16];
+	char sz[16], m[32];
 	int rc;
 
 	fmt_size(sz, sizeof(sz), a->len);
@@ -727,15 +612,22 @@ static int edu_cycle(struct edu_bench *eb, const char *api, enum mem_kind k,
 		 (s1.pin_released - s0.pin_released);
 	unpinned = (s2.pin_released - s1.pin_released) -
 		   (s2.pin_acquired - s1.pin_acquired);
-	edu_rec(api, kind_name[k], sz, "map", r, map_ns);
-	edu_rec(api, kind_name[k], sz, "unmap", r, unmap_ns);
-	edu_rec(api, kind_name[k], sz, "pinned", r, pinned);
-	edu_rec(api, kind_name[k], sz, "unpinned", r, unpinned);
-	edu_rec_kmem(api, k, sz, "kmem-", r, &s0, &s1);
+	/* "map", "unmap", ...; "file-map", "file-unmap", ... for MAP_FILE */
+	snprintf(m, sizeof(m), "%smap", pfx);
+	edu_rec(api, kind_name[k], sz, m, r, map_ns);
+	snprintf(m, sizeof(m), "%sunmap", pfx);
+	edu_rec(api, kind_name[k], sz, m, r, unmap_ns);
+	snprintf(m, sizeof(m), "%spinned", pfx);
+	edu_rec(api, kind_name[k], sz, m, r, pinned);
+	snprintf(m, sizeof(m), "%sunpinned", pfx);
+	edu_rec(api, kind_name[k], sz, m, r, unpinned);
+	snprintf(m, sizeof(m), "%skmem-", pfx);
+	edu_rec_kmem(api, k, sz, m, r, &s0, &s1);
 	/* Fast because nothing happened is not fast */
 	if (pinned != npages || unpinned != npages) {
-		printf("# BAD pins: %s %s %s cycle %d: %s %ld, %s %ld, of %ld pages\n",
-		       api, kind_name[k], sz, r, "map pinned", pinned,
+		printf("# BAD pins: %s%s %s %s cycle %d: %s %ld, %s %ld, of %ld pages\n",
+		       api, *pfx ? " MAP_FILE" : "", kind_name[k], sz, r,
+		       "map pinned", pinned,
 		       "unmap released", unpinned, npages);
 		eb->bad++;
 	}
@@ -808,6 +700,58 @@ static int edu_dom2_cycle(struct edu_bench *eb, enum mem_kind k,
 	return 0;
 }
 
+/*
+ * 0 when the kernel has IOMMU_IOAS_MAP_FILE, else the errno that says it
+ * has not: an empty range is EINVAL where it exists, an unknown ioctl
+ * ENOTTY where it does not (the base tree's iommufd).
+ */
+static int edu_map_file_absent(struct tm_args *a)
+{
+	struct tm_args probe = *a;
+	int rc;
+
+	probe.len = 0;
+	rc = io_iommufd_map_file(&probe);
+	return rc == -ENOTTY || rc == -EOPNOTSUPP ? -rc : 0;
+}
+
+/*
+ * The IOMMU_IOAS_MAP_FILE rows of a memfd kind: the same range of the same
+ * memfd, at the same IOVA, as its IOMMU_IOAS_MAP rows
+ */
+static int edu_map_file_rows(struct edu_bench *eb, enum mem_kind k,
+			     struct tm_args *a)
+{
+	const struct options *opt = eb->opt;
+	static bool printed;
+	int s, r, rc = 0, absent;
+	char sz[16];
+
+	a->ioas_id = eb->edu.ioas_id;
+	a->mfd = eb->buf.fd;
+	/* buffer_alloc() maps a memfd kind's memfd from offset 0 */
+	a->start = (char *)eb->buf.p - (char *)eb->buf.map;
+	absent = edu_map_file_absent(a);
+	if (!printed) {
+		printf("# IOMMU_IOAS_MAP_FILE: %s\n", absent ?
+		       "not in this kernel, no file-map rows" :
+		       "timed for the memfd kinds (file-map, file-unmap)");
+		printed = true;
+	}
+	for (s = 0; s < opt->nr_sizes && !rc; s++) {
+		a->len = opt->sizes[s];
+		if (absent) {
+			fmt_size(sz, sizeof(sz), a->len);
+			edu_rec("iommufd", kind_name[k], sz, "file-absent", 0,
+				absent);
+			continue;
+		}
+		for (r = 0; r < opt->reps && !rc; r++)
+			rc = edu_cycle(eb, "iommufd", k, OP_FILE_MAP, a, r);
+	}
+	return rc;
+}
+
 /* Every /dev/iommu row of one memory kind */
 static int edu_iommufd_kind(struct edu_bench *eb, enum mem_kind k)
 {
@@ -847,6 +791,9 @@ static int edu_iommufd_kind(struct edu_bench *eb, enum mem_kind k)
 		if (!rc)
 			rc = edu_ioas_unmap(a.fd, a.ioas_id, a.iova, a.len);
 	}
+	/* After the rows above, which so run as they did before it */
+	if (!rc && kind_is_memfd(k))
+		rc = edu_map_file_rows(eb, k, &a);
 	edu_iommufd_close(eb);
 	return rc;
 }
@@ -913,7 +860,8 @@ int edu_bench_run(const struct options *opt)
 	for (s = 0; s < opt->nr_sizes; s++)
 		if (opt->sizes[s] > eb.max_size)
 			eb.max_size = opt->sizes[s];
-	printf("# --edu: iommufd = IOMMU_IOAS_MAP/UNMAP/COPY, HWPT_ALLOC; type1 = %s\n",
+	printf("# --edu: iommufd = IOMMU_IOAS_MAP/UNMAP/COPY, HWPT_ALLOC, %s; type1 = %s\n",
+	       "MAP_FILE (memfd kinds)",
 	       opt->no_type1 ? "not run" : "VFIO_IOMMU_MAP_DMA/UNMAP_DMA");
 	printf("# reps: %d per row\n", opt->reps);
 
@@ -931,7 +879,7 @@ int edu_bench_run(const struct options *opt)
 		       eb.bad);
 	else if (!rc)
 		printf("# pins: %s, %s (nr_foll_pin_acquired/_released)\n",
-		       "every map pinned each 4 KiB page once",
+		       "every map (and MAP_FILE where timed) pinned each 4 KiB page once",
 		       "every unmap released it");
 	printf("# %s\n", rc || eb.bad ? "FAILED (see the messages above)" : "done");
 	return rc || eb.bad ? 1 : 0;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * edu_bench.h - what the two files of iommufd_bench --edu share:
+ * edu_bench.h - what the files of iommufd_bench --edu share:
  * edu_bench.c (map, unmap, copy and second-domain rows per memory kind,
- * /dev/iommu beside vfio type1) and edu_scale.c (the scale table).
+ * /dev/iommu beside vfio type1), edu_mem.c (the memory of each kind) and
+ * edu_scale.c (the scale table).
  *
  * Results are printed as records, one per measurement, which
  * bench-report.py turns into tables (beside the records of another kernel):
@@ -63,6 +64,16 @@ void edu_rec(const char *api, const char *kind, const char *size,
 	     const char *metric, int rep, double value);
 /* How much work the timed function @fn did, for the profile report */
 void edu_rec_phase(const char *fn, unsigned long units, const char *unit);
+
+/*
+ * The buffer of @kind, allocated, faulted in and checked (edu_mem.c); its
+ * hugetlb pool grown first (returns the size to restore, or -1 with @why)
+ * and restored after
+ */
+long edu_pool_grow(struct edu_bench *eb, enum mem_kind kind, char *why,
+		   size_t why_len);
+void edu_pool_restore(enum mem_kind kind, long nr);
+int edu_alloc_kind(struct edu_bench *eb, enum mem_kind kind);
 
 /* /dev/iommu bound and attached, IOVA picked (edu_bench.c) */
 int edu_iommufd_open(struct edu_bench *eb);

@@ -16,6 +16,8 @@
  *   4k       anonymous memory with MADV_NOHUGEPAGE (4 KiB pages)
  *   thp      anonymous memory, 2 MiB aligned, MADV_HUGEPAGE
  *   hugetlb  MAP_HUGETLB with 2 MiB pages
+ *   hugetlb_memfd, shmem_memfd  (--kinds) MAP_SHARED of a memfd, with
+ *            MFD_HUGETLB (2 MiB pages) or without (shmem, 4 KiB pages)
  * Domain setups:
  *   none       an IOAS with nothing attached (the core need not pin)
  *   mock       one mock device attached via IOMMU_TEST_OP_MOCK_DOMAIN
@@ -112,7 +114,7 @@
 #define HUGETLB_FREE_PATH "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
 
 const char * const kind_name[NR_KINDS] = {
-	"4k", "thp", "hugetlb", "hugetlb1g", "hugetlb_memfd"
+	"4k", "thp", "hugetlb", "hugetlb1g", "hugetlb_memfd", "shmem_memfd"
 };
 
 static const char * const dom_name[NR_DOMS] = {
@@ -302,23 +304,33 @@ int buffer_alloc(struct buffer *b, enum mem_kind kind, size_t len,
 		flags |= MAP_HUGETLB | MAP_HUGE_1GB;
 		b->map_len = (len + SZ_1G - 1) & ~(SZ_1G - 1);
 	}
-	if (kind == KIND_HUGETLB_MEMFD) {
-		/* As QEMU's memory-backend-memfd,hugetlb=on,share=on */
-		int fd = syscall(SYS_memfd_create, "iommufd_bench", 0x4U);
+	b->fd = -1;
+	if (kind_is_memfd(kind)) {
+		/*
+		 * As QEMU's memory-backend-memfd,share=on (hugetlb=on: 2 MiB
+		 * pages, MFD_HUGETLB); the memfd stays open for IOAS_MAP_FILE
+		 */
+		unsigned int mfd_flags = kind == KIND_HUGETLB_MEMFD ? 0x4U : 0;
 
-		if (fd < 0)
-			return -errno;
 		b->map = MAP_FAILED;
-		if (!ftruncate(fd, len))
+		b->fd = syscall(SYS_memfd_create, "iommufd_bench", mfd_flags);
+		if (b->fd < 0)
+			return -errno;
+		if (!ftruncate(b->fd, len))
 			b->map = mmap(NULL, len, PROT_READ | PROT_WRITE,
-				      MAP_SHARED, fd, 0);
-		close(fd);
+				      MAP_SHARED, b->fd, 0);
 	} else {
 		b->map = mmap(NULL, b->map_len, PROT_READ | PROT_WRITE, flags,
 			      -1, 0);
 	}
-	if (b->map == MAP_FAILED)
-		return -errno;
+	if (b->map == MAP_FAILED) {
+		int err = errno;
+
+		if (b->fd >= 0)
+			close(b->fd);
+		b->fd = -1;
+		return -err;
+	}
 	off = -(uintptr_t)b->map & (SZ_2M - 1);
 	b->p = (char *)b->map + (kind == KIND_THP ? off : 0);
 	if (kind == KIND_4K && madvise(b->p, len, MADV_NOHUGEPAGE))
@@ -342,7 +354,11 @@ int buffer_alloc(struct buffer *b, enum mem_kind kind, size_t len,
 
 void buffer_free(struct buffer *b)
 {
-	munmap(b->map, b->map_len);
+	if (b->map != MAP_FAILED)
+		munmap(b->map, b->map_len);
+	if (b->fd >= 0)
+		close(b->fd);
+	b->fd = -1;
 }
 
 /* iommufd */
@@ -734,8 +750,9 @@ static void help(FILE *f)
 {
 	fprintf(f,
 		"usage: iommufd_bench [options]\n"
-		"  --kinds LIST   comma separated of 4k,thp,hugetlb,hugetlb1g\n"
-		"                 (default 4k,thp,hugetlb; all four with --edu)\n"
+		"  --kinds LIST   comma separated of 4k,thp,hugetlb,hugetlb1g,\n"
+		"                 hugetlb_memfd,shmem_memfd (default\n"
+		"                 4k,thp,hugetlb; all of them with --edu)\n"
 		"  --sizes LIST   comma separated sizes with K/M/G suffix, 2 MiB\n"
 		"                 multiples, at most 1G, 4G with --edu (default\n"
 		"                 64M,256M,1G; 256M,2G with --edu)\n"

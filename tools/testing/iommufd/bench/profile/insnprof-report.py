@@ -201,8 +201,10 @@ def steps_table(args):
         label, d = a.split('=', 1)
         profs.append((label, Profile(d)))
     ops = ['iommufd_map', 'iommufd_unmap', 'type1_map', 'type1_unmap',
-           'iommufd_copy', 'iommufd_dom2']
-    kinds = ['4k', 'thp', 'hugetlb', 'hugetlb1g', 'hugetlb_memfd']
+           'iommufd_copy', 'iommufd_dom2', 'iommufd_map_file',
+           'iommufd_unmap_file']
+    kinds = ['4k', 'thp', 'hugetlb', 'hugetlb1g', 'hugetlb_memfd',
+             'shmem_memfd']
     for op in ops:
         cols = []
         for kind in kinds:
