@@ -343,6 +343,8 @@ pool="hugepages=128"
 [[ "$append" == *hugepages=* ]] && pool=
 cmdline="console=$console harness.machine=$machine harness.qemu=$qemu_version panic=-1 ${oops:+oops=$oops }$pool harness.mode=$mode $append"
 log=$logdir/console.log
+# The exact QEMU that ran, for figures that depend on it (run-bench.sh)
+"${qemu_cmd[@]}" --version 2>/dev/null | head -n1 >"$logdir/qemu.version" || true
 echo "  VM      $machine (QEMU $qemu_version, $(basename "$kernel"), ${#tests[@]} test programs)" >&2
 set +e
 if [ $quiet = 1 ]; then

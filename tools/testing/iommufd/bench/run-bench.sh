@@ -49,6 +49,8 @@
 #                  (insnprof-report.py; the counts stay in
 #                  $BENCH_OUT/BOOT/insnprof.counts)
 #   BENCH_TIMEOUT  limit per boot in seconds (default 1800)
+#   QEMU           the QEMU version vm-run.sh runs (10 or 7.2; see there);
+#                  the report prints the one each boot ran
 #
 # The 2 MiB hugetlb pool: iommufd_bench grows it itself through sysfs
 # before the first buffer is allocated (and shrinks it back at the end).
@@ -118,6 +120,10 @@ run_boot() {
 	[ $edu = 0 ] || kernel=$obj/arch/x86/boot/bzImage
 	[ -f "$kernel" ] || { echo "run-bench: no kernel at $kernel" >&2; return 2; }
 	mkdir -p "$dir"
+	# vm-run.sh looks for QEMU=7.2 in its build directory, which is $dir
+	for q in "$build"/qemu-*; do
+		[ ! -d "$q" ] || [ -e "$dir/${q##*/}" ] || ln -s "$q" "$dir/${q##*/}"
+	done
 	# Boot a private copy: the kernel may be rebuilt while the VM starts.
 	cp "$kernel" "$dir/bzImage"
 	if [ "$profile" = 1 ]; then
@@ -170,8 +176,11 @@ for boot in $boots; do
 done
 {
 	echo
-	# Instruction-time figures depend on the QEMU that ran them
-	echo "QEMU: $(qemu-system-x86_64 --version | head -n 1) ($(command -v qemu-system-x86_64))"
+	# Instruction-time figures depend on the QEMU that ran them: the one
+	# vm-run.sh picked (QEMU=10 or 7.2), as it recorded it per boot
+	for boot in $boots; do
+		echo "QEMU ($boot boot): $(cat "$work/$boot/logs/qemu.version" 2>/dev/null || echo unknown)"
+	done
 	"$here/bench-report.py" "${tables[@]}"
 } | tee "$work/bench-report.txt"
 if [ "$profile" = 1 ]; then
