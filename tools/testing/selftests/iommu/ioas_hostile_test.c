@@ -295,6 +295,26 @@ static bool stall_setup(struct __test_metadata *_metadata,
 }
 
 /*
+ * While another call stalls, the IOAS @ioas_id answers at once: a map of
+ * four pages of @buf, its unmap and IOVA_RANGES
+ */
+static void ioas_answers_promptly(struct __test_metadata *_metadata,
+				  struct _test_data_hostile *self,
+				  __u32 ioas_id, const void *buf)
+{
+	struct iommu_iova_range ranges[4];
+	__u32 num = ARRAY_SIZE(ranges);
+	__u64 iova = 0, unmapped;
+
+	PROMPTLY(EXPECT_OK(ifd_map(self->fd, ioas_id, buf, 4 * page_sz,
+				   &iova)));
+	PROMPTLY(EXPECT_OK(ifd_unmap(self->fd, ioas_id, iova, 4 * page_sz,
+				     &unmapped)));
+	PROMPTLY(EXPECT_OK(ifd_iova_ranges(self->fd, ioas_id, ranges, &num,
+					   NULL)));
+}
+
+/*
  * A map whose memory never arrives: the pin stalls inside GUP.  Everything
  * else on the IOAS goes on meanwhile, the stalled range behaves as not
  * mapped yet but taken, domains come and go, and once the memory arrives the
@@ -411,12 +431,9 @@ TEST_F_TIMEOUT(hostile, first_domain_stalled_in_gup_blocks_nothing, 180)
 		.size = sizeof(alloc),
 		.dev_id = self->idev,
 	};
-	struct iommu_iova_range ranges[4];
-	__u64 iova, unmapped;
 	struct bg_call call;
 	struct guard guard;
 	char *area, *src;
-	__u32 num;
 
 	if (!stall_setup(_metadata, self, 9))
 		SKIP(return, "userfaultfd: %s", strerror(-self->uffd));
@@ -430,13 +447,7 @@ TEST_F_TIMEOUT(hostile, first_domain_stalled_in_gup_blocks_nothing, 180)
 	ASSERT_OK(uffd_wait_fault(self->uffd, 30, NULL, NULL));
 	guard_start(&guard, self->uffd, area, len, src);
 
-	num = ARRAY_SIZE(ranges);
-	PROMPTLY(EXPECT_OK(ifd_iova_ranges(self->fd, alloc.pt_id, ranges,
-					   &num, NULL)));
-	PROMPTLY(EXPECT_OK(ifd_map(self->fd, alloc.pt_id, self->buf,
-				   4 * page_sz, &iova)));
-	PROMPTLY(EXPECT_OK(ifd_unmap(self->fd, alloc.pt_id, iova,
-				     4 * page_sz, &unmapped)));
+	ioas_answers_promptly(_metadata, self, alloc.pt_id, self->buf);
 
 	EXPECT_FALSE(guard_stop(&guard));
 	ASSERT_OK(uffd_resolve(self->uffd, area, len, src));
@@ -500,12 +511,10 @@ TEST_F_TIMEOUT(hostile, access_rw_stalled_blocks_nothing, 180)
 		.size = sizeof(rw),
 		.op = IOMMU_TEST_OP_ACCESS_RW,
 	};
-	struct iommu_iova_range ranges[4];
 	unsigned char probe[64];
-	__u64 iova, unmapped;
 	struct bg_call call;
 	struct guard guard;
-	__u32 ioas2, num;
+	__u32 ioas2;
 	char *area, *src;
 	int access2;
 
@@ -525,13 +534,7 @@ TEST_F_TIMEOUT(hostile, access_rw_stalled_blocks_nothing, 180)
 	ASSERT_OK(uffd_wait_fault(self->uffd, 30, NULL, NULL));
 	guard_start(&guard, self->uffd, area, len, src);
 
-	PROMPTLY(EXPECT_OK(ifd_map(self->fd, ioas2, self->buf, 4 * page_sz,
-				   &iova)));
-	PROMPTLY(EXPECT_OK(ifd_unmap(self->fd, ioas2, iova, 4 * page_sz,
-				     &unmapped)));
-	num = ARRAY_SIZE(ranges);
-	PROMPTLY(EXPECT_OK(ifd_iova_ranges(self->fd, ioas2, ranges, &num,
-					   NULL)));
+	ioas_answers_promptly(_metadata, self, ioas2, self->buf);
 
 	EXPECT_FALSE(guard_stop(&guard));
 	ASSERT_OK(uffd_resolve(self->uffd, area, len, src));
@@ -553,11 +556,9 @@ TEST_F_TIMEOUT(hostile, access_pin_stalled_blocks_nothing, 180)
 		.size = sizeof(pin),
 		.op = IOMMU_TEST_OP_ACCESS_PAGES,
 	};
-	struct iommu_iova_range ranges[4];
-	__u64 iova, unmapped;
 	struct bg_call call;
 	struct guard guard;
-	__u32 ioas2, num;
+	__u32 ioas2;
 	char *area, *src;
 	int access2;
 
@@ -582,13 +583,7 @@ TEST_F_TIMEOUT(hostile, access_pin_stalled_blocks_nothing, 180)
 	ASSERT_OK(uffd_wait_fault(self->uffd, 30, NULL, NULL));
 	guard_start(&guard, self->uffd, area, len, src);
 
-	PROMPTLY(EXPECT_OK(ifd_map(self->fd, ioas2, self->buf + page_sz,
-				   4 * page_sz, &iova)));
-	PROMPTLY(EXPECT_OK(ifd_unmap(self->fd, ioas2, iova, 4 * page_sz,
-				     &unmapped)));
-	num = ARRAY_SIZE(ranges);
-	PROMPTLY(EXPECT_OK(ifd_iova_ranges(self->fd, ioas2, ranges, &num,
-					   NULL)));
+	ioas_answers_promptly(_metadata, self, ioas2, self->buf + page_sz);
 
 	EXPECT_FALSE(guard_stop(&guard));
 	ASSERT_OK(uffd_resolve(self->uffd, area, len, src));
