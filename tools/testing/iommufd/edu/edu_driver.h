@@ -230,6 +230,31 @@ static inline int edu_bind_vfio_pci(struct edu_dev *edu)
 	return 0;
 }
 
+/* vfio's switch for devices without an IOMMU (CONFIG_VFIO_NOIOMMU) */
+#define EDU_NOIOMMU_PARAM \
+	"/sys/module/vfio/parameters/enable_unsafe_noiommu_mode"
+
+/**
+ * edu_noiommu_release() - undo no-IOMMU use of the device
+ * @edu: the device, bound to vfio-pci while EDU_NOIOMMU_PARAM was 1
+ *
+ * Gives the device back without its no-IOMMU group: unbinds it from
+ * vfio-pci, clears driver_override and turns the no-IOMMU mode off again.
+ * Best effort, for a test's teardown.
+ */
+static inline void edu_noiommu_release(struct edu_dev *edu)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), EDU_SYSFS_PCI "/devices/%s/driver/unbind",
+		 edu->bdf);
+	edu_write_sysfs(path, edu->bdf);
+	snprintf(path, sizeof(path), EDU_SYSFS_PCI "/devices/%s/driver_override",
+		 edu->bdf);
+	edu_write_sysfs(path, "\n");
+	edu_write_sysfs(EDU_NOIOMMU_PARAM, "0");
+}
+
 /**
  * edu_open_cdev() - open the device's vfio cdev
  * @edu: the device, bound to vfio-pci

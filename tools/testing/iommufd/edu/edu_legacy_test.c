@@ -308,8 +308,6 @@ TEST_F(legacy, mixed_with_iommufd)
 /* No-IOMMU mode                                                          */
 /* ---------------------------------------------------------------------- */
 
-#define NOIOMMU_PARAM "/sys/module/vfio/parameters/enable_unsafe_noiommu_mode"
-
 FIXTURE(noiommu) {
 	struct edu_dev edu;
 	struct edu_legacy lg;
@@ -322,30 +320,21 @@ FIXTURE_SETUP(noiommu)
 	edu_legacy_init(&self->lg);
 	if (edu_machine_has_iommu())
 		SKIP(return, "the machine has an IOMMU");
-	if (access(NOIOMMU_PARAM, W_OK))
+	if (access(EDU_NOIOMMU_PARAM, W_OK))
 		SKIP(return, "kernel without CONFIG_VFIO_NOIOMMU");
 	ASSERT_EQ(0, edu_find(&self->edu));
 	/* Groups are made when vfio-pci takes the device */
-	ASSERT_EQ(0, edu_write_sysfs(NOIOMMU_PARAM, "1"));
+	ASSERT_EQ(0, edu_write_sysfs(EDU_NOIOMMU_PARAM, "1"));
 	self->enabled = true;
 	ASSERT_EQ(0, edu_bind_vfio_pci(&self->edu));
 }
 
 FIXTURE_TEARDOWN(noiommu)
 {
-	char path[PATH_MAX];
-
 	edu_legacy_close(&self->edu, &self->lg);
 	if (!self->enabled)
 		return;
-	/* Give the device back without its no-IOMMU group */
-	snprintf(path, sizeof(path), EDU_SYSFS_PCI "/devices/%s/driver/unbind",
-		 self->edu.bdf);
-	edu_write_sysfs(path, self->edu.bdf);
-	snprintf(path, sizeof(path), EDU_SYSFS_PCI "/devices/%s/driver_override",
-		 self->edu.bdf);
-	edu_write_sysfs(path, "\n");
-	edu_write_sysfs(NOIOMMU_PARAM, "0");
+	edu_noiommu_release(&self->edu);
 }
 
 /*

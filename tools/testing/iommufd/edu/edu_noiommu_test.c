@@ -31,7 +31,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#define NOIOMMU_PARAM	"/sys/module/vfio/parameters/enable_unsafe_noiommu_mode"
 #define BUF_SIZE	(64 * 1024)
 #define HUGE_SIZE	(2UL * 1024 * 1024)
 #define IOVA_A		0x00100000ULL
@@ -108,11 +107,11 @@ FIXTURE_SETUP(noiommu)
 	self->psize = sysconf(_SC_PAGESIZE);
 	if (edu_machine_has_iommu())
 		SKIP(return, "the machine has an IOMMU");
-	if (access(NOIOMMU_PARAM, W_OK))
+	if (access(EDU_NOIOMMU_PARAM, W_OK))
 		SKIP(return, "kernel without CONFIG_VFIO_NOIOMMU");
 	ASSERT_EQ(0, edu_find(&self->edu));
 	/* The group type is decided when vfio-pci takes the device */
-	ASSERT_EQ(0, edu_write_sysfs(NOIOMMU_PARAM, "1"));
+	ASSERT_EQ(0, edu_write_sysfs(EDU_NOIOMMU_PARAM, "1"));
 	self->enabled = true;
 	ASSERT_EQ(0, edu_bind_vfio_pci(&self->edu));
 	/* Without CONFIG_IOMMUFD_NOIOMMU the vfio device has no /dev node */
@@ -130,21 +129,12 @@ FIXTURE_SETUP(noiommu)
 
 FIXTURE_TEARDOWN(noiommu)
 {
-	char path[PATH_MAX];
-
 	edu_close(&self->edu);
 	edu_free_buf(self->a, BUF_SIZE);
 	edu_free_buf(self->b, BUF_SIZE);
 	if (!self->enabled)
 		return;
-	/* Give the device back without its no-IOMMU group */
-	snprintf(path, sizeof(path), EDU_SYSFS_PCI "/devices/%s/driver/unbind",
-		 self->edu.bdf);
-	edu_write_sysfs(path, self->edu.bdf);
-	snprintf(path, sizeof(path), EDU_SYSFS_PCI "/devices/%s/driver_override",
-		 self->edu.bdf);
-	edu_write_sysfs(path, "\n");
-	edu_write_sysfs(NOIOMMU_PARAM, "0");
+	edu_noiommu_release(&self->edu);
 }
 
 /* Binding a no-IOMMU device needs CAP_SYS_RAWIO, as its group does */
