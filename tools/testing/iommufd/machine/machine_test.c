@@ -331,16 +331,17 @@ static bool group_has_region(const char *path, const char *type)
 }
 
 /*
- * Binds the edu device (on vfio-pci) to a new /dev/iommu through its vfio
- * cdev and closes both again: 0 or -errno of the bind.
+ * Opens the vfio cdev of the edu device (on vfio-pci) and a new /dev/iommu
+ * and binds the one to the other: 0 with both descriptors and the device's
+ * ID, or -errno with nothing left open.
  */
-static int bind_iommufd(void)
+static int edu_bind_new_iommufd(int *devfd, int *ifd, __u32 *dev_id)
 {
 	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
 	char path[PATH_MAX], cdev[PATH_MAX] = "";
-	int devfd, ifd, ret = 0;
 	struct dirent *e;
 	DIR *d;
+	int ret;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev",
 		 edu_bdf);
@@ -352,21 +353,40 @@ static int bind_iommufd(void)
 			snprintf(cdev, sizeof(cdev), "/dev/vfio/devices/%s",
 				 e->d_name);
 	closedir(d);
-	devfd = open(cdev, O_RDWR);
-	if (devfd < 0)
+	*devfd = open(cdev, O_RDWR);
+	if (*devfd < 0)
 		return -errno;
-	ifd = open("/dev/iommu", O_RDWR);
-	if (ifd < 0) {
+	*ifd = open("/dev/iommu", O_RDWR);
+	if (*ifd < 0) {
 		ret = -errno;
-		close(devfd);
-		return ret;
+		goto err_dev;
 	}
-	bind.iommufd = ifd;
-	if (ioctl(devfd, VFIO_DEVICE_BIND_IOMMUFD, &bind))
+	bind.iommufd = *ifd;
+	if (ioctl(*devfd, VFIO_DEVICE_BIND_IOMMUFD, &bind)) {
 		ret = -errno;
+		close(*ifd);
+		goto err_dev;
+	}
+	*dev_id = bind.out_devid;
+	return 0;
+
+err_dev:
+	close(*devfd);
+	return ret;
+}
+
+/* Binds the edu device to a new /dev/iommu and closes both: 0 or -errno */
+static int bind_iommufd(void)
+{
+	int devfd, ifd, ret;
+	__u32 dev_id;
+
+	ret = edu_bind_new_iommufd(&devfd, &ifd, &dev_id);
+	if (ret)
+		return ret;
 	close(devfd);
 	close(ifd);
-	return ret;
+	return 0;
 }
 
 /*
@@ -377,42 +397,17 @@ static int bind_iommufd(void)
  */
 static int edu_hw_info(void *data, __u32 len, int *attach_err)
 {
-	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
 	struct iommu_hw_info info = { .size = sizeof(info) };
 	struct iommu_ioas_alloc ioas = { .size = sizeof(ioas) };
 	struct vfio_device_attach_iommufd_pt attach = {
 		.argsz = sizeof(attach),
 	};
-	char path[PATH_MAX], cdev[PATH_MAX] = "";
 	int devfd, ifd, ret;
-	struct dirent *e;
-	DIR *d;
 
 	*attach_err = -1;
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev",
-		 edu_bdf);
-	d = opendir(path);
-	if (!d)
-		return -errno;
-	while ((e = readdir(d)))
-		if (!strncmp(e->d_name, "vfio", 4))
-			snprintf(cdev, sizeof(cdev), "/dev/vfio/devices/%s",
-				 e->d_name);
-	closedir(d);
-	devfd = open(cdev, O_RDWR);
-	if (devfd < 0)
-		return -errno;
-	ifd = open("/dev/iommu", O_RDWR);
-	if (ifd < 0) {
-		ret = -errno;
-		goto out_dev;
-	}
-	bind.iommufd = ifd;
-	if (ioctl(devfd, VFIO_DEVICE_BIND_IOMMUFD, &bind)) {
-		ret = -errno;
-		goto out;
-	}
-	info.dev_id = bind.out_devid;
+	ret = edu_bind_new_iommufd(&devfd, &ifd, &info.dev_id);
+	if (ret)
+		return ret;
 	info.data_len = len;
 	info.data_uptr = (uintptr_t)data;
 	if (ioctl(ifd, IOMMU_GET_HW_INFO, &info)) {
@@ -427,7 +422,6 @@ static int edu_hw_info(void *data, __u32 len, int *attach_err)
 		      errno : 0;
 out:
 	close(ifd);
-out_dev:
 	close(devfd);
 	return ret;
 }
