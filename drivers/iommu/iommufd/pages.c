@@ -150,7 +150,7 @@ struct upages *upages_create(void __user *uptr, unsigned long length,
  * Return: a pages object with one reference, or ERR_PTR(-EINVAL) for a
  * file that cannot be pinned this way or a range beyond its end,
  * -EOVERFLOW for a range that wraps, -EPERM for a writable range of a
- * file not open for writing or write sealed, or -ENOMEM.
+ * file not open for writing or sealed against writes, or -ENOMEM.
  */
 struct upages *upages_create_file(struct file *file, u64 start,
 				  unsigned long length, bool writable,
@@ -177,6 +177,8 @@ struct upages *upages_create_file(struct file *file, u64 start,
 	 * sealed is refused and F_SEAL_WRITE cannot be added meanwhile.
 	 */
 	if (writable) {
+		if (upages_file_future_write_sealed(file))
+			return ERR_PTR(-EPERM);
 		rc = mapping_map_writable(file->f_mapping);
 		if (rc)
 			return ERR_PTR(rc);

@@ -16,6 +16,7 @@
  * A private mapping is never pinned this way: the pages it maps may be
  * its own copies, not the file's.
  */
+#include <linux/fcntl.h>
 #include <linux/fs.h>
 #include <linux/hugetlb.h>
 #include <linux/memfd.h>
@@ -52,6 +53,30 @@ struct file *upages_vma_file(struct vm_area_struct *vma, unsigned long addr,
 	*pos = ((loff_t)vma->vm_pgoff << PAGE_SHIFT) + (addr - vma->vm_start);
 	*npages = (vma->vm_end - addr) >> PAGE_SHIFT;
 	return file;
+}
+
+/**
+ * upages_file_future_write_sealed - Whether new writable mappings are sealed
+ * @file: a shmem or hugetlbfs file
+ *
+ * F_SEAL_FUTURE_WRITE leaves existing writable mappings alone but refuses
+ * new ones; a writeable mapping of the file into an IOAS is a new one.  The
+ * seal can be added at any time, so the answer is only good for the moment,
+ * which is all the seal promises too.
+ *
+ * Return: true if the seal is set.
+ */
+bool upages_file_future_write_sealed(struct file *file)
+{
+	unsigned int seals = 0;
+
+	if (shmem_file(file))
+		seals = READ_ONCE(SHMEM_I(file_inode(file))->seals);
+#ifdef CONFIG_HUGETLBFS
+	else if (is_file_hugepages(file))
+		seals = READ_ONCE(HUGETLBFS_I(file_inode(file))->seals);
+#endif
+	return seals & F_SEAL_FUTURE_WRITE;
 }
 
 /**

@@ -29,6 +29,7 @@ struct upages_file_pins {
 
 struct file *upages_vma_file(struct vm_area_struct *vma, unsigned long addr,
 			     bool write, loff_t *pos, unsigned long *npages);
+bool upages_file_future_write_sealed(struct file *file);
 int upages_file_pin(struct file *file, loff_t pos, unsigned long npages,
 		    unsigned int max_folios, struct upages_file_pins *pins);
 void upages_file_unpin(struct upages_file_pins *pins, bool dirty);

@@ -358,9 +358,9 @@ struct iommu_ioas_map {
  * /dev/null, a file on another file system) or when @start + @length
  * reaches beyond the end of the file; EPERM for a writeable mapping of a
  * file that was not opened for writing or of a memfd sealed with
- * F_SEAL_WRITE (while a writeable mapping exists, that seal cannot be
- * added: EBUSY, as with a writable shared mmap()); EOVERFLOW when
- * @start + @length wraps.
+ * F_SEAL_WRITE or F_SEAL_FUTURE_WRITE (while a writeable mapping exists,
+ * F_SEAL_WRITE cannot be added: EBUSY, as with a writable shared mmap());
+ * EOVERFLOW when @start + @length wraps.
  */
 struct iommu_ioas_map_file {
 	__u32 size;

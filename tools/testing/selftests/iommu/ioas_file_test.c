@@ -327,6 +327,38 @@ TEST_F(map_file, write_seals)
 	close(sfd);
 }
 
+/*
+ * F_SEAL_FUTURE_WRITE forbids new writable mappings (a shared writable
+ * mmap() fails with EPERM) but not the ones that exist: a writeable
+ * MAP_FILE made after it is refused likewise, readable ones are allowed,
+ * and one made before it keeps working and does not stop the seal.
+ */
+TEST_F(map_file, future_write_seal)
+{
+	int sfd = syscall(SYS_memfd_create, "ioas-file-fseal",
+			  MFD_ALLOW_SEALING);
+	__u64 iova, iova2;
+
+	ASSERT_LE(0, sfd);
+	ASSERT_OK(ftruncate(sfd, 2 * page_sz));
+	ASSERT_OK(ifd_map_file(self->fd, self->ioas_id, sfd, 0, page_sz,
+			       &iova, MAP_RW));
+	ASSERT_OK(fcntl(sfd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE));
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, page_sz, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, sfd, 0));
+	EXPECT_ERRNO(EPERM, ifd_map_file(self->fd, self->ioas_id, sfd, 0,
+					 page_sz, NULL, MAP_RW));
+	EXPECT_ERRNO(EPERM, ifd_map_file(self->fd, self->ioas_id, sfd,
+					 page_sz, page_sz, NULL,
+					 IOMMU_IOAS_MAP_WRITEABLE));
+	ASSERT_OK(ifd_map_file(self->fd, self->ioas_id, sfd, 0, 2 * page_sz,
+			       &iova2, IOMMU_IOAS_MAP_READABLE));
+	EXPECT_OK(ifd_unmap(self->fd, self->ioas_id, iova2, 2 * page_sz,
+			    NULL));
+	EXPECT_OK(ifd_unmap(self->fd, self->ioas_id, iova, page_sz, NULL));
+	close(sfd);
+}
+
 /* ACCESS_PAGES pins the file's pages; a domain attached later maps them */
 TEST_F(map_file, access_pages_and_late_domain)
 {
