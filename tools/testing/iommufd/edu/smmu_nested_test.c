@@ -358,6 +358,162 @@ TEST_F(nested, parent_unmap_blocks)
 	edu_free_buf(big, BUF_SIZE);
 }
 
+/*
+ * Two virtual SMMUs on one parent (two vSMMUs of a VMM, or two guests on
+ * one stage 2) each have a VMID of their own: the stage-1 TLB entries the
+ * SMMU caches for one are out of the other's reach, although both guests
+ * use the same ASID and addresses. The first vIOMMU's guest moves S1_DST to
+ * another page and does not invalidate: its DMA keeps using the cached
+ * entry whatever the second vIOMMU invalidates; its own invalidation then
+ * makes the new entry visible.
+ */
+TEST_F(nested, two_viommus_own_vmids)
+{
+	const struct {
+		__u64 cmd0, cmd1;
+		const char *what;
+	} other[] = {
+		{ CMD_TLBI_NH_VA | cmd_asid(ASID), S1_DST | 1, "TLBI_NH_VA" },
+		{ CMD_TLBI_NH_ASID | cmd_asid(ASID), 0, "TLBI_NH_ASID" },
+		{ CMD_TLBI_NH_ALL, 0, "TLBI_NH_ALL" },
+		{ CMD_TLBI_NSNH_ALL, 0, "TLBI_NSNH_ALL" },
+	};
+	__u32 other_id, i;
+
+	make_cd(self);
+	s1_map(self, S1_SRC, IPA(PG_SRC));
+	s1_map(self, S1_DST, IPA(PG_DST));
+	attach_nested(_metadata, self, vste0_s1(), vste1_s1());
+	ASSERT_EQ(0, viommu_alloc(self->ifd, self->edu.devid, self->s2_id,
+				  IOMMU_VIOMMU_TYPE_ARM_SMMUV3, &other_id));
+	ASSERT_TRUE(dma_lands(_metadata, self, 1, S1_DST, PG_DST));
+
+	/* Moved without invalidation: the SMMU still has the old entry */
+	s1_map(self, S1_DST, IPA(PG_DST2));
+	__sync_synchronize();
+	ASSERT_TRUE(dma_lands(_metadata, self, 2, S1_DST, PG_DST));
+
+	for (i = 0; i < ARRAY_SIZE(other); i++) {
+		ASSERT_EQ(0, invalidate_one(self->ifd, other_id, other[i].cmd0,
+					    other[i].cmd1));
+		EXPECT_TRUE(dma_lands(_metadata, self, 3 + i, S1_DST, PG_DST)) {
+			TH_LOG("%s of the other vIOMMU dropped this one's TLB entry",
+			       other[i].what);
+		}
+	}
+	/* Its own invalidation does drop it */
+	ASSERT_EQ(0, invalidate_one(self->ifd, self->viommu_id,
+				    CMD_TLBI_NH_VA | cmd_asid(ASID),
+				    S1_DST | 1));
+	EXPECT_TRUE(dma_lands(_metadata, self, 9, S1_DST, PG_DST2));
+}
+
+/*
+ * The device moves to a second vIOMMU of the parent (its vDEVICE, event
+ * queue and nested HWPT there): DMA goes through both stages with that
+ * vIOMMU's VMID, its stage-1 faults reach that vIOMMU's queue, the first
+ * vIOMMU's invalidations leave its TLB entries alone, and the parent's
+ * unmap reaches them (the parent's invalidation covers every VMID in use
+ * on it, not only the first vIOMMU's or its own).
+ */
+TEST_F(nested, device_on_second_viommu)
+{
+	unsigned char *big = edu_alloc_buf(BUF_SIZE);
+	__u64 ipa_big = GPA_BASE + 0x100000;
+	__u32 first = self->viommu_id, second, pt, seq = 0;
+	struct faults f;
+
+	ASSERT_NE(NULL, big);
+	ASSERT_EQ(0, map_fixed(self->ifd, self->ioas_id, big, BUF_SIZE,
+			       ipa_big));
+	ASSERT_EQ(0, viommu_alloc(self->ifd, self->edu.devid, self->s2_id,
+				  IOMMU_VIOMMU_TYPE_ARM_SMMUV3, &second));
+	ASSERT_EQ(0, destroy(self->ifd, self->vdev_id));
+	ASSERT_EQ(0, vdevice_alloc(self->ifd, second, self->edu.devid, VSID,
+				   &self->vdev_id));
+	ASSERT_EQ(0, veventq_alloc(self->ifd, second,
+				   IOMMU_VEVENTQ_TYPE_ARM_SMMUV3,
+				   &self->veventq_id, &self->veventq_fd));
+	make_cd(self);
+	s1_map(self, S1_SRC, IPA(PG_SRC));
+	s1_map(self, S1_DST, IPA(PG_DST));
+	s1_map(self, S1_DST2, ipa_big);
+	/* A translating STE on the first vIOMMU: the vDEVICE is elsewhere */
+	ASSERT_EQ(0, nested_alloc(self->ifd, self->edu.devid, self->viommu_id,
+				  vste0_s1(), vste1_s1(), &pt));
+	EXPECT_EQ(-1, attach(self->edu.devfd, &pt));
+	EXPECT_EQ(EINVAL, errno);
+	self->viommu_id = second;
+	attach_nested(_metadata, self, vste0_s1(), vste1_s1());
+
+	/* The device still holds what it read from PG_SRC */
+	ASSERT_TRUE(dma_lands(_metadata, self, 1, S1_DST, PG_DST));
+	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, S1_DST2, LEN));
+	ASSERT_EQ(0, memcmp(self->g + PG_SRC * 4096UL, big, LEN));
+
+	/* The VMM takes the IPA away: stage 2 blocks at once */
+	ASSERT_EQ(0, edu_ioas_unmap(self->ifd, self->ioas_id, ipa_big,
+				    BUF_SIZE));
+	memset(big, 0, LEN);
+	EXPECT_EQ(0, edu_dma_to_ram(&self->edu, 0, S1_DST2, LEN));
+	EXPECT_TRUE(edu_all_bytes(big, LEN, 0)) {
+		TH_LOG("the parent's unmap missed the second vIOMMU's TLB");
+	}
+
+	/* A stage-1 fault is the second vIOMMU's, with the vSID */
+	EXPECT_EQ(0, edu_dma_to_ram(&self->edu, 0, IPA(PG_DST2), LEN));
+	f = drain_events(self->veventq_fd, &seq, IPA(PG_DST2), 5000, 500);
+	EXPECT_LT(0, f.match);
+	EXPECT_EQ(0, f.other);
+
+	/* The first vIOMMU's invalidation does not reach the second's TLB */
+	ASSERT_TRUE(dma_lands(_metadata, self, 3, S1_DST, PG_DST));
+	s1_map(self, S1_DST, IPA(PG_DST2));
+	__sync_synchronize();
+	ASSERT_EQ(0, invalidate_one(self->ifd, first, CMD_TLBI_NH_ALL, 0));
+	EXPECT_TRUE(dma_lands(_metadata, self, 4, S1_DST, PG_DST));
+	ASSERT_EQ(0, invalidate_one(self->ifd, second, CMD_TLBI_NH_ALL, 0));
+	EXPECT_TRUE(dma_lands(_metadata, self, 5, S1_DST, PG_DST2));
+	edu_free_buf(big, BUF_SIZE);
+}
+
+/*
+ * Each vIOMMU holds a VMID of the SMMU from its allocation to its
+ * destruction: allocating them runs out (ENOSPC) within the VMID space,
+ * and once all are destroyed as many can be allocated again.
+ */
+#define MAX_VIOMMUS	(1U << 17)
+
+TEST_F(nested, viommu_vmids_freed)
+{
+	__u32 *ids = calloc(MAX_VIOMMUS, sizeof(*ids));
+	unsigned int n, again, i;
+
+	ASSERT_NE(NULL, ids);
+	for (n = 0; n < MAX_VIOMMUS; n++)
+		if (viommu_alloc(self->ifd, self->edu.devid, self->s2_id,
+				 IOMMU_VIOMMU_TYPE_ARM_SMMUV3, &ids[n]))
+			break;
+	ASSERT_GT(MAX_VIOMMUS, n) {
+		TH_LOG("%u vIOMMUs and no VMID limit", n);
+	}
+	EXPECT_EQ(ENOSPC, errno);
+	TH_LOG("%u vIOMMUs before the VMIDs ran out", n);
+	ASSERT_LT(0, n);
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, destroy(self->ifd, ids[i]));
+
+	for (again = 0; again <= n; again++)
+		if (viommu_alloc(self->ifd, self->edu.devid, self->s2_id,
+				 IOMMU_VIOMMU_TYPE_ARM_SMMUV3, &ids[again]))
+			break;
+	EXPECT_EQ(n, again);
+	EXPECT_EQ(ENOSPC, errno);
+	for (i = 0; i < again; i++)
+		ASSERT_EQ(0, destroy(self->ifd, ids[i]));
+	free(ids);
+}
+
 /* Guest STE bypass: the parent alone translates (IPA == IOVA) */
 TEST_F(nested, vste_bypass_and_abort)
 {
