@@ -665,8 +665,9 @@ struct iommu_hwpt_vtd_s1 {
  *                          Intel VT-d.
  * @IOMMU_HWPT_DATA_ARM_SMMUV3: A nested page table for an Arm SMMUv3 (the
  *                              guest's stream table entry).
- * @IOMMU_HWPT_DATA_AMD_GUEST: A nested page table for an AMD IOMMU (the
- *                             guest's device table entry).
+ * @IOMMU_HWPT_DATA_AMD_GUEST: struct iommu_hwpt_amd_guest, a nested page
+ *                             table for an AMD IOMMU (the guest's device
+ *                             table entry).
  *
  * A value the IOMMU driver of the device does not accept fails with
  * EOPNOTSUPP.
@@ -693,6 +694,21 @@ enum iommu_hwpt_data_type {
  */
 struct iommu_hwpt_arm_smmuv3 {
 	__aligned_le64 ste[2];
+};
+
+/**
+ * struct iommu_hwpt_amd_guest - AMD IOMMU nested page table
+ *                               (IOMMU_HWPT_DATA_AMD_GUEST)
+ * @dte: The guest's 256-bit Device Table Entry, as four 64-bit words.
+ *
+ * No AMD IOMMU driver of this kernel accepts it: the AMD driver allocates
+ * no nesting parent (IOMMU_HWPT_ALLOC_NEST_PARENT fails with EOPNOTSUPP),
+ * so there is no stage 2 a guest's table could be nested on, and it
+ * refuses driver data on a paging page table, so IOMMU_HWPT_ALLOC with
+ * this type fails with EOPNOTSUPP whatever it is built on.
+ */
+struct iommu_hwpt_amd_guest {
+	__aligned_u64 dte[4];
 };
 
 /**
@@ -824,16 +840,31 @@ struct iommu_hw_info_vtd {
 };
 
 /**
+ * struct iommu_hw_info_amd - data of IOMMU_HW_INFO_TYPE_AMD
+ * @efr: The Extended Feature Register of the device's IOMMU (MMIO offset
+ *       0x30), as the hardware has it; 0 if the IOMMU has none (EFRSup
+ *       clear in its capability header).
+ * @efr2: The Extended Feature 2 Register (MMIO offset 0x1a0), likewise.
+ *
+ * Raw values, for a VMM that decides what its guest's AMD vIOMMU may offer
+ * (of EFR: GTSup, GASup, GioSup, PPRSup, EPHSup, GATS, GLX and PASmax).
+ */
+struct iommu_hw_info_amd {
+	__aligned_u64 efr;
+	__aligned_u64 efr2;
+};
+
+/**
  * enum iommu_hw_info_type - formats of the IOMMU_GET_HW_INFO data
  * @IOMMU_HW_INFO_TYPE_NONE: The driver reports no hardware data.
  * @IOMMU_HW_INFO_TYPE_DEFAULT: Same value as IOMMU_HW_INFO_TYPE_NONE. Used as
  *                              the requested type, it asks for whatever
  *                              format the driver reports by default.
  * @IOMMU_HW_INFO_TYPE_INTEL_VTD: struct iommu_hw_info_vtd.
- * @IOMMU_HW_INFO_TYPE_ARM_SMMUV3: Arm SMMUv3 registers (later kernels).
+ * @IOMMU_HW_INFO_TYPE_ARM_SMMUV3: struct iommu_hw_info_arm_smmuv3.
  * @IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV: NVIDIA Tegra241 CMDQV parameters
  *                                     (later kernels).
- * @IOMMU_HW_INFO_TYPE_AMD: AMD IOMMU feature registers (later kernels).
+ * @IOMMU_HW_INFO_TYPE_AMD: struct iommu_hw_info_amd.
  */
 enum iommu_hw_info_type {
 	IOMMU_HW_INFO_TYPE_NONE = 0,

@@ -28,6 +28,8 @@ WANTED_STRUCTS = {'iommu_viommu_alloc', 'iommu_vdevice_alloc',
                   'iommu_veventq_alloc', 'iommu_hw_queue_alloc',
                   'iommu_ioas_noiommu_get_pa',
                   'iommu_ioas_map_file', 'iommu_ioas_change_process'}
+# Vendor structures that section 11 describes in prose, not in a table
+WANTED_PROSE_STRUCTS = {'iommu_hw_info_amd', 'iommu_hwpt_amd_guest'}
 # Section 2 rows that belong to later parts (PASID, SMMUv3 hw_info)
 SKIP_CONSTS = {'IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI'}
 WANTED_TEST_STRUCTS = {'iommu_viommu_selftest', 'iommu_hwpt_selftest',
@@ -61,8 +63,36 @@ def is_num(s):
     return re.match(r'^\d+$', s) is not None
 
 
+def parse_prose(text):
+    """Section 11's paragraphs: "`struct s` (...), N bytes: `m` (type @off,
+    ...), `m2` (@off, ...)" or "`m[n]` (`type`, @o0/o1/...)"; a member
+    without a type has the one before it. Arrays give a line per element."""
+    out = []
+    for para in re.split(r'\n\s*\n', text):
+        para = ' '.join(para.split())
+        m = re.match(r'`struct (\w+)`(?: \([^)]*\))?, (\d+) bytes:', para)
+        if not m or m.group(1) not in WANTED_PROSE_STRUCTS:
+            continue
+        struct = m.group(1)
+        out.append('size %s %s' % (struct, m.group(2)))
+        typ = None
+        for f in re.finditer(r'`(\w+)(?:\[(\d+)\])?` \(`?(__\w+)?`?,? ?'
+                             r'@([\d/]+)', para[m.end():]):
+            typ = f.group(3) or typ
+            offs = f.group(4).split('/')
+            if f.group(2):
+                for i, off in enumerate(offs):
+                    out.append('field %s %s[%d] %s %s'
+                               % (struct, f.group(1), i, off, typ))
+            else:
+                out.append('field %s %s %s %s'
+                           % (struct, f.group(1), offs[0], typ))
+    return out
+
+
 def parse(path):
     out = []
+    prose = ''
     section = ''
     struct = None
     member = None
@@ -72,6 +102,8 @@ def parse(path):
             section = line.split()[1]
             struct = None
             continue
+        if section.startswith('11.'):
+            prose += line + '\n'
         m = re.match(r'`struct (\w+)`, (\d+) bytes:', line)
         if m:
             struct = m.group(1)
@@ -120,7 +152,7 @@ def parse(path):
                     out.append('tsize %s %s' % (tstruct, sm.group(2)))
             if tstruct in WANTED_TEST_STRUCTS and is_num(c[3]):
                 out.append('tfield %s %s %s %s' % (tstruct, c[1], c[3], c[2]))
-    return out
+    return out + parse_prose(prose)
 
 
 def main(argv):
