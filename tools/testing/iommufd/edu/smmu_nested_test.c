@@ -478,6 +478,48 @@ TEST_F(nested, device_on_second_viommu)
 }
 
 /*
+ * The vDEVICE goes while the device is on a translating nested HWPT: the
+ * device stays there and keeps translating. An attach that then fails (a
+ * second translating nested HWPT needs the vDEVICE: EINVAL) makes the core
+ * put the device back on the HWPT it is on, which must succeed; the driver
+ * refused that too and the core WARNed (iommu.c, in its revert).
+ */
+TEST_F(nested, vdevice_gone_while_attached)
+{
+	char tainted[32];
+	unsigned long taint0 = 0, taint1 = 0;
+	__u32 second, pt;
+
+	if (!edu_read_sysfs("/proc/sys/kernel/tainted", tainted,
+			    sizeof(tainted)))
+		taint0 = strtoul(tainted, NULL, 10);
+	make_cd(self);
+	s1_map(self, S1_SRC, IPA(PG_SRC));
+	s1_map(self, S1_DST, IPA(PG_DST));
+	attach_nested(_metadata, self, vste0_s1(), vste1_s1());
+	ASSERT_TRUE(dma_lands(_metadata, self, 1, S1_DST, PG_DST));
+	ASSERT_EQ(0, nested_alloc(self->ifd, self->edu.devid, self->viommu_id,
+				  vste0_s1(), vste1_s1(), &second));
+	ASSERT_EQ(0, destroy(self->ifd, self->vdev_id));
+
+	pt = second;
+	EXPECT_EQ(-1, attach(self->edu.devfd, &pt));
+	EXPECT_EQ(EINVAL, errno);
+	if (!edu_read_sysfs("/proc/sys/kernel/tainted", tainted,
+			    sizeof(tainted)))
+		taint1 = strtoul(tainted, NULL, 10);
+	EXPECT_FALSE((taint1 & (1UL << 9)) && !(taint0 & (1UL << 9))) {
+		TH_LOG("kernel WARN (taint %lu)", taint1);
+	}
+	/* Still on the first nested HWPT, through both stages */
+	EXPECT_TRUE(dma_lands(_metadata, self, 2, S1_DST, PG_DST));
+	EXPECT_EQ(-1, destroy(self->ifd, self->nested_id));
+	EXPECT_EQ(EBUSY, errno);
+	pt = self->s2_id;
+	ASSERT_EQ(0, attach(self->edu.devfd, &pt));
+}
+
+/*
  * Each vIOMMU holds a VMID of the SMMU from its allocation to its
  * destruction: allocating them runs out (ENOSPC) within the VMID space,
  * and once all are destroyed as many can be allocated again.
