@@ -103,11 +103,15 @@ static int mock_pt_attach_dev(struct iommu_domain *domain,
 		return -EINVAL;
 	/*
 	 * A nested domain of a virtual IOMMU translates guest IDs: only a
-	 * device the guest knows on it (a virtual device) may use it
+	 * device the guest knows on it (a virtual device) may start using
+	 * it. The domain the device is on stays usable: its virtual device
+	 * may have gone since, and the core puts the device back on it when
+	 * an attach elsewhere fails, which must not fail.
 	 */
 	if (domain->ops == &mock_nested_ops &&
 	    to_mock_nested(domain)->viommu &&
-	    to_mock_nested(domain)->viommu != mockdev->viommu)
+	    to_mock_nested(domain)->viommu != mockdev->viommu &&
+	    iommu_get_domain_for_dev(dev) != domain)
 		return -ENOENT;
 	return 0;
 }

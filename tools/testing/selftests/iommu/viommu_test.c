@@ -375,6 +375,40 @@ TEST_F(viommu, attach_needs_vdevice)
 	ASSERT_OK(ifd_destroy(self->fd, vdev));
 }
 
+/*
+ * The vDEVICE goes while its device is on a nested HWPT of the vIOMMU: the
+ * device stays there. A replace that then fails (a second nested HWPT,
+ * which needs the vDEVICE) puts the device back on the HWPT it is on, and
+ * that must succeed: the mock refused it too (no vDEVICE), and the core
+ * WARNed in its revert.
+ */
+TEST_F(viommu, vdevice_gone_while_attached)
+{
+	unsigned long taint = kernel_taint();
+	__u32 nested, nested2, vdev, pt;
+
+	ASSERT_OK(vdevice_alloc(self->fd, self->viommu_id, self->idev_id,
+				VIRT_ID, &vdev));
+	ASSERT_OK(viommu_nested_alloc(self->fd, self->idev_id,
+				      self->viommu_id, 0, 0, &nested));
+	ASSERT_OK(viommu_nested_alloc(self->fd, self->idev_id,
+				      self->viommu_id, 0, 0, &nested2));
+	pt = nested;
+	ASSERT_OK(mock_domain_replace(self->fd, self->stdev_id, &pt));
+	ASSERT_OK(ifd_destroy(self->fd, vdev));
+	pt = nested2;
+	EXPECT_ERRNO(ENOENT, mock_domain_replace(self->fd, self->stdev_id,
+						 &pt));
+	EXPECT_FALSE((kernel_taint() & TAINT_WARN_BIT) &&
+		     !(taint & TAINT_WARN_BIT));
+	/* Still on the first: it cannot go */
+	EXPECT_ERRNO(EBUSY, ifd_destroy(self->fd, nested));
+	ASSERT_OK(ifd_destroy(self->fd, nested2));
+	pt = self->ioas_id;
+	ASSERT_OK(mock_domain_replace(self->fd, self->stdev_id, &pt));
+	ASSERT_OK(ifd_destroy(self->fd, nested));
+}
+
 /* ---------------------------------------------------------------------- */
 /* IOMMU_VDEVICE_ALLOC                                                     */
 /* ---------------------------------------------------------------------- */
