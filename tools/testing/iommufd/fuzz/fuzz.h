@@ -169,6 +169,9 @@ void register_legacy_ops(void);
 void register_mem_ops(void);
 void register_viommu_ops(void);
 void register_file_ops(void);
+void register_smmu_ops(void);
+/* Close the SMMUv3 device's file, if bound (ops_smmu.c) */
+void smmu_release(void);
 
 /* ---- calls: logging, stats, counting ---- */
 

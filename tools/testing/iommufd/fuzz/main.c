@@ -6,6 +6,8 @@
  * Worker threads pick ops at random and issue them with mostly valid, often
  * hostile arguments: every /dev/iommu command, every IOMMU_TEST_CMD op of the
  * mock, the fault queue and access files, the legacy VFIO container ioctls,
+ * QEMU's edu device behind a real SMMUv3 where the machine has one
+ * (ops_smmu.c: vIOMMUs, nested HWPTs and invalidations of the real driver),
  * buffers that are replaced or unmapped while mapped, contexts closed while
  * in use, and forked children that keep using the files and then exit.  IDs
  * and fds come from pools shared by the threads, so they race on the same
@@ -576,6 +578,7 @@ static void close_everything(bool all)
 	unsigned int i;
 	int fd;
 
+	smmu_release();
 	pthread_mutex_lock(&pool_lock);
 	for (i = 0; i != NR_ACCESS; i++) {
 		if (accesses[i].fd >= 0)
@@ -802,6 +805,7 @@ int main(int argc, char **argv)
 	register_mem_ops();
 	register_viommu_ops();
 	register_file_ops();
+	register_smmu_ops();
 	op_register("fork", op_fork, 1, OPF_NO_CHILD);
 	if (apply_op_filter() <= 0) {
 		printf("Bail out! --ops leaves no op\n");
@@ -902,6 +906,8 @@ int main(int argc, char **argv)
 		       alloc_failure_notices());
 	}
 	print_stats(atomic_load(&g.calls), secs);
+	/* The SMMUv3 device holds what it is attached to */
+	smmu_release();
 	destroy_everything();
 	printf("# userfaultfd page faults served: %llu\n",
 	       (unsigned long long)uffd_faults());
