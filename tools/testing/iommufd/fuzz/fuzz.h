@@ -130,6 +130,7 @@ struct thr {
 	int idx;
 	pid_t tid;
 	bool child;		/* a forked child, not a thread of the run */
+	bool fi_held;		/* fi_hold(): no injected failures for now */
 	struct rng rng;
 	int cur_op;
 	uint64_t epoch;
@@ -394,6 +395,9 @@ void invalidate_fill(struct thr *t, struct iommu_hwpt_invalidate *a,
 int fi_setup(void);
 void fi_restore(void);
 void fi_enable_task(pid_t tid, bool on);
+/* The calls of @t between these two run without injected failures */
+void fi_hold(struct thr *t);
+void fi_unhold(struct thr *t);
 void fi_counts(uint64_t *slab, uint64_t *page, uint64_t *iommufd,
 	       uint64_t *usercopy);
 

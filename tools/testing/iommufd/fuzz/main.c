@@ -469,6 +469,32 @@ static void atfork_child(void)
 
 static atomic_uint running;
 
+/* Fault injection's switch-on against fi_hold()/fi_unhold() */
+static pthread_mutex_t fi_switch_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * For a call that must not meet injected failures because a kernel path
+ * below us treats them as impossible and warns (see the callers): @t's
+ * calls run without them until fi_unhold().  Not for children.
+ */
+void fi_hold(struct thr *t)
+{
+	pthread_mutex_lock(&fi_switch_lock);
+	t->fi_held = true;
+	if (atomic_load(&g.faults_on))
+		fi_enable_task(t->tid, false);
+	pthread_mutex_unlock(&fi_switch_lock);
+}
+
+void fi_unhold(struct thr *t)
+{
+	pthread_mutex_lock(&fi_switch_lock);
+	t->fi_held = false;
+	if (atomic_load(&g.faults_on))
+		fi_enable_task(t->tid, true);
+	pthread_mutex_unlock(&fi_switch_lock);
+}
+
 static void *worker(void *arg)
 {
 	struct thr *t = arg;
@@ -740,10 +766,12 @@ static uint64_t run(bool *hung)
 		    progress >= opts.fault_from) {
 			printf("# %.1f s: fault injection on (%u%%)\n", el / 1e9,
 			       opts.faults);
+			pthread_mutex_lock(&fi_switch_lock);
 			atomic_store(&g.faults_on, true);
 			for (i = 0; i != opts.threads; i++)
-				if (thrs[i].tid)
+				if (thrs[i].tid && !thrs[i].fi_held)
 					fi_enable_task(thrs[i].tid, true);
+			pthread_mutex_unlock(&fi_switch_lock);
 		}
 		/* A hang: the same call in flight for hang_s of ticks */
 		for (i = 0; i != opts.threads && !*hung; i++) {
@@ -798,6 +826,11 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv))
 		return 2;
 
+	/*
+	 * Before the ops register theirs: the prepare handlers run in the
+	 * reverse order, so locks of the ops come before pool_lock.
+	 */
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	register_core_ops();
 	register_hwpt_ops();
 	register_mock_ops();
@@ -870,7 +903,6 @@ int main(int argc, char **argv)
 
 		mem_fill_all(&setup);
 	}
-	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	signal(SIGSEGV, crash_handler);
 	signal(SIGBUS, crash_handler);
 	signal(SIGPIPE, SIG_IGN);

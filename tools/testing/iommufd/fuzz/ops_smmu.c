@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <linux/pci_regs.h>
 
 #define CMD(t, type) ((type *)(t)->cmd)
@@ -48,6 +49,9 @@ static struct {
 	uint8_t *bar0;
 	size_t bar0_len;
 } dev = { .lock = PTHREAD_RWLOCK_INITIALIZER, .fd = -1 };
+
+/* The device file's number: far above any other file of the run */
+static int dev_fd_min;
 
 static int sysfs_read(const char *path, char *buf, size_t len)
 {
@@ -194,6 +198,42 @@ static void dev_map_bar0(int fd)
 	dev.bar0_len = r.size;
 }
 
+/*
+ * Other ops keep the numbers of files that another thread may close at any
+ * moment (fault queues, event queues, accesses) and read or write them
+ * later, on purpose. Such a number must never come to name the device
+ * file: a stray write() there goes to the device's BAR (with 2-byte
+ * accesses, which edu refuses and QEMU's arm64 machine answers with an
+ * external abort, as a real device's error response would) or to its
+ * config space. So the device file lives far above every other number.
+ */
+static int dev_fd_out_of_reach(int fd)
+{
+	int hi = fcntl(fd, F_DUPFD_CLOEXEC, dev_fd_min);
+
+	close(fd);
+	return hi;
+}
+
+/* Room for the device file above everything else, or false */
+static bool dev_fd_reserve(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return false;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			return false;
+	}
+	/* A run keeps a few hundred files open at most */
+	if (rl.rlim_cur < 4096)
+		return false;
+	dev_fd_min = rl.rlim_cur - 16;
+	return true;
+}
+
 static void op_smmu_bind(struct thr *t)
 {
 	struct vfio_device_bind_iommufd b = { .argsz = sizeof(b) };
@@ -205,6 +245,9 @@ static void op_smmu_bind(struct thr *t)
 		goto out;
 	call_begin(t, "open %s", dev.cdev);
 	fd = call_end(t, open(dev.cdev, O_RDWR));
+	if (fd < 0)
+		goto out;
+	fd = dev_fd_out_of_reach(fd);
 	if (fd < 0)
 		goto out;
 	b.iommufd = c.fd;
@@ -234,9 +277,18 @@ static void op_smmu_unbind(struct thr *t)
 		if (dev.bar0)
 			munmap(dev.bar0, dev.bar0_len);
 		dev.bar0 = NULL;
+		/*
+		 * The last close unbinds, and the core puts the device back on
+		 * its default domain with a "cannot fail" attach, which 6.12's
+		 * SMMUv3 driver can fail (it allocates in
+		 * arm_smmu_attach_prepare()): an injected failure there is a
+		 * WARN of the core, not a finding of ours.
+		 */
+		fi_hold(t);
 		call_begin(t, "close smmu edu fd=%d devid=%u", dev.fd,
 			   dev.devid);
 		call_end(t, close(dev.fd));
+		fi_unhold(t);
 		pthread_mutex_lock(&pool_lock);
 		dev.fd = -1;
 		pthread_mutex_unlock(&pool_lock);
@@ -527,10 +579,41 @@ void smmu_release(void)
 	pthread_rwlock_unlock(&dev.lock);
 }
 
+/*
+ * A forked child must never be the one to close the device file last (its
+ * exit runs with injected failures, see op_smmu_unbind()): fork waits for
+ * a bind or an unbind in flight, and the child closes its copy at once,
+ * still without injected failures (op_fork() turns them on afterwards).
+ */
+static void dev_atfork_prepare(void)
+{
+	pthread_rwlock_rdlock(&dev.lock);
+}
+
+static void dev_atfork_parent(void)
+{
+	pthread_rwlock_unlock(&dev.lock);
+}
+
+static void dev_atfork_child(void)
+{
+	if (dev.fd >= 0)
+		close(dev.fd);
+	dev.fd = -1;
+	dev.bar0 = NULL;
+	pthread_rwlock_unlock(&dev.lock);
+}
+
 void register_smmu_ops(void)
 {
 	if (!find_smmu_edu())
 		return;
+	if (!dev_fd_reserve()) {
+		fprintf(stderr, "# smmu ops off: RLIMIT_NOFILE below 4096\n");
+		return;
+	}
+	pthread_atfork(dev_atfork_prepare, dev_atfork_parent,
+		       dev_atfork_child);
 	op_register("smmu_bind", op_smmu_bind, 3, OPF_NO_CHILD);
 	op_register("smmu_unbind", op_smmu_unbind, 1, OPF_NO_CHILD);
 	op_register("smmu_attach", op_smmu_attach, 5, OPF_NO_CHILD | OPF_HOT);
