@@ -355,11 +355,14 @@ if [ $quiet = 1 ]; then
 else
 	sink=(tee /dev/stderr)
 fi
+# tr unbuffered: into a pipe it would hold back up to 4 KiB, and a log that
+# ends there tells nothing about where a stopped machine stopped.
 timeout --foreground "$timeout" "${qemu[@]}" -smp 2 -m "$mem" "${icount[@]}" \
 	${qemu_args[@]+"${qemu_args[@]}"} -device "$edu" \
 	-display none -monitor none -serial stdio -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
-	</dev/null 2>"$logdir/qemu.stderr" | tr -d '\r' | "${sink[@]}" >"$log"
+	</dev/null 2>"$logdir/qemu.stderr" | stdbuf -o0 tr -d '\r' |
+	"${sink[@]}" >"$log"
 qrc=${PIPESTATUS[0]}
 set -e
 
