@@ -299,10 +299,11 @@ struct nested_run {
 /*
  * Boots the nested guest (behind a vIOMMU when @viommu) and waits for it to
  * power off, sampling the pinned pages every second and, once it reported
- * its DMA, edu's VT-d page table.
+ * its DMA, edu's VT-d page table.  @self is the fixture's data
+ * (FIXTURE_DATA(native), spelled out).
  */
 static void run_nested(struct __test_metadata *_metadata,
-		       FIXTURE_DATA(native) *self, bool viommu,
+		       struct _test_data_native *self, bool viommu,
 		       struct nested_run *run)
 {
 	static bool mapped[GUEST_RAM >> 12];
@@ -399,14 +400,11 @@ static void run_nested(struct __test_metadata *_metadata,
 	       count_lines(NESTED_TRACE, "iommufd_backend_alloc_hwpt"),
 	       count_lines(NESTED_TRACE, "iommufd_backend_map_dma "),
 	       count_lines(NESTED_TRACE, "iommufd_backend_unmap_dma "));
+	TH_LOG("pinned pages: at most %lld over the run", run->pins_max);
 	if (run->ms_dma)
-		TH_LOG("pinned pages: at most %lld over the run; %lld when the DMA was reported, %llu ms after QEMU started, edu's VT-d table holding %lld KiB",
-		       run->pins_max, run->pins_at_dma,
-		       (unsigned long long)run->ms_dma,
+		TH_LOG("at the DMA report (%llu ms): %lld pinned, edu's VT-d table %lld KiB",
+		       (unsigned long long)run->ms_dma, run->pins_at_dma,
 		       run->mapped_at_dma / 1024);
-	else
-		TH_LOG("pinned pages: at most %lld over the run",
-		       run->pins_max);
 	ASSERT_EQ(0, ret);
 	EXPECT_EQ(0, status);
 	EXPECT_LT(0, count_lines(NESTED_CONSOLE, NESTED_OK));
@@ -552,7 +550,7 @@ static int nested_viommu_dma(void)
 	if (memcmp(buf, buf + 4096, 2048))
 		return say("FAILED: the data came back changed (IOVA 0x%llx -> edu -> 0x%llx)",
 			   NESTED_IOVA, NESTED_IOVA + 4096), 1;
-	say("ok: 2048 bytes IOVA 0x%llx -> edu -> IOVA 0x%llx behind the vIOMMU, nested uptime %s s",
+	say("ok: 2048 bytes IOVA 0x%llx -> edu -> 0x%llx behind the vIOMMU, uptime %s s",
 	    NESTED_IOVA, NESTED_IOVA + 4096, uptime);
 	/* Mapped a little longer, for the outer machine to look */
 	sleep(NESTED_HOLD_S);
