@@ -28,6 +28,20 @@
  *	through QEMU's IOAS mapping, through our subsystem, into the emulated
  *	VT-d of this machine.  It prints the result on its console and powers
  *	off; the test checks the result and times the nested boot.
+ *
+ * nested_viommu_dma: the same nested guest behind a virtual IOMMU: QEMU
+ *	emulates an Intel IOMMU for it (intel-iommu, caching-mode=on, which
+ *	vfio needs: the guest then reports every new mapping and QEMU mirrors
+ *	it into its IOAS with IOMMU_IOAS_MAP).  The nested guest's kernel
+ *	turns DMA remapping on, and this program, as its PID 1, drives edu
+ *	the way the outer tests do (vfio-pci, its cdev, the nested guest's
+ *	own /dev/iommu): it maps a buffer at IOVA 1 MiB of the nested guest
+ *	and DMAs through it.  Here the test counts what that cost us: pages
+ *	pinned (FOLL_PIN) over the run and while the nested guest held its
+ *	mapping, what the edu device's VT-d table held then (only the
+ *	nested guest's two pages, at the nested IOVAs), and from QEMU's own
+ *	trace the IOAS and HWPT objects it allocated and its map and unmap
+ *	calls.
  */
 #define _GNU_SOURCE
 #include <sys/mount.h>
@@ -42,6 +56,13 @@
 #define NESTED_INITRD	"/tmp/nested-initrd.cpio"
 #define NESTED_CONSOLE	"/tmp/nested-console.log"
 #define NESTED_OK	"NESTED-DMA: ok"
+#define NESTED_TRACE	"/tmp/nested-trace.log"
+/* The nested guest's command line switch for the vIOMMU variant */
+#define NESTED_VIOMMU	"harness.nested=viommu"
+/* Where the nested guest maps its buffer behind its vIOMMU */
+#define NESTED_IOVA	0x100000ULL
+/* How long it holds that mapping after the DMA, for the outer to look */
+#define NESTED_HOLD_S	5
 #define GUEST_MB	64
 #define GUEST_RAM	((unsigned long long)GUEST_MB << 20)
 /* TCG inside TCG: the nested boot takes minutes */
@@ -251,27 +272,81 @@ static void nested_append(char *buf, size_t len)
 			 (int)strcspn(p, "\n "), p);
 }
 
-TEST_F_TIMEOUT(native, nested_guest_dma, 1200)
+/* Lines of @path that contain @pattern */
+static int count_lines(const char *path, const char *pattern)
 {
-	char append[256];
-	const char *const argv[] = { QEMU10, "-M", "q35", "-accel", "tcg",
+	char line[512];
+	int n = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n += !!strstr(line, pattern);
+	fclose(f);
+	return n;
+}
+
+/* What the machine saw of one nested guest run */
+struct nested_run {
+	long long pins_max;	/* FOLL_PIN pages at most, above the start */
+	long long pins_at_dma;	/* ... when the nested guest reported its DMA */
+	long long mapped_at_dma; /* bytes in edu's VT-d table then, -1: not seen */
+	bool iova_mapped;	/* NESTED_IOVA and the page after it among them */
+	__u64 ms_dma, ms_total;
+};
+
+/*
+ * Boots the nested guest (behind a vIOMMU when @viommu) and waits for it to
+ * power off, sampling the pinned pages every second and, once it reported
+ * its DMA, edu's VT-d page table.  @self is the fixture's data
+ * (FIXTURE_DATA(native), spelled out).
+ */
+static void run_nested(struct __test_metadata *_metadata,
+		       struct _test_data_native *self, bool viommu,
+		       struct nested_run *run)
+{
+	static bool mapped[GUEST_RAM >> 12];
+	char append[320];
+	const char *argv[40] = { QEMU10, "-M", "q35", "-accel", "tcg",
 			 "-nodefaults", "-display", "none", "-qmp", "stdio",
-			 "-no-reboot",
-			 "-m", self->mem, "-object", "iommufd,id=i0",
-			 "-device", self->dev,
-			 "-serial", "file:" NESTED_CONSOLE,
-			 "-kernel", NESTED_KERNEL, "-initrd", NESTED_INITRD,
-			 "-append", append,
-			 NULL };
+			 "-no-reboot", "-m", self->mem,
+			 /* QEMU's own account of its /dev/iommu calls */
+			 "-trace", "iommufd_*", "-D", NESTED_TRACE };
+	int argc = 0;
 	struct qmp *q = &self->q;
 	char console[8192] = "", *line;
 	__u64 start = edu_now_ms();
+	long long acq, rel;
 	int status, fd, ret;
 	ssize_t n;
 
-	if (access(NESTED_KERNEL, R_OK))
-		SKIP(return, "no nested kernel at " NESTED_KERNEL);
+	memset(run, 0, sizeof(*run));
+	run->mapped_at_dma = -1;
+	while (argv[argc])
+		argc++;
+	if (viommu)	/* created before the devices it translates */
+		argv[argc++] = "-device",
+		argv[argc++] = "intel-iommu,caching-mode=on,intremap=on,aw-bits=39";
+	argv[argc++] = "-object";
+	argv[argc++] = "iommufd,id=i0";
+	argv[argc++] = "-device";
+	argv[argc++] = self->dev;
+	argv[argc++] = "-serial";
+	argv[argc++] = "file:" NESTED_CONSOLE;
+	argv[argc++] = "-kernel";
+	argv[argc++] = NESTED_KERNEL;
+	argv[argc++] = "-initrd";
+	argv[argc++] = NESTED_INITRD;
+	argv[argc++] = "-append";
+	argv[argc++] = append;
+	argv[argc] = NULL;
+
 	nested_append(append, sizeof(append));
+	if (viommu)
+		snprintf(append + strlen(append), sizeof(append) - strlen(append),
+			 " intel_iommu=on " NESTED_VIOMMU);
+	unlink(NESTED_CONSOLE);
 	ASSERT_EQ(0, write_nested_initrd());
 	ASSERT_EQ(0, qmp_start(q, argv));
 	if (qmp_wait(q, "\"QMP\"") || qmp_call(q, "qmp_capabilities")) {
@@ -282,11 +357,28 @@ TEST_F_TIMEOUT(native, nested_guest_dma, 1200)
 	 * The nested guest powers itself off when it is done: QEMU reports
 	 * SHUTDOWN and exits (-no-reboot), or exits before the event is read.
 	 */
-	ret = qmp_wait_ms(q, "\"SHUTDOWN\"", true, NESTED_TIMEOUT_MS);
+	for (;;) {
+		ret = qmp_wait_ms(q, "\"SHUTDOWN\"", true, 1000);
+		if (ret != -ETIMEDOUT ||
+		    edu_now_ms() - start > NESTED_TIMEOUT_MS)
+			break;
+		foll_pins(&acq, &rel);
+		if (acq - rel - self->pins_before > run->pins_max)
+			run->pins_max = acq - rel - self->pins_before;
+		if (run->ms_dma || count_lines(NESTED_CONSOLE, NESTED_OK) <= 0)
+			continue;
+		run->ms_dma = edu_now_ms() - start;
+		run->pins_at_dma = acq - rel - self->pins_before;
+		memset(mapped, 0, sizeof(mapped));
+		run->mapped_at_dma = vtd_mapped(self->edu.bdf, mapped, GUEST_RAM);
+		run->iova_mapped = mapped[NESTED_IOVA >> 12] &&
+				   mapped[(NESTED_IOVA >> 12) + 1];
+	}
 	if (ret == -EPIPE)
 		ret = 0;
+	run->ms_total = edu_now_ms() - start;
 	TH_LOG("nested guest ran for %llu ms (QEMU start to power-off; %s)",
-	       (unsigned long long)(edu_now_ms() - start),
+	       (unsigned long long)run->ms_total,
 	       ret ? "did not finish" : "finished");
 	status = qmp_reap(q, ret ? 0 : QMP_TIMEOUT_MS);
 	qmp_close(q);
@@ -299,14 +391,51 @@ TEST_F_TIMEOUT(native, nested_guest_dma, 1200)
 	for (line = strtok(console, "\n"); line; line = strtok(NULL, "\n"))
 		if (strstr(line, "NESTED"))
 			TH_LOG("%s", line);
-	if (ret || !strstr(console, NESTED_OK)) {
+	if (ret || !count_lines(NESTED_CONSOLE, NESTED_OK)) {
 		show_file(NESTED_CONSOLE);
 		show_file(QEMU_LOG);
 	}
+	TH_LOG("QEMU's /dev/iommu calls: %d IOAS and %d HWPT allocated, %d maps, %d unmaps",
+	       count_lines(NESTED_TRACE, "iommufd_backend_alloc_ioas"),
+	       count_lines(NESTED_TRACE, "iommufd_backend_alloc_hwpt"),
+	       count_lines(NESTED_TRACE, "iommufd_backend_map_dma "),
+	       count_lines(NESTED_TRACE, "iommufd_backend_unmap_dma "));
+	TH_LOG("pinned pages: at most %lld over the run", run->pins_max);
+	if (run->ms_dma)
+		TH_LOG("at the DMA report (%llu ms): %lld pinned, edu's VT-d table %lld KiB",
+		       (unsigned long long)run->ms_dma, run->pins_at_dma,
+		       run->mapped_at_dma / 1024);
 	ASSERT_EQ(0, ret);
 	EXPECT_EQ(0, status);
-	EXPECT_NE(NULL, strstr(console, NESTED_OK));
+	EXPECT_LT(0, count_lines(NESTED_CONSOLE, NESTED_OK));
 	check_released(_metadata, self->pins_before);
+}
+
+TEST_F_TIMEOUT(native, nested_guest_dma, 1200)
+{
+	struct nested_run run;
+
+	if (access(NESTED_KERNEL, R_OK))
+		SKIP(return, "no nested kernel at " NESTED_KERNEL);
+	run_nested(_metadata, self, false, &run);
+}
+
+TEST_F_TIMEOUT(native, nested_viommu_dma, 1200)
+{
+	struct nested_run run;
+
+	if (access(NESTED_KERNEL, R_OK))
+		SKIP(return, "no nested kernel at " NESTED_KERNEL);
+	run_nested(_metadata, self, true, &run);
+	/*
+	 * Behind its vIOMMU the nested guest's RAM is no longer mapped whole:
+	 * while it held its buffer, edu's table held the nested IOVAs of that
+	 * buffer and little else, and far fewer pages were pinned than its RAM.
+	 */
+	ASSERT_NE(0, run.ms_dma);
+	EXPECT_TRUE(run.iova_mapped);
+	EXPECT_GE(64 << 10, run.mapped_at_dma);
+	EXPECT_GT((long long)(GUEST_RAM >> 12) / 8, run.pins_at_dma);
 }
 
 /*
@@ -388,11 +517,60 @@ static int nested_dma(void)
 	return 0;
 }
 
+/*
+ * Behind the nested guest's own vIOMMU: edu through vfio-pci and the nested
+ * guest's /dev/iommu, as the outer tests drive it, with one buffer mapped at
+ * NESTED_IOVA.  The nested kernel's VT-d driver writes that mapping into
+ * the emulated IOMMU's tables and, caching mode on, invalidates it; QEMU
+ * then maps the page into its IOAS on our /dev/iommu at the same IOVA.
+ */
+static int nested_viommu_dma(void)
+{
+	char uptime[64] = "";
+	struct edu_dev edu;
+	unsigned char *buf;
+	int ret;
+
+	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	edu_init(&edu);
+	if (edu_open(&edu))
+		return say("cannot open edu through vfio-pci and /dev/iommu"), 1;
+	buf = edu_alloc_buf(8192);
+	if (!buf || edu_ioas_map(edu.iommufd, edu.ioas_id, buf, 8192,
+				 NESTED_IOVA, IOMMU_IOAS_MAP_READABLE |
+				 IOMMU_IOAS_MAP_WRITEABLE))
+		return say("cannot map a buffer behind the vIOMMU"), 1;
+	edu_fill(buf, 2048, 7);
+	memset(buf + 4096, 0, 2048);
+	if (edu_dma_to_device(&edu, NESTED_IOVA, 0, 2048) ||
+	    edu_dma_to_ram(&edu, 0, NESTED_IOVA + 4096, 2048))
+		return say("DMA did not complete"), 1;
+	edu_read_sysfs("/proc/uptime", uptime, sizeof(uptime));
+	uptime[strcspn(uptime, " ")] = 0;
+	if (memcmp(buf, buf + 4096, 2048))
+		return say("FAILED: the data came back changed (IOVA 0x%llx -> edu -> 0x%llx)",
+			   NESTED_IOVA, NESTED_IOVA + 4096), 1;
+	say("ok: 2048 bytes IOVA 0x%llx -> edu -> 0x%llx behind the vIOMMU, uptime %s s",
+	    NESTED_IOVA, NESTED_IOVA + 4096, uptime);
+	/* Mapped a little longer, for the outer machine to look */
+	sleep(NESTED_HOLD_S);
+	ret = edu_ioas_unmap(edu.iommufd, edu.ioas_id, NESTED_IOVA, 8192);
+	edu_close(&edu);
+	say("unmapped: %s", ret ? "FAILED" : "ok");
+	return ret ? 1 : 0;
+}
+
 static int nested_init(void)
 {
+	char cmdline[4096] = "";
+
 	mount("proc", "/proc", "proc", 0, NULL);
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
-	nested_dma();
+	edu_read_sysfs("/proc/cmdline", cmdline, sizeof(cmdline));
+	if (strstr(cmdline, NESTED_VIOMMU))
+		nested_viommu_dma();
+	else
+		nested_dma();
 	sync();
 	reboot(RB_POWER_OFF);
 	return 0;
