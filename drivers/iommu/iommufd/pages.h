@@ -40,8 +40,9 @@ struct user_struct;
  * @file: the shmem or hugetlbfs file whose pages these are, pinned through
  *	it, or NULL for process memory (one reference)
  * @dmabuf: for a pages object of a dma-buf (pages_dmabuf.c), its
- *	attachment, physical range and the domains it is mapped into; NULL
- *	otherwise.  Such an object pins, accounts and records nothing.
+ *	attachment, physical range and the domains it is mapped into, under
+ *	its own lock; NULL otherwise.  Set at creation.  Such an object pins,
+ *	accounts and records nothing.
  * @npages: number of CPU pages covered
  * @writable: pinned for write (FOLL_WRITE) and dirtied on unpin
  * @acct_mode: how @npinned is charged; captured at creation,

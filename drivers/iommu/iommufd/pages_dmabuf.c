@@ -24,11 +24,14 @@
  * IOAS_MAP_FILE makes a new attachment and reads the range again.
  *
  * Locking: the reservation lock comes before all of iommufd's locks
- * (common.h).  move_notify takes only upages.mutex under it, as do mapping
- * and unmapping here, which the IOVA layer calls with its own locks held.
- * The reservation lock is taken only with none of ours held: when a pages
- * object is created, and when it is freed: the last upages_put() may come
- * under the IOVA layer's locks, so detaching is left to a work item.
+ * (common.h).  move_notify takes only upages_dmabuf.lock under it, as do
+ * mapping and unmapping here, which the IOVA layer calls with its own
+ * locks held.  It is not upages.mutex: that one is held across GUP, which
+ * takes mmap_lock, and the dma-buf core orders mmap_lock before the
+ * reservation lock.  The reservation lock is taken only with none of ours
+ * held: when a pages object is created, and when it is freed: the last
+ * upages_put() may come under the IOVA layer's locks, so detaching is left
+ * to a work item.
  */
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
@@ -55,15 +58,18 @@ struct upages_dmabuf_map {
  * @dmabuf: the buffer (one reference)
  * @attach: our dynamic attachment to it
  * @range: its physical range, read at creation
+ * @lock: protects @revoked and @maps; taken under the reservation lock,
+ *	never with upages.mutex (order: common.h)
  * @revoked: the exporter moved or revoked the buffer: nothing may be
- *	mapped any more (upages.mutex)
- * @maps: struct upages_dmabuf_map of every range mapped now (upages.mutex)
+ *	mapped any more
+ * @maps: struct upages_dmabuf_map of every range mapped now
  * @free_work: detaches and frees the pages object with no lock held
  */
 struct upages_dmabuf {
 	struct dma_buf *dmabuf;
 	struct dma_buf_attachment *attach;
 	struct dma_buf_phys_range range;
+	struct mutex lock; /* @revoked, @maps; order: common.h */
 	bool revoked;
 	struct list_head maps;
 	struct work_struct free_work;
@@ -82,14 +88,14 @@ static void upages_dmabuf_move_notify(struct dma_buf_attachment *attach)
 	struct upages_dmabuf_map *map, *next;
 
 	dma_resv_assert_held(attach->dmabuf->resv);
-	mutex_lock(&pages->mutex);
+	mutex_lock(&db->lock);
 	db->revoked = true;
 	list_for_each_entry_safe(map, next, &db->maps, node) {
 		upages_unmap_domain(map->domain, map->iova, map->length);
 		list_del(&map->node);
 		kfree(map);
 	}
-	mutex_unlock(&pages->mutex);
+	mutex_unlock(&db->lock);
 }
 
 static const struct dma_buf_attach_ops upages_dmabuf_attach_ops = {
@@ -113,11 +119,11 @@ static int upages_dmabuf_get_range(struct upages *pages, unsigned long last)
 		return -EOPNOTSUPP;
 	if (last >= db->range.len)
 		return -EINVAL;
-	mutex_lock(&pages->mutex);
+	mutex_lock(&db->lock);
 	/* Revoked since, maybe restored already: that range is stale */
 	if (db->revoked)
 		rc = -ENODEV;
-	mutex_unlock(&pages->mutex);
+	mutex_unlock(&db->lock);
 	return rc;
 }
 
@@ -161,8 +167,10 @@ struct upages *upages_create_dmabuf(struct dma_buf *dmabuf,
 	if (!db)
 		return ERR_PTR(-ENOMEM);
 	INIT_LIST_HEAD(&db->maps);
+	mutex_init(&db->lock);
 	pages = upages_alloc(start, last, writable, IOMMUFD_ACCOUNT_NONE);
 	if (IS_ERR(pages)) {
+		mutex_destroy(&db->lock);
 		kfree(db);
 		return pages;
 	}
@@ -174,6 +182,7 @@ struct upages *upages_create_dmabuf(struct dma_buf *dmabuf,
 					pages);
 	if (IS_ERR(attach)) {
 		pages->dmabuf = NULL;
+		mutex_destroy(&db->lock);
 		kfree(db);
 		upages_free_now(pages);
 		return ERR_CAST(attach);
@@ -199,6 +208,7 @@ static void upages_dmabuf_free_work(struct work_struct *work)
 	dma_buf_detach(db->dmabuf, db->attach);
 	dma_buf_put(db->dmabuf);
 	WARN_ON(!list_empty(&db->maps));
+	mutex_destroy(&db->lock);
 	kfree(db);
 	upages_free_now(pages);
 }
@@ -227,9 +237,9 @@ bool upages_revoked(struct upages *pages)
 
 	if (!pages->dmabuf)
 		return false;
-	mutex_lock(&pages->mutex);
+	mutex_lock(&pages->dmabuf->lock);
 	revoked = pages->dmabuf->revoked;
-	mutex_unlock(&pages->mutex);
+	mutex_unlock(&pages->dmabuf->lock);
 	return revoked;
 }
 
@@ -252,7 +262,7 @@ int upages_dmabuf_map(struct upages *pages, struct iommu_domain *domain,
 
 	if (db->range.mmio)
 		prot = (prot & ~IOMMU_CACHE) | IOMMU_MMIO;
-	mutex_lock(&pages->mutex);
+	mutex_lock(&db->lock);
 	if (db->revoked)
 		goto out_free;
 	phys = db->range.phys + (unsigned long)pages->uptr + offset;
@@ -262,7 +272,7 @@ int upages_dmabuf_map(struct upages *pages, struct iommu_domain *domain,
 	list_add(&map->node, &db->maps);
 	map = NULL;
 out_free:
-	mutex_unlock(&pages->mutex);
+	mutex_unlock(&db->lock);
 	kfree(map);
 	return rc;
 }
@@ -273,7 +283,7 @@ void upages_dmabuf_unmap(struct upages *pages, struct iommu_domain *domain,
 {
 	struct upages_dmabuf_map *map;
 
-	mutex_lock(&pages->mutex);
+	mutex_lock(&pages->dmabuf->lock);
 	list_for_each_entry(map, &pages->dmabuf->maps, node) {
 		if (map->domain != domain || map->iova != iova)
 			continue;
@@ -283,7 +293,7 @@ void upages_dmabuf_unmap(struct upages *pages, struct iommu_domain *domain,
 		kfree(map);
 		break;
 	}
-	mutex_unlock(&pages->mutex);
+	mutex_unlock(&pages->dmabuf->lock);
 }
 
 /**
