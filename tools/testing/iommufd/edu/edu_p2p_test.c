@@ -13,10 +13,12 @@
  * The "p2p" tests need a second edu device (x86-vtd has one, vm-run.sh
  * --second-edu): device A, attached to an IOAS, DMAs into device B's BAR0
  * through an IOVA that maps B's dma-buf, and the CPU checks B's registers
- * through vfio.  Then B's memory decoding is turned off, and later B is
- * closed: each revokes the buffer, iommufd unmaps the IOVA, and A's DMA no
- * longer reaches B (the IOMMU logs the blocked DMA).  Turning memory decoding
- * back on brings the mapping back; a closed device's buffer stays revoked.
+ * through vfio.  Then B's memory decoding is turned off, B is reset, or B
+ * is closed: each revokes the buffer, iommufd unmaps the IOVA, and A's DMA
+ * no longer reaches B (the IOMMU logs the blocked DMA).  Once B's BAR can
+ * be reached again (memory decoding back on, the reset done) the buffer
+ * maps again, while iommufd keeps the old mapping out; a closed device's
+ * buffer stays revoked.
  *
  * Machines without an IOMMU cannot hand a device to vfio-pci: every test
  * skips there.
@@ -73,7 +75,7 @@ static int bar0_dma_buf(int devfd, __u64 offset, __u64 length,
 }
 
 /* A value of /proc/self/fdinfo/@fd ("size", "exp_name"...), or "" */
-static void fdinfo(int fd, const char *key, char *val, size_t len)
+static void fdinfo_value(int fd, const char *key, char *val, size_t len)
 {
 	char path[64], buf[1024], *p;
 
@@ -346,9 +348,9 @@ TEST_F(exporter, fd)
 	EXPECT_EQ(FD_CLOEXEC, fcntl(fd, F_GETFD) & FD_CLOEXEC);
 	EXPECT_EQ(O_RDWR, fcntl(fd, F_GETFL) & O_ACCMODE);
 	EXPECT_EQ(self->page, lseek(fd, 0, SEEK_END));
-	fdinfo(fd, "exp_name", val, sizeof(val));
+	fdinfo_value(fd, "exp_name", val, sizeof(val));
 	EXPECT_STREQ("vfio_pci_core", val);
-	fdinfo(fd, "size", val, sizeof(val));
+	fdinfo_value(fd, "size", val, sizeof(val));
 	snprintf(want, sizeof(want), "%ld", self->page);
 	EXPECT_STREQ(want, val);
 
@@ -420,6 +422,268 @@ TEST_F(exporter, outlives_driver)
 
 	/* Back to vfio-pci for the tests that follow */
 	ASSERT_EQ(0, edu_open(&self->edu));
+}
+
+/* IOMMU_IOAS_MAP_FILE of @length bytes of @fd at @start, fixed @iova; -errno */
+static int map_file(int iommufd, __u32 ioas_id, int fd, __u64 start,
+		    __u64 length, __u64 iova)
+{
+	struct iommu_ioas_map_file cmd = {
+		.size = sizeof(cmd),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | RW,
+		.ioas_id = ioas_id,
+		.fd = fd,
+		.start = start,
+		.length = length,
+		.iova = iova,
+	};
+
+	return ioctl(iommufd, IOMMU_IOAS_MAP_FILE, &cmd) ? -errno : 0;
+}
+
+/* Sets or clears Memory Space Enable of a device through vfio */
+static int set_memory_decode(struct edu_dev *edu, bool on)
+{
+	off_t off = edu->config_offset + PCI_COMMAND;
+	__u16 cmd;
+
+	if (pread(edu->devfd, &cmd, sizeof(cmd), off) != sizeof(cmd))
+		return edu_fail(errno, "read PCI_COMMAND");
+	cmd = on ? cmd | PCI_COMMAND_MEMORY : cmd & ~PCI_COMMAND_MEMORY;
+	if (pwrite(edu->devfd, &cmd, sizeof(cmd), off) != sizeof(cmd))
+		return edu_fail(errno, "write PCI_COMMAND");
+	return 0;
+}
+
+/* Waits up to a second for more than @before lines with @pattern. */
+static int wait_for_fault(const char *pattern, int before)
+{
+	int i, now = 0;
+
+	for (i = 0; i < 20; i++) {
+		now = edu_klog_lines(pattern, NULL);
+		if (now != before)
+			break;
+		usleep(50000);
+	}
+	return now;
+}
+
+/*
+ * Device A's view of B's BAR0: A's IOAS maps A's RAM buffer at IOVA_RAM and
+ * B's dma-buf (BAR0's first page) at IOVA_BAR.
+ */
+FIXTURE(p2p) {
+	struct edu_dev a, b;
+	char *ram;
+	int dmabuf;
+	long page;
+};
+
+FIXTURE_SETUP(p2p)
+{
+	self->dmabuf = -1;
+	edu_init(&self->a);
+	edu_init(&self->b);
+	if (!edu_machine_has_iommu())
+		SKIP(return, "no IOMMU here, so vfio-pci cannot take the device");
+	if (edu_find_nth(&self->b, 1))
+		SKIP(return, "no second edu device (x86-vtd has one: vm-run.sh --second-edu)");
+	self->page = sysconf(_SC_PAGESIZE);
+	ASSERT_EQ(0, edu_open(&self->a));
+	ASSERT_EQ(0, edu_open_found(&self->b));
+	ASSERT_STRNE(self->a.bdf, self->b.bdf);
+	TH_LOG("A %s DMAs into B %s", self->a.bdf, self->b.bdf);
+
+	self->ram = edu_alloc_buf(RAM_SIZE);
+	ASSERT_NE(NULL, self->ram);
+	ASSERT_EQ(0, edu_ioas_map(self->a.iommufd, self->a.ioas_id, self->ram,
+				  RAM_SIZE, IOVA_RAM, RW));
+	self->dmabuf = bar0_dma_buf(self->b.devfd, 0, self->page,
+				    O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->dmabuf);
+	ASSERT_EQ(0, map_file(self->a.iommufd, self->a.ioas_id, self->dmabuf,
+			      0, self->page, IOVA_BAR));
+}
+
+FIXTURE_TEARDOWN(p2p)
+{
+	if (self->dmabuf >= 0)
+		close(self->dmabuf);
+	edu_close(&self->a);
+	edu_close(&self->b);
+	edu_free_buf(self->ram, RAM_SIZE);
+}
+
+/* Offsets in A's RAM buffer and in A's device buffer */
+#define RAM_OUT		0x800
+#define RAM_IN		0xa00
+#define DEV_OUT		0x800
+#define DEV_IN		0x900
+
+/* A DMA-writes @val to B's register @reg: RAM -> A -> IOVA_BAR + @reg */
+static int a_write_b(struct __test_metadata *_metadata,
+		     struct _test_data_p2p *self, unsigned int reg, __u32 val)
+{
+	memcpy(self->ram + RAM_OUT, &val, sizeof(val));
+	if (edu_dma_to_device(&self->a, IOVA_RAM + RAM_OUT, DEV_OUT, 4))
+		return -1;
+	return edu_dma_to_ram(&self->a, DEV_OUT, IOVA_BAR + reg, 4);
+}
+
+/* A DMA-reads B's register @reg: IOVA_BAR + @reg -> A -> RAM */
+static int a_read_b(struct __test_metadata *_metadata,
+		    struct _test_data_p2p *self, unsigned int reg, __u32 *val)
+{
+	memset(self->ram + RAM_IN, 0x5a, 4);
+	if (edu_dma_to_device(&self->a, IOVA_BAR + reg, DEV_IN, 4) ||
+	    edu_dma_to_ram(&self->a, DEV_IN, IOVA_RAM + RAM_IN, 4))
+		return -1;
+	memcpy(val, self->ram + RAM_IN, sizeof(*val));
+	return 0;
+}
+
+/* The first device-to-device DMA through iommufd: A writes B's register */
+TEST_F(p2p, write_into_bar)
+{
+	static const __u32 vals[] = { 0x12345678, 0xcafe0001, 0 };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vals); i++) {
+		edu_write32(&self->b, EDU_REG_LIVENESS, ~vals[i] ^ 1);
+		ASSERT_EQ(0, a_write_b(_metadata, self, EDU_REG_LIVENESS,
+				       vals[i]));
+		EXPECT_EQ(~vals[i], edu_read32(&self->b, EDU_REG_LIVENESS));
+	}
+}
+
+/* ...and reads B's identification and liveness registers */
+TEST_F(p2p, read_from_bar)
+{
+	__u32 ident = edu_read32(&self->b, EDU_REG_IDENT), val;
+
+	EXPECT_EQ(0xed, ident & 0xff);
+	ASSERT_EQ(0, a_read_b(_metadata, self, EDU_REG_IDENT, &val));
+	EXPECT_EQ(ident, val);
+	edu_write32(&self->b, EDU_REG_LIVENESS, 0x0badf00d);
+	ASSERT_EQ(0, a_read_b(_metadata, self, EDU_REG_LIVENESS, &val));
+	EXPECT_EQ(~0x0badf00dU, val);
+}
+
+/*
+ * A's DMA to @reg of B must not reach B: the IOMMU blocks it and logs it
+ * (the lines are rate limited, VT-d: 5 s, so once more after that).
+ */
+static void a_write_blocked(struct __test_metadata *_metadata,
+			    struct _test_data_p2p *self, unsigned int reg,
+			    __u32 val)
+{
+	const struct edu_iommu *iommu = edu_iommu();
+	int before, now;
+
+	ASSERT_NE(NULL, iommu);
+	before = edu_klog_lines(iommu->fault_pattern, NULL);
+	ASSERT_EQ(0, a_write_b(_metadata, self, reg, val));
+	now = wait_for_fault(iommu->fault_pattern, before);
+	if (now == before) {
+		sleep(6);
+		ASSERT_EQ(0, a_write_b(_metadata, self, reg, val));
+		now = wait_for_fault(iommu->fault_pattern, before);
+	}
+	if (now == before && iommu->no_fault_log)
+		TH_LOG("no fault line: %s", iommu->no_fault_log);
+	else
+		EXPECT_LT(before, now);
+}
+
+/*
+ * Maps the buffer again at IOVA_BAR, where the revoked mapping was, and
+ * checks that A reaches B through it.
+ */
+static void remap_and_write(struct __test_metadata *_metadata,
+			    struct _test_data_p2p *self, int dmabuf, __u32 val)
+{
+	ASSERT_EQ(0, edu_ioas_unmap(self->a.iommufd, self->a.ioas_id,
+				    IOVA_BAR, self->page));
+	ASSERT_EQ(0, map_file(self->a.iommufd, self->a.ioas_id, dmabuf, 0,
+			      self->page, IOVA_BAR));
+	ASSERT_EQ(0, a_write_b(_metadata, self, EDU_REG_LIVENESS, val));
+	EXPECT_EQ(~val, edu_read32(&self->b, EDU_REG_LIVENESS));
+}
+
+/*
+ * With B's memory decoding off the buffer is revoked: iommufd unmaps it
+ * and A's DMA is blocked by the IOMMU, which logs a fault (B's BAR, not
+ * decoding, would drop the write silently).  Memory decoding back on
+ * restores the buffer: iommufd keeps the old mapping out (the range might
+ * have moved) but maps the buffer anew.
+ */
+TEST_F(p2p, memory_decode_off_revokes)
+{
+	edu_write32(&self->b, EDU_REG_LIVENESS, 0x11111111);
+	ASSERT_EQ(0, set_memory_decode(&self->b, false));
+	EXPECT_EQ(-ENODEV, map_file(self->a.iommufd, self->a.ioas_id,
+				    self->dmabuf, 0, self->page,
+				    IOVA_BAR + 0x100000));
+	a_write_blocked(_metadata, self, EDU_REG_LIVENESS, 0x22222222);
+
+	ASSERT_EQ(0, set_memory_decode(&self->b, true));
+	EXPECT_EQ(~0x11111111U, edu_read32(&self->b, EDU_REG_LIVENESS));
+	a_write_blocked(_metadata, self, EDU_REG_LIVENESS, 0x22222222);
+	EXPECT_EQ(~0x11111111U, edu_read32(&self->b, EDU_REG_LIVENESS));
+	remap_and_write(_metadata, self, self->dmabuf, 0x33333333);
+}
+
+/*
+ * A reset revokes the buffer while it runs and restores it after, so the
+ * old mapping is gone (as above) and a new one reaches B.
+ */
+TEST_F(p2p, reset_revokes)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+
+	ASSERT_EQ(0, ioctl(self->b.devfd, VFIO_DEVICE_GET_INFO, &info));
+	if (!(info.flags & VFIO_DEVICE_FLAGS_RESET))
+		SKIP(return, "%s cannot be reset", self->b.bdf);
+	ASSERT_EQ(0, a_write_b(_metadata, self, EDU_REG_LIVENESS, 0x44444444));
+	EXPECT_EQ(~0x44444444U, edu_read32(&self->b, EDU_REG_LIVENESS));
+
+	ASSERT_EQ(0, ioctl(self->b.devfd, VFIO_DEVICE_RESET));
+	a_write_blocked(_metadata, self, EDU_REG_LIVENESS, 0x55555555);
+	EXPECT_EQ(~0x44444444U, edu_read32(&self->b, EDU_REG_LIVENESS));
+	remap_and_write(_metadata, self, self->dmabuf, 0x66666666);
+}
+
+/*
+ * Closing B revokes its buffer for good: A's DMA no longer reaches B, the
+ * area can still be unmapped, and the buffer cannot be mapped again, not
+ * even once the device has a new user.
+ */
+TEST_F(p2p, close_revokes)
+{
+	int fd;
+
+	ASSERT_EQ(0, a_write_b(_metadata, self, EDU_REG_LIVENESS, 0x77777777));
+	EXPECT_EQ(~0x77777777U, edu_read32(&self->b, EDU_REG_LIVENESS));
+	edu_close(&self->b);
+	a_write_blocked(_metadata, self, EDU_REG_LIVENESS, 0x88888888);
+
+	/*
+	 * Not even the device's next user brings the old buffer back (its
+	 * bring-up leaves ~0x12345678 in the register, edu_check_alive())
+	 */
+	ASSERT_EQ(0, edu_open_found(&self->b));
+	EXPECT_EQ(-ENODEV, map_file(self->a.iommufd, self->a.ioas_id,
+				    self->dmabuf, 0, self->page,
+				    IOVA_BAR + 0x100000));
+	a_write_blocked(_metadata, self, EDU_REG_LIVENESS, 0x99999999);
+	EXPECT_EQ(~0x12345678U, edu_read32(&self->b, EDU_REG_LIVENESS));
+
+	/* A buffer of the new user's works at the same IOVA */
+	fd = bar0_dma_buf(self->b.devfd, 0, self->page, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	remap_and_write(_metadata, self, fd, 0xaaaaaaaa);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN
