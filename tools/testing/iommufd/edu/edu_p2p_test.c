@@ -93,6 +93,37 @@ static void fdinfo_value(int fd, const char *key, char *val, size_t len)
 	}
 }
 
+/* IOMMU_IOAS_MAP_FILE of @length bytes of @fd at @start, fixed @iova; -errno */
+static int map_file(int iommufd, __u32 ioas_id, int fd, __u64 start,
+		    __u64 length, __u64 iova)
+{
+	struct iommu_ioas_map_file cmd = {
+		.size = sizeof(cmd),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | RW,
+		.ioas_id = ioas_id,
+		.fd = fd,
+		.start = start,
+		.length = length,
+		.iova = iova,
+	};
+
+	return ioctl(iommufd, IOMMU_IOAS_MAP_FILE, &cmd) ? -errno : 0;
+}
+
+/* Sets or clears Memory Space Enable of a device through vfio */
+static int set_memory_decode(struct edu_dev *edu, bool on)
+{
+	off_t off = edu->config_offset + PCI_COMMAND;
+	__u16 cmd;
+
+	if (pread(edu->devfd, &cmd, sizeof(cmd), off) != sizeof(cmd))
+		return edu_fail(errno, "read PCI_COMMAND");
+	cmd = on ? cmd | PCI_COMMAND_MEMORY : cmd & ~PCI_COMMAND_MEMORY;
+	if (pwrite(edu->devfd, &cmd, sizeof(cmd), off) != sizeof(cmd))
+		return edu_fail(errno, "write PCI_COMMAND");
+	return 0;
+}
+
 FIXTURE(exporter) {
 	struct edu_dev edu;
 	__u64 bar_size;
@@ -377,6 +408,98 @@ TEST_F(exporter, fd)
 	close(fd);
 }
 
+/*
+ * Through iommufd: a buffer whose ranges follow each other in the BAR is
+ * one physical range and maps; any other is refused (EOPNOTSUPP).
+ */
+TEST_F(exporter, map_file_ranges)
+{
+	struct dma_buf_arg arg = {
+		.get = {
+			.region_index = VFIO_PCI_BAR0_REGION_INDEX,
+			.nr_ranges = 2,
+		},
+	};
+	__u64 page = self->page;
+	int iommufd = self->edu.iommufd, fd;
+	__u32 ioas = self->edu.ioas_id;
+
+	arg.ranges[0] = (struct vfio_region_dma_range){ 0, page };
+	arg.ranges[1] = (struct vfio_region_dma_range){ page, page };
+	fd = dma_buf_feature(self->edu.devfd, VFIO_DEVICE_FEATURE_GET, &arg, 0);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, map_file(iommufd, ioas, fd, 0, 2 * page, IOVA_BAR));
+	EXPECT_EQ(0, edu_ioas_unmap(iommufd, ioas, IOVA_BAR, 2 * page));
+	close(fd);
+
+	/* Adjacent, but in the other order */
+	arg.ranges[0] = (struct vfio_region_dma_range){ page, page };
+	arg.ranges[1] = (struct vfio_region_dma_range){ 0, page };
+	fd = dma_buf_feature(self->edu.devfd, VFIO_DEVICE_FEATURE_GET, &arg, 0);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EOPNOTSUPP, map_file(iommufd, ioas, fd, 0, page, IOVA_BAR));
+	close(fd);
+
+	/* A hole between them */
+	arg.ranges[0] = (struct vfio_region_dma_range){ 0, page };
+	arg.ranges[1] = (struct vfio_region_dma_range){ 2 * page, page };
+	fd = dma_buf_feature(self->edu.devfd, VFIO_DEVICE_FEATURE_GET, &arg, 0);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EOPNOTSUPP, map_file(iommufd, ioas, fd, 0, page, IOVA_BAR));
+	close(fd);
+}
+
+/*
+ * Through iommufd: no new mapping while memory decoding is off (a buffer
+ * made then is born revoked), and again once it is back on.
+ */
+TEST_F(exporter, map_file_memory_decode)
+{
+	int iommufd = self->edu.iommufd, fd, fd2;
+	__u32 ioas = self->edu.ioas_id;
+
+	fd = bar0_dma_buf(self->edu.devfd, 0, self->page, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, set_memory_decode(&self->edu, false));
+	EXPECT_EQ(-ENODEV, map_file(iommufd, ioas, fd, 0, self->page,
+				    IOVA_BAR));
+	fd2 = bar0_dma_buf(self->edu.devfd, self->page, self->page, O_RDWR);
+	ASSERT_LE(0, fd2);
+	EXPECT_EQ(-ENODEV, map_file(iommufd, ioas, fd2, 0, self->page,
+				    IOVA_BAR));
+	ASSERT_EQ(0, set_memory_decode(&self->edu, true));
+	EXPECT_EQ(0, map_file(iommufd, ioas, fd, 0, self->page, IOVA_BAR));
+	EXPECT_EQ(0, map_file(iommufd, ioas, fd2, 0, self->page,
+			      IOVA_BAR + self->page));
+	close(fd);
+	close(fd2);
+	EXPECT_EQ(0, edu_check_alive(&self->edu));
+}
+
+/* Through iommufd: the device's close revokes the buffer for good */
+TEST_F(exporter, map_file_after_close)
+{
+	__u32 ioas = 0;
+	int iommufd, fd;
+
+	iommufd = edu_open_iommufd();
+	ASSERT_LE(0, iommufd);
+	ASSERT_EQ(0, edu_ioas_alloc(iommufd, &ioas));
+	fd = bar0_dma_buf(self->edu.devfd, 0, self->page, O_RDWR);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, map_file(iommufd, ioas, fd, 0, self->page, IOVA_BAR));
+	edu_close(&self->edu);
+	EXPECT_EQ(-ENODEV, map_file(iommufd, ioas, fd, 0, self->page,
+				    IOVA_BAR + self->page));
+	/* The area is still there, with its IOVA */
+	EXPECT_EQ(0, edu_ioas_unmap(iommufd, ioas, IOVA_BAR, self->page));
+	ASSERT_EQ(0, edu_open(&self->edu));
+	EXPECT_EQ(-ENODEV, map_file(iommufd, ioas, fd, 0, self->page,
+				    IOVA_BAR));
+	close(fd);
+	close(iommufd);
+}
+
 /* The buffer stays a valid file after its device file is closed */
 TEST_F(exporter, outlives_device_file)
 {
@@ -422,37 +545,6 @@ TEST_F(exporter, outlives_driver)
 
 	/* Back to vfio-pci for the tests that follow */
 	ASSERT_EQ(0, edu_open(&self->edu));
-}
-
-/* IOMMU_IOAS_MAP_FILE of @length bytes of @fd at @start, fixed @iova; -errno */
-static int map_file(int iommufd, __u32 ioas_id, int fd, __u64 start,
-		    __u64 length, __u64 iova)
-{
-	struct iommu_ioas_map_file cmd = {
-		.size = sizeof(cmd),
-		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | RW,
-		.ioas_id = ioas_id,
-		.fd = fd,
-		.start = start,
-		.length = length,
-		.iova = iova,
-	};
-
-	return ioctl(iommufd, IOMMU_IOAS_MAP_FILE, &cmd) ? -errno : 0;
-}
-
-/* Sets or clears Memory Space Enable of a device through vfio */
-static int set_memory_decode(struct edu_dev *edu, bool on)
-{
-	off_t off = edu->config_offset + PCI_COMMAND;
-	__u16 cmd;
-
-	if (pread(edu->devfd, &cmd, sizeof(cmd), off) != sizeof(cmd))
-		return edu_fail(errno, "read PCI_COMMAND");
-	cmd = on ? cmd | PCI_COMMAND_MEMORY : cmd & ~PCI_COMMAND_MEMORY;
-	if (pwrite(edu->devfd, &cmd, sizeof(cmd), off) != sizeof(cmd))
-		return edu_fail(errno, "write PCI_COMMAND");
-	return 0;
 }
 
 /* Waits up to a second for more than @before lines with @pattern. */
