@@ -667,21 +667,35 @@ TEST_F(p2p, read_from_bar)
  * VT-d's fault handler spends three of its ten log lines per five seconds
  * on one fault and drops the fault lines past them: so a fault provoked
  * within five seconds of the previous one waits out the interval first.
+ * The time of the last one is shared by the tests, which the harness runs
+ * in child processes.
  */
+static __u64 *last_fault_ms;
+
+static void __attribute__((constructor)) share_last_fault(void)
+{
+	void *p = mmap(NULL, sizeof(*last_fault_ms), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	last_fault_ms = p == MAP_FAILED ? NULL : p;
+}
+
 static void a_write_blocked(struct __test_metadata *_metadata,
 			    struct _test_data_p2p *self, unsigned int reg,
 			    __u32 val)
 {
 	const struct edu_iommu *iommu = edu_iommu();
-	static __u64 last_ms;
+	__u64 since;
 	int before, now;
 
 	ASSERT_NE(NULL, iommu);
-	if (last_ms && edu_now_ms() - last_ms < 5500)
-		usleep((5500 - (edu_now_ms() - last_ms)) * 1000);
+	ASSERT_NE(NULL, last_fault_ms);
+	since = edu_now_ms() - *last_fault_ms;
+	if (*last_fault_ms && since < 5500)
+		usleep((5500 - since) * 1000);
 	before = edu_klog_lines(iommu->fault_pattern, NULL);
 	ASSERT_EQ(0, a_write_b(_metadata, self, reg, val));
-	last_ms = edu_now_ms();
+	*last_fault_ms = edu_now_ms();
 	now = wait_for_fault(iommu->fault_pattern, before);
 	if (now == before && iommu->no_fault_log)
 		TH_LOG("no fault line: %s", iommu->no_fault_log);
