@@ -20,6 +20,15 @@
  * locks of the same line are never held together.  Each lock's own
  * comment says what it protects and points here.
  *
+ * -1. a dma-buf's reservation lock (dma_resv, the exporter's; the
+ *     dma-buf core orders mmap_lock before it): the exporter revokes a
+ *     buffer under it with dma_buf_move_notify(), and our move_notify
+ *     (pages_dmabuf.c) takes upages_dmabuf.lock (10.) and the IOMMU
+ *     driver's locks under it.  We take it only with none of our locks
+ *     held: creating a pages object of a dma-buf (attach, reading the
+ *     physical range) and detaching from the buffer when the object is
+ *     freed, which a work item does because the last upages_put() may
+ *     come under the iova_space locks
  *  0. iommufd_device.vdev_lock (device.h): creating a device's virtual
  *     device and taking it down (IOMMU_DESTROY, unbind); the IOMMU
  *     driver's vdevice ops run under it and may take its own locks (the
@@ -49,7 +58,10 @@
  *     (iova_space.h); none is held across GUP, a user copy or an access's
  *     unmap callback
  * 10. upages.mutex (pages.h): a pages object's pins, PFNs and charges;
- *     the mm's locks (GUP, accounting) nest inside
+ *     the mm's locks (GUP, accounting) nest inside.
+ *     upages_dmabuf.lock (pages_dmabuf.c): a dma-buf's domain mappings
+ *     and revoked state; the IOMMU driver's locks nest inside; never
+ *     held with upages.mutex, taken under the reservation lock (-1.)
  * 11. leaves, under which nothing of ours is taken:
  *     iommufd_fault.lock (fault.c, a spinlock, taken under iommufd_grp.lock
  *     when a detach answers faults), the object table's xa_lock (object.c)

@@ -3,6 +3,7 @@
  * The IOAS object and its ioctls.  Argument checking and the uAPI live
  * here; the IOVA bookkeeping is iova_space.c's.
  */
+#include <linux/dma-buf.h>
 #include <linux/file.h>
 #include <linux/iommu.h>
 #include <linux/slab.h>
@@ -314,7 +315,10 @@ int iommufd_do_ioas_map(struct iommufd_call *call)
  *
  * As IOMMU_IOAS_MAP, with the memory named by a file and an offset in it.
  * The file's page cache is pinned through the file (the pinned-pages
- * layer), so the mapping is independent of the caller's memory.
+ * layer), so the mapping is independent of the caller's memory.  A
+ * dma-buf is mapped from the physical range its exporter reports
+ * (pages_dmabuf.c): -EOPNOTSUPP if it cannot report one, -ENODEV if it
+ * is revoked.
  *
  * Return: 0 with iova set, or a negative errno with nothing mapped.
  */
@@ -323,6 +327,7 @@ int iommufd_do_ioas_map_file(struct iommufd_call *call)
 	struct iommu_ioas_map_file *arg = call->args;
 	struct iommufd_ioas *ioas;
 	unsigned long iova = arg->iova;
+	struct dma_buf *dmabuf;
 	struct file *file;
 	u64 gen;
 	int prot;
@@ -340,6 +345,15 @@ int iommufd_do_ioas_map_file(struct iommufd_call *call)
 	ioas = iommufd_ioas_find(call->ictx, arg->ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
+	/* A dma-buf first; anything else must be a memfd */
+	dmabuf = dma_buf_get(arg->fd);
+	if (!IS_ERR(dmabuf)) {
+		rc = isp_map_dmabuf(&ioas->isp, &iova, dmabuf, call->ictx->dev,
+				    arg->start, arg->length, prot,
+				    arg->flags & IOMMU_IOAS_MAP_FIXED_IOVA, &gen);
+		dma_buf_put(dmabuf);
+		goto out_reply;
+	}
 	file = fget(arg->fd);
 	if (!file) {
 		rc = -EBADF;
@@ -349,6 +363,7 @@ int iommufd_do_ioas_map_file(struct iommufd_call *call)
 				arg->length, prot, call->ictx->acct_mode,
 				arg->flags & IOMMU_IOAS_MAP_FIXED_IOVA, &gen);
 	fput(file);
+out_reply:
 	if (!rc) {
 		arg->iova = iova;
 		rc = iommufd_ioas_respond_or_unmap(call, sizeof(*arg), ioas,

@@ -58,7 +58,8 @@ void iommufd_ioas_noiommu_detach(struct iommufd_ioas *ioas)
  * Return: 0 with out_phys and length set; -EOPNOTSUPP for flags or
  * __reserved, -EINVAL for a zero length, -EOVERFLOW if the range wraps,
  * -EPERM without CAP_SYS_RAWIO, -ENOENT for no such IOAS or an unmapped
- * IOVA, -ENODEV if no no-IOMMU device is attached to the IOAS.
+ * IOVA, -ENODEV if no no-IOMMU device is attached to the IOAS,
+ * -EOPNOTSUPP for the IOVA of a dma-buf mapping.
  */
 int iommufd_do_ioas_noiommu_get_pa(struct iommufd_call *call)
 {

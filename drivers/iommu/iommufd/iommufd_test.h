@@ -60,9 +60,14 @@
  *                                  device of the selftest object @id is
  *                                  attached to, in iommufd and in the mock
  *                                  IOMMU.
- * @IOMMU_TEST_OP_DMABUF_GET: Reserved for dma-buf tests (not implemented).
- * @IOMMU_TEST_OP_DMABUF_REVOKE: Reserved for dma-buf tests (not
- *                               implemented).
+ * @IOMMU_TEST_OP_DMABUF_GET: Create a mock dma-buf of @dmabuf_get.length
+ *                            bytes (at most 4 MiB) of physically
+ *                            contiguous, mmap()able memory that
+ *                            IOAS_MAP_FILE accepts; the ioctl returns its
+ *                            new fd.
+ * @IOMMU_TEST_OP_DMABUF_REVOKE: Revoke or restore a mock dma-buf, as VFIO
+ *                               revokes a BAR's on reset; importers are
+ *                               told of a revocation before it returns.
  *
  * An op this kernel does not implement fails with EOPNOTSUPP.
  */

@@ -264,8 +264,8 @@ err_unmap:
 	     seg = isp_seg_next(seg, ULONG_MAX)) {
 		cond_resched();
 		if (isp_seg_live(seg))
-			upages_unmap_domain(domain, isp_seg_iova(seg),
-					    isp_seg_length(seg));
+			upages_unmap(seg->pages, domain, isp_seg_iova(seg),
+				     isp_seg_length(seg));
 	}
 	if (first)
 		isp_release_all(isp);
@@ -288,8 +288,8 @@ static void isp_depopulate_domain(struct iova_space *isp,
 		cond_resched();
 		if (!isp_seg_live(seg) || WARN_ON(!seg->held))
 			continue;
-		upages_unmap_domain(domain, isp_seg_iova(seg),
-				    isp_seg_length(seg));
+		upages_unmap(seg->pages, domain, isp_seg_iova(seg),
+			     isp_seg_length(seg));
 		if (last) {
 			upages_release(seg->pages, &seg->pin_node);
 			seg->held = false;

@@ -73,8 +73,8 @@ static void isp_seg_unmap_domains(struct iova_space *isp,
 	unsigned long index;
 
 	xa_for_each(&isp->domains, index, domain)
-		upages_unmap_domain(domain, isp_seg_iova(seg),
-				    isp_seg_length(seg));
+		upages_unmap(seg->pages, domain, isp_seg_iova(seg),
+			     isp_seg_length(seg));
 }
 
 /* Map a held segment into every domain, all or nothing */
@@ -99,8 +99,8 @@ err_unmap:
 	xa_for_each(&isp->domains, index, domain) {
 		if (domain == failed)
 			break;
-		upages_unmap_domain(domain, isp_seg_iova(seg),
-				    isp_seg_length(seg));
+		upages_unmap(seg->pages, domain, isp_seg_iova(seg),
+			     isp_seg_length(seg));
 	}
 	return rc;
 }
@@ -637,6 +637,34 @@ int isp_map_file_pages(struct iova_space *isp, unsigned long *iova,
 			     fixed_iova, gen);
 }
 
+/**
+ * isp_map_dmabuf - map a range of a dma-buf into the IOVA space
+ * @isp: table
+ * @iova: in: the IOVA if @fixed_iova; out: the IOVA used
+ * @dmabuf: a dma-buf whose exporter reports one physical range
+ * @dev: the device to attach to it as
+ * @start: byte offset in @dmabuf; counts like isp_map_user_pages()'s @uptr
+ *	for alignment
+ * @length: bytes
+ * @iommu_prot: IOMMU_READ / IOMMU_WRITE
+ * @fixed_iova: use *@iova instead of allocating
+ * @gen: optional, receives the generation of the new mapping
+ *
+ * Return: 0 or a negative errno with nothing mapped (upages_create_dmabuf()).
+ */
+int isp_map_dmabuf(struct iova_space *isp, unsigned long *iova,
+		   struct dma_buf *dmabuf, struct device *dev,
+		   unsigned long start, unsigned long length, int iommu_prot,
+		   bool fixed_iova, u64 *gen)
+{
+	struct upages *pages;
+
+	pages = upages_create_dmabuf(dmabuf, dev, start, length,
+				     iommu_prot & IOMMU_WRITE);
+	return isp_map_pages(isp, iova, pages, start, length, iommu_prot,
+			     fixed_iova, gen);
+}
+
 /*
  * Check that [iova, last] is fully covered by mappings that may be accessed
  * with @flags (ISP_ACCESS_WRITE); placeholders are holes.  Returns the
@@ -660,6 +688,8 @@ int isp_check_contig(struct iova_space *isp, unsigned long iova,
 			return -EINVAL;
 		if (check_access && !(seg->iommu_prot & needed))
 			return -EPERM;
+		if (check_access && upages_is_dmabuf(seg->pages))
+			return -EOPNOTSUPP;
 		n++;
 		if (seg->node.last >= last)
 			return n;
@@ -714,6 +744,11 @@ int isp_copy_iova(struct iova_space *dst, unsigned long *dst_iova,
 			rc = -EPERM;
 			break;
 		}
+		/* It would never be mapped (pages_dmabuf.c) */
+		if (upages_revoked(seg->pages)) {
+			rc = -ENODEV;
+			break;
+		}
 		if (!uva)
 			uva = (unsigned long)seg->pages->uptr +
 			      isp_seg_offset(seg, start);
@@ -765,7 +800,8 @@ static struct isp_seg *isp_seg_to_split(struct iova_space *isp,
 
 	if (!seg || isp_seg_iova(seg) == iova || !isp_seg_live(seg))
 		return NULL;
-	if (seg->large_ioptes || iova % isp->iova_alignment ||
+	if (seg->large_ioptes || upages_is_dmabuf(seg->pages) ||
+	    iova % isp->iova_alignment ||
 	    isp_seg_offset(seg, iova) % PAGE_SIZE)
 		return ERR_PTR(-EINVAL);
 	if (atomic_read(&seg->num_accesses))

@@ -44,6 +44,7 @@
 #include "pages.h"
 
 struct device;
+struct dma_buf;
 struct file;
 struct iommu_domain;
 struct page;
@@ -209,6 +210,10 @@ int isp_map_file_pages(struct iova_space *isp, unsigned long *iova,
 		       unsigned long length, int iommu_prot,
 		       enum iommufd_account_mode mode, bool fixed_iova,
 		       u64 *gen);
+int isp_map_dmabuf(struct iova_space *isp, unsigned long *iova,
+		   struct dma_buf *dmabuf, struct device *dev,
+		   unsigned long start, unsigned long length, int iommu_prot,
+		   bool fixed_iova, u64 *gen);
 int isp_collect_pages(struct iova_space *isp, struct upages_move *move);
 int isp_copy_iova(struct iova_space *dst, unsigned long *dst_iova,
 		  struct iova_space *src, unsigned long src_iova,

@@ -31,6 +31,7 @@
 #include "viommu.h"
 
 static const struct file_operations iommufd_file_ops;
+static struct miscdevice iommufd_miscdev;
 
 static int iommufd_open(struct inode *inode, struct file *filp)
 {
@@ -60,6 +61,7 @@ static int iommufd_open(struct inode *inode, struct file *filp)
 	else
 		ictx->acct_mode = IOMMUFD_ACCOUNT_USER;
 	ictx->file = filp;
+	ictx->dev = iommufd_miscdev.this_device;
 	filp->private_data = ictx;
 	return 0;
 }
@@ -420,9 +422,12 @@ static int __init iommufd_module_init(void)
 {
 	int rc;
 
-	rc = misc_register(&iommufd_miscdev);
+	rc = upages_dmabuf_init();
 	if (rc)
 		return rc;
+	rc = misc_register(&iommufd_miscdev);
+	if (rc)
+		goto err_dmabuf;
 	rc = iommufd_vfio_misc_register();
 	if (rc)
 		goto err_misc;
@@ -441,6 +446,8 @@ err_vfio:
 #endif
 err_misc:
 	misc_deregister(&iommufd_miscdev);
+err_dmabuf:
+	upages_dmabuf_exit();
 	return rc;
 }
 
@@ -451,6 +458,7 @@ static void __exit iommufd_module_exit(void)
 #endif
 	iommufd_vfio_misc_deregister();
 	misc_deregister(&iommufd_miscdev);
+	upages_dmabuf_exit();
 }
 
 module_init(iommufd_module_init);

@@ -76,6 +76,8 @@ enum iommufd_obj_type {
  *	under the mode it was made in
  * @mmaps: region number -> the regions of this file that mmap() maps
  *	(viommu.c); the xarray's lock protects lookups against removal
+ * @dev: the device the context attaches to dma-bufs as (IOAS_MAP_FILE):
+ *	/dev/iommu's, for /dev/vfio/vfio too
  *
  * Every context is allocated as a part of a struct iommufd_vfio_ctx
  * (main.c), which the VFIO compat layer above extends it with.
@@ -88,6 +90,7 @@ struct iommufd_ctx {
 	struct mutex lock; /* acct_mode, VFIO state; order: common.h */
 	enum iommufd_account_mode acct_mode;
 	struct xarray mmaps;
+	struct device *dev;
 };
 
 struct iommufd_obj;

@@ -46,6 +46,9 @@
  * by iommufd_temp_memory_limit() (common.h), and smaller when that much is
  * not available in one piece.
  *
+ * A pages object of a dma-buf (pages_dmabuf.c) pins nothing: it is mapped
+ * from the physical range the exporter reports.
+ *
  * Every pinned page is charged once, when it is pinned, and the charge is
  * given back when it is unpinned (pages_acct.c).  A creator with
  * CAP_IPC_LOCK is not charged at all.
@@ -67,6 +70,7 @@
 #include "common.h"
 #include "pages.h"
 #include "pages_acct.h"
+#include "pages_dmabuf.h"
 #include "pages_file.h"
 #include "pages_map.h"
 
@@ -78,12 +82,11 @@ struct upages_access {
 };
 
 /*
- * A pages object for bytes [start, last] (user addresses or file offsets),
- * charged to the current process
+ * A pages object for bytes [start, last] (user addresses, file or dma-buf
+ * offsets), charged to the current process
  */
-static struct upages *upages_alloc(unsigned long start, unsigned long last,
-				   bool writable,
-				   enum iommufd_account_mode mode)
+struct upages *upages_alloc(unsigned long start, unsigned long last,
+			    bool writable, enum iommufd_account_mode mode)
 {
 	struct upages *pages;
 
@@ -195,10 +198,9 @@ struct upages *upages_create_file(struct file *file, u64 start,
 	return pages;
 }
 
-static void upages_free(struct kref *kref)
+/* Free a pages object now (a dma-buf's once it is detached) */
+void upages_free_now(struct upages *pages)
 {
-	struct upages *pages = container_of(kref, struct upages, kref);
-
 	WARN_ON(pages->npinned);
 	WARN_ON(!RB_EMPTY_ROOT(&pages->holders.rb_root));
 	WARN_ON(!xa_empty(&pages->pfns.xa));
@@ -211,6 +213,16 @@ static void upages_free(struct kref *kref)
 		fput(pages->file);
 	mutex_destroy(&pages->mutex);
 	kfree(pages);
+}
+
+static void upages_free(struct kref *kref)
+{
+	struct upages *pages = container_of(kref, struct upages, kref);
+
+	if (pages->dmabuf)
+		upages_dmabuf_free(pages);
+	else
+		upages_free_now(pages);
 }
 
 /**
@@ -660,9 +672,10 @@ static int __upages_hold(struct upages *pages,
 	if (WARN_ON(node->start > node->last || node->last >= pages->npages))
 		return -EINVAL;
 
+	/* A dma-buf's range is not pinned: holding it is bookkeeping only */
 	interval_tree_for_each_span(&span, &pages->holders, node->start,
 				    node->last) {
-		if (!span.is_hole)
+		if (!span.is_hole || pages->dmabuf)
 			continue;
 		rc = upages_pin_span(pages, span.start_hole,
 				     span.last_hole, NULL);
@@ -684,7 +697,8 @@ static void __upages_release(struct upages *pages,
 {
 	lockdep_assert_held(&pages->mutex);
 	interval_tree_remove(node, &pages->holders);
-	upages_unpin_holes(pages, node->start, node->last);
+	if (!pages->dmabuf)
+		upages_unpin_holes(pages, node->start, node->last);
 	upages_forget(pages, node->start, node->last);
 }
 
@@ -732,7 +746,7 @@ int upages_hold_map(struct upages *pages, struct interval_tree_node *node,
 	req->mapped = 0;
 	req->run_npages = 0;
 	/* A file's pages may have to be allocated or read back */
-	if (pages->file || current->mm != pages->owner_mm)
+	if (pages->file || pages->dmabuf || current->mm != pages->owner_mm)
 		return -EAGAIN;
 
 	mutex_lock(&pages->mutex);
@@ -807,7 +821,8 @@ static void upages_fill_page_list(struct upages *pages,
  * Each call must be balanced by upages_access_unpin() with the same
  * range.
  *
- * Return: 0 or a negative errno.
+ * Return: 0, -EOPNOTSUPP for a pages object of a dma-buf, or a negative
+ * errno.
  */
 int upages_access_pin(struct upages *pages, unsigned long first,
 		      unsigned long last, struct page **out_pages)
@@ -815,6 +830,9 @@ int upages_access_pin(struct upages *pages, unsigned long first,
 	struct upages_access *access;
 	int rc = 0;
 
+	/* No struct pages behind a dma-buf's physical range */
+	if (pages->dmabuf)
+		return -EOPNOTSUPP;
 	mutex_lock(&pages->mutex);
 	access = upages_find_access(pages, first, last);
 	if (access) {
@@ -937,7 +955,8 @@ static int upages_rw_unpinned(struct upages *pages,
  * @contig: output: bytes from @offset that are physically contiguous, at
  *	most @length
  *
- * Return: 0, or -ENOENT if the page of @offset is not pinned.
+ * Return: 0, -ENOENT if the page of @offset is not pinned, -EOPNOTSUPP
+ * for a pages object of a dma-buf.
  */
 int upages_phys(struct upages *pages, unsigned long offset,
 		unsigned long length, phys_addr_t *phys, unsigned long *contig)
@@ -948,6 +967,8 @@ int upages_phys(struct upages *pages, unsigned long offset,
 	struct upages_pfns_walk walk;
 	int rc = -ENOENT;
 
+	if (pages->dmabuf)
+		return -EOPNOTSUPP;
 	mutex_lock(&pages->mutex);
 	if (!interval_tree_iter_first(&pages->holders, first, first))
 		goto out_unlock;
@@ -1016,7 +1037,8 @@ static int upages_rw_slow(struct upages *pages, unsigned long offset,
  * @flags: UPAGES_RW_WRITE to write, UPAGES_RW_SLOW_PATH to avoid the
  *	user-copy fast path, UPAGES_RW_KTHREAD from a kernel thread
  *
- * Return: 0 or a negative errno.
+ * Return: 0, -EOPNOTSUPP for a pages object of a dma-buf, or a negative
+ * errno.
  */
 int upages_rw(struct upages *pages, unsigned long offset, void *data,
 	      unsigned long length, unsigned int flags)
@@ -1025,6 +1047,8 @@ int upages_rw(struct upages *pages, unsigned long offset, void *data,
 	void __user *uptr = pages->uptr + offset;
 	unsigned long left;
 
+	if (pages->dmabuf)
+		return -EOPNOTSUPP;
 	if (write && !pages->writable)
 		return -EPERM;
 

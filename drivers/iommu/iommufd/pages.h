@@ -20,11 +20,14 @@
 #include "pages_acct.h"
 #include "pages_pfns.h"
 
+struct device;
+struct dma_buf;
 struct iommu_domain;
 struct file;
 struct mm_struct;
 struct page;
 struct task_struct;
+struct upages_dmabuf;
 struct user_struct;
 
 /**
@@ -36,6 +39,10 @@ struct user_struct;
  *	address then)
  * @file: the shmem or hugetlbfs file whose pages these are, pinned through
  *	it, or NULL for process memory (one reference)
+ * @dmabuf: for a pages object of a dma-buf (pages_dmabuf.c), its
+ *	attachment, physical range and the domains it is mapped into, under
+ *	its own lock; NULL otherwise.  Set at creation.  Such an object pins,
+ *	accounts and records nothing.
  * @npages: number of CPU pages covered
  * @writable: pinned for write (FOLL_WRITE) and dirtied on unpin
  * @acct_mode: how @npinned is charged; captured at creation,
@@ -59,6 +66,7 @@ struct upages {
 	struct mutex mutex; /* protects the fields below; order: common.h */
 	void __user *uptr;
 	struct file *file;
+	struct upages_dmabuf *dmabuf;
 	unsigned long npages;
 	bool writable;
 	enum iommufd_account_mode acct_mode;
@@ -85,6 +93,12 @@ struct upages *upages_create(void __user *uptr, unsigned long length,
 struct upages *upages_create_file(struct file *file, u64 start,
 				  unsigned long length, bool writable,
 				  enum iommufd_account_mode mode);
+struct upages *upages_create_dmabuf(struct dma_buf *dmabuf,
+				    struct device *dev, u64 start,
+				    unsigned long length, bool writable);
+bool upages_revoked(struct upages *pages);
+int upages_dmabuf_init(void);
+void upages_dmabuf_exit(void);
 void upages_put(struct upages *pages);
 
 /**
@@ -157,5 +171,22 @@ int upages_map(struct upages *pages, struct iommu_domain *domain,
 	       unsigned long length, int prot, bool large_pages);
 void upages_unmap_domain(struct iommu_domain *domain, unsigned long iova,
 			 unsigned long length);
+void upages_unmap(struct upages *pages, struct iommu_domain *domain,
+		  unsigned long iova, unsigned long length);
+
+/**
+ * upages_is_dmabuf - is this a pages object of a dma-buf?
+ * @pages: pages object
+ *
+ * Such memory is a physical range the exporter lends (a PCI BAR for
+ * peer-to-peer DMA): it has no struct pages to pin, so in-kernel accesses
+ * cannot use it.
+ *
+ * Return: true for a pages object made by upages_create_dmabuf().
+ */
+static inline bool upages_is_dmabuf(struct upages *pages)
+{
+	return pages->dmabuf;
+}
 
 #endif

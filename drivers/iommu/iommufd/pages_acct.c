@@ -197,13 +197,18 @@ void upages_move_init(struct upages_move *move, enum iommufd_account_mode mode)
  * @move: the move
  * @pages: pages object; the move takes a reference
  *
- * Return: 0, -EINVAL if @pages is not of a file (only those can move), or
- * -ENOMEM.
+ * A pages object of a dma-buf has nothing to move and is left out.
+ *
+ * Return: 0, -EINVAL if @pages is of process memory (only file-backed ones
+ * can move), or -ENOMEM.
  */
 int upages_move_add(struct upages_move *move, struct upages *pages)
 {
 	int rc;
 
+	/* A dma-buf's range is neither pinned nor charged: nothing to move */
+	if (pages->dmabuf)
+		return 0;
 	if (!pages->file)
 		return -EINVAL;
 	rc = xa_insert(&move->pages, (unsigned long)pages, pages,

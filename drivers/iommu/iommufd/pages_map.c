@@ -13,6 +13,7 @@
 #include <linux/mm.h>
 
 #include "pages.h"
+#include "pages_dmabuf.h"
 #include "pages_map.h"
 
 /**
@@ -37,9 +38,10 @@ void upages_unmap_domain(struct iommu_domain *domain, unsigned long iova,
 	WARN_ON(unmapped != length);
 }
 
-static int upages_map_run(struct iommu_domain *domain, unsigned long iova,
-			  phys_addr_t paddr, unsigned long length, int prot,
-			  bool large_pages)
+/* Map @length bytes at @paddr, in one call unless !@large_pages */
+int upages_map_run(struct iommu_domain *domain, unsigned long iova,
+		   phys_addr_t paddr, unsigned long length, int prot,
+		   bool large_pages)
 {
 	unsigned long done = 0;
 	int rc;
@@ -75,6 +77,8 @@ static int upages_map_run(struct iommu_domain *domain, unsigned long iova,
  *
  * Each run of physically contiguous pages is mapped with one iommu_map()
  * call so the driver can use its largest page sizes.  Takes pages->mutex.
+ * A pages object of a dma-buf maps its physical range, or nothing once the
+ * exporter revoked it; undo it with upages_unmap().
  *
  * Return: 0, or a negative errno with nothing left mapped.
  */
@@ -89,6 +93,9 @@ int upages_map(struct upages *pages, struct iommu_domain *domain,
 	struct upages_pfns_walk walk;
 	int rc;
 
+	if (pages->dmabuf)
+		return upages_dmabuf_map(pages, domain, iova, offset, length,
+					 prot, large_pages);
 	mutex_lock(&pages->mutex);
 	upages_pfns_walk_start(&walk, &pages->pfns, first, last);
 	while (upages_pfns_walk_next(&walk)) {
@@ -113,6 +120,25 @@ err_unmap:
 	mutex_unlock(&pages->mutex);
 	upages_unmap_domain(domain, iova, mapped);
 	return rc;
+}
+
+/**
+ * upages_unmap - undo upages_map()
+ * @pages: the pages object passed to upages_map()
+ * @domain: the domain
+ * @iova: the IOVA passed to upages_map()
+ * @length: the length passed to upages_map()
+ *
+ * For a pages object of a dma-buf, unmaps only what is still mapped: the
+ * exporter may have revoked it meanwhile.
+ */
+void upages_unmap(struct upages *pages, struct iommu_domain *domain,
+		  unsigned long iova, unsigned long length)
+{
+	if (pages->dmabuf)
+		upages_dmabuf_unmap(pages, domain, iova, length);
+	else
+		upages_unmap_domain(domain, iova, length);
 }
 
 /* Map the pending run of @req into each of its domains */

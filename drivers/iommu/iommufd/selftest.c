@@ -877,6 +877,8 @@ static int (*const mock_op_handlers[])(struct iommufd_call *call,
 	[IOMMU_TEST_OP_PASID_REPLACE] = mock_op_pasid,
 	[IOMMU_TEST_OP_PASID_DETACH] = mock_op_pasid,
 	[IOMMU_TEST_OP_PASID_CHECK_HWPT] = mock_op_pasid,
+	[IOMMU_TEST_OP_DMABUF_GET] = mock_op_dmabuf_get,
+	[IOMMU_TEST_OP_DMABUF_REVOKE] = mock_op_dmabuf_revoke,
 };
 
 /**

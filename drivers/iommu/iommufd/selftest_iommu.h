@@ -127,6 +127,9 @@ struct iommufd_call;
 
 /* selftest_pasid.c: the PASID ops of IOMMU_TEST_CMD */
 int mock_op_pasid(struct iommufd_call *call, struct iommu_test_cmd *arg);
+int mock_op_dmabuf_get(struct iommufd_call *call, struct iommu_test_cmd *arg);
+int mock_op_dmabuf_revoke(struct iommufd_call *call,
+			  struct iommu_test_cmd *arg);
 void mock_stdev_detach_pasids(struct mock_stdev *sobj);
 
 #endif

@@ -192,7 +192,9 @@ for m in $machines; do
 	# The QEMU client test (edu suite) runs on x86-vtd only: QEMU inside
 	# the machine costs a larger initramfs and a minute of TCG.
 	vmopts=()
-	[ "$m" = x86-vtd ] && has_suite edu && vmopts+=(--qemu)
+	# x86-vtd also has a second edu device there, into whose BAR the
+	# first one DMAs (edu_p2p_test).
+	[ "$m" = x86-vtd ] && has_suite edu && vmopts+=(--qemu --second-edu)
 	# The fuzzer takes its settings from the kernel command line; its
 	# time plus set-up, tear-down and the final checks come on top.  No
 	# oops=panic: after an oops the fuzzer still prints the calls that

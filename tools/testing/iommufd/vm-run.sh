@@ -53,6 +53,11 @@
 #                   is not installed (see QEMU above) is left out; the
 #                   machine's kernel goes in too, as /opt/nested/bzImage,
 #                   for a nested guest
+#   --second-edu    a second edu device, at a higher PCI address than the
+#                   first (edu_p2p_test: one edu DMAs into the other's BAR;
+#                   every other test uses the first, edu_find()); on x86
+#                   it sits alone behind a PCIe root port, so that vfio-pci
+#                   can reset it (a secondary bus reset)
 #   --icount        deterministic guest clock (-icount shift=0,sleep=off):
 #                   one nanosecond per executed instruction, for benchmarks
 #   --qemu-args ARGS  further QEMU arguments (split at blanks), e.g. a
@@ -80,6 +85,7 @@ top=$(cd "$here/../../.." && pwd)
 out=${IOMMUFD_BUILD:-$top/build}
 
 kernel= timeout=900 demo= append= logdir= quiet=0 mem=3072 icount=() qemu_args=() with_qemu=0
+second_edu=0
 oops=panic
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -91,6 +97,7 @@ while [ $# -gt 0 ]; do
 	--icount) icount=(-icount shift=0,sleep=off); shift ;;
 	--qemu-args) read -r -a qemu_args <<<"$2"; shift 2 ;;
 	--qemu) with_qemu=1; shift ;;
+	--second-edu) second_edu=1; shift ;;
 	--oops-continue) oops=; shift ;;
 	--logdir) logdir=$2; shift 2 ;;
 	--quiet) quiet=1; shift ;;
@@ -356,6 +363,15 @@ if [ $with_qemu = 1 ]; then
 	rm -rf "$root.nested"
 fi
 
+second_edu_args=()
+if [ $second_edu = 1 ]; then
+	case "$machine" in
+	x86-*) second_edu_args=(-device pcie-root-port,id=edu2port,chassis=2,slot=2
+				-device "$edu,bus=edu2port") ;;
+	*) second_edu_args=(-device "$edu") ;;
+	esac
+fi
+
 mode=tests
 [ -z "$demo" ] || mode=demo
 # A default pool of 2 MiB hugetlb pages, unless the caller sizes it (the
@@ -377,6 +393,7 @@ fi
 # ends there tells nothing about where a stopped machine stopped.
 timeout --foreground "$timeout" "${qemu[@]}" -smp 2 -m "$mem" "${icount[@]}" \
 	${qemu_args[@]+"${qemu_args[@]}"} -device "$edu" \
+	${second_edu_args[@]+"${second_edu_args[@]}"} \
 	-display none -monitor none -serial stdio -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 	</dev/null 2>"$logdir/qemu.stderr" | stdbuf -o0 tr -d '\r' |

@@ -36,8 +36,10 @@ WANTED_TEST_STRUCTS = {'iommu_viommu_selftest', 'iommu_hwpt_selftest',
                        'iommu_viommu_invalidate_selftest',
                        'iommu_viommu_event_selftest'}
 WANTED_TEST_OPS = {'IOMMU_TEST_OP_DEV_CHECK_CACHE',
-                   'IOMMU_TEST_OP_TRIGGER_VEVENT'}
-WANTED_TEST_MEMBERS = {'check_dev_cache', 'trigger_vevent'}
+                   'IOMMU_TEST_OP_TRIGGER_VEVENT',
+                   'IOMMU_TEST_OP_DMABUF_GET', 'IOMMU_TEST_OP_DMABUF_REVOKE'}
+WANTED_TEST_MEMBERS = {'check_dev_cache', 'trigger_vevent', 'dmabuf_get',
+                       'dmabuf_revoke'}
 WANTED_TEST_CONSTS = {'MOCK_DEV_CACHE_ID_MAX', 'MOCK_DEV_CACHE_NUM',
                       'IOMMU_TEST_DEV_CACHE_DEFAULT',
                       'IOMMU_VIOMMU_TYPE_SELFTEST',

@@ -147,6 +147,48 @@ static inline unsigned long edu_sysfs_hex(const char *bdf, const char *attr)
 }
 
 /**
+ * edu_find_nth() - find one of the machine's edu devices in sysfs
+ * @edu: fills @edu->bdf
+ * @nth: 0 for the device with the lowest PCI address, 1 for the next...
+ *
+ * Most machines have one edu device; x86-vtd has a second one for
+ * edu_p2p_test, at a higher address than the one every other test uses.
+ *
+ * Return: 0, or -ENODEV when the machine has no such device.
+ */
+static inline int edu_find_nth(struct edu_dev *edu, unsigned int nth)
+{
+	char best[NAME_MAX + 1] = "", floor[NAME_MAX + 1] = "";
+	unsigned int i;
+	struct dirent *e;
+	DIR *d;
+
+	/* sysfs lists devices in no useful order: pick by address */
+	for (i = 0; i <= nth; i++) {
+		d = opendir(EDU_SYSFS_PCI "/devices");
+		if (!d)
+			return edu_fail(errno, "opendir " EDU_SYSFS_PCI "/devices");
+		best[0] = 0;
+		while ((e = readdir(d))) {
+			if (e->d_name[0] == '.' ||
+			    (floor[0] && strcmp(e->d_name, floor) <= 0) ||
+			    (best[0] && strcmp(e->d_name, best) >= 0))
+				continue;
+			if (edu_sysfs_hex(e->d_name, "vendor") == EDU_VENDOR &&
+			    edu_sysfs_hex(e->d_name, "device") == EDU_DEVICE)
+				snprintf(best, sizeof(best), "%s", e->d_name);
+		}
+		closedir(d);
+		if (!best[0])
+			return edu_fail(ENODEV, "no PCI device %04x:%04x number %u",
+					EDU_VENDOR, EDU_DEVICE, i);
+		snprintf(floor, sizeof(floor), "%s", best);
+	}
+	snprintf(edu->bdf, sizeof(edu->bdf), "%s", best);
+	return 0;
+}
+
+/**
  * edu_find() - find the edu device in sysfs
  * @edu: fills @edu->bdf
  *
@@ -154,25 +196,7 @@ static inline unsigned long edu_sysfs_hex(const char *bdf, const char *attr)
  */
 static inline int edu_find(struct edu_dev *edu)
 {
-	struct dirent *e;
-	DIR *d;
-
-	d = opendir(EDU_SYSFS_PCI "/devices");
-	if (!d)
-		return edu_fail(errno, "opendir " EDU_SYSFS_PCI "/devices");
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		if (edu_sysfs_hex(e->d_name, "vendor") == EDU_VENDOR &&
-		    edu_sysfs_hex(e->d_name, "device") == EDU_DEVICE) {
-			snprintf(edu->bdf, sizeof(edu->bdf), "%s", e->d_name);
-			closedir(d);
-			return 0;
-		}
-	}
-	closedir(d);
-	return edu_fail(ENODEV, "no PCI device %04x:%04x", EDU_VENDOR,
-			EDU_DEVICE);
+	return edu_find_nth(edu, 0);
 }
 
 /* The name of the driver bound to @bdf, "" when none. */
@@ -860,22 +884,15 @@ static inline void edu_init(struct edu_dev *edu)
 }
 
 /**
- * edu_open() - the whole bring-up in one call
- * @edu: the device, initialized with edu_init()
- *
- * Finds the device, binds it to vfio-pci, opens its cdev and /dev/iommu,
- * binds, allocates an IOAS (@edu->ioas_id) and attaches the device to it,
- * maps BAR0, enables DMA and checks that the device answers.
+ * edu_open_found() - edu_open() of the device edu_find_nth() found
+ * @edu: the device, initialized with edu_init(), @edu->bdf set
  *
  * Return: 0, or a negative errno with everything undone.
  */
-static inline int edu_open(struct edu_dev *edu)
+static inline int edu_open_found(struct edu_dev *edu)
 {
 	int fd, ret;
 
-	ret = edu_find(edu);
-	if (ret)
-		return ret;
 	ret = edu_bind_vfio_pci(edu);
 	if (ret)
 		return ret;
@@ -912,6 +929,25 @@ static inline int edu_open(struct edu_dev *edu)
 err:
 	edu_close(edu);
 	return ret;
+}
+
+/**
+ * edu_open() - the whole bring-up in one call
+ * @edu: the device, initialized with edu_init()
+ *
+ * Finds the device, binds it to vfio-pci, opens its cdev and /dev/iommu,
+ * binds, allocates an IOAS (@edu->ioas_id) and attaches the device to it,
+ * maps BAR0, enables DMA and checks that the device answers.
+ *
+ * Return: 0, or a negative errno with everything undone.
+ */
+static inline int edu_open(struct edu_dev *edu)
+{
+	int ret = edu_find(edu);
+
+	if (ret)
+		return ret;
+	return edu_open_found(edu);
 }
 
 /**

@@ -3,12 +3,14 @@
  * Mapping files by descriptor and moving their accounting: IOAS_MAP_FILE
  * on a few memfds of the fuzzer's own (shmem, small shmem, hugetlb when
  * the machine has huge pages) that threads also truncate and grow, on
- * descriptors that are no memfd (the iommufd, -1, a closed number), and
- * IOAS_CHANGE_PROCESS, also from forked children (which then own the
- * charges).
+ * descriptors that are no memfd (the iommufd, -1, a closed number), on
+ * dma-bufs of the mock's exporter that another op revokes and restores
+ * meanwhile, and IOAS_CHANGE_PROCESS, also from forked children (which
+ * then own the charges).
  */
 #include "fuzz.h"
 
+#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -17,7 +19,42 @@
 #define NR_MEMFDS 3
 #define MEMFD_LEN (4UL << 20)
 
+#define NR_DMABUFS 2
+#define DMABUF_LEN (1UL << 20)
+
 static int memfds[NR_MEMFDS] = { -1, -1, -1 };
+static int dmabufs[NR_DMABUFS] = { -1, -1 };
+
+/* The mock's dma-bufs; they outlive the iommufd that made them */
+static void dmabufs_init(void)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_DMABUF_GET,
+		.dmabuf_get = {
+			.length = DMABUF_LEN,
+			.open_flags = O_RDWR | O_CLOEXEC,
+		},
+	};
+	int fd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	int i;
+
+	if (fd < 0)
+		return;
+	for (i = 0; i != NR_DMABUFS; i++)
+		dmabufs[i] = ioctl(fd, IOMMU_TEST_CMD, &cmd);
+	close(fd);
+}
+
+static bool is_dmabuf(int fd)
+{
+	int i;
+
+	for (i = 0; i != NR_DMABUFS; i++)
+		if (fd >= 0 && dmabufs[i] == fd)
+			return true;
+	return false;
+}
 
 static void memfds_init(void)
 {
@@ -39,6 +76,8 @@ static int pick_file(struct thr *t, const struct ctxref *c)
 {
 	int fd = memfds[rnd_below(&t->rng, NR_MEMFDS)];
 
+	if (chance(&t->rng, 25) && dmabufs[0] >= 0)
+		return dmabufs[rnd_below(&t->rng, NR_DMABUFS)];
 	if (fd >= 0 && chance(&t->rng, 85))
 		return fd;
 	switch (rnd_below(&t->rng, 3)) {
@@ -77,6 +116,12 @@ static void op_ioas_map_file(struct thr *t)
 	a->length = pick_len(t, align);
 	if (a->length > MEMFD_LEN / 2 && chance(&t->rng, 90))
 		a->length = mio_sz;
+	/* Mostly inside the smaller dma-bufs */
+	if (is_dmabuf(a->fd) && chance(&t->rng, 90)) {
+		a->start %= DMABUF_LEN;
+		if (a->start + a->length > DMABUF_LEN)
+			a->length = mio_sz;
+	}
 	switch (rnd_below(&t->rng, 20)) {
 	case 0:
 		a->start += mio_sz / 2;		/* not page aligned */
@@ -121,6 +166,26 @@ static void op_memfd_resize(struct thr *t)
 	call_end(t, ftruncate(memfds[i], len));
 }
 
+/* Revoke or restore a dma-buf under whatever maps it */
+static void op_dmabuf_revoke(struct thr *t)
+{
+	struct ctxref c = pick_ctx(t);
+	struct iommu_test_cmd *a = CMD(t, struct iommu_test_cmd);
+	int i = rnd_below(&t->rng, NR_DMABUFS);
+
+	*a = (struct iommu_test_cmd){
+		.size = sizeof(*a),
+		.op = IOMMU_TEST_OP_DMABUF_REVOKE,
+		.dmabuf_revoke = {
+			.dmabuf_fd = dmabufs[i],
+			.revoked = chance(&t->rng, 50),
+		},
+	};
+	call_begin(t, "DMABUF_REVOKE ctx=%d dmabuf=%d revoked=%u", c.slot, i,
+		   a->dmabuf_revoke.revoked);
+	call_end(t, ioctl(c.fd, IOMMU_TEST_CMD, cmd_ptr(t)));
+}
+
 static void op_ioas_change_process(struct thr *t)
 {
 	struct ctxref c = pick_ctx(t);
@@ -138,7 +203,9 @@ static void op_ioas_change_process(struct thr *t)
 void register_file_ops(void)
 {
 	memfds_init();
+	dmabufs_init();
 	op_register("IOAS_MAP_FILE", op_ioas_map_file, 8, OPF_HOT);
+	op_register("DMABUF_REVOKE", op_dmabuf_revoke, 1, 0);
 	op_register("memfd_resize", op_memfd_resize, 1, 0);
 	op_register("IOAS_CHANGE_PROCESS", op_ioas_change_process, 2, 0);
 }

@@ -659,6 +659,60 @@ static int seq_pasid_attach(struct seq *s)
 	return ifd_destroy(s->fd, a);
 }
 
+/*
+ * dma-bufs of the mock's exporter: mapped before and after domains, copied,
+ * revoked while mapped in two IOASes, unmapped.  The buffer's fd goes in
+ * access_fd[1], for seq_close().
+ */
+static int seq_dmabuf(struct seq *s)
+{
+	struct iommu_test_cmd cmd = {
+		.dmabuf_get = {
+			.length = 4 * page_sz,
+			.open_flags = O_RDWR | O_CLOEXEC,
+		},
+	};
+	struct iommu_ioas_map_file mf = {
+		.size = sizeof(mf),
+		.flags = MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA,
+		.length = 4 * page_sz,
+		.iova = BASE,
+	};
+	__u32 a, b;
+	__u64 iova;
+	int dfd;
+
+	dfd = mock_cmd(s->fd, IOMMU_TEST_OP_DMABUF_GET, &cmd);
+	if (dfd < 0)
+		return -1;
+	s->access_fd[1] = dfd;
+	if (ifd_ioas_alloc(s->fd, &a) || ifd_ioas_alloc(s->fd, &b))
+		return -1;
+	mf.ioas_id = a;
+	mf.fd = dfd;
+	if (ioctl(s->fd, IOMMU_IOAS_MAP_FILE, &mf))
+		return -1;
+	if (mock_domain(s->fd, a, NULL, NULL, NULL) ||
+	    mock_domain(s->fd, b, NULL, NULL, NULL))
+		return -1;
+	mf.ioas_id = b;
+	mf.flags = MAP_RW;
+	mf.start = page_sz;
+	mf.length = 2 * page_sz;
+	if (ioctl(s->fd, IOMMU_IOAS_MAP_FILE, &mf))
+		return -1;
+	if (ifd_copy(s->fd, b, &iova, a, BASE, 2 * page_sz, MAP_RW))
+		return -1;
+	cmd = (struct iommu_test_cmd){
+		.dmabuf_revoke = { .dmabuf_fd = dfd, .revoked = 1 },
+	};
+	if (mock_cmd(s->fd, IOMMU_TEST_OP_DMABUF_REVOKE, &cmd))
+		return -1;
+	if (ifd_unmap(s->fd, a, BASE, 4 * page_sz, NULL))
+		return -1;
+	return ifd_unmap(s->fd, b, 0, UINT64_MAX, NULL);
+}
+
 static void seq_close(struct seq *s)
 {
 	unsigned int i;
@@ -814,6 +868,11 @@ TEST_F_TIMEOUT(fail_nth, map_file, 600)
 	munmap(map, self->len);
 	close(self->mfd);
 	self->mfd = -1;
+}
+
+TEST_F_TIMEOUT(fail_nth, dmabuf, 600)
+{
+	sweep(_metadata, self, variant, seq_dmabuf, NULL, 0);
 }
 
 TEST_HARNESS_MAIN
