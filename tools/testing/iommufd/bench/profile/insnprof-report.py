@@ -106,8 +106,8 @@ def markers(prog):
             untimed.append(f[2])
     if not timed:
         sys.exit('insnprof-report: %s has no tm_* functions' % prog)
-    if len(timed) > 63:
-        sys.exit('insnprof-report: more than 63 timed functions')
+    if len(timed) > 127:
+        sys.exit('insnprof-report: more than 127 timed functions')
     sized = subprocess.run(['nm', '-S', prog], check=True, capture_output=True,
                            text=True).stdout
     ranges = {}

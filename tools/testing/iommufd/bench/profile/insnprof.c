@@ -12,7 +12,7 @@
  * turns into instructions per kernel function.
  *
  * Plugin arguments:
- *   markers=FILE  lines "PHASE START END": phase number (0..63) and the
+ *   markers=FILE  lines "PHASE START END": phase number (0..127) and the
  *                 hex address range of a marker function
  *   out=FILE      where the counts go
  *
@@ -29,7 +29,7 @@
 
 #include "qemu_plugin_api.h"
 
-#define NR_PHASES	64
+#define NR_PHASES	128
 #define NR_MARKERS	512
 #define NR_VCPUS	64
 #define KERNEL_START	0xffff800000000000ULL
