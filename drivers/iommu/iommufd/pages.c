@@ -281,7 +281,6 @@ static int upages_record_scattered(struct upages *pages,
 {
 	unsigned long *slot;
 	unsigned long i;
-	int rc;
 
 	slot = upages_pfns_slots(&pages->pfns, ref, index, npages);
 	if (IS_ERR(slot))
@@ -290,13 +289,7 @@ static int upages_record_scattered(struct upages *pages,
 		slot[i] = pfn + i;
 	for (; i != npages; i++)
 		slot[i] = upages_next_pfn(list + i, slot[i - 1]);
-	if (!req)
-		return 0;
-
-	rc = upages_req_add(req, index, pfn, contig);
-	for (i = contig; !rc && i != npages; i++)
-		rc = upages_req_add(req, index + i, slot[i], 1);
-	return rc;
+	return req ? upages_req_add_pfns(req, index, slot, npages) : 0;
 }
 
 /*

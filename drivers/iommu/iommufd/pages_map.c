@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Mapping pinned pages into iommu_domains, a part of the pinned-pages layer:
- * from the PFN store by runs (upages_map()), or run by run as pages.c pins
- * and records them (struct upages_map_req); and unmapping a range.
+ * from the PFN store (upages_map()), or piece by piece as pages.c pins and
+ * records them (struct upages_map_req); and unmapping a range.
  *
- * Each run of physically contiguous pages goes to the domain in one
- * iommu_map() call, so the iommu core picks the largest IOPTEs the domain,
- * the alignment and the run allow; a range is unmapped with one
- * iommu_unmap_fast() call and one IOTLB flush.
+ * Each run of physically contiguous pages that may fill a large IOPTE goes
+ * to the domain in one iommu_map() call, so the iommu core picks the
+ * largest IOPTEs the domain, the alignment and the run allow.  The pages of
+ * a scattered chunk, which cannot, go in one iommu_map_pfns() call per
+ * chunk instead of one iommu_map() per page: the driver walks to the leaf
+ * table once for up to a chunk's worth of IOPTEs.  A range is unmapped with
+ * one iommu_unmap_fast() call and one IOTLB flush.
  */
 #include <linux/iommu.h>
 #include <linux/mm.h>
@@ -75,10 +78,12 @@ int upages_map_run(struct iommu_domain *domain, unsigned long iova,
  * @prot: IOMMU_READ / IOMMU_WRITE / IOMMU_CACHE
  * @large_pages: false to map at most one CPU page per IOPTE
  *
- * Each run of physically contiguous pages is mapped with one iommu_map()
- * call so the driver can use its largest page sizes.  Takes pages->mutex.
- * A pages object of a dma-buf maps its physical range, or nothing once the
- * exporter revoked it; undo it with upages_unmap().
+ * Each run of physically contiguous pages that may fill a large IOPTE is
+ * mapped with one iommu_map() call so the driver can use its largest page
+ * sizes; the other pages of a scattered chunk go with one iommu_map_pfns()
+ * per chunk.  Takes pages->mutex.  A pages object of a dma-buf maps its
+ * physical range, or nothing once the exporter revoked it; undo it with
+ * upages_unmap().
  *
  * Return: 0, or a negative errno with nothing left mapped.
  */
@@ -86,39 +91,46 @@ int upages_map(struct upages *pages, struct iommu_domain *domain,
 	       unsigned long iova, unsigned long offset,
 	       unsigned long length, int prot, bool large_pages)
 {
-	unsigned long first = offset >> PAGE_SHIFT;
+	struct upages_map_req req = {
+		.domains = &domain,
+		.ndomains = 1,
+		.iova = iova,
+		.offset = offset,
+		.length = length,
+		.prot = prot,
+		.large_pages = large_pages,
+	};
+	unsigned long index = offset >> PAGE_SHIFT;
 	unsigned long last = (offset + length - 1) >> PAGE_SHIFT;
-	unsigned long skip = offset & ~PAGE_MASK;
-	unsigned long mapped = 0;
-	struct upages_pfns_walk walk;
-	int rc;
+	const unsigned long *slots;
+	struct upages_pfns_ref ref;
+	unsigned long pfn, n;
+	int rc = 0;
 
 	if (pages->dmabuf)
 		return upages_dmabuf_map(pages, domain, iova, offset, length,
 					 prot, large_pages);
+	upages_pfns_ref_init(&ref);
 	mutex_lock(&pages->mutex);
-	upages_pfns_walk_start(&walk, &pages->pfns, first, last);
-	while (upages_pfns_walk_next(&walk)) {
-		unsigned long len = (walk.npages << PAGE_SHIFT) - skip;
-
-		len = min(len, length - mapped);
-		rc = upages_map_run(domain, iova + mapped,
-				    PFN_PHYS(walk.pfn) + skip, len, prot,
-				    large_pages);
+	for (; index <= last; index += n) {
+		n = upages_pfns_piece(&pages->pfns, &ref, index, last, &pfn,
+				      &slots);
+		if (WARN_ON(!n)) {
+			rc = -EINVAL;
+			break;
+		}
+		if (slots)
+			rc = upages_req_add_pfns(&req, index, slots, n);
+		else
+			rc = upages_req_add(&req, index, pfn, n);
 		if (rc)
-			goto err_unmap;
-		mapped += len;
-		skip = 0;
+			break;
 	}
-	rc = walk.error;
+	if (!rc)
+		rc = upages_req_flush(&req);
+	mutex_unlock(&pages->mutex);
 	if (rc)
-		goto err_unmap;
-	mutex_unlock(&pages->mutex);
-	return 0;
-
-err_unmap:
-	mutex_unlock(&pages->mutex);
-	upages_unmap_domain(domain, iova, mapped);
+		upages_req_unmap(&req);
 	return rc;
 }
 
@@ -192,6 +204,76 @@ int upages_req_next(struct upages_map_req *req, unsigned long index,
 	req->run_pfn = pfn;
 	req->run_npages = npages;
 	return 0;
+}
+
+/*
+ * Map @n single pages at the IOVA where @req has got to, page i at
+ * @pfns[i], into each domain of @req with one call per domain
+ */
+static int upages_req_map_pfns(struct upages_map_req *req,
+			       const unsigned long *pfns, unsigned long n)
+{
+	unsigned long iova = req->iova + req->mapped;
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i != req->ndomains; i++) {
+		rc = iommu_map_pfns(req->domains[i], iova, pfns, n, req->prot,
+				    GFP_KERNEL_ACCOUNT);
+		if (rc)
+			goto err_unmap;
+	}
+	req->mapped += n << PAGE_SHIFT;
+	return 0;
+
+err_unmap:
+	while (i--)
+		upages_unmap_domain(req->domains[i], iova, n << PAGE_SHIFT);
+	return rc;
+}
+
+/**
+ * upages_req_add_pfns - hand the pages of a scattered chunk to a request
+ * @req: the request
+ * @index: page index of @pfns[0]
+ * @pfns: the PFN of each page, in page index order, all in one chunk
+ * @n: number of pages, at least one
+ *
+ * The leading and the trailing run of the pages are added as runs
+ * (upages_req_add()): they may continue runs of the neighbouring chunks and
+ * fill large IOPTEs together.  No other run can (a chunk holds a PMD's
+ * worth of pages and this one is not one run), so the pages between them
+ * go to each domain in one iommu_map_pfns() call, which writes a leaf
+ * table of IOPTEs in one step where the driver can.
+ *
+ * Return: 0, or the error of mapping (nothing of what failed mapped).
+ */
+int upages_req_add_pfns(struct upages_map_req *req, unsigned long index,
+			const unsigned long *pfns, unsigned long n)
+{
+	unsigned long head, tail, mid;
+	int rc;
+
+	for (head = 1; head != n && pfns[head] == pfns[0] + head; head++)
+		;
+	rc = upages_req_add(req, index, pfns[0], head);
+	if (rc || head == n)
+		return rc;
+	for (tail = 1; head + tail != n && pfns[n - 1 - tail] + tail ==
+					   pfns[n - 1]; tail++)
+		;
+	mid = n - head - tail;
+	if (mid) {
+		rc = upages_req_flush(req);
+		if (rc)
+			return rc;
+		/* Whole pages: neither the first nor the last of @req */
+		rc = upages_req_map_pfns(req, pfns + head, mid);
+		if (rc)
+			return rc;
+	}
+	return upages_req_add(req, index + head + mid, pfns[head + mid],
+			      tail);
 }
 
 /* Unmap what @req has mapped */

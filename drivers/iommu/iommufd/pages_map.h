@@ -11,6 +11,8 @@
 int upages_req_next(struct upages_map_req *req, unsigned long index,
 		    unsigned long pfn, unsigned long npages);
 int upages_req_flush(struct upages_map_req *req);
+int upages_req_add_pfns(struct upages_map_req *req, unsigned long index,
+			const unsigned long *pfns, unsigned long n);
 void upages_req_unmap(struct upages_map_req *req);
 
 /**

@@ -230,6 +230,43 @@ void upages_pfns_forget_chunk(struct upages_pfns *pfns, unsigned long index)
 }
 
 /**
+ * upages_pfns_piece - what the store holds from a page index to its chunk end
+ * @pfns: the store
+ * @ref: a cursor the caller keeps between calls, upages_pfns_ref_init()ed
+ * @index: first page index
+ * @last: last page index wanted
+ * @pfn: set to the PFN of page @index when the piece is one run
+ * @slots: set to the array slot of page @index when it is not, else NULL
+ *
+ * For readers that take a scattered chunk's PFNs as an array: pages @index
+ * to the end of its chunk, or to @last, are either one run from *@pfn or
+ * the array at *@slots (which may hold runs too).
+ *
+ * Return: the number of pages of the piece, 0 if nothing is recorded there.
+ */
+unsigned long upages_pfns_piece(struct upages_pfns *pfns,
+				struct upages_pfns_ref *ref,
+				unsigned long index, unsigned long last,
+				unsigned long *pfn, const unsigned long **slots)
+{
+	unsigned long end = min(upages_pfns_chunk_last(pfns, index), last);
+	void *entry = upages_ref_load(pfns, ref, upages_chunk_of(pfns, index));
+	struct upages_chunk *chunk;
+
+	*slots = NULL;
+	if (!entry)
+		return 0;
+	if (xa_is_value(entry)) {
+		*pfn = upages_run_pfn(entry, index);
+	} else {
+		chunk = entry;
+		*slots = &chunk->pfn[upages_pfns_slot_of(pfns, index)];
+		*pfn = **slots;
+	}
+	return end - index + 1;
+}
+
+/**
  * upages_pfns_walk_start - start walking the runs of a range
  * @walk: the cursor
  * @pfns: the store

@@ -80,6 +80,10 @@ unsigned long *upages_pfns_slots(struct upages_pfns *pfns,
 				 struct upages_pfns_ref *ref,
 				 unsigned long first, unsigned long npages);
 void upages_pfns_forget_chunk(struct upages_pfns *pfns, unsigned long index);
+unsigned long upages_pfns_piece(struct upages_pfns *pfns,
+				struct upages_pfns_ref *ref,
+				unsigned long index, unsigned long last,
+				unsigned long *pfn, const unsigned long **slots);
 
 /**
  * struct upages_pfns_walk - cursor over the runs of a range

@@ -314,6 +314,47 @@ static void pfns_forget(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, xa_empty(&pfns.xa));
 }
 
+/* Pieces for readers of arrays: a run chunk's first PFN, else its slots */
+static void pfns_piece(struct kunit *test)
+{
+	const unsigned long *slots;
+	struct upages_pfns_ref ref;
+	struct upages_pfns pfns;
+	unsigned long pfn = 0;
+
+	/* Index 0 is the 3rd page of its chunk; 3 chunks, the last partial */
+	upages_pfns_init(&pfns, 3, 2 * CHUNK + 7);
+	pfns_record(test, &pfns, 0, CHUNK - 3, 0x1000);
+	pfns_record(test, &pfns, CHUNK - 3, 10, 0x5000);
+	pfns_record(test, &pfns, CHUNK + 7, 1, 0x9000);
+	pfns_record(test, &pfns, CHUNK + 8, CHUNK - 11, 0x7008);
+	upages_pfns_ref_init(&ref);
+
+	/* A run chunk: from the index to the chunk's end, or to @last */
+	KUNIT_EXPECT_EQ(test, upages_pfns_piece(&pfns, &ref, 5, ULONG_MAX,
+						&pfn, &slots), CHUNK - 8);
+	KUNIT_EXPECT_PTR_EQ(test, slots, NULL);
+	KUNIT_EXPECT_EQ(test, pfn, 0x1005);
+	KUNIT_EXPECT_EQ(test, upages_pfns_piece(&pfns, &ref, 5, 9, &pfn,
+						&slots), 5);
+
+	/* An array chunk: its slots from the index on */
+	KUNIT_EXPECT_EQ(test, upages_pfns_piece(&pfns, &ref, CHUNK + 6,
+						ULONG_MAX, &pfn, &slots),
+			CHUNK - 9);
+	KUNIT_ASSERT_NOT_NULL(test, slots);
+	KUNIT_EXPECT_EQ(test, pfn, 0x5009);
+	KUNIT_EXPECT_EQ(test, slots[0], 0x5009);
+	KUNIT_EXPECT_EQ(test, slots[1], 0x9000);
+	KUNIT_EXPECT_EQ(test, slots[2], 0x7008);
+	KUNIT_EXPECT_EQ(test, slots[CHUNK - 10], 0x7000 + CHUNK - 4);
+
+	/* Nothing recorded in the last chunk */
+	KUNIT_EXPECT_EQ(test, upages_pfns_piece(&pfns, &ref, 2 * CHUNK - 3,
+						ULONG_MAX, &pfn, &slots), 0);
+	pfns_exit(&pfns);
+}
+
 static struct kunit_case pfns_cases[] = {
 	KUNIT_CASE(pfns_chunk_boundaries),
 	KUNIT_CASE(pfns_runs_join_across_chunks),
@@ -324,6 +365,7 @@ static struct kunit_case pfns_cases[] = {
 	KUNIT_CASE(pfns_reverse_order),
 	KUNIT_CASE(pfns_pfn_below_index),
 	KUNIT_CASE(pfns_forget),
+	KUNIT_CASE(pfns_piece),
 	{}
 };
 

@@ -477,6 +477,97 @@ TEST(map_before_attach)
 		edu_free_buf(buf[i], BUF_SIZE);
 }
 
+/*
+ * Scattered small pages: 4 KiB pages touched in a scattered order, so that
+ * no page is the physical neighbour of the one before it, over more than
+ * two 2 MiB chunks of user memory, mapped at an IOVA whose offset in 2 MiB
+ * differs from the buffer's.  Such pages are mapped by leaf table
+ * (iommu_map_pfns()), apart from the first and last run of each chunk: the
+ * device must reach each page, first, interior and last of a chunk, at
+ * its own IOVA, through the domain filled as the pages are pinned and
+ * through one filled from the IOAS afterwards (a second HWPT).
+ */
+#define SCAT_PAGES	1300
+#define SCAT_IOVA	(0x02000000ULL + 0x5000)
+
+static int scattered_check(struct edu_dev *edu, char *scat, char *out,
+			   size_t psz)
+{
+	static const unsigned int probe[] = {
+		0, 1, 2, 3, 255, 510, 511, 512, 513, 777, 1023, 1024, 1025,
+		SCAT_PAGES - 2, SCAT_PAGES - 1,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(probe); i++) {
+		size_t page = probe[i];
+
+		/* Page -> device -> IOVA_B, then device -> the page's IOVA */
+		if (edu_dma_to_device(edu, SCAT_IOVA + page * psz, 0,
+				      EDU_DMA_MAX))
+			return -1;
+		if (edu_dma_to_ram(edu, 0, IOVA_B, EDU_DMA_MAX))
+			return -1;
+		if (memcmp(out, scat + page * psz, EDU_DMA_MAX)) {
+			edu_fail(EIO, "page %zu read through the IOMMU differs",
+				 page);
+			return -1;
+		}
+		edu_fill(out, EDU_DMA_MAX, 1000 + i);
+		if (edu_dma_to_device(edu, IOVA_B, 0, EDU_DMA_MAX) ||
+		    edu_dma_to_ram(edu, 0, SCAT_IOVA + page * psz,
+				   EDU_DMA_MAX))
+			return -1;
+		if (memcmp(out, scat + page * psz, EDU_DMA_MAX)) {
+			edu_fail(EIO, "page %zu written through the IOMMU differs",
+				 page);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+TEST_F(edu, scattered_small_pages)
+{
+	size_t psz = sysconf(_SC_PAGESIZE);
+	size_t len = SCAT_PAGES * psz;
+	__u32 ioas2 = 0, hwpt = 0;
+	unsigned int i;
+	char *scat;
+
+	scat = edu_alloc_buf(len);
+	ASSERT_NE(NULL, scat);
+	ASSERT_EQ(0, madvise(scat, len, MADV_NOHUGEPAGE));
+	/* 97 and SCAT_PAGES are coprime: every page once, far apart */
+	for (i = 0; i < SCAT_PAGES; i++) {
+		size_t page = (size_t)i * 97 % SCAT_PAGES;
+
+		edu_fill(scat + page * psz, psz, page);
+	}
+
+	/* Attached: pinned and mapped in one pass */
+	map_rw(self->b, IOVA_B);
+	ASSERT_EQ(0, edu_ioas_map(self->edu.iommufd, self->edu.ioas_id, scat,
+				  len, SCAT_IOVA, RW));
+	ASSERT_EQ(0, scattered_check(&self->edu, scat, self->b, psz));
+
+	/* A second domain filled from the IOAS's mappings */
+	ASSERT_EQ(0, hwpt_alloc(&self->edu, self->edu.ioas_id, &hwpt));
+	ASSERT_EQ(0, edu_attach(&self->edu, hwpt));
+	ASSERT_EQ(0, scattered_check(&self->edu, scat, self->b, psz));
+
+	/* Mapped while no domain holds the IOAS, then attached */
+	ASSERT_EQ(0, edu_ioas_alloc(self->edu.iommufd, &ioas2));
+	ASSERT_EQ(0, edu_ioas_map(self->edu.iommufd, ioas2, scat, len,
+				  SCAT_IOVA, RW));
+	ASSERT_EQ(0, edu_ioas_map(self->edu.iommufd, ioas2, self->b, BUF_SIZE,
+				  IOVA_B, RW));
+	ASSERT_EQ(0, edu_attach(&self->edu, ioas2));
+	ASSERT_EQ(0, scattered_check(&self->edu, scat, self->b, psz));
+
+	edu_free_buf(scat, len);
+}
+
 /* The device file gives no access to the device until it is bound. */
 TEST(no_access_before_bind)
 {
