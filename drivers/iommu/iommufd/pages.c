@@ -255,16 +255,90 @@ static inline unsigned long upages_next_pfn(struct page **page,
 	return page_to_pfn(page[0]);
 }
 
-/* Number of leading pages of @list that follow @pfn, the first one's PFN */
+/*
+ * The PFNs from @pfn to the end of its memory section, where the struct
+ * pages stop following each other; all of them with a virtually
+ * contiguous memmap, where they always do
+ */
+static inline unsigned long upages_section_left(unsigned long pfn)
+{
+#if defined(CONFIG_SPARSEMEM) && !defined(CONFIG_SPARSEMEM_VMEMMAP)
+	return PAGES_PER_SECTION - (pfn & (PAGES_PER_SECTION - 1));
+#else
+	return ULONG_MAX;
+#endif
+}
+
+/* Whether the struct page of @pfn may not follow that of @pfn - 1 */
+static inline bool upages_section_start(unsigned long pfn)
+{
+#if defined(CONFIG_SPARSEMEM) && !defined(CONFIG_SPARSEMEM_VMEMMAP)
+	return !(pfn & (PAGES_PER_SECTION - 1));
+#else
+	return false;
+#endif
+}
+
+/* Nonzero unless @p[0..7] are @next and the seven struct pages after it */
+static inline unsigned long upages_ptr_diff8(struct page **p,
+					     struct page *next)
+{
+	unsigned long n = (unsigned long)next;
+	const unsigned long sz = sizeof(*next);
+
+	return (((unsigned long)p[0] ^ n) | ((unsigned long)p[1] ^ (n + sz)) |
+		((unsigned long)p[2] ^ (n + 2 * sz)) |
+		((unsigned long)p[3] ^ (n + 3 * sz)) |
+		((unsigned long)p[4] ^ (n + 4 * sz)) |
+		((unsigned long)p[5] ^ (n + 5 * sz)) |
+		((unsigned long)p[6] ^ (n + 6 * sz)) |
+		((unsigned long)p[7] ^ (n + 7 * sz)));
+}
+
+/*
+ * The first index from @i (at least 1) up to @stop whose page pointer does
+ * not follow the one before it, or @stop.  Eight at a time, unrolled: a
+ * THP is 512 pointers to compare, and one branch per eight keeps that at
+ * about three instructions per page.
+ */
+static unsigned long upages_ptr_run(struct page **list, unsigned long i,
+				    unsigned long stop)
+{
+	struct page *next = list[i - 1] + 1;
+
+	for (; stop - i >= 8; i += 8, next += 8)
+		if (upages_ptr_diff8(list + i, next))
+			break;
+	for (; i != stop; i++)
+		if (list[i] != list[i - 1] + 1)
+			break;
+	return i;
+}
+
+/*
+ * Number of leading pages of @list that follow @pfn, the first one's PFN.
+ * Within a memory section that is a compare of neighbouring pointers (a THP
+ * is 512 of them); only the first page of a section needs its PFN.
+ */
 static unsigned long upages_contig_pages(struct page **list,
 					 unsigned long n, unsigned long pfn)
 {
-	unsigned long i;
+	unsigned long i = 1, stop, left;
 
-	for (i = 1; i != n; i++)
-		if (upages_next_pfn(list + i, pfn + i - 1) != pfn + i)
-			break;
-	return i;
+	while (i != n) {
+		left = upages_section_left(pfn + i);
+		stop = n - i > left ? i + left : n;
+		/* A new section: its first page must be checked by PFN */
+		if (upages_section_start(pfn + i)) {
+			if (page_to_pfn(list[i]) != pfn + i)
+				return i;
+			i++;
+		}
+		i = upages_ptr_run(list, i, stop);
+		if (i != stop)
+			return i;
+	}
+	return n;
 }
 
 /*
