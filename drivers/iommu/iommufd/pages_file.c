@@ -14,18 +14,40 @@
  * are released page range by page range like gup's.
  *
  * A private mapping is never pinned this way: the pages it maps may be
- * its own copies, not the file's.
+ * its own copies, not the file's.  Nor is shmem memory whose folio at the
+ * start of a batch is small: one page cache lookup and one pin per 4 KiB
+ * folio cost more than gup's page table walk, and gup lets such memory be
+ * pinned and mapped in one pass (it never faults there).
  */
 #include <linux/fcntl.h>
 #include <linux/fs.h>
 #include <linux/hugetlb.h>
 #include <linux/memfd.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/shmem_fs.h>
 #include <linux/userfaultfd_k.h>
 
 #include "common.h"
 #include "pages_file.h"
+
+/*
+ * Whether the page cache holds a small folio at byte @pos of @file; false
+ * for none (a hole or a page in swap: pinning through the file brings it
+ * in, which gup in one pass could not)
+ */
+static bool upages_small_folio(struct file *file, loff_t pos)
+{
+	struct folio *folio;
+	bool small;
+
+	folio = filemap_get_folio(file->f_mapping, pos >> PAGE_SHIFT);
+	if (IS_ERR(folio))
+		return false;
+	small = !folio_test_large(folio);
+	folio_put(folio);
+	return small;
+}
 
 /**
  * upages_vma_file - the file to pin through for memory mapped by a VMA
@@ -37,7 +59,8 @@
  *
  * Return: the shmem or hugetlbfs file @vma maps shared, or NULL if the
  * memory must be pinned by gup (a private or anonymous mapping, another
- * file, one gup would refuse, or one whose faults userfaultfd handles).
+ * file, one gup would refuse, or one whose faults userfaultfd handles) or
+ * is pinned cheaper by gup (shmem whose folio at @addr is a small one).
  */
 struct file *upages_vma_file(struct vm_area_struct *vma, unsigned long addr,
 			     bool write, loff_t *pos, unsigned long *npages)
@@ -52,6 +75,8 @@ struct file *upages_vma_file(struct vm_area_struct *vma, unsigned long addr,
 		return NULL;
 	*pos = ((loff_t)vma->vm_pgoff << PAGE_SHIFT) + (addr - vma->vm_start);
 	*npages = (vma->vm_end - addr) >> PAGE_SHIFT;
+	if (shmem_file(file) && upages_small_folio(file, *pos))
+		return NULL;
 	return file;
 }
 
