@@ -441,18 +441,38 @@ static void upages_walk_start(struct upages_pfns_walk *walk,
 	upages_pfns_walk_start(walk, &pages->pfns, first, last);
 }
 
-/* Unpin and uncharge every page of [first, last]; they must all be pinned */
+/*
+ * Unpin and uncharge every page of [first, last]; they must all be pinned.
+ * By chunk: a run chunk in one call, a scattered one by the runs of its
+ * array, read in place (a walk that joins runs across chunks costs about
+ * 90 instructions per scattered page, more than what it saves).
+ */
 static void upages_unpin_runs(struct upages *pages, unsigned long first,
 			      unsigned long last)
 {
-	unsigned long npages = 0;
-	struct upages_pfns_walk walk;
+	unsigned long index = first, npages = 0, pfn, n, i, run;
+	const unsigned long *slots;
+	struct upages_pfns_ref ref;
 
-	upages_walk_start(&walk, pages, first, last);
-	while (upages_pfns_walk_next(&walk)) {
-		unpin_user_page_range_dirty_lock(pfn_to_page(walk.pfn),
-						 walk.npages, pages->writable);
-		npages += walk.npages;
+	lockdep_assert_held(&pages->mutex);
+	upages_pfns_ref_init(&ref);
+	for (; index <= last; index += n) {
+		n = upages_pfns_piece(&pages->pfns, &ref, index, last, &pfn,
+				      &slots);
+		if (WARN_ON(!n))
+			break;
+		for (i = 0; i != n; i += run) {
+			run = n - i;
+			if (slots) {
+				pfn = slots[i];
+				for (run = 1; i + run != n &&
+				     slots[i + run] == pfn + run; run++)
+					;
+			}
+			unpin_user_page_range_dirty_lock(pfn_to_page(pfn), run,
+							 pages->writable);
+		}
+		npages += n;
 	}
 	upages_unaccount(pages, npages);
 	pages->npinned -= npages;
