@@ -15,13 +15,15 @@
  * entry per PMD and no allocation, and scattered 4 KiB memory one
  * page-sized array per 512 pages.  Each batch returned by
  * pin_user_pages*() is cut into physically contiguous pieces within chunks
- * and recorded; readers walk maximal runs: unpinning is one
- * unpin_user_page_range_dirty_lock() per run (the mm releases it per
- * folio), mapping into a domain is one iommu_map() per run so the iommu
- * core picks the largest IOPTEs the domain, the alignment and the run
- * allow, and unmapping a range from a domain is a single
- * iommu_unmap_fast() call.  The only per-4 KiB work left for huge folios
- * is gup filling its page array and the contiguity check of it.
+ * and recorded (pages_runs.h finds the pieces); unpinning is one
+ * unpin_user_page_range_dirty_lock() per run of a chunk (the mm releases
+ * it per folio), mapping into a domain is one iommu_map() per run that may
+ * fill large IOPTEs so the iommu core picks the largest the domain, the
+ * alignment and the run allow, and one iommu_map_pfns() for the single
+ * pages of a scattered chunk (pages_map.c); unmapping a range from a
+ * domain is a single iommu_unmap_fast() call.  The only per-4 KiB work
+ * left for huge folios is gup filling its page array and the contiguity
+ * check of it.
  *
  * A new mapping of memory that is present is pinned and mapped in one pass
  * (upages_hold_map()): the runs of each batch go into the domains as the
@@ -73,6 +75,7 @@
 #include "pages_dmabuf.h"
 #include "pages_file.h"
 #include "pages_map.h"
+#include "pages_runs.h"
 
 /* An in-kernel access pin: a holder plus a lookup node and a use count */
 struct upages_access {
@@ -234,111 +237,6 @@ static void upages_free(struct kref *kref)
 void upages_put(struct upages *pages)
 {
 	kref_put(&pages->kref, upages_free);
-}
-
-/*
- * The PFN of *@page given that @page[-1] is at @prev_pfn.  Neighbouring
- * page structs are neighbouring pages within a memory section (always, with
- * a virtually contiguous memmap), so the usual case costs a compare instead
- * of a page_to_pfn(), which without SPARSEMEM_VMEMMAP is a section lookup.
- */
-static inline unsigned long upages_next_pfn(struct page **page,
-					    unsigned long prev_pfn)
-{
-	bool same_section = true;
-
-#if defined(CONFIG_SPARSEMEM) && !defined(CONFIG_SPARSEMEM_VMEMMAP)
-	same_section = (prev_pfn + 1) & (PAGES_PER_SECTION - 1);
-#endif
-	if (page[0] == page[-1] + 1 && same_section)
-		return prev_pfn + 1;
-	return page_to_pfn(page[0]);
-}
-
-/*
- * The PFNs from @pfn to the end of its memory section, where the struct
- * pages stop following each other; all of them with a virtually
- * contiguous memmap, where they always do
- */
-static inline unsigned long upages_section_left(unsigned long pfn)
-{
-#if defined(CONFIG_SPARSEMEM) && !defined(CONFIG_SPARSEMEM_VMEMMAP)
-	return PAGES_PER_SECTION - (pfn & (PAGES_PER_SECTION - 1));
-#else
-	return ULONG_MAX;
-#endif
-}
-
-/* Whether the struct page of @pfn may not follow that of @pfn - 1 */
-static inline bool upages_section_start(unsigned long pfn)
-{
-#if defined(CONFIG_SPARSEMEM) && !defined(CONFIG_SPARSEMEM_VMEMMAP)
-	return !(pfn & (PAGES_PER_SECTION - 1));
-#else
-	return false;
-#endif
-}
-
-/* Nonzero unless @p[0..7] are @next and the seven struct pages after it */
-static inline unsigned long upages_ptr_diff8(struct page **p,
-					     struct page *next)
-{
-	unsigned long n = (unsigned long)next;
-	const unsigned long sz = sizeof(*next);
-
-	return (((unsigned long)p[0] ^ n) | ((unsigned long)p[1] ^ (n + sz)) |
-		((unsigned long)p[2] ^ (n + 2 * sz)) |
-		((unsigned long)p[3] ^ (n + 3 * sz)) |
-		((unsigned long)p[4] ^ (n + 4 * sz)) |
-		((unsigned long)p[5] ^ (n + 5 * sz)) |
-		((unsigned long)p[6] ^ (n + 6 * sz)) |
-		((unsigned long)p[7] ^ (n + 7 * sz)));
-}
-
-/*
- * The first index from @i (at least 1) up to @stop whose page pointer does
- * not follow the one before it, or @stop.  Eight at a time, unrolled: a
- * THP is 512 pointers to compare, and one branch per eight keeps that at
- * about three instructions per page.
- */
-static unsigned long upages_ptr_run(struct page **list, unsigned long i,
-				    unsigned long stop)
-{
-	struct page *next = list[i - 1] + 1;
-
-	for (; stop - i >= 8; i += 8, next += 8)
-		if (upages_ptr_diff8(list + i, next))
-			break;
-	for (; i != stop; i++)
-		if (list[i] != list[i - 1] + 1)
-			break;
-	return i;
-}
-
-/*
- * Number of leading pages of @list that follow @pfn, the first one's PFN.
- * Within a memory section that is a compare of neighbouring pointers (a THP
- * is 512 of them); only the first page of a section needs its PFN.
- */
-static unsigned long upages_contig_pages(struct page **list,
-					 unsigned long n, unsigned long pfn)
-{
-	unsigned long i = 1, stop, left;
-
-	while (i != n) {
-		left = upages_section_left(pfn + i);
-		stop = n - i > left ? i + left : n;
-		/* A new section: its first page must be checked by PFN */
-		if (upages_section_start(pfn + i)) {
-			if (page_to_pfn(list[i]) != pfn + i)
-				return i;
-			i++;
-		}
-		i = upages_ptr_run(list, i, stop);
-		if (i != stop)
-			return i;
-	}
-	return n;
 }
 
 /*
