@@ -297,19 +297,32 @@ FIXTURE_SETUP(smmu_fail_nth)
 
 FIXTURE_TEARDOWN(smmu_fail_nth)
 {
+	unsigned int i, pass;
 	char path[128];
-	unsigned int i;
 
 	if (self->nth_fd >= 0) {
 		pwrite(self->nth_fd, "0", 1, 0);
 		close(self->nth_fd);
 	}
-	for (i = 0; self->configured && i != ARRAY_SIZE(fi_settings); i++) {
-		if (!self->saved[i][0])
-			continue;
-		snprintf(path, sizeof(path), DEBUGFS "/%s/%s",
-			 fi_settings[i].attr, fi_settings[i].file);
-		edu_write_sysfs(path, self->saved[i]);
+	/*
+	 * Restore with every attribute inert: "times" 0 first (nothing is
+	 * injected while it is 0, whatever the rest says) and its saved value
+	 * last.  Restoring in table order could bring back a saved
+	 * probability of 100 with task-filter N while our "times" of -1 still
+	 * stood: every allocation of every task failed, the remaining writes
+	 * too, and init could not fork.
+	 */
+	for (pass = 0; self->configured && pass != 3; pass++) {
+		for (i = 0; i != ARRAY_SIZE(fi_settings); i++) {
+			bool times = !strcmp(fi_settings[i].file, "times");
+			bool times_pass = pass != 1;
+
+			if (!self->saved[i][0] || times != times_pass)
+				continue;
+			snprintf(path, sizeof(path), DEBUGFS "/%s/%s",
+				 fi_settings[i].attr, fi_settings[i].file);
+			edu_write_sysfs(path, pass ? self->saved[i] : "0");
+		}
 	}
 	if (self->g)
 		edu_free_buf(self->g, G_SIZE);
