@@ -55,9 +55,10 @@ frags+=(${IOMMUFD_EXTRA_CONFIG:-})
 [ "$target" != x86_64-base ] || out=$out/base-kernel
 # Symbols of our fragments that only our tree has (our additions), or that
 # only our tree can enable (DMA_SHARED_BUFFER has no prompt: our IOMMUFD
-# selects it, the base tree's does not, nothing else in this config does):
-# the base kernel is built without them instead of failing the check below.
-base_lacks="CONFIG_IOMMUFD_NOIOMMU CONFIG_DMA_SHARED_BUFFER"
+# selects it, the base tree's does not, nothing else in this config does;
+# UDMABUF depends on it): the base kernel is built without them instead of
+# failing the check below.
+base_lacks="CONFIG_IOMMUFD_NOIOMMU CONFIG_DMA_SHARED_BUFFER CONFIG_UDMABUF"
 src=$out/src
 obj=$out/obj-$target
 mkdir -p "$obj"
