@@ -257,6 +257,53 @@ TEST_F(ioas, reserved_ranges)
 						   self->base, 1));
 }
 
+/*
+ * Reserved ranges that overlap or touch in every order of their starts: the
+ * usable IOVA is exactly what none of them covers.  A range that starts
+ * inside an earlier, longer one and ends before it must not end the
+ * reserved span there.
+ */
+TEST_F(ioas, reserved_overlaps)
+{
+	struct iommu_iova_range r[8];
+	__u64 b = self->base;
+	__u32 num;
+
+	/* [1, 9) pages, then two ranges inside it that start after it */
+	ASSERT_OK(mock_add_reserved(self->fd, self->ioas_id, b + page_sz,
+				    8 * page_sz));
+	ASSERT_OK(mock_add_reserved(self->fd, self->ioas_id, b + 2 * page_sz,
+				    page_sz));
+	ASSERT_OK(mock_add_reserved(self->fd, self->ioas_id, b + 5 * page_sz,
+				    page_sz));
+	/* One that starts inside it and ends past it, one touching that */
+	ASSERT_OK(mock_add_reserved(self->fd, self->ioas_id, b + 8 * page_sz,
+				    2 * page_sz));
+	ASSERT_OK(mock_add_reserved(self->fd, self->ioas_id, b + 10 * page_sz,
+				    page_sz));
+	/* One after a gap of one page */
+	ASSERT_OK(mock_add_reserved(self->fd, self->ioas_id, b + 12 * page_sz,
+				    page_sz));
+
+	memset(r, 0xff, sizeof(r));
+	get_ranges(_metadata, self, self->ioas_id, r, &num);
+	ASSERT_EQ(3, num);
+	ASSERT_EQ(self->first, r[0].start);
+	ASSERT_EQ(b + page_sz - 1, r[0].last);
+	ASSERT_EQ(b + 11 * page_sz, r[1].start);
+	ASSERT_EQ(b + 12 * page_sz - 1, r[1].last);
+	ASSERT_EQ(b + 13 * page_sz, r[2].start);
+	ASSERT_EQ(self->last, r[2].last);
+	ASSERT_EQ(UINT64_MAX, r[3].start);
+
+	/* Only the one-page hole can be mapped */
+	ASSERT_ERRNO(EINVAL, ifd_map_fixed(self->fd, self->ioas_id, self->buf,
+					   page_sz, b + 9 * page_sz));
+	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, self->buf, page_sz,
+				b + 11 * page_sz));
+	check_mapped(_metadata, self, b + 11 * page_sz, self->buf, page_sz);
+}
+
 TEST_F(ioas, reserved_errors)
 {
 	ASSERT_ERRNO(EINVAL, mock_add_reserved(self->fd, self->ioas_id,
