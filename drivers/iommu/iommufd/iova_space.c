@@ -318,6 +318,19 @@ int isp_set_allowed(struct iova_space *isp, struct isp_allowed_set *set)
 	return rc;
 }
 
+/* Reserved ranges walked between two chances to reschedule */
+#define ISP_RESV_WALK_BATCH 64
+
+/* Record the usable range [@start, @last] as the @n-th, if there is room */
+static inline void isp_put_range(struct isp_range *ranges, u32 max, u32 n,
+				 u64 start, u64 last)
+{
+	if (n < max) {
+		ranges[n].start = start;
+		ranges[n].last = last;
+	}
+}
+
 /**
  * isp_get_allowed_ranges - report the IOVA that may be mapped
  * @isp: table
@@ -330,26 +343,41 @@ int isp_set_allowed(struct iova_space *isp, struct isp_allowed_set *set)
  * only steer automatic allocation and are not reported.  @ranges is kernel
  * memory: nothing is copied to the user under the table's lock.
  *
+ * The reserved ranges are visited once each in the order of their starts
+ * (the order of the interval tree's rbtree), keeping the end of the
+ * reserved span so far: ranges may overlap, and one inside an earlier
+ * longer range ends nothing.  That is the span iteration over the whole
+ * IOVA space without its interval lookups.
+ *
  * Return: 0.
  */
 int isp_get_allowed_ranges(struct iova_space *isp, struct isp_range *ranges,
 			   u32 max, u32 *count)
 {
-	struct interval_tree_span_iter span;
+	/* The first IOVA that no range visited so far reserves */
+	unsigned long next = 0;
+	unsigned int walked = 0;
+	struct rb_node *rb;
 	u32 n = 0;
 
 	down_read(&isp->tree_rwsem);
-	interval_tree_for_each_span(&span, &isp->resv_tree, 0,
-				    ULONG_MAX) {
-		if (!span.is_hole)
-			continue;
-		if (n < max) {
-			ranges[n].start = span.start_hole;
-			ranges[n].last = span.last_hole;
+	for (rb = rb_first_cached(&isp->resv_tree); rb; rb = rb_next(rb)) {
+		struct interval_tree_node *rsv =
+			rb_entry(rb, struct interval_tree_node, rb);
+
+		if (rsv->start > next)
+			isp_put_range(ranges, max, n++, next, rsv->start - 1);
+		if (rsv->last >= next) {
+			/* Nothing is usable above a range that ends the space */
+			if (rsv->last == ULONG_MAX)
+				goto out;
+			next = rsv->last + 1;
 		}
-		n++;
-		cond_resched();
+		if (!(++walked % ISP_RESV_WALK_BATCH))
+			cond_resched();
 	}
+	isp_put_range(ranges, max, n++, next, ULONG_MAX);
+out:
 	up_read(&isp->tree_rwsem);
 	*count = n;
 	return 0;
