@@ -96,7 +96,9 @@ int iommufd_do_ioas_alloc(struct iommufd_call *call)
  *
  * The ranges are taken into a kernel buffer and copied out with no lock
  * held, so a user buffer that faults slowly holds up only this call.  The
- * first IOMMUFD_RANGES_ON_STACK of them need no allocation.
+ * first IOMMUFD_RANGES_ON_STACK of them need no allocation.  The stack
+ * buffer is not zeroed first (CONFIG_INIT_STACK_ALL_ZERO would, on every
+ * call): only the entries isp_get_allowed_ranges() wrote are copied out.
  *
  * Return: 0, -EFAULT or -ENOMEM.
  */
@@ -104,7 +106,7 @@ int iommufd_ioas_copy_ranges(struct iommufd_ioas *ioas,
 			     struct iommu_iova_range __user *ranges, u32 max,
 			     u32 *count)
 {
-	struct isp_range stack[IOMMUFD_RANGES_ON_STACK];
+	struct isp_range stack[IOMMUFD_RANGES_ON_STACK] __uninitialized;
 	struct isp_range *buf = stack;
 	u32 room = min_t(u32, max, ARRAY_SIZE(stack)), n;
 	int rc = 0;
