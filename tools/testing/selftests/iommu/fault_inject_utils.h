@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Fault injection for the fail-nth sweeps (fail_nth_test, and the edu
- * suite's smmu_fail_nth_test and edu_noiommu_test).
+ * suite's smmu_fail_nth_test and edu_noiommu_test) and for pages_test's
+ * one injected failure.
  *
  * A sweep makes the n-th fault-injectable evaluation of its own thread fail
  * through /proc/thread-self/fail-nth. That countdown works whatever the
