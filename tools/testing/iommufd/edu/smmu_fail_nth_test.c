@@ -37,16 +37,6 @@
 #define G_SIZE		(16 * 4096UL)
 #define VSID		0x42
 #define MAX_VIOMMUS	(1U << 17)
-#define TAINT_WARN	(1UL << 9)
-
-static unsigned long taint(void)
-{
-	char buf[32];
-
-	if (edu_read_sysfs("/proc/sys/kernel/tainted", buf, sizeof(buf)))
-		return 0;
-	return strtoul(buf, NULL, 10);
-}
 
 /* VmLck of this process in kB, -1 if unreadable */
 static long vm_locked_kb(void)
@@ -245,7 +235,7 @@ out:
 TEST_F_TIMEOUT(smmu_fail_nth, viommu_nested, 1200)
 {
 	unsigned int n, failed = 0, before, after;
-	unsigned long taint0 = taint();
+	unsigned long taint0 = kernel_taint();
 	bool injected;
 	int rc, err;
 
@@ -268,7 +258,8 @@ TEST_F_TIMEOUT(smmu_fail_nth, viommu_nested, 1200)
 		ASSERT_EQ(0, vm_locked_kb()) {
 			TH_LOG("pins left after fault %u", n);
 		}
-		if ((taint() & TAINT_WARN) && !(taint0 & TAINT_WARN)) {
+		if ((kernel_taint() & TAINT_WARN_BIT) &&
+		    !(taint0 & TAINT_WARN_BIT)) {
 			TH_LOG("kernel WARN with fault %u", n);
 			ASSERT_FALSE(true);
 		}
@@ -287,7 +278,7 @@ TEST_F_TIMEOUT(smmu_fail_nth, viommu_nested, 1200)
 		TH_LOG("%u VMIDs leaked", before - after);
 	}
 	TH_LOG("vIOMMUs that fit: %u before, %u after", before, after);
-	if (taint0 & TAINT_WARN)
+	if (taint0 & TAINT_WARN_BIT)
 		TH_LOG("kernel was already tainted by a WARN; not checked");
 }
 

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -53,6 +54,19 @@ static inline int file_write_str(const char *path, const char *val)
 	if (n < 0)
 		return n;
 	return (size_t)n == len ? 0 : -EIO;
+}
+
+/* The kernel's taint mask; TAINT_WARN (bit 9) is set by any WARN() */
+#define TAINT_WARN_BIT (1UL << 9)
+
+/* /proc/sys/kernel/tainted, 0 when it cannot be read */
+static inline unsigned long kernel_taint(void)
+{
+	char buf[32];
+
+	if (file_read_str("/proc/sys/kernel/tainted", buf, sizeof(buf)) <= 0)
+		return 0;
+	return strtoul(buf, NULL, 10);
 }
 
 #endif
