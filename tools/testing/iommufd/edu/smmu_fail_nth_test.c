@@ -38,22 +38,6 @@
 #define VSID		0x42
 #define MAX_VIOMMUS	(1U << 17)
 
-/* VmLck of this process in kB, -1 if unreadable */
-static long vm_locked_kb(void)
-{
-	char line[256];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 /**
  * struct run - the files of one run of the sequence
  * @ifd: its iommufd
@@ -240,7 +224,7 @@ TEST_F_TIMEOUT(smmu_fail_nth, viommu_nested, 1200)
 	int rc, err;
 
 	ASSERT_EQ(0, count_viommus(self->edu.cdev, self->g, &before));
-	ASSERT_EQ(0, vm_locked_kb());
+	ASSERT_EQ(0, proc_status_kb(0, "VmLck"));
 
 	for (n = 1; n != MAX_NTH; n++) {
 		struct run r = { -1, -1, -1 };
@@ -255,7 +239,7 @@ TEST_F_TIMEOUT(smmu_fail_nth, viommu_nested, 1200)
 		if (rc && !injected)
 			TH_LOG("n=%u: failed without injection: %s", n,
 			       strerror(err));
-		ASSERT_EQ(0, vm_locked_kb()) {
+		ASSERT_EQ(0, proc_status_kb(0, "VmLck")) {
 			TH_LOG("pins left after fault %u", n);
 		}
 		if ((kernel_taint() & TAINT_WARN_BIT) &&

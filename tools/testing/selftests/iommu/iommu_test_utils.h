@@ -816,22 +816,8 @@ static inline int wait_child(pid_t pid)
  */
 static inline long proc_status_pages(const char *field)
 {
-	size_t flen = strlen(field);
-	char line[256];
-	long kb = -1;
-	FILE *f;
+	long kb = proc_status_kb(0, field);
 
-	f = fopen("/proc/self/status", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, field, flen) || line[flen] != ':')
-			continue;
-		if (sscanf(line + flen + 1, "%ld", &kb) != 1)
-			kb = -1;
-		break;
-	}
-	fclose(f);
 	return kb < 0 ? -1 : kb * 1024 / (long)page_sz;
 }
 
