@@ -49,22 +49,7 @@
 /* VmLck of process @pid (0: this one) in kB, -1 if unreadable */
 static long vmlck_kb(pid_t pid)
 {
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
-
-	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	else
-		snprintf(path, sizeof(path), "/proc/self/status");
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
+	return proc_status_kb(pid, "VmLck");
 }
 
 /* kB the whole memfd pins: one charge per CPU page */

@@ -76,21 +76,6 @@ static int load_device(struct edu_dev *edu, char *a, unsigned int seed,
 	return edu_dma_to_device(edu, IOVA_A, 0, len);
 }
 
-/* Waits up to a second for more than @before lines with @pattern. */
-static int wait_for_fault(const char *pattern, int before)
-{
-	int i, now = 0;
-
-	/* The fault interrupt may come a moment after the DMA finished. */
-	for (i = 0; i < 20; i++) {
-		now = edu_klog_lines(pattern, NULL);
-		if (now != before)
-			break;
-		usleep(50000);
-	}
-	return now;
-}
-
 /*
  * The IOMMU driver reports the blocked DMA in the kernel log.  Drivers
  * rate-limit these messages (VT-d: 10 lines per 5 seconds, two per fault),
@@ -110,12 +95,12 @@ TEST_F(edu, fault_is_recorded)
 	before = edu_klog_lines(iommu->fault_pattern, NULL);
 	ASSERT_LE(0, before);
 	ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_NEVER, LEN));
-	now = wait_for_fault(iommu->fault_pattern, before);
+	now = edu_klog_wait(iommu->fault_pattern, before);
 	if (now == before) {
 		TH_LOG("no fault line yet, retrying after the rate limit interval");
 		sleep(6);
 		ASSERT_EQ(0, edu_dma_to_ram(&self->edu, 0, IOVA_NEVER, LEN));
-		now = wait_for_fault(iommu->fault_pattern, before);
+		now = edu_klog_wait(iommu->fault_pattern, before);
 	}
 	if (now == before && iommu->no_fault_log)
 		SKIP(return, "%s: %s", iommu->name, iommu->no_fault_log);

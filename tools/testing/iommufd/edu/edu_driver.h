@@ -826,6 +826,29 @@ static inline int edu_klog_lines(const char *pattern, char **out)
 }
 
 /**
+ * edu_klog_wait() - wait for a kernel log line a DMA fault brings
+ * @pattern: what the line contains
+ * @before: how many such lines there were before the fault
+ *
+ * An IOMMU's fault interrupt may come a moment after the DMA finished:
+ * polls for up to a second until the count differs from @before.
+ *
+ * Return: the last count (@before when none came), or a negative errno.
+ */
+static inline int edu_klog_wait(const char *pattern, int before)
+{
+	int i, now = 0;
+
+	for (i = 0; i < 20; i++) {
+		now = edu_klog_lines(pattern, NULL);
+		if (now != before)
+			break;
+		usleep(50000);
+	}
+	return now;
+}
+
+/**
  * edu_alloc_buf() - page-aligned, zeroed anonymous memory for DMA
  * @length: bytes
  *

@@ -488,17 +488,8 @@ TEST_F(noiommu, iommufd_file)
 /* mm->locked_vm of this process in pages (VmLck), -1 if unknown */
 static long locked_pages(void)
 {
-	char line[256];
-	long kb = -1;
-	FILE *f;
+	long kb = proc_status_kb(0, "VmLck");
 
-	f = fopen("/proc/self/status", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
 	return kb < 0 ? -1 : kb * 1024 / sysconf(_SC_PAGESIZE);
 }
 

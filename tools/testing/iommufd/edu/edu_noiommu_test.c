@@ -25,9 +25,9 @@
 #include "kselftest_harness.h"
 #include "edu_driver.h"
 #include "../../../../drivers/iommu/iommufd/iommufd_test.h"
+#include "../../selftests/iommu/fault_inject_utils.h"
 
 #include <linux/capability.h>
-#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -94,6 +94,7 @@ static int drop_rawio(void)
 
 FIXTURE(noiommu) {
 	struct edu_dev edu;
+	struct fault_inject fi;
 	bool enabled;
 	char *a, *b;
 	long psize;
@@ -104,6 +105,7 @@ FIXTURE_SETUP(noiommu)
 	int fd;
 
 	edu_init(&self->edu);
+	fault_inject_init(&self->fi);
 	self->psize = sysconf(_SC_PAGESIZE);
 	if (edu_machine_has_iommu())
 		SKIP(return, "the machine has an IOMMU");
@@ -129,6 +131,8 @@ FIXTURE_SETUP(noiommu)
 
 FIXTURE_TEARDOWN(noiommu)
 {
+	/* What the fail_nth test configured, also when it failed midway */
+	fault_inject_restore(&self->fi);
 	edu_close(&self->edu);
 	edu_free_buf(self->a, BUF_SIZE);
 	edu_free_buf(self->b, BUF_SIZE);
@@ -457,37 +461,7 @@ TEST_F(noiommu, dma_round_trip)
 /* Fault injection                                                         */
 /* ---------------------------------------------------------------------- */
 
-#define DEBUGFS		"/sys/kernel/debug"
 #define MAX_NTH		2000
-
-/* As fail_nth_test: fail-nth only, never user page faults, nobody else */
-static const char *const fi_settings[][3] = {
-	{ "failslab", "task-filter", "Y" },
-	{ "failslab", "probability", "0" },
-	{ "failslab", "ignore-gfp-wait", "N" },
-	{ "failslab", "verbose", "0" },
-	{ "fail_page_alloc", "task-filter", "Y" },
-	{ "fail_page_alloc", "probability", "0" },
-	{ "fail_page_alloc", "ignore-gfp-wait", "N" },
-	{ "fail_page_alloc", "ignore-gfp-highmem", "Y" },
-	{ "fail_page_alloc", "verbose", "0" },
-	{ "fail_iommufd", "task-filter", "Y" },
-	{ "fail_iommufd", "probability", "0" },
-	{ "fail_iommufd", "verbose", "0" },
-	/* Kernels with CONFIG_FAULT_INJECTION_USERCOPY count user copies too */
-	{ "fail_usercopy", "task-filter", "Y" },
-	{ "fail_usercopy", "probability", "0" },
-	{ "fail_usercopy", "verbose", "0" },
-};
-
-static unsigned long kernel_taint(void)
-{
-	char buf[32];
-
-	if (edu_read_sysfs("/proc/sys/kernel/tainted", buf, sizeof(buf)))
-		return 0;
-	return strtoul(buf, NULL, 10);
-}
 
 /* Open and bind the device, not under fault injection (see below) */
 static int noiommu_bind(struct edu_dev *edu)
@@ -544,34 +518,21 @@ static int check_refs(const void *buf, size_t len, __u32 refs)
 
 TEST_F_TIMEOUT(noiommu, fail_nth, 600)
 {
-	char saved[ARRAY_SIZE(fi_settings)][32], path[128], val[16];
 	unsigned long taint = kernel_taint();
-	unsigned int n, i, failed = 0;
-	int nth_fd, rc;
+	unsigned int n, failed = 0;
+	int rc;
 
-	if (access(DEBUGFS "/fail_iommufd", F_OK))
-		mount("debugfs", DEBUGFS, "debugfs", 0, NULL);
-	if (access(DEBUGFS "/fail_iommufd", F_OK))
-		SKIP(return, "no " DEBUGFS "/fail_iommufd");
+	if (!fault_inject_available("fail_iommufd"))
+		SKIP(return, "no " FAULT_INJECT_DEBUGFS "/fail_iommufd");
 	/* The mock's page reference check must work on a plain buffer */
 	memset(self->a, 7, BUF_SIZE);
 	if (check_refs(self->a, BUF_SIZE, 0))
 		SKIP(return, "no IOMMU_TEST_OP_MD_CHECK_REFS");
-	snprintf(path, sizeof(path), "/proc/self/task/%ld/fail-nth",
-		 (long)syscall(SYS_gettid));
-	nth_fd = open(path, O_RDWR);
-	ASSERT_LE(0, nth_fd);
-	for (i = 0; i < ARRAY_SIZE(fi_settings); i++) {
-		snprintf(path, sizeof(path), DEBUGFS "/%s/%s",
-			 fi_settings[i][0], fi_settings[i][1]);
-		saved[i][0] = 0;
-		if (!edu_read_sysfs(path, saved[i], sizeof(saved[i])))
-			ASSERT_EQ(0, edu_write_sysfs(path, fi_settings[i][2]));
-	}
+	ASSERT_EQ(0, fault_inject_open(&self->fi));
+	ASSERT_EQ(0, fault_inject_configure(&self->fi));
 
 	for (n = 1; n < MAX_NTH; n++) {
 		bool injected;
-		int len;
 
 		/*
 		 * The bind is left out: it opens the PCI device, and a failed
@@ -580,31 +541,21 @@ TEST_F_TIMEOUT(noiommu, fail_nth, 600)
 		 * iommufd or vfio).
 		 */
 		ASSERT_EQ(0, noiommu_bind(&self->edu));
-		len = snprintf(val, sizeof(val), "%u", n);
-		ASSERT_EQ(len, pwrite(nth_fd, val, len, 0));
+		ASSERT_EQ(0, fault_inject_nth_arm(&self->fi, n));
 		rc = noiommu_seq(&self->edu, self->a);
-		memset(val, 0, sizeof(val));
-		len = pread(nth_fd, val, sizeof(val) - 1, 0);
-		pwrite(nth_fd, "0", 1, 0);
-		injected = len <= 0 || !strtoul(val, NULL, 10);
+		injected = fault_inject_nth_disarm(&self->fi);
 		if (rc)
 			failed++;
 		edu_close(&self->edu);
 		/* Closing unbinds and frees everything: no pin is left */
 		ASSERT_EQ(0, check_refs(self->a, BUF_SIZE, 0));
-		ASSERT_EQ(taint & (1 << 9), kernel_taint() & (1 << 9));
+		ASSERT_EQ(taint & TAINT_WARN_BIT,
+			  kernel_taint() & TAINT_WARN_BIT);
 		if (!injected) {
 			ASSERT_EQ(0, rc);
 			break;
 		}
 	}
-	for (i = 0; i < ARRAY_SIZE(fi_settings); i++) {
-		snprintf(path, sizeof(path), DEBUGFS "/%s/%s",
-			 fi_settings[i][0], fi_settings[i][1]);
-		if (saved[i][0])
-			edu_write_sysfs(path, saved[i]);
-	}
-	close(nth_fd);
 	ASSERT_GT(MAX_NTH, n);
 	ASSERT_LT(1, n);
 	ASSERT_LT(0, failed);

@@ -547,20 +547,6 @@ TEST_F(exporter, outlives_driver)
 	ASSERT_EQ(0, edu_open(&self->edu));
 }
 
-/* Waits up to a second for more than @before lines with @pattern. */
-static int wait_for_fault(const char *pattern, int before)
-{
-	int i, now = 0;
-
-	for (i = 0; i < 20; i++) {
-		now = edu_klog_lines(pattern, NULL);
-		if (now != before)
-			break;
-		usleep(50000);
-	}
-	return now;
-}
-
 /*
  * Device A's view of B's BAR0: A's IOAS maps A's RAM buffer at IOVA_RAM and
  * B's dma-buf (BAR0's first page) at IOVA_BAR.
@@ -696,7 +682,7 @@ static void a_write_blocked(struct __test_metadata *_metadata,
 	before = edu_klog_lines(iommu->fault_pattern, NULL);
 	ASSERT_EQ(0, a_write_b(_metadata, self, reg, val));
 	*last_fault_ms = edu_now_ms();
-	now = wait_for_fault(iommu->fault_pattern, before);
+	now = edu_klog_wait(iommu->fault_pattern, before);
 	if (now == before && iommu->no_fault_log)
 		TH_LOG("no fault line: %s", iommu->no_fault_log);
 	else
@@ -742,10 +728,13 @@ TEST_F(p2p, memory_decode_off_revokes)
 }
 
 /*
- * A reset revokes the buffer while it runs and restores it after, so the
- * old mapping is gone (as above) and a new one reaches B.
+ * A reset of B (@request with @arg) revokes the buffer while it runs and
+ * restores it after, so the old mapping is gone (as above) and a new one
+ * reaches B.
  */
-TEST_F(p2p, reset_revokes)
+static void check_reset_revokes(struct __test_metadata *_metadata,
+				struct _test_data_p2p *self,
+				unsigned long request, void *arg)
 {
 	struct vfio_device_info info = { .argsz = sizeof(info) };
 
@@ -755,10 +744,16 @@ TEST_F(p2p, reset_revokes)
 	ASSERT_EQ(0, a_write_b(_metadata, self, EDU_REG_LIVENESS, 0x44444444));
 	EXPECT_EQ(~0x44444444U, edu_read32(&self->b, EDU_REG_LIVENESS));
 
-	ASSERT_EQ(0, ioctl(self->b.devfd, VFIO_DEVICE_RESET));
+	ASSERT_EQ(0, ioctl(self->b.devfd, request, arg));
 	a_write_blocked(_metadata, self, EDU_REG_LIVENESS, 0x55555555);
 	EXPECT_EQ(~0x44444444U, edu_read32(&self->b, EDU_REG_LIVENESS));
 	remap_and_write(_metadata, self, self->dmabuf, 0x66666666);
+}
+
+/* A function level reset */
+TEST_F(p2p, reset_revokes)
+{
+	check_reset_revokes(_metadata, self, VFIO_DEVICE_RESET, NULL);
 }
 
 /*
@@ -768,18 +763,8 @@ TEST_F(p2p, reset_revokes)
 TEST_F(p2p, hot_reset_revokes)
 {
 	struct vfio_pci_hot_reset reset = { .argsz = sizeof(reset) };
-	struct vfio_device_info info = { .argsz = sizeof(info) };
 
-	ASSERT_EQ(0, ioctl(self->b.devfd, VFIO_DEVICE_GET_INFO, &info));
-	if (!(info.flags & VFIO_DEVICE_FLAGS_RESET))
-		SKIP(return, "%s cannot be reset", self->b.bdf);
-	ASSERT_EQ(0, a_write_b(_metadata, self, EDU_REG_LIVENESS, 0x44444444));
-	EXPECT_EQ(~0x44444444U, edu_read32(&self->b, EDU_REG_LIVENESS));
-
-	ASSERT_EQ(0, ioctl(self->b.devfd, VFIO_DEVICE_PCI_HOT_RESET, &reset));
-	a_write_blocked(_metadata, self, EDU_REG_LIVENESS, 0x55555555);
-	EXPECT_EQ(~0x44444444U, edu_read32(&self->b, EDU_REG_LIVENESS));
-	remap_and_write(_metadata, self, self->dmabuf, 0x66666666);
+	check_reset_revokes(_metadata, self, VFIO_DEVICE_PCI_HOT_RESET, &reset);
 }
 
 /*

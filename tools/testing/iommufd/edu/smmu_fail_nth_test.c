@@ -7,7 +7,7 @@
  * For n = 1, 2, ... the n-th fault-injectable evaluation of this thread
  * (slab and page allocations, iommufd's fail_iommufd points, user copies
  * where the kernel counts them) is made to fail through
- * /proc/self/task/<tid>/fail-nth while one sequence runs, a VMM's life with
+ * /proc/thread-self/fail-nth while one sequence runs, a VMM's life with
  * an accelerated vSMMU: bind the edu device to a new iommufd, map guest RAM,
  * a NEST_PARENT HWPT, a vIOMMU, the device's vDEVICE, a vEVENTQ, nested
  * HWPTs, attach, the guest's invalidations, a second vIOMMU on the parent
@@ -24,106 +24,19 @@
  * Before and after the sweep the vIOMMUs that fit in the SMMU's VMIDs are
  * counted: a VMID leaked on any error path shows as one fewer.
  *
- * The fault-injection attributes are set as fail_nth_test sets them (only
- * the armed countdown of this task fires) and restored afterwards.
+ * The fault-injection attributes are set and restored as for
+ * fail_nth_test (fault_inject_utils.h: only the armed countdown of this
+ * thread fires).
  */
 #define _GNU_SOURCE
-#include <sys/mount.h>
-#include <sys/syscall.h>
-
 #include "smmu_viommu.h"
+#include "../../selftests/iommu/fault_inject_utils.h"
 
-#define DEBUGFS		"/sys/kernel/debug"
 #define MAX_NTH		3000
 #define GPA_BASE	0x01000000ULL
 #define G_SIZE		(16 * 4096UL)
 #define VSID		0x42
 #define MAX_VIOMMUS	(1U << 17)
-#define TAINT_WARN	(1UL << 9)
-
-struct fi_setting {
-	const char *attr;
-	const char *file;
-	const char *value;
-};
-
-static const struct fi_setting fi_settings[] = {
-	{ "failslab", "task-filter", "Y" },
-	{ "failslab", "probability", "0" },
-	{ "failslab", "interval", "1" },
-	{ "failslab", "times", "-1" },
-	{ "failslab", "space", "0" },
-	{ "failslab", "verbose", "0" },
-	{ "failslab", "ignore-gfp-wait", "N" },
-	{ "fail_page_alloc", "task-filter", "Y" },
-	{ "fail_page_alloc", "probability", "0" },
-	{ "fail_page_alloc", "interval", "1" },
-	{ "fail_page_alloc", "times", "-1" },
-	{ "fail_page_alloc", "space", "0" },
-	{ "fail_page_alloc", "verbose", "0" },
-	{ "fail_page_alloc", "ignore-gfp-wait", "N" },
-	/* User page faults must not fail */
-	{ "fail_page_alloc", "ignore-gfp-highmem", "Y" },
-	{ "fail_page_alloc", "min-order", "0" },
-	{ "fail_iommufd", "task-filter", "Y" },
-	{ "fail_iommufd", "probability", "0" },
-	{ "fail_iommufd", "interval", "1" },
-	{ "fail_iommufd", "times", "-1" },
-	{ "fail_iommufd", "space", "0" },
-	{ "fail_iommufd", "verbose", "0" },
-	{ "fail_usercopy", "task-filter", "Y" },
-	{ "fail_usercopy", "probability", "0" },
-	{ "fail_usercopy", "interval", "1" },
-	{ "fail_usercopy", "times", "-1" },
-	{ "fail_usercopy", "space", "0" },
-	{ "fail_usercopy", "verbose", "0" },
-};
-
-/* Arm the per-task countdown: the @n-th evaluation from now fails */
-static int nth_arm(int nth_fd, unsigned int n)
-{
-	char val[16];
-	int len;
-
-	len = snprintf(val, sizeof(val), "%u", n);
-	return pwrite(nth_fd, val, len, 0) == len ? 0 : -1;
-}
-
-/* Disarm; true when the armed fault was injected (the countdown hit 0) */
-static bool nth_disarm(int nth_fd)
-{
-	char val[16] = "";
-	ssize_t len;
-
-	len = pread(nth_fd, val, sizeof(val) - 1, 0);
-	pwrite(nth_fd, "0", 1, 0);
-	return len <= 0 || strtoul(val, NULL, 10) == 0;
-}
-
-static unsigned long taint(void)
-{
-	char buf[32];
-
-	if (edu_read_sysfs("/proc/sys/kernel/tainted", buf, sizeof(buf)))
-		return 0;
-	return strtoul(buf, NULL, 10);
-}
-
-/* VmLck of this process in kB, -1 if unreadable */
-static long vm_locked_kb(void)
-{
-	char line[256];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
 
 /**
  * struct run - the files of one run of the sequence
@@ -247,18 +160,13 @@ static int seq_nested(struct run *r, const char *cdev, void *g)
 
 FIXTURE(smmu_fail_nth) {
 	struct edu_dev edu;
-	char saved[ARRAY_SIZE(fi_settings)][32];
-	bool configured;
-	int nth_fd;
+	struct fault_inject fi;
 	void *g;
 };
 
 FIXTURE_SETUP(smmu_fail_nth)
 {
-	char path[128];
-	unsigned int i;
-
-	self->nth_fd = -1;
+	fault_inject_init(&self->fi);
 	self->g = NULL;
 	edu_init(&self->edu);
 	if (!on_nested_machine())
@@ -269,61 +177,18 @@ FIXTURE_SETUP(smmu_fail_nth)
 	ASSERT_LE(0, edu_open_cdev(&self->edu));
 	edu_close(&self->edu);
 
-	if (access(DEBUGFS "/failslab", F_OK))
-		mount("debugfs", DEBUGFS, "debugfs", 0, NULL);
-	if (access(DEBUGFS "/failslab", F_OK))
-		SKIP(return, "no " DEBUGFS "/failslab");
-	snprintf(path, sizeof(path), "/proc/self/task/%ld/fail-nth",
-		 (long)syscall(SYS_gettid));
-	self->nth_fd = open(path, O_RDWR);
-	ASSERT_LE(0, self->nth_fd);
-	for (i = 0; i != ARRAY_SIZE(fi_settings); i++) {
-		const struct fi_setting *s = &fi_settings[i];
-
-		snprintf(path, sizeof(path), DEBUGFS "/%s/%s", s->attr,
-			 s->file);
-		/* Not every kernel has every attribute */
-		if (edu_read_sysfs(path, self->saved[i],
-				   sizeof(self->saved[i]))) {
-			self->saved[i][0] = 0;
-			continue;
-		}
-		ASSERT_EQ(0, edu_write_sysfs(path, s->value));
-	}
-	self->configured = true;
+	if (!fault_inject_available("failslab"))
+		SKIP(return, "no " FAULT_INJECT_DEBUGFS "/failslab");
+	ASSERT_EQ(0, fault_inject_open(&self->fi));
 	self->g = edu_alloc_buf(G_SIZE);
 	ASSERT_NE(NULL, self->g);
+	/* Last: the teardown, which restores it, skips a failed setup */
+	ASSERT_EQ(0, fault_inject_configure(&self->fi));
 }
 
 FIXTURE_TEARDOWN(smmu_fail_nth)
 {
-	unsigned int i, pass;
-	char path[128];
-
-	if (self->nth_fd >= 0) {
-		pwrite(self->nth_fd, "0", 1, 0);
-		close(self->nth_fd);
-	}
-	/*
-	 * Restore with every attribute inert: "times" 0 first (nothing is
-	 * injected while it is 0, whatever the rest says) and its saved value
-	 * last.  Restoring in table order could bring back a saved
-	 * probability of 100 with task-filter N while our "times" of -1 still
-	 * stood: every allocation of every task failed, the remaining writes
-	 * too, and init could not fork.
-	 */
-	for (pass = 0; self->configured && pass != 3; pass++) {
-		for (i = 0; i != ARRAY_SIZE(fi_settings); i++) {
-			bool times = !strcmp(fi_settings[i].file, "times");
-			bool times_pass = pass != 1;
-
-			if (!self->saved[i][0] || times != times_pass)
-				continue;
-			snprintf(path, sizeof(path), DEBUGFS "/%s/%s",
-				 fi_settings[i].attr, fi_settings[i].file);
-			edu_write_sysfs(path, pass ? self->saved[i] : "0");
-		}
-	}
+	fault_inject_restore(&self->fi);
 	if (self->g)
 		edu_free_buf(self->g, G_SIZE);
 }
@@ -354,30 +219,31 @@ out:
 TEST_F_TIMEOUT(smmu_fail_nth, viommu_nested, 1200)
 {
 	unsigned int n, failed = 0, before, after;
-	unsigned long taint0 = taint();
+	unsigned long taint0 = kernel_taint();
 	bool injected;
 	int rc, err;
 
 	ASSERT_EQ(0, count_viommus(self->edu.cdev, self->g, &before));
-	ASSERT_EQ(0, vm_locked_kb());
+	ASSERT_EQ(0, proc_status_kb(0, "VmLck"));
 
 	for (n = 1; n != MAX_NTH; n++) {
 		struct run r = { -1, -1, -1 };
 
-		ASSERT_EQ(0, nth_arm(self->nth_fd, n));
+		ASSERT_EQ(0, fault_inject_nth_arm(&self->fi, n));
 		rc = seq_nested(&r, self->edu.cdev, self->g);
 		err = errno;
-		injected = nth_disarm(self->nth_fd);
+		injected = fault_inject_nth_disarm(&self->fi);
 		run_close(&r);
 		if (rc)
 			failed++;
 		if (rc && !injected)
 			TH_LOG("n=%u: failed without injection: %s", n,
 			       strerror(err));
-		ASSERT_EQ(0, vm_locked_kb()) {
+		ASSERT_EQ(0, proc_status_kb(0, "VmLck")) {
 			TH_LOG("pins left after fault %u", n);
 		}
-		if ((taint() & TAINT_WARN) && !(taint0 & TAINT_WARN)) {
+		if ((kernel_taint() & TAINT_WARN_BIT) &&
+		    !(taint0 & TAINT_WARN_BIT)) {
 			TH_LOG("kernel WARN with fault %u", n);
 			ASSERT_FALSE(true);
 		}
@@ -396,7 +262,7 @@ TEST_F_TIMEOUT(smmu_fail_nth, viommu_nested, 1200)
 		TH_LOG("%u VMIDs leaked", before - after);
 	}
 	TH_LOG("vIOMMUs that fit: %u before, %u after", before, after);
-	if (taint0 & TAINT_WARN)
+	if (taint0 & TAINT_WARN_BIT)
 		TH_LOG("kernel was already tainted by a WARN; not checked");
 }
 

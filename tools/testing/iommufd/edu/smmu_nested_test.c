@@ -486,13 +486,9 @@ TEST_F(nested, device_on_second_viommu)
  */
 TEST_F(nested, vdevice_gone_while_attached)
 {
-	char tainted[32];
-	unsigned long taint0 = 0, taint1 = 0;
+	unsigned long taint0 = kernel_taint(), taint1;
 	__u32 second, pt;
 
-	if (!edu_read_sysfs("/proc/sys/kernel/tainted", tainted,
-			    sizeof(tainted)))
-		taint0 = strtoul(tainted, NULL, 10);
 	make_cd(self);
 	s1_map(self, S1_SRC, IPA(PG_SRC));
 	s1_map(self, S1_DST, IPA(PG_DST));
@@ -505,10 +501,8 @@ TEST_F(nested, vdevice_gone_while_attached)
 	pt = second;
 	EXPECT_EQ(-1, attach(self->edu.devfd, &pt));
 	EXPECT_EQ(EINVAL, errno);
-	if (!edu_read_sysfs("/proc/sys/kernel/tainted", tainted,
-			    sizeof(tainted)))
-		taint1 = strtoul(tainted, NULL, 10);
-	EXPECT_FALSE((taint1 & (1UL << 9)) && !(taint0 & (1UL << 9))) {
+	taint1 = kernel_taint();
+	EXPECT_FALSE((taint1 & TAINT_WARN_BIT) && !(taint0 & TAINT_WARN_BIT)) {
 		TH_LOG("kernel WARN (taint %lu)", taint1);
 	}
 	/* Still on the first nested HWPT, through both stages */

@@ -4,7 +4,7 @@
  *
  * For n = 1, 2, ... the n-th fault-injectable evaluation made by this thread
  * (slab and page allocations, and iommufd's own fail_iommufd points) is made
- * to fail through /proc/self/task/<tid>/fail-nth, and a fixed sequence of
+ * to fail through /proc/thread-self/fail-nth, and a fixed sequence of
  * ioctls is run. The sweep ends with the first n the sequence no longer
  * reaches, at which point the sequence must succeed. After every iteration:
  *
@@ -12,16 +12,9 @@
  *  - closing it and opening a new one leaves no page pinned,
  *  - the kernel has not hit a WARN (TAINT_WARN did not appear).
  *
- * fail-nth works independently of the probability/interval/times settings of
- * the individual fault attributes: while the per-task countdown is armed,
- * every evaluation that reaches should_fail() decrements it and the one that
- * brings it to zero fails. What the attributes do control is which
- * allocations reach should_fail() at all: failslab and fail_page_alloc skip
- * sleeping (GFP_KERNEL) allocations unless ignore-gfp-wait is N. We keep
- * ignore-gfp-highmem at Y so that user page allocations (page faults) are
- * never failed, and set task-filter to Y with no task marked make-it-fail,
- * so the random, probability driven mode never fires anywhere else in the
- * system. The previous settings are restored afterwards.
+ * fault_inject_utils.h sets the fault attributes so that sleeping
+ * allocations count, user page faults never fail and nothing but this
+ * thread's armed countdown fires, and restores them afterwards.
  *
  * The "twice" variant makes a second allocation fail right after the n-th
  * evaluation: failslab's probability path (probability 100, times 2, this
@@ -31,82 +24,17 @@
  * store whose atomic allocation failed and whose retry fails as well) are
  * only reached that way.
  */
-#include <sys/mount.h>
 #include <sys/stat.h>
 
-#include "file_utils.h"
+#include "fault_inject_utils.h"
 #include "legacy_utils.h"
 #include "viommu_utils.h"
 
-#define DEBUGFS "/sys/kernel/debug"
 #define MAX_NTH 5000
 #define NR_PAGES 16
 
-struct fi_setting {
-	const char *attr;
-	const char *file;
-	const char *value;
-};
-
-static const struct fi_setting fi_settings[] = {
-	{ "failslab", "task-filter", "Y" },
-	{ "failslab", "probability", "0" },
-	{ "failslab", "interval", "1" },
-	{ "failslab", "times", "-1" },
-	{ "failslab", "space", "0" },
-	{ "failslab", "verbose", "0" },
-	{ "failslab", "ignore-gfp-wait", "N" },
-	{ "fail_page_alloc", "task-filter", "Y" },
-	{ "fail_page_alloc", "probability", "0" },
-	{ "fail_page_alloc", "interval", "1" },
-	{ "fail_page_alloc", "times", "-1" },
-	{ "fail_page_alloc", "space", "0" },
-	{ "fail_page_alloc", "verbose", "0" },
-	{ "fail_page_alloc", "ignore-gfp-wait", "N" },
-	{ "fail_page_alloc", "ignore-gfp-highmem", "Y" },
-	{ "fail_page_alloc", "min-order", "0" },
-	{ "fail_iommufd", "task-filter", "Y" },
-	{ "fail_iommufd", "probability", "0" },
-	{ "fail_iommufd", "interval", "1" },
-	{ "fail_iommufd", "times", "-1" },
-	{ "fail_iommufd", "space", "0" },
-	{ "fail_iommufd", "verbose", "0" },
-	/* Kernels with CONFIG_FAULT_INJECTION_USERCOPY count user copies too */
-	{ "fail_usercopy", "task-filter", "Y" },
-	{ "fail_usercopy", "probability", "0" },
-	{ "fail_usercopy", "interval", "1" },
-	{ "fail_usercopy", "times", "-1" },
-	{ "fail_usercopy", "space", "0" },
-	{ "fail_usercopy", "verbose", "0" },
-};
-
-/* Arm the per-task countdown: the @n-th evaluation from now fails */
-static int nth_arm(int nth_fd, unsigned int n)
-{
-	char val[16];
-	int len;
-
-	len = snprintf(val, sizeof(val), "%u", n);
-	return pwrite(nth_fd, val, len, 0) == len ? 0 : -1;
-}
-
-/* Disarm; returns true when the armed fault was injected */
-static bool nth_disarm(int nth_fd)
-{
-	char val[16] = "";
-	ssize_t len;
-
-	len = pread(nth_fd, val, sizeof(val) - 1, 0);
-	pwrite(nth_fd, "0", 1, 0);
-	/* 0 left on the countdown means it fired */
-	return len <= 0 || strtoul(val, NULL, 10) == 0;
-}
-
 FIXTURE(fail_nth) {
-	char saved[ARRAY_SIZE(fi_settings)][32];
-	bool configured;
-	int nth_fd;
-	int make_it_fail_fd;
+	struct fault_inject fi;
 	void *buf;
 	void *buf2;
 	size_t len;
@@ -137,12 +65,9 @@ FIXTURE_VARIANT_ADD(fail_nth, twice) {
 
 FIXTURE_SETUP(fail_nth)
 {
-	char path[128];
-	unsigned int i;
 	int fd;
 
-	self->nth_fd = -1;
-	self->make_it_fail_fd = -1;
+	fault_inject_init(&self->fi);
 	self->mfd = -1;
 	fd = ifd_open();
 	if (fd < 0)
@@ -153,38 +78,11 @@ FIXTURE_SETUP(fail_nth)
 	}
 	close(fd);
 
-	if (access(DEBUGFS "/fail_iommufd", F_OK))
-		mount("debugfs", DEBUGFS, "debugfs", 0, NULL);
-	if (access(DEBUGFS "/fail_iommufd", F_OK))
-		SKIP(return, "no " DEBUGFS "/fail_iommufd");
-	snprintf(path, sizeof(path), "/proc/self/task/%ld/fail-nth",
-		 (long)syscall(SYS_gettid));
-	self->nth_fd = open(path, O_RDWR);
-	if (self->nth_fd < 0)
-		SKIP(return, "no %s", path);
-
-	for (i = 0; i != ARRAY_SIZE(fi_settings); i++) {
-		const struct fi_setting *s = &fi_settings[i];
-
-		snprintf(path, sizeof(path), DEBUGFS "/%s/%s", s->attr,
-			 s->file);
-		if (file_read_str(path, self->saved[i],
-				  sizeof(self->saved[i])) < 0) {
-			/* Not every kernel has every attribute */
-			self->saved[i][0] = 0;
-			continue;
-		}
-		ASSERT_OK(file_write_str(path, s->value));
-	}
-	self->configured = true;
-
-	if (variant->twice) {
-		ASSERT_OK(file_write_str(DEBUGFS "/failslab/probability", "100"));
-		snprintf(path, sizeof(path), "/proc/self/task/%ld/make-it-fail",
-			 (long)syscall(SYS_gettid));
-		self->make_it_fail_fd = open(path, O_WRONLY);
-		ASSERT_LE(0, self->make_it_fail_fd);
-	}
+	if (!fault_inject_available("fail_iommufd"))
+		SKIP(return, "no " FAULT_INJECT_DEBUGFS "/fail_iommufd");
+	if (fault_inject_open(&self->fi))
+		SKIP(return, "no fail-nth or make-it-fail in /proc/thread-self: %s",
+		     strerror(errno));
 
 	self->len = NR_PAGES * page_sz;
 	self->buf = buf_alloc(self->len, BUF_SMALL);
@@ -192,29 +90,21 @@ FIXTURE_SETUP(fail_nth)
 	ASSERT_NE(NULL, self->buf);
 	ASSERT_NE(NULL, self->buf2);
 	self->taint = kernel_taint();
+
+	/* Last: the teardown, which restores it, skips a failed setup */
+	ASSERT_OK(fault_inject_configure(&self->fi));
+	if (variant->twice)
+		ASSERT_EQ(0, fault_inject_write("failslab", "probability",
+						"100")) {
+			fault_inject_restore(&self->fi);
+		}
 }
 
 FIXTURE_TEARDOWN(fail_nth)
 {
-	char path[128];
-	unsigned int i;
 	int fd;
 
-	if (self->make_it_fail_fd >= 0) {
-		pwrite(self->make_it_fail_fd, "0", 1, 0);
-		close(self->make_it_fail_fd);
-	}
-	if (self->nth_fd >= 0) {
-		pwrite(self->nth_fd, "0", 1, 0);
-		close(self->nth_fd);
-	}
-	for (i = 0; self->configured && i != ARRAY_SIZE(fi_settings); i++) {
-		if (!self->saved[i][0])
-			continue;
-		snprintf(path, sizeof(path), DEBUGFS "/%s/%s",
-			 fi_settings[i].attr, fi_settings[i].file);
-		file_write_str(path, self->saved[i]);
-	}
+	fault_inject_restore(&self->fi);
 	if (variant->temp_limit) {
 		fd = ifd_open();
 		mock_set_temp_memory_limit(fd, MOCK_TEMP_MEMORY_LIMIT_DEFAULT);
@@ -750,15 +640,15 @@ static void sweep(struct __test_metadata *_metadata,
 			ASSERT_OK(mock_set_temp_memory_limit(s.fd, limit));
 
 		if (variant->twice) {
-			ASSERT_OK(file_write_str(DEBUGFS "/failslab/times", "2"));
-			ASSERT_EQ(1, pwrite(self->make_it_fail_fd, "1", 1, 0));
+			ASSERT_OK(fault_inject_write("failslab", "times", "2"));
+			ASSERT_OK(fault_inject_make_it_fail(&self->fi, true));
 		}
-		ASSERT_OK(nth_arm(self->nth_fd, n));
+		ASSERT_OK(fault_inject_nth_arm(&self->fi, n));
 		rc = fn(&s);
 		err = errno;
-		injected = nth_disarm(self->nth_fd);
+		injected = fault_inject_nth_disarm(&self->fi);
 		if (variant->twice)
-			ASSERT_EQ(1, pwrite(self->make_it_fail_fd, "0", 1, 0));
+			ASSERT_OK(fault_inject_make_it_fail(&self->fi, false));
 
 		if (rc)
 			failed++;
@@ -873,6 +763,63 @@ TEST_F_TIMEOUT(fail_nth, map_file, 600)
 TEST_F_TIMEOUT(fail_nth, dmabuf, 600)
 {
 	sweep(_metadata, self, variant, seq_dmabuf, NULL, 0);
+}
+
+/*
+ * The set-up and its restore never let the probability path fire in
+ * between. The settings found are live but for "times" 0, as a probability
+ * test may leave them: failslab at probability 100 with task-filter N, so
+ * that every slab allocation of every task fails as soon as times is not 0.
+ * A sweep's set-up and restore (inner) must bring back exactly that;
+ * restored in table order, probability 100 and task-filter N came back
+ * while the sweep's times of -1 still stood, and the rest of the restore
+ * and everything else on the machine failed.
+ */
+FIXTURE(fault_inject_order) {
+	struct fault_inject outer;
+	struct fault_inject inner;
+};
+
+FIXTURE_SETUP(fault_inject_order)
+{
+	fault_inject_init(&self->outer);
+	fault_inject_init(&self->inner);
+	if (!fault_inject_available("failslab"))
+		SKIP(return, "no " FAULT_INJECT_DEBUGFS "/failslab");
+	/* Inert, whatever was there, and restored in the teardown */
+	ASSERT_OK(fault_inject_configure(&self->outer));
+}
+
+FIXTURE_TEARDOWN(fault_inject_order)
+{
+	fault_inject_restore(&self->inner);
+	fault_inject_restore(&self->outer);
+}
+
+TEST_F(fault_inject_order, live_but_for_times)
+{
+	static const char *const live[][2] = {
+		{ "times", "0" },
+		{ "task-filter", "N" },
+		{ "probability", "100" },
+	};
+	char path[128], val[32];
+	unsigned int i;
+
+	for (i = 0; i != ARRAY_SIZE(live); i++)
+		ASSERT_OK(fault_inject_write("failslab", live[i][0],
+					     live[i][1]));
+
+	ASSERT_OK(fault_inject_configure(&self->inner));
+	fault_inject_restore(&self->inner);
+
+	for (i = 0; i != ARRAY_SIZE(live); i++) {
+		snprintf(path, sizeof(path), FAULT_INJECT_DEBUGFS "/failslab/%s",
+			 live[i][0]);
+		ASSERT_LT(0, file_read_str(path, val, sizeof(val)));
+		val[strcspn(val, "\n")] = 0;
+		EXPECT_STREQ(live[i][1], val);
+	}
 }
 
 TEST_HARNESS_MAIN

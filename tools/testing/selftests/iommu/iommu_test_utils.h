@@ -38,6 +38,7 @@
 
 #include "../kselftest_harness.h"
 #include "../../../../drivers/iommu/iommufd/iommufd_test.h"
+#include "file_utils.h"
 
 #define SZ_1M (1UL << 20)
 #define SZ_2M (2UL << 20)
@@ -815,40 +816,9 @@ static inline int wait_child(pid_t pid)
  */
 static inline long proc_status_pages(const char *field)
 {
-	size_t flen = strlen(field);
-	char line[256];
-	long kb = -1;
-	FILE *f;
+	long kb = proc_status_kb(0, field);
 
-	f = fopen("/proc/self/status", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, field, flen) || line[flen] != ':')
-			continue;
-		if (sscanf(line + flen + 1, "%ld", &kb) != 1)
-			kb = -1;
-		break;
-	}
-	fclose(f);
 	return kb < 0 ? -1 : kb * 1024 / (long)page_sz;
-}
-
-/* The kernel's taint mask; TAINT_WARN (bit 9) is set by any WARN() */
-#define TAINT_WARN_BIT (1UL << 9)
-
-static inline unsigned long kernel_taint(void)
-{
-	unsigned long taint = 0;
-	FILE *f;
-
-	f = fopen("/proc/sys/kernel/tainted", "r");
-	if (!f)
-		return 0;
-	if (fscanf(f, "%lu", &taint) != 1)
-		taint = 0;
-	fclose(f);
-	return taint;
 }
 
 #endif /* __SELFTEST_IOMMU_TEST_UTILS_H */

@@ -6,8 +6,7 @@
  * mapped, and the temporary page array when its allocation fails. The
  * RLIMIT_MEMLOCK accounting of pinned pages is in rlimit_test.c.
  */
-#include <sys/mount.h>
-
+#include "fault_inject_utils.h"
 #include "file_utils.h"
 #include "iommu_test_utils.h"
 
@@ -763,41 +762,20 @@ TEST_F(pages, mapping_process_exited_unpinned)
 /* The temporary page array                                                */
 /* ---------------------------------------------------------------------- */
 
-#define FAIL_PAGE_ALLOC "/sys/kernel/debug/fail_page_alloc/"
-
 /*
  * fail_page_alloc set to fail the first allocation of order 4 or more
  * (64 KiB with 4 KiB pages) of the tasks marked make-it-fail, once.  Slab
- * pages are at most order 3, so only large kmalloc()s are hit.
+ * pages are at most order 3, so only large kmalloc()s are hit.  The other
+ * attributes stay as fault_inject_configure() leaves them: inert.
  */
-static const char *const fpa_files[] = {
-	"task-filter", "probability", "interval", "times", "space",
-	"verbose", "ignore-gfp-wait", "ignore-gfp-highmem", "min-order",
+static const char *const fpa_settings[][2] = {
+	{ "min-order", "4" },
+	{ "probability", "100" },
+	{ "times", "1" },
 };
-
-static const char *const fpa_values[] = {
-	"Y", "100", "1", "1", "0", "0", "N", "Y", "4",
-};
-
-static int fpa_read(const char *file, char *buf, size_t size)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), FAIL_PAGE_ALLOC "%s", file);
-	return file_read_str(path, buf, size) > 0 ? 0 : -1;
-}
-
-static int fpa_write(const char *file, const char *val)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), FAIL_PAGE_ALLOC "%s", file);
-	return file_write_str(path, val);
-}
 
 FIXTURE(page_array) {
-	char saved[ARRAY_SIZE(fpa_files)][32];
-	bool configured;
+	struct fault_inject fi;
 	int fd;
 	__u32 ioas_id;
 	__u32 hwpt_id;
@@ -809,19 +787,13 @@ FIXTURE_SETUP(page_array)
 {
 	unsigned int i;
 
+	fault_inject_init(&self->fi);
 	self->fd = mock_open();
 	if (self->fd < 0)
 		SKIP(return, "/dev/iommu: %s", mock_open_error(self->fd));
-	if (access(FAIL_PAGE_ALLOC, F_OK))
-		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
-	if (access(FAIL_PAGE_ALLOC, F_OK))
-		SKIP(return, "no " FAIL_PAGE_ALLOC);
-	for (i = 0; i != ARRAY_SIZE(fpa_files); i++)
-		ASSERT_OK(fpa_read(fpa_files[i], self->saved[i],
-				   sizeof(self->saved[i])));
-	self->configured = true;
-	for (i = 0; i != ARRAY_SIZE(fpa_files); i++)
-		ASSERT_OK(fpa_write(fpa_files[i], fpa_values[i]));
+	if (!fault_inject_available("fail_page_alloc"))
+		SKIP(return, "no " FAULT_INJECT_DEBUGFS "/fail_page_alloc");
+	ASSERT_OK(fault_inject_open(&self->fi));
 
 	ASSERT_OK(mock_set_temp_memory_limit(self->fd,
 					     MOCK_TEMP_MEMORY_LIMIT_DEFAULT));
@@ -832,15 +804,20 @@ FIXTURE_SETUP(page_array)
 	self->len = MOCK_TEMP_MEMORY_LIMIT_DEFAULT / sizeof(void *) * page_sz;
 	self->buf = buf_alloc(self->len, BUF_SMALL);
 	ASSERT_NE(NULL, self->buf);
+
+	/* Last: the teardown, which restores it, skips a failed setup */
+	ASSERT_OK(fault_inject_configure(&self->fi));
+	for (i = 0; i != ARRAY_SIZE(fpa_settings); i++)
+		ASSERT_EQ(0, fault_inject_write("fail_page_alloc",
+						fpa_settings[i][0],
+						fpa_settings[i][1])) {
+			fault_inject_restore(&self->fi);
+		}
 }
 
 FIXTURE_TEARDOWN(page_array)
 {
-	unsigned int i;
-
-	file_write_str("/proc/thread-self/make-it-fail", "0");
-	for (i = 0; self->configured && i != ARRAY_SIZE(fpa_files); i++)
-		fpa_write(fpa_files[i], self->saved[i]);
+	fault_inject_restore(&self->fi);
 	if (self->buf)
 		munmap(self->buf, self->len);
 	if (self->fd >= 0)
@@ -852,12 +829,13 @@ TEST_F(page_array, smaller_after_failure)
 {
 	char times[32];
 
-	ASSERT_OK(file_write_str("/proc/thread-self/make-it-fail", "1"));
+	ASSERT_OK(fault_inject_make_it_fail(&self->fi, true));
 	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, self->buf, self->len,
 				MOCK_APERTURE_START));
-	ASSERT_OK(file_write_str("/proc/thread-self/make-it-fail", "0"));
+	ASSERT_OK(fault_inject_make_it_fail(&self->fi, false));
 	/* The failure was injected */
-	ASSERT_OK(fpa_read("times", times, sizeof(times)));
+	ASSERT_LT(0, file_read_str(FAULT_INJECT_DEBUGFS "/fail_page_alloc/times",
+				   times, sizeof(times)));
 	EXPECT_EQ(0, atoi(times));
 	ASSERT_OK(mock_check_map(self->fd, self->hwpt_id, MOCK_APERTURE_START,
 				 self->buf, self->len));
