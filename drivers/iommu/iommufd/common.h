@@ -57,8 +57,10 @@
  *  9. iova_space.acc_rwsem, then .dom_rwsem, then .tree_rwsem
  *     (iova_space.h); none is held across GUP, a user copy or an access's
  *     unmap callback
- * 10. upages.mutex (pages.h): a pages object's pins, PFNs and charges;
- *     the mm's locks (GUP, accounting) nest inside.
+ * 10. upages.mutex (pages.h): a pages object's pins, PFNs and charges,
+ *     and its holders' source domains; the mm's locks (GUP, accounting)
+ *     and the IOMMU driver's (mapping, unmapping a holder's source and
+ *     reading PFNs back from it) nest inside.
  *     upages_dmabuf.lock (pages_dmabuf.c): a dma-buf's domain mappings
  *     and revoked state; the IOMMU driver's locks nest inside; never
  *     held with upages.mutex, taken under the reservation lock (-1.)

@@ -55,7 +55,7 @@ static int isp_reserve_aperture(struct iova_space *isp,
  */
 struct isp_prepin {
 	struct interval_tree_node iova;
-	struct interval_tree_node hold;
+	struct upages_holder hold;
 	struct upages *pages;
 };
 
@@ -78,8 +78,8 @@ static bool isp_prepinned(struct rb_root_cached *prepins, struct isp_seg *seg)
 						     iova);
 
 		if (pp->pages == seg->pages &&
-		    pp->hold.start <= seg->pin_node.start &&
-		    pp->hold.last >= seg->pin_node.last)
+		    pp->hold.node.start <= seg->hold.node.start &&
+		    pp->hold.node.last >= seg->hold.node.last)
 			return true;
 	}
 	return false;
@@ -108,10 +108,10 @@ static bool isp_prepin_next(struct iova_space *isp,
 		*pp = (struct isp_prepin){
 			.iova.start = seg->node.start,
 			.iova.last = seg->node.last,
-			.hold.start = seg->pin_node.start,
-			.hold.last = seg->pin_node.last,
 			.pages = seg->pages,
 		};
+		upages_holder_init(&pp->hold, seg->pages_offset,
+				   isp_seg_length(seg));
 		upages_get(pp->pages);
 	}
 	up_read(&isp->tree_rwsem);
@@ -189,7 +189,7 @@ static int isp_hold_all(struct iova_space *isp,
 			rc = -EAGAIN;
 			goto err_release;
 		}
-		rc = upages_hold(seg->pages, &seg->pin_node);
+		rc = upages_hold(seg->pages, &seg->hold);
 		if (rc)
 			goto err_release;
 		seg->held = true;
@@ -203,7 +203,7 @@ err_release:
 		cond_resched();
 		if (!isp_seg_live(seg) || !seg->held)
 			continue;
-		upages_release(seg->pages, &seg->pin_node);
+		upages_release(seg->pages, &seg->hold);
 		seg->held = false;
 	}
 	return rc;
@@ -222,7 +222,7 @@ static void isp_release_all(struct iova_space *isp)
 		cond_resched();
 		if (!isp_seg_live(seg) || WARN_ON(!seg->held))
 			continue;
-		upages_release(seg->pages, &seg->pin_node);
+		upages_release(seg->pages, &seg->hold);
 		seg->held = false;
 	}
 }
@@ -256,6 +256,13 @@ static int isp_populate_domain(struct iova_space *isp,
 		if (rc)
 			goto err_unmap;
 	}
+	/* What the first domain holds can be read back from it */
+	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg && first;
+	     seg = isp_seg_next(seg, ULONG_MAX)) {
+		cond_resched();
+		if (isp_seg_live(seg))
+			isp_seg_set_source(isp, seg, NULL);
+	}
 	return 0;
 
 err_unmap:
@@ -274,8 +281,10 @@ err_unmap:
 
 /*
  * Remove every mapping from @domain; release the pins if it is the last
- * one and the table does not pin always.  Placeholders are in no domain;
- * their map call releases its pins.
+ * one and the table does not pin always.  A mapping whose source is
+ * @domain gets another one first, or with the last domain leaves it with
+ * its release.  Placeholders are in no domain; their map call releases
+ * its pins.
  */
 static void isp_depopulate_domain(struct iova_space *isp,
 				  struct iommu_domain *domain)
@@ -288,10 +297,15 @@ static void isp_depopulate_domain(struct iova_space *isp,
 		cond_resched();
 		if (!isp_seg_live(seg) || WARN_ON(!seg->held))
 			continue;
-		upages_unmap(seg->pages, domain, isp_seg_iova(seg),
-			     isp_seg_length(seg));
+		if (!last && seg->hold.domain == domain) {
+			isp_seg_set_source(isp, seg, domain);
+			WARN_ON(seg->hold.domain == domain);
+		}
+		if (!last || seg->hold.domain != domain)
+			upages_unmap(seg->pages, domain, isp_seg_iova(seg),
+				     isp_seg_length(seg));
 		if (last) {
-			upages_release(seg->pages, &seg->pin_node);
+			upages_release(seg->pages, &seg->hold);
 			seg->held = false;
 		}
 	}
@@ -431,6 +445,54 @@ out_unlock:
 	up_write(&isp->dom_rwsem);
 }
 
+/*
+ * Make every mapping independent of the domains before the table starts
+ * pinning always, all or nothing: its last domain may then leave without
+ * the pins, and nothing may need memory then.
+ */
+static int isp_clear_sources(struct iova_space *isp)
+{
+	struct isp_seg *seg, *failed;
+	int rc;
+
+	lockdep_assert_held_write(&isp->dom_rwsem);
+	lockdep_assert_held_write(&isp->tree_rwsem);
+
+	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
+	     seg = isp_seg_next(seg, ULONG_MAX)) {
+		cond_resched();
+		if (!isp_seg_live(seg) || !seg->held)
+			continue;
+		rc = upages_clear_source(seg->pages, &seg->hold);
+		if (rc)
+			goto err_restore;
+	}
+	return 0;
+
+err_restore:
+	failed = seg;
+	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg != failed;
+	     seg = isp_seg_next(seg, ULONG_MAX)) {
+		cond_resched();
+		if (isp_seg_live(seg) && seg->held)
+			isp_seg_set_source(isp, seg, NULL);
+	}
+	return rc;
+}
+
+/* Give every mapping a source again once the table stops pinning always */
+static void isp_set_sources(struct iova_space *isp)
+{
+	struct isp_seg *seg;
+
+	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
+	     seg = isp_seg_next(seg, ULONG_MAX)) {
+		cond_resched();
+		if (isp_seg_live(seg) && !WARN_ON(!seg->held))
+			isp_seg_set_source(isp, seg, NULL);
+	}
+}
+
 /**
  * isp_set_pin_always - keep the mappings pinned without a domain too
  * @isp: table
@@ -454,7 +516,11 @@ out_unlock:
  * the locks.  Only the table's own user can make that happen, by mapping
  * into it while it turns this on.  Mappings still being made need nothing:
  * their map call pins them to match the setting when it publishes them.
- * Turning it off releases what no domain needs and cannot fail.
+ * Turning it on while there are domains records the PFNs the pages layer
+ * reads back from them (upages_clear_source()), so the last domain may
+ * leave without anything to allocate.  Turning it off releases what no
+ * domain needs, or lets the domains stand in for the records again, and
+ * cannot fail.
  *
  * Return: 0, or a negative errno of pinning with nothing changed.
  */
@@ -467,9 +533,12 @@ int isp_set_pin_always(struct iova_space *isp, bool on)
 	if (!on) {
 		down_write(&isp->dom_rwsem);
 		down_write(&isp->tree_rwsem);
-		if (!WARN_ON(!isp->pin_always) && !--isp->pin_always &&
-		    !isp->ndomains)
-			isp_release_all(isp);
+		if (!WARN_ON(!isp->pin_always) && !--isp->pin_always) {
+			if (isp->ndomains)
+				isp_set_sources(isp);
+			else
+				isp_release_all(isp);
+		}
 		up_write(&isp->tree_rwsem);
 		up_write(&isp->dom_rwsem);
 		return 0;
@@ -484,6 +553,8 @@ int isp_set_pin_always(struct iova_space *isp, bool on)
 		if (!isp_pins(isp))
 			rc = isp_hold_all(isp, &prepins,
 					  ++round == ISP_PREPIN_ROUNDS);
+		else if (!isp->pin_always)
+			rc = isp_clear_sources(isp);
 		if (!rc)
 			isp->pin_always++;
 		up_write(&isp->tree_rwsem);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Mapping, copying and unmapping in an IOVA space (the IOAS_MAP, IOAS_COPY
- * and IOAS_UNMAP side of the IOVA bookkeeping layer).
+ * Mapping and copying in an IOVA space (the IOAS_MAP and IOAS_COPY side of
+ * the IOVA bookkeeping layer; iova_unmap.c unmaps).
  *
  * A new mapping is made in three steps, so that no isp lock is held while
  * its memory is pinned (see iova_space.h): its segments are inserted as
@@ -35,10 +35,10 @@ struct isp_new_map {
 
 /* Segments */
 
-static struct isp_seg *isp_seg_alloc(struct upages *pages,
-				     unsigned long pages_offset,
-				     unsigned long iova, unsigned long length,
-				     int iommu_prot)
+/* A segment of @length bytes of @pages from byte @pages_offset at @iova */
+struct isp_seg *isp_seg_alloc(struct upages *pages, unsigned long pages_offset,
+			      unsigned long iova, unsigned long length,
+			      int iommu_prot)
 {
 	struct isp_seg *seg;
 
@@ -47,8 +47,7 @@ static struct isp_seg *isp_seg_alloc(struct upages *pages,
 		return NULL;
 	seg->node.start = iova;
 	seg->node.last = iova + length - 1;
-	seg->pin_node.start = pages_offset >> PAGE_SHIFT;
-	seg->pin_node.last = (pages_offset + length - 1) >> PAGE_SHIFT;
+	upages_holder_init(&seg->hold, pages_offset, length);
 	seg->pages_offset = pages_offset;
 	seg->iommu_prot = iommu_prot;
 	seg->pages = pages;
@@ -66,6 +65,10 @@ int isp_seg_map_domain(struct iova_space *isp, struct isp_seg *seg,
 			  seg->iommu_prot, !isp->disable_large_pages);
 }
 
+/*
+ * Unmap a held segment from every domain but its source, which
+ * upages_release() unmaps after reading back what it needs from it
+ */
 static void isp_seg_unmap_domains(struct iova_space *isp,
 				  struct isp_seg *seg)
 {
@@ -73,8 +76,37 @@ static void isp_seg_unmap_domains(struct iova_space *isp,
 	unsigned long index;
 
 	xa_for_each(&isp->domains, index, domain)
-		upages_unmap(seg->pages, domain, isp_seg_iova(seg),
-			     isp_seg_length(seg));
+		if (domain != seg->hold.domain)
+			upages_unmap(seg->pages, domain, isp_seg_iova(seg),
+				     isp_seg_length(seg));
+}
+
+/**
+ * isp_seg_set_source - let a held segment's pages be read back from a domain
+ * @isp: table
+ * @seg: a held segment mapped into every domain of @isp
+ * @except: a domain not to use (the one leaving), or NULL
+ *
+ * The PFNs of memory only segments with a source hold are not recorded by
+ * the pages layer but read back from the source's IO page table.  A table
+ * that pins always keeps them recorded instead: its last domain may leave
+ * with the memory still pinned, and nothing may need memory then.
+ */
+void isp_seg_set_source(struct iova_space *isp, struct isp_seg *seg,
+			struct iommu_domain *except)
+{
+	struct iommu_domain *domain;
+	unsigned long index;
+
+	if (isp->pin_always)
+		return;
+	xa_for_each(&isp->domains, index, domain) {
+		if (domain != except) {
+			upages_set_source(seg->pages, &seg->hold, domain,
+					  isp_seg_iova(seg));
+			return;
+		}
+	}
 }
 
 /* Map a held segment into every domain, all or nothing */
@@ -111,12 +143,12 @@ static void isp_seg_unfill_domains(struct iova_space *isp,
 	if (!seg->held)
 		return;
 	isp_seg_unmap_domains(isp, seg);
-	upages_release(seg->pages, &seg->pin_node);
+	upages_release(seg->pages, &seg->hold);
 	seg->held = false;
 }
 
 /* Free a segment that is in no tree */
-static void isp_seg_free(struct isp_seg *seg)
+void isp_seg_free(struct isp_seg *seg)
 {
 	if (!seg)
 		return;
@@ -339,7 +371,7 @@ static void isp_new_release(struct iova_space *isp, struct isp_new_map *nm)
 	     seg = isp_new_next(isp, nm, seg)) {
 		if (!seg->held)
 			continue;
-		upages_release(seg->pages, &seg->pin_node);
+		upages_release(seg->pages, &seg->hold);
 		seg->held = false;
 	}
 }
@@ -352,7 +384,7 @@ static int isp_new_hold(struct iova_space *isp, struct isp_new_map *nm)
 
 	for (seg = isp_new_next(isp, nm, NULL); seg;
 	     seg = isp_new_next(isp, nm, seg)) {
-		rc = upages_hold(seg->pages, &seg->pin_node);
+		rc = upages_hold(seg->pages, &seg->hold);
 		if (rc) {
 			isp_new_release(isp, nm);
 			return rc;
@@ -378,6 +410,7 @@ static int isp_new_hold_map(struct iova_space *isp, struct isp_new_map *nm)
 	struct upages_map_req req = {
 		.domains = domains,
 		.large_pages = !isp->disable_large_pages,
+		.source = !isp->pin_always,
 	};
 	struct iommu_domain *domain;
 	struct isp_seg *seg, *failed;
@@ -399,7 +432,7 @@ static int isp_new_hold_map(struct iova_space *isp, struct isp_new_map *nm)
 		req.offset = seg->pages_offset;
 		req.length = isp_seg_length(seg);
 		req.prot = seg->iommu_prot;
-		rc = upages_hold_map(seg->pages, &seg->pin_node, &req);
+		rc = upages_hold_map(seg->pages, &seg->hold, &req);
 		if (rc)
 			goto err_release;
 		seg->held = true;
@@ -412,7 +445,7 @@ err_release:
 	for (seg = isp_new_next(isp, nm, NULL); seg != failed;
 	     seg = isp_new_next(isp, nm, seg)) {
 		isp_seg_unmap_domains(isp, seg);
-		upages_release(seg->pages, &seg->pin_node);
+		upages_release(seg->pages, &seg->hold);
 		seg->held = false;
 	}
 	return rc;
@@ -445,6 +478,16 @@ err_unmap:
 		isp_seg_unmap_domains(isp, seg);
 	}
 	return rc;
+}
+
+/* The placeholders are in every domain: give them their source */
+static void isp_new_set_source(struct iova_space *isp, struct isp_new_map *nm)
+{
+	struct isp_seg *seg;
+
+	for (seg = isp_new_next(isp, nm, NULL); seg;
+	     seg = isp_new_next(isp, nm, seg))
+		isp_seg_set_source(isp, seg, NULL);
 }
 
 /* Turn the placeholders into mappings; returns their generation */
@@ -536,7 +579,11 @@ static int isp_map_new(struct iova_space *isp, struct isp_new_map *nm,
 	if (!mapped)
 		rc = isp_new_fill(isp, nm);
 	if (!rc) {
-		u64 new_gen = isp_new_publish(isp, nm);
+		u64 new_gen;
+
+		if (isp->ndomains)
+			isp_new_set_source(isp, nm);
+		new_gen = isp_new_publish(isp, nm);
 
 		if (gen)
 			*gen = new_gen;
@@ -764,286 +811,4 @@ int isp_copy_iova(struct iova_space *dst, unsigned long *dst_iova,
 		return rc;
 	}
 	return isp_map_new(dst, &nm, dst_iova, fixed_iova, uva, gen);
-}
-
-/* -ENOENT if a mapping crosses start or last */
-static int isp_check_unmap_cut(struct iova_space *isp,
-			       unsigned long start, unsigned long last)
-{
-	struct isp_seg *seg;
-
-	for (seg = isp_seg_first(isp, start, last); seg;
-	     seg = isp_seg_next(seg, last)) {
-		if (isp_seg_live(seg) &&
-		    (seg->node.start < start || seg->node.last > last))
-			return -ENOENT;
-		cond_resched();
-	}
-	return 0;
-}
-
-/*
- * The segment that @iova would split, if it can be split there, or NULL if
- * there is nothing to split.  Only the bookkeeping is split; the domains
- * keep their IOPTEs, so no IOPTE may span @iova: the segment must have been
- * mapped with IOPTEs of at most a CPU page, and @iova must be on a CPU page
- * boundary of its memory.  A segment with access pins is not split either:
- * which part each pin would belong to is not recorded.  A placeholder is
- * not a mapping yet and is left alone.
- */
-static struct isp_seg *isp_seg_to_split(struct iova_space *isp,
-					unsigned long iova)
-{
-	struct isp_seg *seg = isp_seg_first(isp, iova, iova);
-
-	lockdep_assert_held_write(&isp->tree_rwsem);
-
-	if (!seg || isp_seg_iova(seg) == iova || !isp_seg_live(seg))
-		return NULL;
-	if (seg->large_ioptes || upages_is_dmabuf(seg->pages) ||
-	    iova % isp->iova_alignment ||
-	    isp_seg_offset(seg, iova) % PAGE_SIZE)
-		return ERR_PTR(-EINVAL);
-	if (atomic_read(&seg->num_accesses))
-		return ERR_PTR(-EBUSY);
-	return seg;
-}
-
-/* Replace @seg by two segments that meet at @iova */
-static int isp_seg_split(struct iova_space *isp, struct isp_seg *seg,
-			 unsigned long iova)
-{
-	struct isp_seg *first, *second;
-	int rc = -ENOMEM;
-
-	first = isp_seg_alloc(seg->pages, seg->pages_offset, isp_seg_iova(seg),
-			      iova - isp_seg_iova(seg), seg->iommu_prot);
-	second = isp_seg_alloc(seg->pages, isp_seg_offset(seg, iova), iova,
-			       seg->node.last - iova + 1, seg->iommu_prot);
-	if (!first || !second)
-		goto err_free;
-	if (seg->held) {
-		/* Within @seg's hold: nothing new is pinned */
-		rc = upages_hold(seg->pages, &first->pin_node);
-		if (rc)
-			goto err_free;
-		rc = upages_hold(seg->pages, &second->pin_node);
-		if (rc)
-			goto err_release;
-		upages_release(seg->pages, &seg->pin_node);
-	}
-	first->gen = seg->gen;
-	second->gen = seg->gen;
-	first->held = seg->held;
-	second->held = seg->held;
-	first->prevent_access = seg->prevent_access;
-	second->prevent_access = seg->prevent_access;
-	interval_tree_remove(&seg->node, &isp->seg_tree);
-	interval_tree_insert(&first->node, &isp->seg_tree);
-	interval_tree_insert(&second->node, &isp->seg_tree);
-	isp_seg_free(seg);
-	return 0;
-
-err_release:
-	upages_release(seg->pages, &first->pin_node);
-err_free:
-	isp_seg_free(second);
-	isp_seg_free(first);
-	return rc;
-}
-
-/*
- * Make @start and @last + 1 segment boundaries.  Both are checked before
- * either is split; -ENOMEM may still leave the first split done, which
- * changes no translation.
- */
-static int isp_split_edges(struct iova_space *isp, unsigned long start,
-			   unsigned long last)
-{
-	struct isp_seg *head, *tail = NULL;
-	int rc = 0;
-
-	head = isp_seg_to_split(isp, start);
-	if (!IS_ERR(head) && last != ULONG_MAX)
-		tail = isp_seg_to_split(isp, last + 1);
-	if (IS_ERR(head) || IS_ERR(tail))
-		return IS_ERR(head) ? PTR_ERR(head) : PTR_ERR(tail);
-
-	if (head)
-		rc = isp_seg_split(isp, head, start);
-	/* Splitting the head may have replaced the tail's segment */
-	if (!rc && tail)
-		rc = isp_seg_split(isp, isp_seg_first(isp, last + 1, last + 1),
-				   last + 1);
-	return rc;
-}
-
-/*
- * Unmap the mappings inside [start, last]: all of them, or with @gen only
- * those of that generation (nothing is then split or checked at the
- * edges).  Placeholders are skipped: they are not mappings yet.
- */
-static int isp_unmap_span(struct iova_space *isp, unsigned long start,
-			  unsigned long last, bool split, u64 gen,
-			  unsigned long *bytes)
-{
-	struct isp_seg *seg, *next;
-	unsigned long done = 0;
-	unsigned int tries = 0;
-	int rc;
-
-again:
-	down_read(&isp->dom_rwsem);
-	down_write(&isp->tree_rwsem);
-	/* Cutting a mapping changes nothing; checked again after each retry */
-	if (gen)
-		rc = 0;
-	else if (split)
-		rc = isp_split_edges(isp, start, last);
-	else
-		rc = isp_check_unmap_cut(isp, start, last);
-	/* A locked mapping refuses, before anything is unmapped */
-	for (seg = rc ? NULL : isp_seg_first(isp, start, last); seg;
-	     seg = isp_seg_next(seg, last))
-		if (isp_seg_live(seg) && (!gen || seg->gen == gen) &&
-		    atomic_read(&seg->num_locks))
-			rc = -EBUSY;
-	for (seg = rc ? NULL : isp_seg_first(isp, start, last); seg;
-	     seg = next) {
-		unsigned long iova = isp_seg_iova(seg);
-		unsigned long length = isp_seg_length(seg);
-
-		cond_resched();
-		next = isp_seg_next(seg, last);
-		if (!isp_seg_live(seg) || (gen && seg->gen != gen))
-			continue;
-		if (atomic_read(&seg->num_accesses)) {
-			if (tries++ == ISP_UNMAP_ACCESS_RETRIES) {
-				rc = -EDEADLOCK;
-				break;
-			}
-			seg->prevent_access = true;
-			up_write(&isp->tree_rwsem);
-			up_read(&isp->dom_rwsem);
-			isp_notify_accesses(isp, iova, length);
-			goto again;
-		}
-		isp_seg_destroy(isp, seg);
-		done += length;
-	}
-	if (rc)
-		for (seg = isp_seg_first(isp, start, last); seg;
-		     seg = isp_seg_next(seg, last))
-			seg->prevent_access = false;
-	up_write(&isp->tree_rwsem);
-	up_read(&isp->dom_rwsem);
-
-	if (bytes)
-		*bytes = done;
-	return rc;
-}
-
-/**
- * isp_unmap_range - unmap every mapping inside a range
- * @isp: table
- * @iova: first IOVA
- * @length: bytes
- * @bytes: optional, receives the number of bytes unmapped
- *
- * In-kernel accesses holding pins in the range are asked to drop them.
- * Mappings still being made (their map call has not returned) are not
- * there yet and are neither unmapped nor in the way.
- *
- * Return: 0; -ENOENT if nothing is mapped there or a mapping crosses the
- * range's edges, -EBUSY if a mapping in the range is locked
- * (ISP_ACCESS_LOCK) (then nothing is unmapped); -EDEADLOCK if accesses
- * keep their pins.
- */
-int isp_unmap_range(struct iova_space *isp, unsigned long iova,
-		    unsigned long length, unsigned long *bytes)
-{
-	unsigned long last, done = 0;
-	int rc;
-
-	rc = iommufd_range_last(iova, length, &last);
-	if (rc)
-		return rc;
-
-	rc = isp_unmap_span(isp, iova, last, false, 0, &done);
-	if (!rc && !done)
-		rc = -ENOENT;
-	if (bytes)
-		*bytes = done;
-	return rc;
-}
-
-/**
- * isp_unmap_everything - unmap everything
- * @isp: table
- * @bytes: optional, receives the number of bytes unmapped
- *
- * Return: 0 (also when nothing was mapped), -EBUSY (nothing unmapped) or
- * -EDEADLOCK as for isp_unmap_range().
- */
-int isp_unmap_everything(struct iova_space *isp, unsigned long *bytes)
-{
-	return isp_unmap_span(isp, 0, ULONG_MAX, false, 0, bytes);
-}
-
-/**
- * isp_unmap_inside - unmap whatever is mapped inside a range
- * @isp: table
- * @iova: first IOVA
- * @length: bytes
- * @split: split mappings that cross the range's edges, so that exactly the
- *	range is unmapped; possible where no IOPTE spans an edge, which holds
- *	for mappings made while large IOPTEs were off (isp_set_large_pages())
- *	and edges on CPU page boundaries of the memory.  Without @split such
- *	a mapping fails the call.
- * @bytes: optional, receives the number of bytes unmapped
- *
- * Unlike isp_unmap_range(), finding nothing to unmap is no error.
- *
- * Return: 0; -ENOENT if a mapping crosses an edge and !@split; -EINVAL if
- * it cannot be split there, -EBUSY if in-kernel accesses pin pages of it
- * or a mapping inside is locked, -ENOMEM (nothing unmapped in these
- * cases); -EDEADLOCK as for isp_unmap_range().
- */
-int isp_unmap_inside(struct iova_space *isp, unsigned long iova,
-		     unsigned long length, bool split, unsigned long *bytes)
-{
-	unsigned long last;
-	int rc;
-
-	rc = iommufd_range_last(iova, length, &last);
-	if (rc)
-		return rc;
-	return isp_unmap_span(isp, iova, last, split, 0, bytes);
-}
-
-/**
- * isp_unmap_gen - undo one map call
- * @isp: table
- * @iova: the IOVA the call reported
- * @length: its length
- * @gen: the generation it reported
- *
- * Unmaps what is left inside the range of the mappings that call created,
- * and nothing else: by now another thread may have unmapped them and mapped
- * its own there.
- *
- * Return: 0, or -EBUSY or -EDEADLOCK as for isp_unmap_range().
- */
-int isp_unmap_gen(struct iova_space *isp, unsigned long iova,
-		  unsigned long length, u64 gen)
-{
-	unsigned long last;
-	int rc;
-
-	if (WARN_ON(!gen))
-		return -EINVAL;
-	rc = iommufd_range_last(iova, length, &last);
-	if (rc)
-		return rc;
-	return isp_unmap_span(isp, iova, last, false, gen, NULL);
 }

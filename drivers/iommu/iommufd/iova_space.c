@@ -10,9 +10,10 @@
  *
  * Segments are mirrored into every domain of the table.  While the table has at
  * least one domain each segment holds its slice of its pages object pinned, and
- * a new domain is filled from the recorded PFNs; the last domain leaving
- * releases the holds, so a table without domains pins nothing - unless its
- * user asked it to pin always (isp_set_pin_always()).
+ * a new domain is filled from the PFNs the pages layer records or reads back
+ * from the segment's source, one of the domains (isp_seg_set_source()); the
+ * last domain leaving releases the holds, so a table without domains pins
+ * nothing - unless its user asked it to pin always (isp_set_pin_always()).
  *
  * This file keeps the table, its reserved and allowed ranges, its options
  * and its accesses; iova_map.c maps and unmaps, iova_domain.c fills and

@@ -99,8 +99,10 @@ struct iova_space {
 /**
  * struct isp_seg - one mapping: an IOVA range backed by pinned pages
  * @node: IOVA range [start, last] in &iova_space.seg_tree
- * @pin_node: the page-index range this segment holds pinned in @pages while
- *	the iova_space has at least one domain or pins always (@held)
+ * @hold: the page-index range this segment holds pinned in @pages while
+ *	the iova_space has at least one domain or pins always (@held); its
+ *	source is one of the domains (the first, as a rule) unless the
+ *	iova_space pins always (upages_set_source())
  * @pages: backing pages (one reference)
  * @pages_offset: byte offset in @pages of the segment's first IOVA
  * @gen: generation of the IOAS_MAP / IOAS_COPY call that created the
@@ -111,7 +113,7 @@ struct iova_space {
  * @num_locks: how many of those pins lock the segment (ISP_ACCESS_LOCK):
  *	while any does, unmapping it fails with -EBUSY; same locking
  * @iommu_prot: IOMMU_READ / IOMMU_WRITE / IOMMU_CACHE
- * @held: @pin_node is inserted in @pages (the segment is pinned and in the
+ * @held: @hold is inserted in @pages (the segment is pinned and in the
  *	domains if there are any, or a placeholder pinned for them)
  * @large_ioptes: the segment was mapped into a domain while IOPTEs larger
  *	than a CPU page were allowed, so it cannot be split (an IOPTE may
@@ -120,7 +122,7 @@ struct iova_space {
  */
 struct isp_seg {
 	struct interval_tree_node node;
-	struct interval_tree_node pin_node;
+	struct upages_holder hold;
 	struct upages *pages;
 	unsigned long pages_offset;
 	u64 gen;

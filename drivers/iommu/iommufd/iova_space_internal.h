@@ -2,8 +2,8 @@
 /*
  * Internals of the IOVA bookkeeping layer, shared by its files and included
  * by nothing else: iova_space.c (the table, reserved and allowed ranges,
- * options, accesses), iova_map.c (mapping, copying, unmapping) and
- * iova_domain.c (filling domains, dirty tracking).
+ * options, accesses), iova_map.c (mapping, copying), iova_unmap.c
+ * (unmapping) and iova_domain.c (filling domains, dirty tracking).
  */
 #ifndef __IOMMUFD_IOVA_SPACE_INTERNAL_H
 #define __IOMMUFD_IOVA_SPACE_INTERNAL_H
@@ -91,6 +91,12 @@ void isp_notify_accesses(struct iova_space *isp, unsigned long iova,
 			 unsigned long length);
 
 /* iova_map.c */
+struct isp_seg *isp_seg_alloc(struct upages *pages, unsigned long pages_offset,
+			      unsigned long iova, unsigned long length,
+			      int iommu_prot);
+void isp_seg_free(struct isp_seg *seg);
+void isp_seg_set_source(struct iova_space *isp, struct isp_seg *seg,
+			struct iommu_domain *except);
 int isp_seg_map_domain(struct iova_space *isp, struct isp_seg *seg,
 		       struct iommu_domain *domain);
 void isp_seg_destroy(struct iova_space *isp, struct isp_seg *seg);

@@ -5,15 +5,18 @@
  * A struct upages describes a page aligned range of one process's
  * memory.  Nothing is pinned when it is created.  Users that need the memory
  * resident register a "holder" (an interval of page indexes): a segment that
- * is mapped into domains, or an in-kernel access pin.  A page is pinned,
- * accounted and its PFN recorded exactly while at least one holder covers
- * it, so however many segments (IOAS_COPY), domains and accesses share a
- * pages object each CPU page is pinned and charged once.
+ * is mapped into domains, or an in-kernel access pin.  A page is pinned and
+ * accounted exactly while at least one holder covers it, so however many
+ * segments (IOAS_COPY), domains and accesses share a pages object each CPU
+ * page is pinned and charged once.
  *
  * PFNs are recorded by runs of physically contiguous pages per chunk of
  * user address space (pages_pfns.c), so a THP or hugetlb folio costs one
  * entry per PMD and no allocation, and scattered 4 KiB memory one
- * page-sized array per 512 pages.  Each batch returned by
+ * page-sized array per 512 pages - but only where a holder without a
+ * source needs them: memory that every holder of it keeps mapped in a
+ * domain is read back from that domain's IO page table instead, and its
+ * arrays are not kept (pages_source.c).  Each batch returned by
  * pin_user_pages*() is cut into physically contiguous pieces within chunks
  * and recorded (pages_runs.h finds the pieces); unpinning is one
  * unpin_user_page_range_dirty_lock() per run of a chunk (the mm releases
@@ -27,7 +30,9 @@
  *
  * A new mapping of memory that is present is pinned and mapped in one pass
  * (upages_hold_map()): the runs of each batch go into the domains as the
- * batch is recorded, so mapping does not walk the store again.  Memory that
+ * batch is recorded, so mapping does not walk the store again, and a
+ * scattered piece no holder without a source needs is mapped from a
+ * scratch array and not recorded at all.  Memory that
  * must be faulted in, a copy and every later domain go through the store.
  *
  * Memory that is a shared mapping of a shmem (memfd) or hugetlbfs file is
@@ -76,13 +81,7 @@
 #include "pages_file.h"
 #include "pages_map.h"
 #include "pages_runs.h"
-
-/* An in-kernel access pin: a holder plus a lookup node and a use count */
-struct upages_access {
-	struct interval_tree_node holder;
-	struct interval_tree_node node;
-	unsigned int users;
-};
+#include "pages_internal.h"
 
 /*
  * A pages object for bytes [start, last] (user addresses, file or dma-buf
@@ -206,6 +205,7 @@ void upages_free_now(struct upages *pages)
 {
 	WARN_ON(pages->npinned);
 	WARN_ON(!RB_EMPTY_ROOT(&pages->holders.rb_root));
+	WARN_ON(pages->nrecording);
 	WARN_ON(!xa_empty(&pages->pfns.xa));
 	put_task_struct(pages->owner_task);
 	mmdrop(pages->owner_mm);
@@ -265,10 +265,69 @@ static int upages_record_scattered(struct upages *pages,
 }
 
 /*
+ * Hand a piece of @npages pages at @index, all in one chunk, to @req
+ * without keeping an array for it: no holder without a source touches the
+ * chunk, so once the request's holder has its source the chunk's PFNs can
+ * be read back from there (pages_source.c).  A piece that is one run, in a
+ * chunk that records nothing else or whose run value already says it, is
+ * recorded as that run, which costs nothing; otherwise the chunk is left
+ * unrecorded.  @pfn and @contig as for upages_record_scattered().
+ */
+static int upages_pass_piece(struct upages *pages, struct upages_pfns_ref *ref,
+			     unsigned long index, struct page **list,
+			     unsigned long npages, unsigned long pfn,
+			     unsigned long contig, struct upages_map_req *req)
+{
+	unsigned long cfirst = upages_pfns_chunk_first(&pages->pfns, index);
+	unsigned long clast = upages_pfns_chunk_last(&pages->pfns, index);
+	unsigned long *slot;
+	unsigned long i;
+	int rc;
+
+	if (contig == npages && cfirst != req->unrec_first) {
+		switch (upages_pfns_run_state(&pages->pfns, ref, index, pfn)) {
+		case UPAGES_CHUNK_SAME_RUN:
+			return upages_req_add(req, index, pfn, npages);
+		case UPAGES_CHUNK_EMPTY:
+			/* Empty under a holder: its pages are unrecorded */
+			if (interval_tree_iter_first(&pages->holders, cfirst,
+						     clast))
+				break;
+			rc = upages_pfns_record(&pages->pfns, ref, index,
+						npages, pfn);
+			return rc ?: upages_req_add(req, index, pfn, npages);
+		default:
+			break;
+		}
+	}
+	if (cfirst != req->unrec_first) {
+		upages_pfns_forget_chunk(&pages->pfns, index);
+		upages_pfns_ref_init(ref);
+		req->unrec_first = cfirst;
+	}
+	if (contig == npages)
+		return upages_req_add(req, index, pfn, npages);
+
+	if (!req->scratch) {
+		req->scratch = kmalloc(PAGE_SIZE, GFP_KERNEL);
+		if (!req->scratch)
+			return -ENOMEM;
+	}
+	slot = req->scratch;
+	for (i = 0; i != contig; i++)
+		slot[i] = pfn + i;
+	for (; i != npages; i++)
+		slot[i] = upages_next_pfn(list + i, slot[i - 1]);
+	return upages_req_add_pfns(req, index, slot, npages);
+}
+
+/*
  * Record the @npages pages just pinned at @index, one chunk at a time: a
  * piece that is one run as a run, any other straight into the chunk's
- * array.  With @req, also hand each run to it to be mapped.  Test builds
- * can stop halfway through to exercise the unwind.
+ * array.  With @req, also hand each run to it to be mapped, and keep no
+ * array for chunks the request's holder alone will need
+ * (upages_pass_piece()).  Test builds can stop halfway through to exercise
+ * the unwind.
  */
 static int upages_record_batch(struct upages *pages, unsigned long index,
 			       struct page **page_list, unsigned long npages,
@@ -291,7 +350,11 @@ static int upages_record_batch(struct upages *pages, unsigned long index,
 		unsigned long pfn = page_to_pfn(page_list[i]);
 		unsigned long n = upages_contig_pages(page_list + i, m, pfn);
 
-		if (n == m) {
+		if (req && req->source &&
+		    !upages_chunk_recording(pages, index + i)) {
+			rc = upages_pass_piece(pages, &ref, index + i,
+					       page_list + i, m, pfn, n, req);
+		} else if (n == m) {
 			rc = upages_pfns_record(&pages->pfns, &ref, index + i,
 						n, pfn);
 			if (!rc && req)
@@ -312,8 +375,8 @@ static int upages_record_batch(struct upages *pages, unsigned long index,
  * Drop the chunks of [first, last] that no holder touches any more.  Only
  * frees: erasing from an xarray never allocates, so this cannot fail.
  */
-static void upages_forget(struct upages *pages, unsigned long first,
-			  unsigned long last)
+void upages_forget(struct upages *pages, unsigned long first,
+		   unsigned long last)
 {
 	unsigned long index = first;
 
@@ -328,15 +391,6 @@ static void upages_forget(struct upages *pages, unsigned long first,
 			upages_pfns_forget_chunk(&pages->pfns, index);
 		index = clast + 1;
 	}
-}
-
-/* Walk the PFN runs of [first, last], which the caller holds pinned */
-static void upages_walk_start(struct upages_pfns_walk *walk,
-			      struct upages *pages, unsigned long first,
-			      unsigned long last)
-{
-	lockdep_assert_held(&pages->mutex);
-	upages_pfns_walk_start(walk, &pages->pfns, first, last);
 }
 
 /*
@@ -539,6 +593,52 @@ static long upages_pin_own_file(struct upages *pages, unsigned long index,
 }
 
 /*
+ * Undo what upages_pin_span() pinned of [@first, @first + @done) for @req:
+ * unmap it from every domain, reading back what is not recorded from the
+ * first one as it goes, then unpin all of it.  The pages @req was handed are
+ * mapped, but for its pending run, which it knows; any after them are the
+ * last of the @listed pages of @page_list.
+ */
+static void upages_unwind_req(struct upages *pages, unsigned long first,
+			      unsigned long done, struct page **page_list,
+			      unsigned long listed, struct upages_map_req *req)
+{
+	unsigned long skip = req->offset & ~PAGE_MASK;
+	unsigned long mapped = req->mapped ?
+			       DIV_ROUND_UP(skip + req->mapped, PAGE_SIZE) : 0;
+	unsigned long handed = mapped, rest;
+	struct upages_holder tmp = {
+		.node.start = first,
+		.node.last = first + mapped - 1,
+		.domain = req->domains[0],
+		.iova = req->iova,
+		.skip = skip,
+		.length = req->mapped,
+	};
+	unsigned int i;
+
+	for (i = 1; i < req->ndomains; i++)
+		upages_unmap_domain(req->domains[i], req->iova, req->mapped);
+	if (mapped)
+		upages_release_sourced(pages, &tmp);
+	req->mapped = 0;
+
+	if (req->run_npages) {
+		WARN_ON(req->run_index != first + mapped);
+		unpin_user_page_range_dirty_lock(pfn_to_page(req->run_pfn),
+						 req->run_npages, false);
+		handed += req->run_npages;
+		req->run_npages = 0;
+	}
+	if (WARN_ON(handed > done || done - handed > listed))
+		return;
+	rest = done - handed;
+	unpin_user_pages(page_list + listed - rest, rest);
+	upages_unaccount(pages, done - mapped);
+	pages->npinned -= done - mapped;
+}
+
+/*
  * Pin, account and record [first, last], none of which is pinned yet.  With
  * @req, only what is present is pinned (FOLL_NOFAULT: no fault, so no
  * userfaultfd or I/O wait; a page that would need one fails with -EAGAIN)
@@ -550,7 +650,7 @@ static int upages_pin_span(struct upages *pages, unsigned long first,
 {
 	unsigned int gup_flags = FOLL_LONGTERM | (pages->writable ? FOLL_WRITE : 0);
 	unsigned long npages = last - first + 1;
-	unsigned long batch, done = 0;
+	unsigned long batch, done = 0, listed = 0;
 	struct page **page_list;
 	bool remote;
 	int rc;
@@ -614,13 +714,17 @@ static int upages_pin_span(struct upages *pages, unsigned long first,
 
 		rc = upages_record_batch(pages, first + done, page_list, got,
 					 req);
-		if (rc) {
+		if (rc && !req) {
 			unpin_user_pages(page_list, got);
 			upages_unaccount(pages, got);
 			break;
 		}
+		/* With @req, some of the batch may be mapped already */
 		pages->npinned += got;
 		done += got;
+		listed = got;
+		if (rc)
+			break;
 	}
 	upages_put_mm(pages, remote);
 	if (!rc && req)
@@ -628,11 +732,15 @@ static int upages_pin_span(struct upages *pages, unsigned long first,
 
 	/* What was recorded of this span is forgotten by the caller */
 	if (rc && req)
-		upages_req_unmap(req);
-	if (rc && done)
+		upages_unwind_req(pages, first, done, page_list, listed, req);
+	else if (rc && done)
 		upages_unpin_runs(pages, first, first + done - 1);
 out_free:
 	kfree(page_list);
+	if (req) {
+		kfree(req->scratch);
+		req->scratch = NULL;
+	}
 	return rc;
 }
 
@@ -647,61 +755,83 @@ static void upages_unpin_holes(struct upages *pages,
 					  span.last_hole);
 }
 
-static int __upages_hold(struct upages *pages,
-			 struct interval_tree_node *node)
+/* upages_hold() with the pages object's mutex held */
+int upages_hold_locked(struct upages *pages, struct upages_holder *holder)
 {
+	struct interval_tree_node *node = &holder->node;
 	struct interval_tree_span_iter span;
 	int rc;
 
 	lockdep_assert_held(&pages->mutex);
-	if (WARN_ON(node->start > node->last || node->last >= pages->npages))
+	if (WARN_ON(node->start > node->last || node->last >= pages->npages ||
+		    holder->domain))
 		return -EINVAL;
 
 	/* A dma-buf's range is not pinned: holding it is bookkeeping only */
+	if (pages->dmabuf)
+		goto out_insert;
+	/* A holder without a source needs every chunk it touches recorded */
+	rc = upages_materialize(pages, node->start, node->last);
+	if (rc)
+		goto err_trim;
 	interval_tree_for_each_span(&span, &pages->holders, node->start,
 				    node->last) {
-		if (!span.is_hole || pages->dmabuf)
+		if (!span.is_hole)
 			continue;
 		rc = upages_pin_span(pages, span.start_hole,
 				     span.last_hole, NULL);
 		if (rc)
 			goto err_unpin;
 	}
-	interval_tree_insert(node, &pages->holders);
+out_insert:
+	upages_insert_holder(pages, holder);
 	return 0;
 
 err_unpin:
 	if (span.start_hole > node->start)
 		upages_unpin_holes(pages, node->start, span.start_hole - 1);
 	upages_forget(pages, node->start, node->last);
+err_trim:
+	upages_trim(pages, node->start, node->last);
 	return rc;
 }
 
-static void __upages_release(struct upages *pages,
-			     struct interval_tree_node *node)
+/* upages_release() with the pages object's mutex held */
+void upages_release_locked(struct upages *pages, struct upages_holder *holder)
 {
+	struct interval_tree_node *node = &holder->node;
+
 	lockdep_assert_held(&pages->mutex);
-	interval_tree_remove(node, &pages->holders);
-	if (!pages->dmabuf)
+	upages_remove_holder(pages, holder);
+	if (pages->dmabuf)
+		return;
+	if (holder->domain)
+		upages_release_sourced(pages, holder);
+	else
 		upages_unpin_holes(pages, node->start, node->last);
 	upages_forget(pages, node->start, node->last);
+	upages_trim(pages, node->start, node->last);
+	/* It may be held again, and then starts without a source */
+	holder->domain = NULL;
 }
 
 /**
  * upages_hold - keep a range of pages pinned
  * @pages: pages object
- * @node: caller-owned node; start/last are the page indexes to hold
+ * @holder: caller-owned, upages_holder_init()ed: the range to hold, with no
+ *	source (upages_set_source() gives it one once it is mapped)
  *
- * Pins (and charges) the pages of the range that no other holder covers.
+ * Pins (and charges) the pages of the range that no other holder covers and
+ * records the PFNs of the chunks it touches.
  *
  * Return: 0 or a negative errno with nothing changed.
  */
-int upages_hold(struct upages *pages, struct interval_tree_node *node)
+int upages_hold(struct upages *pages, struct upages_holder *holder)
 {
 	int rc;
 
 	mutex_lock(&pages->mutex);
-	rc = __upages_hold(pages, node);
+	rc = upages_hold_locked(pages, holder);
 	mutex_unlock(&pages->mutex);
 	return rc;
 }
@@ -709,341 +839,78 @@ int upages_hold(struct upages *pages, struct interval_tree_node *node)
 /**
  * upages_hold_map - keep a range of pages pinned and map it, in one pass
  * @pages: pages object
- * @node: caller-owned node; start/last are the page indexes to hold
+ * @holder: as for upages_hold()
  * @req: where to map the range; @req->offset and @req->length must cover
- *	exactly the pages of @node
+ *	exactly the pages of @holder
  *
  * For memory that is present: each batch of pages is mapped into the
  * domains of @req as it is pinned and recorded, instead of being read back
  * from the PFN store once all of it is pinned.  Nothing here waits for a
  * fault, so a caller may hold a lock others need across it.  Only for a
- * range no holder covers yet, pinned from the owner's own mm.
+ * range no holder covers yet, pinned from the owner's own mm.  With
+ * @req->source, the holder is held with the first domain of @req as its
+ * source, and scattered memory only it needs is not recorded at all.
  *
  * Return: 0 with the range held and mapped, -EAGAIN if the range must go
  * the usual way (upages_hold(), then upages_map()), or another negative
  * errno; on failure nothing changed.
  */
-int upages_hold_map(struct upages *pages, struct interval_tree_node *node,
+int upages_hold_map(struct upages *pages, struct upages_holder *holder,
 		    struct upages_map_req *req)
 {
+	struct interval_tree_node *node = &holder->node;
 	int rc = -EAGAIN;
 
 	req->mapped = 0;
 	req->run_npages = 0;
+	req->unrec_first = ULONG_MAX;
+	req->scratch = NULL;
 	/* A file's pages may have to be allocated or read back */
 	if (pages->file || pages->dmabuf || current->mm != pages->owner_mm)
 		return -EAGAIN;
 
 	mutex_lock(&pages->mutex);
 	if (WARN_ON(node->start > node->last || node->last >= pages->npages ||
-		    !req->ndomains)) {
+		    !req->ndomains || holder->domain)) {
 		rc = -EINVAL;
 		goto out_unlock;
 	}
 	if (interval_tree_iter_first(&pages->holders, node->start, node->last))
 		goto out_unlock;
 
-	rc = upages_pin_span(pages, node->start, node->last, req);
-	if (rc)
-		upages_forget(pages, node->start, node->last);
-	else
-		interval_tree_insert(node, &pages->holders);
-out_unlock:
-	mutex_unlock(&pages->mutex);
-	return rc;
-}
-
-/**
- * upages_release - undo upages_hold()
- * @pages: pages object
- * @node: the node passed to upages_hold()
- *
- * Unpins and uncharges the pages no remaining holder covers.  Cannot fail.
- */
-void upages_release(struct upages *pages,
-		    struct interval_tree_node *node)
-{
-	mutex_lock(&pages->mutex);
-	__upages_release(pages, node);
-	mutex_unlock(&pages->mutex);
-}
-
-static struct upages_access *
-upages_find_access(struct upages *pages, unsigned long first,
-		   unsigned long last)
-{
-	struct interval_tree_node *node;
-
-	for (node = interval_tree_iter_first(&pages->access_pins, first, last);
-	     node; node = interval_tree_iter_next(node, first, last))
-		if (node->start == first && node->last == last)
-			return container_of(node, struct upages_access,
-					    node);
-	return NULL;
-}
-
-static void upages_fill_page_list(struct upages *pages,
-				  unsigned long first, unsigned long last,
-				  struct page **out_pages)
-{
-	struct upages_pfns_walk walk;
-	unsigned long i;
-
-	upages_walk_start(&walk, pages, first, last);
-	while (upages_pfns_walk_next(&walk))
-		for (i = 0; i != walk.npages; i++)
-			out_pages[walk.first - first + i] =
-				pfn_to_page(walk.pfn + i);
-}
-
-/**
- * upages_access_pin - pin pages for an in-kernel access
- * @pages: pages object
- * @first: first page index
- * @last: last page index
- * @out_pages: optional array receiving the last - first + 1 pages
- *
- * Each call must be balanced by upages_access_unpin() with the same
- * range.
- *
- * Return: 0, -EOPNOTSUPP for a pages object of a dma-buf, or a negative
- * errno.
- */
-int upages_access_pin(struct upages *pages, unsigned long first,
-		      unsigned long last, struct page **out_pages)
-{
-	struct upages_access *access;
-	int rc = 0;
-
-	/* No struct pages behind a dma-buf's physical range */
-	if (pages->dmabuf)
-		return -EOPNOTSUPP;
-	mutex_lock(&pages->mutex);
-	access = upages_find_access(pages, first, last);
-	if (access) {
-		access->users++;
-		goto out_fill;
-	}
-
-	access = kzalloc(sizeof(*access), GFP_KERNEL_ACCOUNT);
-	if (!access) {
-		rc = -ENOMEM;
-		goto out_unlock;
-	}
-	access->users = 1;
-	access->node.start = first;
-	access->node.last = last;
-	access->holder = access->node;
-	rc = __upages_hold(pages, &access->holder);
+	/* Other holders' unrecorded pages may share the first or last chunk */
+	rc = upages_materialize(pages, node->start, node->last);
+	if (!rc)
+		rc = upages_pin_span(pages, node->start, node->last, req);
 	if (rc) {
-		kfree(access);
+		upages_forget(pages, node->start, node->last);
+		upages_trim(pages, node->start, node->last);
 		goto out_unlock;
 	}
-	interval_tree_insert(&access->node, &pages->access_pins);
-out_fill:
-	if (out_pages)
-		upages_fill_page_list(pages, first, last, out_pages);
+	if (req->source) {
+		holder->domain = req->domains[0];
+		holder->iova = req->iova;
+	}
+	upages_insert_holder(pages, holder);
+	upages_trim(pages, node->start, node->last);
 out_unlock:
 	mutex_unlock(&pages->mutex);
 	return rc;
 }
 
 /**
- * upages_access_unpin - undo upages_access_pin()
+ * upages_release - undo upages_hold() or upages_hold_map()
  * @pages: pages object
- * @first: first page index, as passed to the pin
- * @last: last page index, as passed to the pin
- */
-void upages_access_unpin(struct upages *pages, unsigned long first,
-			 unsigned long last)
-{
-	struct upages_access *access;
-
-	mutex_lock(&pages->mutex);
-	access = upages_find_access(pages, first, last);
-	if (WARN_ON(!access))
-		goto out_unlock;
-	if (--access->users)
-		goto out_unlock;
-	interval_tree_remove(&access->node, &pages->access_pins);
-	__upages_release(pages, &access->holder);
-	kfree(access);
-out_unlock:
-	mutex_unlock(&pages->mutex);
-}
-
-static void upages_copy_page(struct page *page, unsigned long offset,
-			     void *data, unsigned long length, bool write)
-{
-	if (write)
-		memcpy_to_page(page, offset, data, length);
-	else
-		memcpy_from_page(data, page, offset, length);
-}
-
-/* Copy within page @index of a file that is not pinned: pin it briefly */
-static int upages_rw_file(struct upages *pages, unsigned long index,
-			  unsigned long offset, void *data,
-			  unsigned long length, bool write)
-{
-	loff_t pos = (loff_t)(unsigned long)pages->uptr +
-		     ((loff_t)index << PAGE_SHIFT);
-	struct folio *folio;
-	struct upages_file_pins pins = { .folios = &folio };
-	int rc;
-
-	rc = upages_file_pin(pages->file, pos, 1, 1, &pins);
-	if (rc)
-		return rc;
-	upages_copy_page(folio_page(folio, pins.first), offset, data, length,
-			 write);
-	upages_file_unpin(&pins, write);
-	return 0;
-}
-
-/* Copy within one page that is not pinned: pin it briefly in its mm */
-static int upages_rw_unpinned(struct upages *pages,
-			      unsigned long index, unsigned long offset,
-			      void *data, unsigned long length, bool write)
-{
-	unsigned long addr = (unsigned long)pages->uptr + index * PAGE_SIZE;
-	struct page *page;
-	long npinned;
-
-	if (iommufd_inject_failure())
-		return -EINVAL;
-	if (pages->file)
-		return upages_rw_file(pages, index, offset, data, length,
-				      write);
-	if (!mmget_not_zero(pages->owner_mm))
-		return -EFAULT;
-	mmap_read_lock(pages->owner_mm);
-	npinned = pin_user_pages_remote(pages->owner_mm, addr, 1,
-					write ? FOLL_WRITE : 0, &page, NULL);
-	mmap_read_unlock(pages->owner_mm);
-	mmput(pages->owner_mm);
-	if (npinned != 1)
-		return npinned < 0 ? npinned : -EFAULT;
-
-	upages_copy_page(page, offset, data, length, write);
-	unpin_user_pages_dirty_lock(&page, 1, write);
-	return 0;
-}
-
-/**
- * upages_phys - physical address of a pinned byte and how far it runs on
- * @pages: pages object
- * @offset: byte offset in @pages
- * @length: bytes of interest from @offset, at least one, all of them inside
- *	a range a holder keeps pinned
- * @phys: output: the CPU physical address of byte @offset
- * @contig: output: bytes from @offset that are physically contiguous, at
- *	most @length
+ * @holder: the holder passed to it
  *
- * Return: 0, -ENOENT if the page of @offset is not pinned, -EOPNOTSUPP
- * for a pages object of a dma-buf.
+ * Unpins and uncharges the pages no remaining holder covers.  A holder with
+ * a source is unmapped from it here, before its pages are unpinned (the
+ * caller unmaps every other domain first); one without is not unmapped from
+ * anything.  Cannot fail.
  */
-int upages_phys(struct upages *pages, unsigned long offset,
-		unsigned long length, phys_addr_t *phys, unsigned long *contig)
+void upages_release(struct upages *pages, struct upages_holder *holder)
 {
-	unsigned long first = offset >> PAGE_SHIFT;
-	unsigned long last = (offset + length - 1) >> PAGE_SHIFT;
-	unsigned long in_page = offset & ~PAGE_MASK;
-	struct upages_pfns_walk walk;
-	int rc = -ENOENT;
-
-	if (pages->dmabuf)
-		return -EOPNOTSUPP;
 	mutex_lock(&pages->mutex);
-	if (!interval_tree_iter_first(&pages->holders, first, first))
-		goto out_unlock;
-	upages_walk_start(&walk, pages, first, last);
-	if (!upages_pfns_walk_next(&walk) || walk.first != first)
-		goto out_unlock;
-	*phys = PFN_PHYS(walk.pfn) + in_page;
-	*contig = min((walk.npages << PAGE_SHIFT) - in_page, length);
-	rc = 0;
-out_unlock:
+	upages_release_locked(pages, holder);
 	mutex_unlock(&pages->mutex);
-	return rc;
-}
-
-/* Copy within page @index if it is pinned; false if it is not */
-static bool upages_rw_pinned(struct upages *pages, unsigned long index,
-			     unsigned long offset, void *data,
-			     unsigned long length, bool write)
-{
-	struct upages_pfns_walk walk;
-	bool pinned;
-
-	mutex_lock(&pages->mutex);
-	upages_walk_start(&walk, pages, index, index);
-	pinned = interval_tree_iter_first(&pages->holders, index, index) &&
-		 upages_pfns_walk_next(&walk);
-	if (pinned)
-		upages_copy_page(pfn_to_page(walk.pfn), offset, data, length,
-				 write);
-	mutex_unlock(&pages->mutex);
-	return pinned;
-}
-
-/*
- * Page by page through the pinned PFNs when there are some, otherwise by
- * pinning each page in the owner's mm.  Works for any caller, also after the
- * owner has exited as long as the pages are pinned.
- */
-static int upages_rw_slow(struct upages *pages, unsigned long offset,
-			  void *data, unsigned long length, bool write)
-{
-	while (length) {
-		unsigned long index = offset >> PAGE_SHIFT;
-		unsigned long in_page = offset & ~PAGE_MASK;
-		unsigned long n = min(length, PAGE_SIZE - in_page);
-		int rc = 0;
-
-		if (!upages_rw_pinned(pages, index, in_page, data, n, write))
-			rc = upages_rw_unpinned(pages, index, in_page, data,
-						n, write);
-		if (rc)
-			return rc;
-		offset += n;
-		data += n;
-		length -= n;
-	}
-	return 0;
-}
-
-/**
- * upages_rw - read or write the memory of a pages object
- * @pages: pages object
- * @offset: byte offset from the start of @pages
- * @data: kernel buffer
- * @length: bytes to copy; the range must lie inside @pages
- * @flags: UPAGES_RW_WRITE to write, UPAGES_RW_SLOW_PATH to avoid the
- *	user-copy fast path, UPAGES_RW_KTHREAD from a kernel thread
- *
- * Return: 0, -EOPNOTSUPP for a pages object of a dma-buf, or a negative
- * errno.
- */
-int upages_rw(struct upages *pages, unsigned long offset, void *data,
-	      unsigned long length, unsigned int flags)
-{
-	bool write = flags & UPAGES_RW_WRITE;
-	void __user *uptr = pages->uptr + offset;
-	unsigned long left;
-
-	if (pages->dmabuf)
-		return -EOPNOTSUPP;
-	if (write && !pages->writable)
-		return -EPERM;
-
-	if ((flags & (UPAGES_RW_SLOW_PATH | UPAGES_RW_KTHREAD)) ||
-	    pages->file || current->mm != pages->owner_mm)
-		return upages_rw_slow(pages, offset, data, length, write);
-
-	if (write)
-		left = copy_to_user(uptr, data, length);
-	else
-		left = copy_from_user(data, uptr, length);
-	return left ? -EFAULT : 0;
 }

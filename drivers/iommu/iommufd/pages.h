@@ -52,11 +52,14 @@ struct user_struct;
  * @owner_user: its user (IOMMUFD_ACCOUNT_USER)
  * @npinned: number of pages pinned and accounted right now
  * @pfns: the PFNs of the pinned pages by runs (pages_pfns.c).  Only
- *	meaningful where a holder covers it.
- * @holders: interval tree of page index ranges that must stay pinned (an
- *	segment mapped into at least one domain, or an in-kernel access pin).
- *	Pins are not counted per holder: a page is pinned once however many
- *	holders cover it.
+ *	meaningful where a holder covers it; a chunk with no entry there is
+ *	read back from a domain (pages_source.c).
+ * @holders: interval tree of the &struct upages_holder nodes: page index
+ *	ranges that must stay pinned (a segment mapped into at least one
+ *	domain, or an in-kernel access pin).  Pins are not counted per
+ *	holder: a page is pinned once however many holders cover it.
+ * @nrecording: number of holders in @holders without a source domain
+ *	(they need the PFNs of every chunk they touch recorded)
  * @access_pins: the in-kernel access pins, by page index range, each
  *	counting how many times that exact range is pinned; every one also
  *	has a node in @holders
@@ -77,8 +80,49 @@ struct upages {
 	unsigned long npinned;
 	struct upages_pfns pfns;
 	struct rb_root_cached holders;
+	unsigned long nrecording;
 	struct rb_root_cached access_pins;
 };
+
+/**
+ * struct upages_holder - a range of a pages object kept pinned
+ * @node: the page indexes, in &upages.holders while held
+ * @domain: NULL, or the source: a domain that maps every page of the range
+ *	at @iova for as long as it is set.  The PFNs of pages that only
+ *	sourced holders cover are not recorded but read back from a source,
+ *	as the IO page table already says them (upages_set_source()).
+ * @iova: IOVA of the first byte in @domain
+ * @skip: byte offset of the first byte in page @node.start
+ * @length: bytes from the first byte
+ *
+ * The owner fills it with upages_holder_init() and never changes it while
+ * it is held, except through the functions of this layer.
+ */
+struct upages_holder {
+	struct interval_tree_node node;
+	struct iommu_domain *domain;
+	unsigned long iova;
+	unsigned long skip;
+	unsigned long length;
+};
+
+/**
+ * upages_holder_init - describe a holder that has no source
+ * @holder: the holder, not held
+ * @offset: byte offset of its first byte in the pages object
+ * @length: bytes, not zero
+ */
+static inline void upages_holder_init(struct upages_holder *holder,
+				      unsigned long offset,
+				      unsigned long length)
+{
+	holder->node.start = offset >> PAGE_SHIFT;
+	holder->node.last = (offset + length - 1) >> PAGE_SHIFT;
+	holder->domain = NULL;
+	holder->iova = 0;
+	holder->skip = offset & ~PAGE_MASK;
+	holder->length = length;
+}
 
 /* Flags of upages_rw() */
 enum {
@@ -132,10 +176,15 @@ static inline unsigned long upages_offset(struct upages *pages,
  * @length: bytes to map
  * @prot: IOMMU_READ / IOMMU_WRITE / IOMMU_CACHE
  * @large_pages: false to map at most one CPU page per IOPTE
+ * @source: the holder gets the first of @domains as its source
+ *	(upages_set_source()) when it is held
  * @mapped: bytes mapped so far (pages.c)
  * @run_index: first page index of the run not mapped yet (pages.c)
  * @run_pfn: its PFN (pages.c)
  * @run_npages: its length in pages, 0 for none (pages.c)
+ * @unrec_first: first page index of the chunk this request last left
+ *	unrecorded, ULONG_MAX for none (pages.c)
+ * @scratch: PFNs of a scattered piece that is not recorded (pages.c)
  */
 struct upages_map_req {
 	struct iommu_domain **domains;
@@ -145,17 +194,24 @@ struct upages_map_req {
 	unsigned long length;
 	int prot;
 	bool large_pages;
+	bool source;
 	unsigned long mapped;
 	unsigned long run_index;
 	unsigned long run_pfn;
 	unsigned long run_npages;
+	unsigned long unrec_first;
+	unsigned long *scratch;
 };
 
-int upages_hold(struct upages *pages, struct interval_tree_node *node);
-int upages_hold_map(struct upages *pages, struct interval_tree_node *node,
+int upages_hold(struct upages *pages, struct upages_holder *holder);
+int upages_hold_map(struct upages *pages, struct upages_holder *holder,
 		    struct upages_map_req *req);
-void upages_release(struct upages *pages,
-		    struct interval_tree_node *node);
+void upages_release(struct upages *pages, struct upages_holder *holder);
+void upages_set_source(struct upages *pages, struct upages_holder *holder,
+		       struct iommu_domain *domain, unsigned long iova);
+int upages_clear_source(struct upages *pages, struct upages_holder *holder);
+void upages_split(struct upages *pages, struct upages_holder *holder,
+		  struct upages_holder *first, struct upages_holder *second);
 
 int upages_access_pin(struct upages *pages, unsigned long first,
 		      unsigned long last, struct page **out_pages);

@@ -17,6 +17,7 @@
 
 #include "pages.h"
 #include "pages_dmabuf.h"
+#include "pages_internal.h"
 #include "pages_map.h"
 
 /**
@@ -81,9 +82,9 @@ int upages_map_run(struct iommu_domain *domain, unsigned long iova,
  * Each run of physically contiguous pages that may fill a large IOPTE is
  * mapped with one iommu_map() call so the driver can use its largest page
  * sizes; the other pages of a scattered chunk go with one iommu_map_pfns()
- * per chunk.  Takes pages->mutex.  A pages object of a dma-buf maps its
- * physical range, or nothing once the exporter revoked it; undo it with
- * upages_unmap().
+ * per chunk, or per batch of the PFNs read back from another domain.
+ * Takes pages->mutex.  A pages object of a dma-buf maps its physical range,
+ * or nothing once the exporter revoked it; undo it with upages_unmap().
  *
  * Return: 0, or a negative errno with nothing left mapped.
  */
@@ -103,18 +104,17 @@ int upages_map(struct upages *pages, struct iommu_domain *domain,
 	unsigned long index = offset >> PAGE_SHIFT;
 	unsigned long last = (offset + length - 1) >> PAGE_SHIFT;
 	const unsigned long *slots;
-	struct upages_pfns_ref ref;
+	struct upages_reader rd;
 	unsigned long pfn, n;
 	int rc = 0;
 
 	if (pages->dmabuf)
 		return upages_dmabuf_map(pages, domain, iova, offset, length,
 					 prot, large_pages);
-	upages_pfns_ref_init(&ref);
+	upages_reader_init(&rd);
 	mutex_lock(&pages->mutex);
 	for (; index <= last; index += n) {
-		n = upages_pfns_piece(&pages->pfns, &ref, index, last, &pfn,
-				      &slots);
+		n = upages_read_piece(pages, &rd, index, last, &pfn, &slots);
 		if (WARN_ON(!n)) {
 			rc = -EINVAL;
 			break;

@@ -15,15 +15,19 @@
  * it.  The pinning code cuts each batch returned by pin_user_pages*() into
  * physically contiguous pieces within chunks before it records them.
  *
- * Readers walk maximal runs, joining chunks and array slots that continue
- * each other: unpinning is one unpin_user_page_range_dirty_lock() per run,
- * mapping into a domain one iommu_map() per run.
+ * Readers take a chunk's PFNs piece by piece (upages_pfns_piece()): a run
+ * or the array's slots.  Unpinning is one unpin_user_page_range_dirty_lock()
+ * per run, mapping into a domain one iommu_map() per run that may fill large
+ * IOPTEs and one iommu_map_pfns() for the single pages of an array.
  *
  * The store is only meaningful where a holder of the pages object covers
  * it: nothing reads it elsewhere.  Recording a run therefore never has to
  * preserve anything outside the holders, and releasing a range only erases
  * the chunks no holder touches any more - no entry is ever split, so
- * release and every unwind allocate nothing and cannot fail.
+ * release and every unwind allocate nothing and cannot fail.  A chunk may
+ * also have no entry while holders cover it: its owner then reads the PFNs
+ * back from a domain (pages_source.c), and drops arrays it no longer needs
+ * (upages_pfns_drop_array()).
  *
  * A maple tree of runs (one entry per run, cut by range stores) was tried
  * first.  It needs tree nodes to cut a run on release, and on physically
@@ -230,6 +234,47 @@ void upages_pfns_forget_chunk(struct upages_pfns *pfns, unsigned long index)
 }
 
 /**
+ * upages_pfns_drop_array - forget the chunk of a page index if it is an array
+ * @pfns: the store
+ * @index: a page index
+ *
+ * For a chunk whose PFNs can be read back from elsewhere: an array costs a
+ * page, a run value nothing of its own, so only an array goes.  Only frees.
+ */
+void upages_pfns_drop_array(struct upages_pfns *pfns, unsigned long index)
+{
+	unsigned long c = upages_chunk_of(pfns, index);
+	void *entry = xa_load(&pfns->xa, c);
+
+	if (entry && !xa_is_value(entry))
+		upages_drop_entry(xa_erase(&pfns->xa, c));
+}
+
+/**
+ * upages_pfns_run_state - does a run value already say a piece?
+ * @pfns: the store
+ * @ref: a cursor the caller keeps between calls, upages_pfns_ref_init()ed
+ * @index: a page index
+ * @pfn: the PFN of page @index
+ *
+ * Return: whether the chunk of @index has no entry, the run value that puts
+ * page @index at @pfn, or anything else.
+ */
+enum upages_chunk_state upages_pfns_run_state(struct upages_pfns *pfns,
+					      struct upages_pfns_ref *ref,
+					      unsigned long index,
+					      unsigned long pfn)
+{
+	void *entry = upages_ref_load(pfns, ref, upages_chunk_of(pfns, index));
+
+	if (!entry)
+		return UPAGES_CHUNK_EMPTY;
+	if (entry == upages_run_entry(index, pfn))
+		return UPAGES_CHUNK_SAME_RUN;
+	return UPAGES_CHUNK_OTHER;
+}
+
+/**
  * upages_pfns_piece - what the store holds from a page index to its chunk end
  * @pfns: the store
  * @ref: a cursor the caller keeps between calls, upages_pfns_ref_init()ed
@@ -264,88 +309,4 @@ unsigned long upages_pfns_piece(struct upages_pfns *pfns,
 		*pfn = **slots;
 	}
 	return end - index + 1;
-}
-
-/**
- * upages_pfns_walk_start - start walking the runs of a range
- * @walk: the cursor
- * @pfns: the store
- * @first: first page index
- * @last: last page index
- */
-void upages_pfns_walk_start(struct upages_pfns_walk *walk,
-			    struct upages_pfns *pfns, unsigned long first,
-			    unsigned long last)
-{
-	walk->pfns = pfns;
-	walk->next = first;
-	walk->last = last;
-	upages_pfns_ref_init(&walk->ref);
-	walk->pend_npages = 0;
-	walk->error = 0;
-}
-
-/*
- * The physically contiguous pages from @walk->next to the end of its chunk
- * at most; 0 if the chunk has nothing recorded.
- */
-static unsigned long upages_walk_piece(struct upages_pfns_walk *walk,
-				       unsigned long *pfn)
-{
-	struct upages_pfns *pfns = walk->pfns;
-	unsigned long end = min(upages_pfns_chunk_last(pfns, walk->next),
-				walk->last);
-	void *entry = upages_ref_load(pfns, &walk->ref,
-				      upages_chunk_of(pfns, walk->next));
-	struct upages_chunk *chunk;
-	unsigned long slot, n;
-
-	if (!entry)
-		return 0;
-	if (xa_is_value(entry)) {
-		*pfn = upages_run_pfn(entry, walk->next);
-		return end - walk->next + 1;
-	}
-
-	chunk = entry;
-	slot = upages_pfns_slot_of(pfns, walk->next);
-	*pfn = chunk->pfn[slot];
-	for (n = 1; walk->next + n <= end; n++)
-		if (chunk->pfn[slot + n] != *pfn + n)
-			break;
-	return n;
-}
-
-/**
- * upages_pfns_walk_next - the next run of a walk
- * @walk: the cursor
- *
- * Fills @walk->first, @walk->npages and @walk->pfn with the longest
- * physically contiguous run from where the previous one ended.
- *
- * Return: false at the end of the range, or once a page without a PFN was
- * found (a bug: @walk->error is set and it WARNs).
- */
-bool upages_pfns_walk_next(struct upages_pfns_walk *walk)
-{
-	walk->npages = 0;
-	while (!walk->error && walk->next <= walk->last) {
-		if (!walk->pend_npages)
-			walk->pend_npages = upages_walk_piece(walk,
-							      &walk->pend_pfn);
-		if (WARN_ON(!walk->pend_npages)) {
-			walk->error = -EINVAL;
-			break;
-		}
-		if (!walk->npages) {
-			walk->first = walk->next;
-			walk->pfn = walk->pend_pfn;
-		} else if (walk->pend_pfn != walk->pfn + walk->npages) {
-			break;
-		}
-		walk->npages += walk->pend_npages;
-		walk->next += walk->pend_npages;
-		walk->pend_npages = 0;
-	}
-	return walk->npages;
 }

@@ -80,43 +80,22 @@ unsigned long *upages_pfns_slots(struct upages_pfns *pfns,
 				 struct upages_pfns_ref *ref,
 				 unsigned long first, unsigned long npages);
 void upages_pfns_forget_chunk(struct upages_pfns *pfns, unsigned long index);
+void upages_pfns_drop_array(struct upages_pfns *pfns, unsigned long index);
+
+/* What upages_pfns_run_state() found in a chunk */
+enum upages_chunk_state {
+	UPAGES_CHUNK_EMPTY,	/* no entry */
+	UPAGES_CHUNK_SAME_RUN,	/* the run value the caller asked about */
+	UPAGES_CHUNK_OTHER,	/* another run value, or an array */
+};
+
+enum upages_chunk_state upages_pfns_run_state(struct upages_pfns *pfns,
+					      struct upages_pfns_ref *ref,
+					      unsigned long index,
+					      unsigned long pfn);
 unsigned long upages_pfns_piece(struct upages_pfns *pfns,
 				struct upages_pfns_ref *ref,
 				unsigned long index, unsigned long last,
 				unsigned long *pfn, const unsigned long **slots);
-
-/**
- * struct upages_pfns_walk - cursor over the runs of a range
- * @pfns: the store
- * @next: page index where the next run starts
- * @last: last page index of the walk
- * @ref: the chunk of @next
- * @pend_npages: pages of the piece at @next if already looked up, or 0
- * @pend_pfn: its first PFN
- * @first: first page index of the current run
- * @npages: number of pages in the current run
- * @pfn: PFN of page @first
- * @error: -EINVAL once a page without PFN was found (a bug)
- *
- * Each step yields the longest physically contiguous run from @next,
- * across chunk boundaries.  Every page of the range must be recorded.
- */
-struct upages_pfns_walk {
-	struct upages_pfns *pfns;
-	unsigned long next;
-	unsigned long last;
-	struct upages_pfns_ref ref;
-	unsigned long pend_npages;
-	unsigned long pend_pfn;
-	unsigned long first;
-	unsigned long npages;
-	unsigned long pfn;
-	int error;
-};
-
-void upages_pfns_walk_start(struct upages_pfns_walk *walk,
-			    struct upages_pfns *pfns, unsigned long first,
-			    unsigned long last);
-bool upages_pfns_walk_next(struct upages_pfns_walk *walk);
 
 #endif

@@ -56,22 +56,38 @@ static void pfns_record(struct kunit *test, struct upages_pfns *pfns,
 	}
 }
 
+/* The maximal runs of [first, last] as readers join them, piece by piece */
 static void pfns_walk(struct kunit *test, struct upages_pfns *pfns,
 		      unsigned long first, unsigned long last,
 		      struct pfns_walked *out)
 {
-	struct upages_pfns_walk walk;
+	unsigned long index, n, i, pfn, p;
+	struct pfns_run *cur = NULL;
+	const unsigned long *slots;
+	struct upages_pfns_ref ref;
 
 	out->nr = 0;
-	upages_pfns_walk_start(&walk, pfns, first, last);
-	while (upages_pfns_walk_next(&walk)) {
-		KUNIT_ASSERT_LT(test, out->nr, MAX_RUNS);
-		out->run[out->nr].first = walk.first;
-		out->run[out->nr].npages = walk.npages;
-		out->run[out->nr].pfn = walk.pfn;
-		out->nr++;
+	out->error = 0;
+	upages_pfns_ref_init(&ref);
+	for (index = first; index <= last; index += n) {
+		n = upages_pfns_piece(pfns, &ref, index, last, &pfn, &slots);
+		if (!n) {
+			out->error = -EINVAL;
+			return;
+		}
+		for (i = 0; i != n; i++) {
+			p = slots ? slots[i] : pfn + i;
+			if (cur && p == cur->pfn + cur->npages) {
+				cur->npages++;
+				continue;
+			}
+			KUNIT_ASSERT_LT(test, out->nr, MAX_RUNS);
+			cur = &out->run[out->nr++];
+			*cur = (struct pfns_run){
+				.first = index + i, .npages = 1, .pfn = p,
+			};
+		}
 	}
-	out->error = walk.error;
 }
 
 static void pfns_expect_run(struct kunit *test, struct pfns_walked *w,
@@ -355,6 +371,43 @@ static void pfns_piece(struct kunit *test)
 	pfns_exit(&pfns);
 }
 
+/* Arrays go where a domain can stand in for them, run values stay */
+static void pfns_drop_array(struct kunit *test)
+{
+	struct upages_pfns_ref ref;
+	struct upages_pfns pfns;
+
+	upages_pfns_init(&pfns, 0, 2 * CHUNK);
+	pfns_record(test, &pfns, 0, CHUNK, 0xc00000);
+	pfns_record(test, &pfns, CHUNK, 2, 0xd00000);
+	pfns_record(test, &pfns, CHUNK + 2, 2, 0xe00000);
+	KUNIT_ASSERT_TRUE(test, pfns_chunk_is_run(&pfns, 0));
+	KUNIT_ASSERT_FALSE(test, xa_is_value(xa_load(&pfns.xa, 1)));
+
+	upages_pfns_drop_array(&pfns, 5);
+	upages_pfns_drop_array(&pfns, CHUNK + 5);
+	KUNIT_EXPECT_TRUE(test, pfns_chunk_is_run(&pfns, 0));
+	KUNIT_EXPECT_NULL(test, xa_load(&pfns.xa, 1));
+	upages_pfns_drop_array(&pfns, CHUNK + 5);
+	KUNIT_EXPECT_NULL(test, xa_load(&pfns.xa, 1));
+
+	/* What a run value says, and says not */
+	upages_pfns_ref_init(&ref);
+	KUNIT_EXPECT_EQ(test, upages_pfns_run_state(&pfns, &ref, 7, 0xc00007),
+			UPAGES_CHUNK_SAME_RUN);
+	KUNIT_EXPECT_EQ(test, upages_pfns_run_state(&pfns, &ref, 7, 0xc00008),
+			UPAGES_CHUNK_OTHER);
+	KUNIT_EXPECT_EQ(test, upages_pfns_run_state(&pfns, &ref, CHUNK, 1),
+			UPAGES_CHUNK_EMPTY);
+	pfns_record(test, &pfns, CHUNK, 2, 0xd00000);
+	pfns_record(test, &pfns, CHUNK + 2, 2, 0xe00000);
+	upages_pfns_ref_init(&ref);
+	KUNIT_EXPECT_EQ(test, upages_pfns_run_state(&pfns, &ref, CHUNK,
+						    0xd00000),
+			UPAGES_CHUNK_OTHER);
+	pfns_exit(&pfns);
+}
+
 static struct kunit_case pfns_cases[] = {
 	KUNIT_CASE(pfns_chunk_boundaries),
 	KUNIT_CASE(pfns_runs_join_across_chunks),
@@ -366,6 +419,7 @@ static struct kunit_case pfns_cases[] = {
 	KUNIT_CASE(pfns_pfn_below_index),
 	KUNIT_CASE(pfns_forget),
 	KUNIT_CASE(pfns_piece),
+	KUNIT_CASE(pfns_drop_array),
 	{}
 };
 
