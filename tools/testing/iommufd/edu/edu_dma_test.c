@@ -561,6 +561,73 @@ TEST_F(edu, scattered_small_pages)
 }
 
 /*
+ * Scattered small pages cost the kernel no memory of its own beyond the IO
+ * page table while a domain maps them: their PFNs are read back from it, not
+ * kept in arrays (8 bytes per page, 256 KiB for the 128 MiB here). The
+ * slab may move by a few KiB meanwhile for unrelated reasons; the arrays
+ * would be far above that.
+ */
+#define LEAN_SIZE	(128UL << 20)
+#define LEAN_IOVA	0x08000000ULL
+#define LEAN_SLAB_KB	64
+
+/* A field of /proc/meminfo in kB, or -1 */
+static long meminfo_kb(const char *field)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	size_t n = strlen(field);
+	char line[256];
+	long kb = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':') {
+			kb = strtol(line + n + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return kb;
+}
+
+TEST_F(edu, scattered_pages_cost_no_slab)
+{
+	static const unsigned int probe[] = { 0, 511, 512, 20000, 32767 };
+	size_t psz = sysconf(_SC_PAGESIZE), npages = LEAN_SIZE / psz;
+	long before, after;
+	size_t i;
+	char *buf;
+
+	if (psz != 4096)
+		SKIP(return, "written for 4 KiB pages");
+	buf = edu_alloc_buf(LEAN_SIZE);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, madvise(buf, LEAN_SIZE, MADV_NOHUGEPAGE));
+	/* 97 is coprime with the power of two npages */
+	for (i = 0; i < npages; i++) {
+		size_t page = i * 97 % npages;
+
+		edu_fill(buf + page * psz, psz, page);
+	}
+	map_rw(self->b, IOVA_B);
+
+	before = meminfo_kb("Slab");
+	ASSERT_LT(0, before);
+	ASSERT_EQ(0, edu_ioas_map(self->edu.iommufd, self->edu.ioas_id, buf,
+				  LEAN_SIZE, LEAN_IOVA, RW));
+	after = meminfo_kb("Slab");
+	TH_LOG("Slab %+ld kB for %lu MiB of scattered 4 KiB pages",
+	       after - before, LEAN_SIZE >> 20);
+	ASSERT_GT(LEAN_SLAB_KB, after - before);
+	ASSERT_EQ(0, pages_check(&self->edu, buf, LEAN_IOVA, self->b, psz,
+				 probe, ARRAY_SIZE(probe)));
+
+	ASSERT_EQ(0, edu_ioas_unmap(self->edu.iommufd, self->edu.ioas_id,
+				    LEAN_IOVA, LEAN_SIZE));
+	edu_free_buf(buf, LEAN_SIZE);
+}
+
+/*
  * THP: gup returns 512 page pointers per PMD-mapped folio, from which the
  * runs mapped with 2 MiB IOPTEs are found; the device must reach each page
  * of a folio, first, interior and last, at its own IOVA.

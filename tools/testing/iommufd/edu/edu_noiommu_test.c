@@ -244,6 +244,73 @@ TEST_F(noiommu, attach)
 	edu->ioas_id = 0;
 }
 
+/* IOMMU_TEST_CMD of the mock: 0 or -errno */
+static int mock_cmd(int iommufd, struct iommu_test_cmd *cmd)
+{
+	cmd->size = sizeof(*cmd);
+	return ioctl(iommufd, IOMMU_TEST_CMD, cmd) ? -errno : 0;
+}
+
+/*
+ * While a domain maps memory, the PFNs of scattered pages are read back from
+ * it instead of being recorded.  Attaching a no-IOMMU device keeps the
+ * mappings pinned without a domain too, so it must record them first: they
+ * are still answered right once the (mock) domain has gone, and unpinned
+ * right when the device leaves.  Every other page of a buffer, so that no
+ * two are physical neighbours.
+ */
+TEST_F(noiommu, get_pa_after_domain_leaves)
+{
+	struct iommu_test_cmd domain = { .op = IOMMU_TEST_OP_MOCK_DOMAIN };
+	struct iommu_test_cmd refs = { .op = IOMMU_TEST_OP_MD_CHECK_REFS };
+	struct edu_dev *edu = &self->edu;
+	long ps = self->psize, n = 300, i;
+	__u64 len, pa = 0;
+	char *src, *buf;
+	__u32 ioas2 = 0;
+
+	ASSERT_EQ(0, edu_open(edu));
+	src = edu_alloc_buf(2 * n * ps);
+	buf = mmap(NULL, n * ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(MAP_FAILED, buf);
+	memset(src, 5, 2 * n * ps);
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(buf + i * ps, mremap(src + 2 * i * ps, ps, ps,
+					       MREMAP_MAYMOVE | MREMAP_FIXED,
+					       buf + i * ps));
+
+	ASSERT_EQ(0, edu_ioas_alloc(edu->iommufd, &ioas2));
+	domain.id = ioas2;
+	ASSERT_EQ(0, mock_cmd(edu->iommufd, &domain));
+	ASSERT_EQ(0, edu_ioas_map(edu->iommufd, ioas2, buf, n * ps, MOCK_APERTURE_START,
+				  IOMMU_IOAS_MAP_READABLE |
+				  IOMMU_IOAS_MAP_WRITEABLE));
+	ASSERT_EQ(0, edu_attach(edu, ioas2));
+	ASSERT_EQ(0, edu_destroy(edu->iommufd,
+				 domain.mock_domain.out_stdev_id));
+
+	for (i = 0; i < n; i++) {
+		len = n * ps;
+		ASSERT_EQ(0, get_pa(edu->iommufd, ioas2, MOCK_APERTURE_START + i * ps, &len,
+				    &pa));
+		EXPECT_EQ(pagemap_pfn(buf + i * ps) * ps, pa);
+		EXPECT_LE(ps, len);
+	}
+	refs.check_refs.uptr = (uintptr_t)buf;
+	refs.check_refs.length = n * ps;
+	refs.check_refs.refs = 1;
+	EXPECT_EQ(0, mock_cmd(edu->iommufd, &refs));
+
+	/* Back to the fixture's IOAS: nothing keeps these pinned any more */
+	ASSERT_EQ(0, edu_attach(edu, edu->ioas_id));
+	refs.check_refs.refs = 0;
+	EXPECT_EQ(0, mock_cmd(edu->iommufd, &refs));
+	EXPECT_EQ(0, edu_destroy(edu->iommufd, ioas2));
+	munmap(buf, n * ps);
+	edu_free_buf(src, 2 * n * ps);
+}
+
 /* Every page's answer is pagemap's; lengths are contiguous and trimmed */
 TEST_F(noiommu, get_pa_matches_pagemap)
 {

@@ -720,4 +720,131 @@ TEST_F(runs, reverse_order)
 	munmap(rev, BUF_SIZE);
 }
 
+/*
+ * Mapped into domains, the PFNs of scattered memory are read back from one
+ * of them (the source) instead of being recorded. The source leaving while
+ * another domain stays must hand over to that one: a new domain is filled,
+ * and the last domain leaving unpins, from the right pages.
+ */
+TEST_F(runs, source_domain_leaves_first)
+{
+	__u32 hwpt[3];
+	struct pin_count pc;
+
+	pins_snapshot(&pc);
+	ASSERT_OK(add_domains(self->fd, self->idev_id, self->ioas_id, 2,
+			      hwpt));
+	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, self->buf, BUF_SIZE,
+				BASE));
+	check_pins(_metadata, &pc, NPAGES, 0);
+
+	ASSERT_OK(ifd_destroy(self->fd, hwpt[0]));
+	check_pins(_metadata, &pc, 0, 0);
+	ASSERT_OK(mock_check_map(self->fd, hwpt[1], BASE, self->buf,
+				 BUF_SIZE));
+	ASSERT_OK(ifd_hwpt_alloc(self->fd, self->idev_id, self->ioas_id, 0,
+				 &hwpt[2]));
+	check_pins(_metadata, &pc, 0, 0);
+	ASSERT_OK(mock_check_map(self->fd, hwpt[2], BASE, self->buf,
+				 BUF_SIZE));
+
+	ASSERT_OK(ifd_destroy(self->fd, hwpt[1]));
+	check_pins(_metadata, &pc, 0, 0);
+	ASSERT_OK(mock_check_map(self->fd, hwpt[2], BASE, self->buf,
+				 BUF_SIZE));
+	ASSERT_OK(ifd_destroy(self->fd, hwpt[2]));
+	check_pins(_metadata, &pc, 0, NPAGES);
+	ASSERT_OK(ifd_unmap(self->fd, self->ioas_id, BASE, BUF_SIZE, NULL));
+	check_pins(_metadata, &pc, 0, 0);
+	ASSERT_OK(mock_check_refs(self->fd, self->buf, BUF_SIZE, 0));
+}
+
+/*
+ * Every other page copied into a second IOAS with a domain of its own, one
+ * copy per page: unmapping the first mapping unpins exactly the pages no
+ * copy holds, more runs of them than one batch of the release takes, read
+ * back from its domain before it is unmapped; the copies keep theirs.
+ */
+TEST_F(runs, release_between_copies)
+{
+	__u32 ioas_b, hwpt_a, hwpt_b;
+	struct pin_count pc;
+	__u64 iova;
+	size_t i;
+
+	ASSERT_OK(ifd_ioas_alloc(self->fd, &ioas_b));
+	ASSERT_OK(add_domains(self->fd, self->idev_id, self->ioas_id, 1,
+			      &hwpt_a));
+	ASSERT_OK(add_domains(self->fd, self->idev_id, ioas_b, 1, &hwpt_b));
+	pins_snapshot(&pc);
+	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, self->buf, BUF_SIZE,
+				BASE));
+	check_pins(_metadata, &pc, NPAGES, 0);
+	for (i = 0; i < NPAGES; i += 2) {
+		iova = BASE + i * page_sz;
+		ASSERT_OK(ifd_copy(self->fd, ioas_b, &iova, self->ioas_id,
+				   BASE + i * page_sz, page_sz,
+				   MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA));
+	}
+	check_pins(_metadata, &pc, 0, 0);
+
+	ASSERT_OK(ifd_unmap(self->fd, self->ioas_id, BASE, BUF_SIZE, NULL));
+	check_pins(_metadata, &pc, 0, NPAGES / 2);
+	for (i = 0; i < NPAGES; i += 2)
+		ASSERT_OK(mock_check_map(self->fd, hwpt_b, BASE + i * page_sz,
+					 self->buf + i * page_sz, page_sz));
+	ASSERT_OK(ifd_unmap(self->fd, ioas_b, 0, UINT64_MAX, NULL));
+	check_pins(_metadata, &pc, 0, NPAGES / 2);
+	ASSERT_OK(ifd_destroy(self->fd, hwpt_a));
+	ASSERT_OK(ifd_destroy(self->fd, hwpt_b));
+	ASSERT_OK(mock_check_refs(self->fd, self->buf, BUF_SIZE, 0));
+}
+
+/*
+ * An access pin taken while the only domain is the source records what it
+ * pins, so the pages stay readable and writable through the pins, and are
+ * unpinned correctly, after that domain is gone.
+ */
+TEST_F(runs, access_outlives_source)
+{
+	size_t a0 = SZ_2M / page_sz - 5, a1 = SZ_2M / page_sz + 300;
+	size_t len = (a1 - a0) * page_sz;
+	struct pin_count pc;
+	__u32 hwpt, id;
+	char *tmp;
+	int afd;
+
+	tmp = malloc(len);
+	ASSERT_NE(NULL, tmp);
+	ASSERT_OK(add_domains(self->fd, self->idev_id, self->ioas_id, 1,
+			      &hwpt));
+	ASSERT_OK(ifd_map_fixed(self->fd, self->ioas_id, self->buf, BUF_SIZE,
+				BASE));
+	ASSERT_OK(mock_access_create(self->fd, self->ioas_id,
+				     MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+				     &afd));
+	pins_snapshot(&pc);
+	ASSERT_OK(mock_access_pages(self->fd, afd, MOCK_FLAGS_ACCESS_WRITE,
+				    BASE + a0 * page_sz, len,
+				    self->buf + a0 * page_sz, &id));
+	check_pins(_metadata, &pc, 0, 0);
+
+	ASSERT_OK(ifd_destroy(self->fd, hwpt));
+	check_pins(_metadata, &pc, 0, NPAGES - (a1 - a0));
+	ASSERT_OK(mock_access_rw(self->fd, afd, BASE + a0 * page_sz + 7, tmp,
+				 len - 7, MOCK_ACCESS_RW_SLOW_PATH));
+	ASSERT_EQ(0, memcmp(tmp, self->buf + a0 * page_sz + 7, len - 7));
+	pattern_fill(tmp, len, 9);
+	ASSERT_OK(mock_access_rw(self->fd, afd, BASE + a0 * page_sz, tmp, len,
+				 MOCK_ACCESS_RW_WRITE |
+				 MOCK_ACCESS_RW_SLOW_PATH));
+	ASSERT_EQ(-1, pattern_check(self->buf + a0 * page_sz, len, 9));
+
+	ASSERT_OK(mock_access_unpin(self->fd, afd, id));
+	check_pins(_metadata, &pc, 0, a1 - a0);
+	close(afd);
+	ASSERT_OK(mock_check_refs(self->fd, self->buf, BUF_SIZE, 0));
+	free(tmp);
+}
+
 TEST_HARNESS_MAIN
