@@ -356,6 +356,10 @@ extern struct buf bufs[NR_BUFS];
 extern const char *const buf_kind_name[BUF_KINDS];
 
 int mem_init(unsigned int nthreads);
+/* mmap(NULL, ...) that never lands in a hole of the arena (mem.c) */
+void *mmap_outside_arena(size_t len, int prot, int flags, int fd, off_t off);
+/* The buffer slot @addr lies in, or -1 */
+int arena_slot_of(const void *addr);
 /* Start the userfaultfd handler; false when the kernel has no userfaultfd */
 bool uffd_start(void);
 uint64_t uffd_faults(void);

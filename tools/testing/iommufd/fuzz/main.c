@@ -43,6 +43,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -512,15 +513,43 @@ static void *worker(void *arg)
 
 /* ---- reports ---- */
 
-static void crash_handler(int sig)
+/* Where the fuzzer faulted: address, code, PC, and the thread's op */
+static void crash_where(int sig, siginfo_t *si, void *uc_v)
+{
+	pid_t tid = syscall(SYS_gettid);
+	unsigned long long pc = 0, lr = 0, sp = 0;
+	ucontext_t *uc = uc_v;
+	unsigned int i;
+
+#if defined(__aarch64__)
+	pc = uc->uc_mcontext.pc;
+	lr = uc->uc_mcontext.regs[30];
+	sp = uc->uc_mcontext.sp;
+#elif defined(__x86_64__)
+	pc = uc->uc_mcontext.gregs[REG_RIP];
+	sp = uc->uc_mcontext.gregs[REG_RSP];
+#endif
+	printf("# signal %d code %d addr %p (slot %d) tid %d: pc %#llx lr %#llx sp %#llx\n",
+	       sig, si->si_code, si->si_addr, arena_slot_of(si->si_addr), tid,
+	       pc, lr, sp);
+	for (i = 0; i != opts.threads; i++)
+		if (thrs[i].tid == tid)
+			printf("# thread T%u in op %s, last call: %s\n", i,
+			       ops[thrs[i].cur_op].name,
+			       cur_rec(&thrs[i], thrs[i].seq)->text);
+}
+
+static void crash_handler(int sig, siginfo_t *si, void *uc)
 {
 	if (in_child) {
 		/* Not the run's TAP: the parent reports what it sees */
 		printf("# forked child %d died of signal %d\n", getpid(), sig);
+		crash_where(sig, si, uc);
 		fflush(stdout);
 		_exit(3);
 	}
 	printf("# fuzzer died of signal %d\n", sig);
+	crash_where(sig, si, uc);
 	dump_rings("fuzzer crash", 0);
 	printf("not ok 1 fuzzer crashed (signal %d)\n", sig);
 	fflush(stdout);
@@ -903,8 +932,15 @@ int main(int argc, char **argv)
 
 		mem_fill_all(&setup);
 	}
-	signal(SIGSEGV, crash_handler);
-	signal(SIGBUS, crash_handler);
+	{
+		struct sigaction sa = {
+			.sa_sigaction = crash_handler,
+			.sa_flags = SA_SIGINFO,
+		};
+
+		sigaction(SIGSEGV, &sa, NULL);
+		sigaction(SIGBUS, &sa, NULL);
+	}
 	signal(SIGPIPE, SIG_IGN);
 
 	acct_snapshot(&before, true);

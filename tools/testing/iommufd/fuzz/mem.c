@@ -17,6 +17,18 @@
  * hole that an unrelated mmap() of this process (a thread stack, malloc)
  * could take over while stale pointers into it are still in use.
  *
+ * A MAP_FIXED mmap() that fails can leave such a hole all the same: the
+ * kernel unmaps what was there before it allocates the new VMA or calls
+ * the file's mmap (a hugetlbfs reservation), and does not put the old one
+ * back once its page tables are cleared.  Injected failures and running out
+ * of hugetlb pages make that frequent.  So every MAP_FIXED into the arena
+ * goes through arena_map(), which fills a hole it made with PROT_NONE again
+ * before it returns, and holds arena_lock for reading meanwhile; the
+ * fuzzer's own mmap()s outside the arena (the SMMUv3 device's BAR, which
+ * QEMU's arm64 machine serves) take it for writing (mmap_outside_arena()),
+ * so they never land in such a hole, to be overwritten by the next slot
+ * refresh.
+ *
  * A userfaultfd buffer starts with no page present: the first touch of each
  * page, by the kernel (GUP while pinning, a user copy) as much as by anybody,
  * waits for a handler thread, which fills the page at once most of the
@@ -51,6 +63,7 @@ const char *const buf_kind_name[BUF_KINDS] = {
 
 static uint8_t *arena, *scratch_base, *buf_base;
 static size_t scratch_stride;
+static pthread_rwlock_t arena_lock = PTHREAD_RWLOCK_INITIALIZER;
 
 static struct {
 	int fd;
@@ -97,12 +110,56 @@ void thr_scratch(struct thr *t)
 	}
 }
 
+/* PROT_NONE over [@va, @va + @len) of the arena: retried until it is */
+static void arena_reserve(uint8_t *va, size_t len)
+{
+	unsigned int tries;
+
+	/* Each try can meet an injected failure, and leave a hole */
+	for (tries = 0; tries != 100000; tries++)
+		if (mmap(va, len, PROT_NONE, MAP_FIXED | MAP_PRIVATE |
+			 MAP_ANONYMOUS | MAP_NORESERVE, -1, 0) != MAP_FAILED)
+			return;
+	fprintf(stderr, "iommufd_fuzz: arena %p+%#zx: %s, left a hole\n", va,
+		len, strerror(errno));
+	abort();
+}
+
+/*
+ * mmap(MAP_FIXED) into the arena; if it fails, the range (which the kernel
+ * may have unmapped) is PROT_NONE again before anybody can mmap() there.
+ */
+static void *arena_map(uint8_t *va, size_t len, int prot, int flags, int fd)
+{
+	void *p;
+	int err;
+
+	pthread_rwlock_rdlock(&arena_lock);
+	p = mmap(va, len, prot, flags | MAP_FIXED, fd, 0);
+	err = errno;
+	if (p == MAP_FAILED)
+		arena_reserve(va, len);
+	pthread_rwlock_unlock(&arena_lock);
+	errno = err;
+	return p;
+}
+
+void *mmap_outside_arena(size_t len, int prot, int flags, int fd, off_t off)
+{
+	void *p;
+
+	pthread_rwlock_wrlock(&arena_lock);
+	p = mmap(NULL, len, prot, flags, fd, off);
+	pthread_rwlock_unlock(&arena_lock);
+	return p;
+}
+
 /* Replace slot @i by PROT_NONE; buffer marked busy by the caller */
 static void slot_clear(struct buf *b)
 {
-	/* Fails only on ENOMEM, which leaves the old mapping: fine */
-	mmap(b->va, BUF_SLOT, PROT_NONE,
-	     MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	pthread_rwlock_rdlock(&arena_lock);
+	arena_reserve(b->va, BUF_SLOT);
+	pthread_rwlock_unlock(&arena_lock);
 	b->kind = BUF_NONE;
 	b->len = 0;
 }
@@ -123,7 +180,7 @@ static int memfd(unsigned int flags, size_t len)
 /* Map a new buffer of @kind, @len bytes into the (busy, cleared) slot */
 static int slot_fill(struct buf *b, int kind, size_t len, bool populate)
 {
-	int prot = PROT_READ | PROT_WRITE, flags = MAP_FIXED;
+	int prot = PROT_READ | PROT_WRITE, flags = 0;
 	void *p;
 	int fd = -1;
 
@@ -146,7 +203,7 @@ static int slot_fill(struct buf *b, int kind, size_t len, bool populate)
 		return -1;
 	if (kind == BUF_UFFD && uffd.fd < 0)
 		return -1;
-	p = mmap(b->va, len, prot, flags, fd, 0);
+	p = arena_map(b->va, len, prot, flags, fd);
 	if (fd >= 0)
 		close(fd);
 	if (p == MAP_FAILED)
@@ -216,7 +273,11 @@ static int refresh(struct thr *t, int i)
 		return 0;
 	/* Out of hugetlb pages, most likely: 4 KiB pages instead */
 	slot_clear(b);
-	return slot_fill(b, BUF_SMALL, len, populate);
+	if (!slot_fill(b, BUF_SMALL, len, populate))
+		return 0;
+	/* A userfaultfd registration that failed leaves a mapping */
+	slot_clear(b);
+	return -1;
 }
 
 /* Fill the page at @addr, or at least wake whoever waits for it */
@@ -291,6 +352,15 @@ uint64_t uffd_faults(void)
 bool uffd_is_ours(int fd)
 {
 	return fd >= 0 && fd == uffd.fd;
+}
+
+int arena_slot_of(const void *addr)
+{
+	uintptr_t a = (uintptr_t)addr, base = (uintptr_t)buf_base;
+
+	if (!buf_base || a < base || a >= base + NR_BUFS * BUF_SLOT)
+		return -1;
+	return (a - base) / BUF_SLOT;
 }
 
 /* Called before the threads start: every slot gets a buffer */

@@ -186,8 +186,9 @@ static void dev_map_bar0(int fd)
 	if (ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, &r) ||
 	    ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, &cfg) || !r.size)
 		return;
-	p = mmap(NULL, r.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		 r.offset);
+	/* Where no slot refresh of mem.c overwrites it with PROT_NONE */
+	p = mmap_outside_arena(r.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			       r.offset);
 	if (p == MAP_FAILED)
 		return;
 	if (pread(fd, &cmd, 2, cfg.offset + PCI_COMMAND) == 2) {
@@ -251,14 +252,23 @@ static void op_smmu_bind(struct thr *t)
 	if (fd < 0)
 		goto out;
 	b.iommufd = c.fd;
+	/*
+	 * A bind that fails after the iommufd device was made (vfio-pci's
+	 * open_device) unbinds it again, with the same "cannot fail" attach
+	 * of the default domain as the last close (see op_smmu_unbind()).
+	 */
+	fi_hold(t);
 	call_begin(t, "BIND_IOMMUFD ctx=%d (smmu edu)", c.slot);
 	if (call_end(t, ioctl(fd, VFIO_DEVICE_BIND_IOMMUFD, &b))) {
 		close(fd);
+		fi_unhold(t);
 		goto out;
 	}
+	fi_unhold(t);
 	call_note(t, " devid=%u", b.out_devid);
 	add_obj(&c, K_IDEV, b.out_devid, 0, 0, 0, -1);
 	dev_map_bar0(fd);
+	call_note(t, " bar0=%p", dev.bar0);
 	pthread_mutex_lock(&pool_lock);
 	dev.fd = fd;
 	dev.slot = c.slot;
@@ -582,8 +592,9 @@ void smmu_release(void)
 /*
  * A forked child must never be the one to close the device file last (its
  * exit runs with injected failures, see op_smmu_unbind()): fork waits for
- * a bind or an unbind in flight, and the child closes its copy at once,
- * still without injected failures (op_fork() turns them on afterwards).
+ * a bind or an unbind in flight, and the child drops its copies at once,
+ * still without injected failures (op_fork() turns them on afterwards):
+ * the file, and the mapping of BAR0, which holds the file as well.
  */
 static void dev_atfork_prepare(void)
 {
@@ -597,6 +608,8 @@ static void dev_atfork_parent(void)
 
 static void dev_atfork_child(void)
 {
+	if (dev.bar0)
+		munmap(dev.bar0, dev.bar0_len);
 	if (dev.fd >= 0)
 		close(dev.fd);
 	dev.fd = -1;
