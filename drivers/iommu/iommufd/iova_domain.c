@@ -228,6 +228,22 @@ static void isp_release_all(struct iova_space *isp)
 }
 
 /*
+ * Give every mapping a source: the first domain of a table that does not
+ * pin always, or every domain once it stops pinning always
+ */
+static void isp_set_sources(struct iova_space *isp)
+{
+	struct isp_seg *seg;
+
+	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
+	     seg = isp_seg_next(seg, ULONG_MAX)) {
+		cond_resched();
+		if (isp_seg_live(seg) && !WARN_ON(!seg->held))
+			isp_seg_set_source(isp, seg, NULL);
+	}
+}
+
+/*
  * Map every mapping into @domain; on failure nothing of it is left there.
  * Placeholders are left to their map call, which writes them into the
  * domains it finds when it publishes them.  The first domain of a table
@@ -257,12 +273,8 @@ static int isp_populate_domain(struct iova_space *isp,
 			goto err_unmap;
 	}
 	/* What the first domain holds can be read back from it */
-	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg && first;
-	     seg = isp_seg_next(seg, ULONG_MAX)) {
-		cond_resched();
-		if (isp_seg_live(seg))
-			isp_seg_set_source(isp, seg, NULL);
-	}
+	if (first)
+		isp_set_sources(isp);
 	return 0;
 
 err_unmap:
@@ -478,19 +490,6 @@ err_restore:
 			isp_seg_set_source(isp, seg, NULL);
 	}
 	return rc;
-}
-
-/* Give every mapping a source again once the table stops pinning always */
-static void isp_set_sources(struct iova_space *isp)
-{
-	struct isp_seg *seg;
-
-	for (seg = isp_seg_first(isp, 0, ULONG_MAX); seg;
-	     seg = isp_seg_next(seg, ULONG_MAX)) {
-		cond_resched();
-		if (isp_seg_live(seg) && !WARN_ON(!seg->held))
-			isp_seg_set_source(isp, seg, NULL);
-	}
 }
 
 /**
