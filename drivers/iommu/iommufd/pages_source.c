@@ -110,22 +110,47 @@ static struct upages_holder *upages_find_source(struct upages *pages,
 }
 
 /*
- * Read back the PFNs of pages @index to @last at most, into @out; returns
- * how many (as far as one source covers them), 0 if a page has no source
- * or its source does not map it (a bug)
+ * Read back the PFNs of pages @index to @last at most, into @out, from
+ * @holder's source, or with @holder NULL from any source covering @index;
+ * returns how many (as far as that source covers them), 0 if a page has no
+ * source or its source does not map it (a bug)
  */
 static unsigned long upages_source_read(struct upages *pages,
+					struct upages_holder *holder,
 					unsigned long index,
 					unsigned long last, unsigned long *out)
 {
-	struct upages_holder *holder = upages_find_source(pages, index);
 	unsigned long n;
+
+	if (!holder)
+		holder = upages_find_source(pages, index);
 
 	if (WARN_ON(!holder))
 		return 0;
 	n = min(last, holder->node.last) - index + 1;
 	if (WARN_ON(!upages_source_read_holder(holder, index, n, out)))
 		return 0;
+	return n;
+}
+
+/* upages_read_piece(), reading back from @holder's source if not NULL */
+static unsigned long __upages_read_piece(struct upages *pages,
+					 struct upages_reader *rd,
+					 struct upages_holder *holder,
+					 unsigned long index, unsigned long last,
+					 unsigned long *pfn,
+					 const unsigned long **slots)
+{
+	unsigned long n;
+
+	n = upages_pfns_piece(&pages->pfns, &rd->ref, index, last, pfn, slots);
+	if (n)
+		return n;
+	last = min3(last, upages_pfns_chunk_last(&pages->pfns, index),
+		    index + UPAGES_READ_BATCH - 1);
+	n = upages_source_read(pages, holder, index, last, rd->buf);
+	*slots = rd->buf;
+	*pfn = rd->buf[0];
 	return n;
 }
 
@@ -148,18 +173,8 @@ unsigned long upages_read_piece(struct upages *pages, struct upages_reader *rd,
 				unsigned long index, unsigned long last,
 				unsigned long *pfn, const unsigned long **slots)
 {
-	unsigned long n;
-
 	lockdep_assert_held(&pages->mutex);
-	n = upages_pfns_piece(&pages->pfns, &rd->ref, index, last, pfn, slots);
-	if (n)
-		return n;
-	last = min3(last, upages_pfns_chunk_last(&pages->pfns, index),
-		    index + UPAGES_READ_BATCH - 1);
-	n = upages_source_read(pages, index, last, rd->buf);
-	*slots = rd->buf;
-	*pfn = rd->buf[0];
-	return n;
+	return __upages_read_piece(pages, rd, NULL, index, last, pfn, slots);
 }
 
 /* Does a holder without a source touch the chunk of @index? */
@@ -203,7 +218,7 @@ static int upages_materialize_chunk(struct upages *pages, unsigned long index)
 		if (span.is_hole)
 			continue;
 		for (i = span.start_used; i <= span.last_used; i += n) {
-			n = upages_source_read(pages, i, span.last_used,
+			n = upages_source_read(pages, NULL, i, span.last_used,
 					       slots + (i - cfirst));
 			if (!n) {
 				upages_pfns_forget_chunk(&pages->pfns, cfirst);
@@ -517,7 +532,7 @@ void upages_release_sourced(struct upages *pages,
 		.max = ARRAY_SIZE(stack_runs),
 		.next_iova = holder->iova,
 	};
-	unsigned long first = ULONG_MAX, last = 0, index, n, end, pfn;
+	unsigned long first = ULONG_MAX, last = 0, index, n, pfn;
 	struct upages_unpin_run *runs = NULL;
 	struct interval_tree_span_iter span;
 	const unsigned long *slots;
@@ -534,7 +549,8 @@ void upages_release_sourced(struct upages *pages,
 		first = min(first, span.start_hole);
 		last = span.last_hole;
 	}
-	if (first != ULONG_MAX)
+	/* A run is at least a page: a few pages fit on the stack */
+	if (first != ULONG_MAX && last - first >= ARRAY_SIZE(stack_runs))
 		runs = kmalloc(PAGE_SIZE, GFP_KERNEL | __GFP_NOWARN);
 	if (runs) {
 		b.runs = runs;
@@ -543,19 +559,11 @@ void upages_release_sourced(struct upages *pages,
 
 	upages_reader_init(&rd);
 	for (index = first; first != ULONG_MAX && index <= last; index += n) {
-		n = upages_pfns_piece(&pages->pfns, &rd.ref, index, last, &pfn,
-				      &slots);
-		if (!n) {
-			/* Unrecorded: read back from this holder's source */
-			end = min3(last,
-				   upages_pfns_chunk_last(&pages->pfns, index),
-				   index + UPAGES_READ_BATCH - 1);
-			n = end - index + 1;
-			if (WARN_ON(!upages_source_read_holder(holder, index, n,
-							       rd.buf)))
-				break;
-			slots = rd.buf;
-		}
+		/* Unrecorded pieces: from this holder's own source */
+		n = __upages_read_piece(pages, &rd, holder, index, last, &pfn,
+					&slots);
+		if (!n)
+			break;
 		upages_batch_add_piece(pages, &b, index, n, pfn, slots);
 	}
 	upages_batch_flush(pages, &b, holder->node.last);
